@@ -1,0 +1,173 @@
+"""The report model: what every adapter, the database and scripts read.
+
+Kept stable on purpose: `tradecheck check --json` prints it, the database stores it, and
+chat renderers build cards from it. Add fields; do not rename them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Status(str, Enum):
+    """What a finding says about the buyer."""
+
+    PASS = "pass"
+    FLAG = "flag"
+    FAIL = "fail"
+    INFO = "info"
+    UNAVAILABLE = "unavailable"
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+
+class Section(str, Enum):
+    VERIFICATION = "verification"
+    PROFILE = "profile"
+    HISTORY = "history"
+    RISK = "risk"
+
+
+class RiskLevel(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return ["low", "medium", "high", "critical"].index(self.value)
+
+
+class SourceStatus(str, Enum):
+    OK = "ok"
+    UNAVAILABLE = "unavailable"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+class Evidence(BaseModel):
+    source: str
+    url: str | None = None
+    retrieved_at: datetime | None = None
+
+
+class Finding(BaseModel):
+    """One statement a source makes about the buyer, with its evidence."""
+
+    code: str
+    status: Status
+    severity: Severity = Severity.INFO
+    title: str
+    detail: str = ""
+    evidence: list[Evidence] = Field(default_factory=list)
+    section: Section = Section.VERIFICATION
+    data: dict[str, Any] = Field(default_factory=dict, description="machine-readable facts behind the finding")
+
+    @property
+    def is_problem(self) -> bool:
+        return self.status in (Status.FLAG, Status.FAIL)
+
+
+class SourceResult(BaseModel):
+    name: str
+    status: SourceStatus
+    elapsed_ms: int = 0
+    detail: str = ""
+
+
+class RiskFactor(BaseModel):
+    code: str
+    points: int
+    reason: str
+
+
+class RiskAssessment(BaseModel):
+    level: RiskLevel = RiskLevel.LOW
+    score: int = Field(0, ge=0, le=100)
+    factors: list[RiskFactor] = Field(default_factory=list)
+    actions: list[str] = Field(default_factory=list, description="what to do: payment terms, next questions")
+    payment_terms: list[str] = Field(default_factory=list)
+    ask_next: list[str] = Field(default_factory=list)
+    approval_required: bool = False
+    confidence: str = "complete"
+    incomplete_note: str = ""
+
+
+class Subject(BaseModel):
+    """Who was checked, as the salesperson described them (after parsing)."""
+
+    name: str = ""
+    email: str | None = None
+    site: str | None = None
+    phone: str | None = None
+    country: str | None = None
+    vat: str | None = None
+    lei: str | None = None
+    reg: str | None = None
+    persons: list[str] = Field(default_factory=list)
+    bank: str | None = None
+    bank_country: str | None = None
+
+
+class Sections(BaseModel):
+    verification: list[Finding] = Field(default_factory=list)
+    profile: list[Finding] = Field(default_factory=list)
+    history: list[Finding] = Field(default_factory=list)
+    risk: list[Finding] = Field(default_factory=list)
+
+    def all(self) -> list[Finding]:
+        return [*self.verification, *self.profile, *self.history, *self.risk]
+
+    def add(self, finding: Finding) -> None:
+        getattr(self, finding.section.value).append(finding)
+
+
+class Report(BaseModel):
+    subject: Subject
+    sections: Sections = Field(default_factory=Sections)
+    risk: RiskAssessment = Field(default_factory=RiskAssessment)
+    sources: list[SourceResult] = Field(default_factory=list)
+    lists_as_of: dict[str, str] = Field(default_factory=dict)
+    verdict: str = Field("unknown", description="identity consistency: consistent | inconsistent | unknown")
+    verdict_reasons: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    pending: list[str] = Field(default_factory=list, description="sources still running (progress updates)")
+    lang: str = "en"
+    created_at: datetime = Field(default_factory=utcnow)
+
+    def findings(self) -> list[Finding]:
+        return self.sections.all()
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings()}
+
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings() if f.is_problem]

@@ -1,0 +1,38 @@
+"""Which sources, analyzers and scorer make up the engine. The one place that lists them."""
+
+from __future__ import annotations
+
+from .config import Settings, get_settings
+from .engine import Analyzer, Engine, Scorer, Source
+
+
+def offline_sources(settings: Settings) -> list[Source]:
+    """Sources that need no network: they always answer."""
+    sources: list[Source] = []
+    return sources
+
+
+def online_sources(settings: Settings) -> list[Source]:
+    """Sources that call public services; each reports `unavailable` when it cannot."""
+    sources: list[Source] = []
+    return sources
+
+
+def analyzers(settings: Settings) -> list[Analyzer]:
+    return []
+
+
+def scorer(settings: Settings) -> Scorer | None:
+    return None
+
+
+def build_engine(settings: Settings | None = None, *, offline: bool | None = None) -> Engine:
+    settings = settings or get_settings()
+    offline = settings.offline if offline is None else offline
+    sources = offline_sources(settings)
+    if not offline:
+        sources += online_sources(settings)
+    for source in sources:
+        if source.online:
+            source.timeout = settings.source_timeout
+    return Engine(sources, analyzers(settings), scorer(settings))

@@ -1,0 +1,350 @@
+"""The request language: what a salesperson types after `/check`, parsed once for every adapter.
+
+Two forms:
+- fields: ``ACME Trading LLC email=j@acme.ae site=acme.ae phone=+971 4 123 4567 country=AE
+  person="Jane Doe" lang=zh`` — text before the first ``key=`` is the company name; a value runs
+  to the next `` key=`` or is quoted ("…", “…”, '…'). Full-width punctuation and spaces are folded.
+- paste: an inquiry e-mail or signature block (several lines, no ``key=``): emails, web addresses,
+  phone numbers, a country and the likely company name are extracted and shown to the user.
+
+Limits (also in README): at most 20,000 characters in all, 300 for the company name, 500 for a
+value, 10 persons. Bad input raises `RequestError`, whose message is localized by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import phonenumbers
+from pydantic import BaseModel, Field
+
+from . import countries
+
+MAX_TEXT = 20_000
+MAX_NAME = 300
+MAX_VALUE = 500
+MAX_PERSONS = 10
+
+FIELD_ALIASES: dict[str, str] = {
+    "email": "email", "mail": "email", "e-mail": "email", "邮箱": "email",
+    "site": "site", "web": "site", "website": "site", "url": "site", "网站": "site",
+    "phone": "phone", "tel": "phone", "mobile": "phone", "whatsapp": "phone", "电话": "phone",
+    "country": "country", "国家": "country",
+    "vat": "vat", "lei": "lei",
+    "reg": "reg", "registry": "reg", "regno": "reg", "uscc": "reg", "注册号": "reg",
+    "person": "persons", "contact": "persons", "director": "persons", "联系人": "persons",
+    "lang": "lang", "语言": "lang",
+    "bank": "bank", "bank_country": "bank_country", "transit": "transit_country", "transit_country": "transit_country",
+    "note": "note", "备注": "note",
+}
+
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
+_KEY_RE = re.compile(r"(?:(?<=\s)|^)([A-Za-z_\-]+|[\u4e00-\u9fff]{2,3})\s*=\s*")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。、]+", re.IGNORECASE)
+_BARE_DOMAIN_RE = re.compile(r"(?<![@\w.\-])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?![\w@\-])", re.I)
+_LEGAL_FORM_RE = re.compile(
+    r"\b(LLC|L\.L\.C|Ltd|Limited|Inc|Incorporated|Corp|Corporation|Co\.|Company|GmbH|AG|S\.?A\.?|S\.?A\.?S|S\.?R\.?L|"
+    r"S\.?p\.?A|B\.?V|N\.?V|PLC|LLP|LP|FZE|FZCO|FZ-LLC|DMCC|JSC|PJSC|OOO|OAO|ZAO|AO|Pty|Pvt|Bhd|Sdn|KG|SARL|"
+    r"Trading|Industries|Industrial|Group|Enterprises?|Holdings?|Imports?|Exports?|International|Intl)\b|"
+    r"有限公司|有限责任公司|股份|集团|公司|商行|贸易|ООО|АО|ОАО|ЗАО",
+    re.IGNORECASE,
+)
+_GREETING_RE = re.compile(
+    r"^(best|kind|warm)?\s*(regards|wishes)|^thanks|^thank you|^sincerely|^cheers|^dear\b|^hi\b|^hello\b|"
+    r"^此致|^谢谢|^敬礼|^祝好|^顺祝|^您好|^你好",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = re.compile(
+    r"\b(manager|director|purchas\w*|procurement|buyer|sales|ceo|cfo|coo|owner|president|officer|head|department|"
+    r"dept|assistant|executive)\b|经理|总监|采购|总裁|主管|部",
+    re.IGNORECASE,
+)
+_LABEL_RE = re.compile(r"^\s*(tel|phone|mob|mobile|fax|whatsapp|wechat|email|e-mail|web|website|add|address|"
+                       r"电话|手机|传真|邮箱|网址|地址|微信)\s*[:：.]?\s*", re.IGNORECASE)
+
+
+class RequestError(ValueError):
+    """Input the parser cannot use. `key` names the catalog message; `params` fill it."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class CheckRequest(BaseModel):
+    company: str = ""
+    email: str | None = None
+    site: str | None = None
+    phone: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2, as claimed by the buyer")
+    vat: str | None = None
+    lei: str | None = None
+    reg: str | None = None
+    persons: list[str] = Field(default_factory=list)
+    bank: str | None = None
+    bank_country: str | None = None
+    transit_country: str | None = None
+    note: str | None = None
+    lang: str | None = None
+    raw_text: str = Field("", description="the pasted inquiry, kept for text rules (urgency, bank change)")
+    pasted: bool = False
+    extracted: dict[str, list[str]] = Field(default_factory=dict, description="what paste mode found")
+    ignored: list[str] = Field(default_factory=list, description="unknown keys, ignored")
+    country_input: str | None = Field(None, description="the country as typed, when it was not recognised")
+
+    @property
+    def email_domain(self) -> str | None:
+        return self.email.rsplit("@", 1)[1].lower() if self.email and "@" in self.email else None
+
+    @property
+    def site_domain(self) -> str | None:
+        if not self.site:
+            return None
+        host = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", self.site.strip(), flags=re.I).split("/")[0].split("?")[0]
+        host = host.split("@")[-1].split(":")[0].strip(".").lower()
+        return host or None
+
+
+def fold(text: str) -> str:
+    """Full-width letters, digits, punctuation and spaces to their plain forms (NFKC), CRLF to LF."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\u3000", " ").replace("\u200b", "")
+
+
+def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
+    """Parse what follows `/check`. Raises RequestError with a catalog key on bad input."""
+    if text is None or not text.strip():
+        raise RequestError("request.error.empty")
+    if len(text) > MAX_TEXT:
+        raise RequestError("request.error.too_long", limit=MAX_TEXT, length=len(text))
+    if _CONTROL_RE.search(text):
+        text = _CONTROL_RE.sub(" ", text)
+        if not text.strip():
+            raise RequestError("request.error.control")
+    text = fold(text).strip()
+    if text.lower().startswith("/check"):
+        text = re.sub(r"^/check(@\w+)?\s*", "", text, flags=re.I)
+        if not text.strip():
+            raise RequestError("request.error.empty")
+
+    matches = [m for m in _KEY_RE.finditer(text)]
+    if matches:
+        request = _parse_fields(text, matches)
+    elif "\n" in text.strip() or _EMAIL_RE.search(text):
+        request = _parse_paste(text)
+    else:
+        if _URL_RE.fullmatch(text) or (_BARE_DOMAIN_RE.fullmatch(text) and " " not in text):
+            raise RequestError("request.error.only_url", url=text[:100])
+        request = CheckRequest(company=_clean_name(text))
+    if not request.lang and default_lang:
+        request.lang = default_lang
+    _validate(request)
+    return request
+
+
+def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
+    values: dict[str, Any] = {"persons": []}
+    ignored: list[str] = []
+    company = text[: matches[0].start()].strip()
+    position = matches[0].start()
+    index = 0
+    while index < len(matches):
+        match = matches[index]
+        if match.start() < position:  # inside a quoted value
+            index += 1
+            continue
+        key = match.group(1).lower()
+        value_start = match.end()
+        if value_start < len(text) and text[value_start] in _QUOTES:
+            close = text.find(_QUOTES[text[value_start]], value_start + 1)
+            end = close if close != -1 else len(text)
+            value = text[value_start + 1 : end]
+            position = end + 1
+        else:
+            following = next((m for m in matches[index + 1 :] if m.start() >= value_start), None)
+            end = following.start() if following else len(text)
+            value = text[value_start:end]
+            position = end
+        value = " ".join(value.split()).strip(" ,;，；")
+        field = FIELD_ALIASES.get(key)
+        if field is None:
+            ignored.append(key)
+        elif field == "persons":
+            if value:
+                values["persons"].append(value)
+        else:
+            values[field] = value or None
+        index += 1
+    values["company"] = _clean_name(company.strip("\"'“”"))
+    country_text = values.get("country")
+    if country_text:
+        values["country"] = countries.to_code(country_text)
+        if values["country"] is None:
+            values["country_input"] = country_text
+    for key in ("bank_country", "transit_country"):
+        if values.get(key):
+            values[key] = countries.to_code(values[key]) or values[key]
+    return CheckRequest(**values, ignored=ignored, raw_text=text)
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split()).strip(" ,;:，；：")
+    return name
+
+
+def _validate(request: CheckRequest) -> None:
+    if not request.company and not (request.email or request.site or request.vat or request.lei or request.reg):
+        if request.phone or request.persons:
+            raise RequestError("request.error.no_company")
+        raise RequestError("request.error.empty")
+    if len(request.company) > MAX_NAME:
+        raise RequestError("request.error.name_too_long", limit=MAX_NAME)
+    for name, value in request.model_dump(include={"email", "site", "phone", "vat", "lei", "reg", "bank", "note"}).items():
+        if value and len(value) > MAX_VALUE:
+            raise RequestError("request.error.value_too_long", field=name, limit=MAX_VALUE)
+    if len(request.persons) > MAX_PERSONS:
+        raise RequestError("request.error.too_many_persons", limit=MAX_PERSONS)
+    if request.email and "@" not in request.email:
+        raise RequestError("request.error.bad_email", email=request.email[:100])
+    if request.company and not re.search(r"\w", request.company):
+        raise RequestError("request.error.no_company")
+
+
+# ---------------------------------------------------------------- paste mode
+
+
+def _parse_paste(text: str) -> CheckRequest:
+    lines = [line.strip(" \t|•·-—*>") for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    emails = _unique(m.group(0).strip(".").lower() for m in _EMAIL_RE.finditer(text))
+    urls = _unique(_url_host(m.group(0)) for m in _URL_RE.finditer(text))
+    email_domains = {e.split("@")[1] for e in emails}
+    text_without_emails = _EMAIL_RE.sub(" ", text)
+    bare = [d.lower() for d in _BARE_DOMAIN_RE.findall(text_without_emails) if not _looks_like_abbreviation(d)]
+    sites = _unique([*urls, *(d for d in bare if d not in email_domains)])
+    country = countries.find_in_text(_address_text(lines))
+    phones = _phones(text, country)
+    company, person = _company_and_person(lines)
+
+    extracted: dict[str, list[str]] = {}
+    for key, found in (("emails", emails), ("sites", sites), ("phones", phones)):
+        if found:
+            extracted[key] = found
+    if company:
+        extracted["company"] = [company]
+    if person:
+        extracted["persons"] = [person]
+    if country:
+        extracted["country"] = [country]
+    if not (emails or sites or phones or company):
+        raise RequestError("request.error.nothing_found")
+    email = _best_email(emails)
+    return CheckRequest(
+        company=company or "",
+        email=email,
+        site=sites[0] if sites else None,
+        phone=phones[0] if phones else None,
+        country=country,
+        persons=[person] if person else [],
+        raw_text=text,
+        pasted=True,
+        extracted=extracted,
+    )
+
+
+def _unique(items: Any) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _url_host(url: str) -> str:
+    host = re.sub(r"^https?://", "", url, flags=re.I).split("/")[0].split("?")[0].split(":")[0]
+    return host.lower().strip(".,;")
+
+
+def _looks_like_abbreviation(domain: str) -> bool:
+    """'Co.Ltd' or 'e.g' are not web addresses; a real one has a known-looking last label."""
+    last = domain.rsplit(".", 1)[-1].lower()
+    return last in {"ltd", "llc", "inc", "co", "eg", "ie", "etc", "no", "st", "rd", "ave", "jsc"} and domain.count(".") == 1 and not domain.lower().startswith("www")
+
+
+def _best_email(emails: list[str]) -> str | None:
+    """The sender's own address: prefer a personal one over noreply or role addresses."""
+    for email in emails:
+        if not re.match(r"(no-?reply|mailer-daemon|postmaster)@", email):
+            return email
+    return emails[0] if emails else None
+
+
+def _phones(text: str, country: str | None) -> list[str]:
+    found: list[str] = []
+    for region in _unique([country, None]):
+        try:
+            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+                formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+                if formatted not in found:
+                    found.append(formatted)
+        except Exception:  # phonenumbers is strict about odd input; a paste must never crash
+            continue
+    return found
+
+
+def _address_text(lines: list[str]) -> str:
+    """Lines that are not e-mail, web or phone lines: where an address and its country stand."""
+    keep = []
+    for line in lines:
+        if _EMAIL_RE.search(line) or _URL_RE.search(line):
+            continue
+        keep.append(_LABEL_RE.sub("", line))
+    return "\n".join(keep)
+
+
+def _company_and_person(lines: list[str]) -> tuple[str | None, str | None]:
+    best: tuple[int, int, str] | None = None
+    for index, line in enumerate(lines):
+        if len(line) > 120 or _EMAIL_RE.search(line) or _URL_RE.search(line) or _LABEL_RE.match(line):
+            continue
+        if _GREETING_RE.search(line):
+            continue
+        digits = sum(ch.isdigit() for ch in line)
+        if digits > 4:
+            continue
+        score = 0
+        if _LEGAL_FORM_RE.search(line):
+            score += 3
+        if _ROLE_WORDS.search(line):
+            score -= 2
+        if score > 0 and (best is None or score > best[0] or (score == best[0] and index < best[1])):
+            best = (score, index, line)
+    if best is None:
+        return None, None
+    company = _strip_label(best[2])
+    person = None
+    for candidate in reversed(lines[: best[1]]):
+        candidate = candidate.strip(" ,")
+        if _GREETING_RE.search(candidate) or _ROLE_WORDS.search(candidate):
+            continue
+        if _looks_like_person(candidate):
+            person = candidate
+        break
+    return company, person
+
+
+def _strip_label(line: str) -> str:
+    line = re.sub(r"^(company|公司名称|公司)\s*[:：]\s*", "", line, flags=re.I)
+    return _clean_name(line)
+
+
+def _looks_like_person(line: str) -> bool:
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", line):
+        return True
+    words = line.replace(",", " ").split()
+    return 2 <= len(words) <= 4 and all(re.fullmatch(r"[A-Z][A-Za-z'.\-]*", w) for w in words) and not _LEGAL_FORM_RE.search(line)
