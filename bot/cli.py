@@ -1,0 +1,123 @@
+"""`tradecheck` — the command line. Each subcommand translates its arguments and calls a flow.
+
+Contract (../shared/DESIGN.md): chat · check TEXT... [--json] [--lang zh|en] [--no-store] ·
+screen NAME... | --file CSV [--json] · lists update|status · serve [--host H] [--port P]
+[--socket] [--telegram-polling] · db upgrade · cases list|show N [--json] · trade import CSV ·
+audit export --case N · roles set PLATFORM:USER ROLE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import importlib
+import logging
+import sys
+from typing import Callable
+
+from checks.i18n import normalize_lang, t
+from checks.request import RequestError
+
+# Subcommands implemented in their own modules: name -> (module, function taking argv).
+_DELEGATED: dict[str, tuple[str, str]] = {
+    "screen": ("checks.screening.cli", "screen_main"),
+    "lists": ("checks.screening.cli", "lists_main"),
+    "serve": ("bot.server", "serve_main"),
+    "db": ("bot.admin", "db_main"),
+    "cases": ("bot.admin", "cases_main"),
+    "trade": ("bot.admin", "trade_main"),
+    "audit": ("bot.admin", "audit_main"),
+    "roles": ("bot.admin", "roles_main"),
+}
+
+
+def _configure_stdout() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def check_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tradecheck check", description="Check one buyer and print the card.")
+    parser.add_argument("text", nargs="*", help='e.g. "ACME Trading LLC" email=j@acme.ae site=acme.ae country=AE')
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--lang", choices=["zh", "en"], help="language of the card")
+    parser.add_argument("--no-store", action="store_true", help="dry run: do not store the case")
+    parser.add_argument("--offline", action="store_true", help="skip every online source")
+    parser.add_argument("--stdin", action="store_true", help="read the text (e.g. a pasted signature) from stdin")
+    args = parser.parse_args(argv)
+    from . import flows
+
+    lang = normalize_lang(args.lang) if args.lang else flows.default_lang()
+    text = sys.stdin.read() if args.stdin else _join(args.text)
+    actor = flows.Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
+    try:
+        outcome = asyncio.run(
+            flows.run_check(
+                text, actor, lang=lang, store=not args.no_store,
+                engine=flows.get_engine(offline=True) if args.offline else None,
+            )
+        )
+    except RequestError as error:
+        print(flows.describe_error(error, lang), file=sys.stderr)
+        return 2
+    if args.json:
+        print(outcome.report.model_dump_json(indent=2))
+        return 0
+    from .render.terminal import renderable
+    from rich.console import Console
+
+    console = Console()
+    for line in flows.describe_request(outcome.request):
+        console.print(line, markup=False, highlight=False)
+    console.print(renderable(outcome.card))
+    return 0
+
+
+def _join(parts: list[str]) -> str:
+    """Re-quote arguments the shell split, so `person="Jane Doe"` survives as one value."""
+    joined = []
+    for part in parts:
+        if "=" in part:
+            key, _, value = part.partition("=")
+            if " " in value and not value.startswith(('"', "“", "'")):
+                part = f'{key}="{value}"'
+        joined.append(part)
+    return " ".join(joined)
+
+
+def chat_main(argv: list[str]) -> int:
+    from .chat import main as chat
+
+    return chat(argv)
+
+
+_LOCAL: dict[str, Callable[[list[str]], int]] = {"check": check_main, "chat": chat_main}
+
+
+def main(argv: list[str] | None = None) -> int:
+    _configure_stdout()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    commands = sorted([*_LOCAL, *_DELEGATED])
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print("usage: tradecheck {" + ",".join(commands) + "} ...\n")
+        print(__doc__)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    try:
+        if command in _LOCAL:
+            return _LOCAL[command](rest)
+        if command in _DELEGATED:
+            module_name, function = _DELEGATED[command]
+            module = importlib.import_module(module_name)
+            return int(getattr(module, function)(rest) or 0)
+    except KeyboardInterrupt:
+        return 130
+    print(f"tradecheck: unknown command {command!r}; one of: {', '.join(commands)}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
