@@ -285,15 +285,21 @@ def _best_email(emails: list[str]) -> str | None:
 
 
 def _phones(text: str, country: str | None) -> list[str]:
+    """Valid numbers first (a street number is not a phone), then merely possible ones."""
     found: list[str] = []
-    for region in _unique([country, None]):
-        try:
-            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
-                formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-                if formatted not in found:
-                    found.append(formatted)
-        except Exception:  # phonenumbers is strict about odd input; a paste must never crash
-            continue
+    for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
+        for region in _unique([country, None]):
+            try:
+                for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+                    if len(str(match.number.national_number)) < 6:
+                        continue
+                    formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+                    if formatted not in found:
+                        found.append(formatted)
+            except Exception:  # phonenumbers is strict about odd input; a paste must never crash
+                continue
+        if found:
+            break
     return found
 
 

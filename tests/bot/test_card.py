@@ -1,0 +1,100 @@
+"""The neutral card and its terminal rendering, in both languages, with no untranslated key."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+import bot  # noqa: F401  (registers the bot's catalog)
+from bot.card import ActionKind, CaseInfo, build_card
+from bot.flows import get_engine
+from bot.render.terminal import render_text
+from checks.i18n import catalog, missing_keys
+from checks.models import (
+    Evidence, Finding, Report, RiskAssessment, RiskFactor, RiskLevel, Section, Severity, SourceResult,
+    SourceStatus, Status, Subject,
+)
+from checks.request import parse
+
+
+def test_catalog_has_every_key_in_both_languages() -> None:
+    assert missing_keys() == []
+
+
+def _raw_keys(text: str) -> list[str]:
+    keys = set(catalog())
+    return [word for word in re.findall(r"[a-z_]+(?:\.[a-z_]+)+", text) if word in keys]
+
+
+def _report(lang: str) -> Report:
+    report = Report(subject=Subject(name="ACME <Trading> LLC", email="buyer@gmail.com", country="AE"), lang=lang)
+    report.sections.add(Finding(code="email.free_mail", status=Status.FLAG, severity=Severity.MEDIUM,
+                                title="free mail", detail="gmail.com"))
+    report.sections.add(Finding(code="phone.ok", status=Status.PASS, title="phone ok"))
+    report.sections.add(Finding(code="profile.name", status=Status.INFO, title="ACME", section=Section.PROFILE,
+                                evidence=[Evidence(source="gleif", url="https://search.gleif.org/#/record/X")]))
+    report.sections.add(Finding(code="sanctions.hit", status=Status.FAIL, severity=Severity.CRITICAL, title="hit",
+                                section=Section.RISK, data={"source": "us_ofac_sdn", "source_id": "123"}))
+    report.sources = [SourceResult(name="email", status=SourceStatus.OK, elapsed_ms=1),
+                      SourceResult(name="gleif", status=SourceStatus.UNAVAILABLE, detail="timeout")]
+    report.lists_as_of = {"us_ofac_sdn": "2024-05-03"}
+    report.risk = RiskAssessment(level=RiskLevel.CRITICAL, score=100, approval_required=True,
+                                 factors=[RiskFactor(code="sanctions.hit", points=100, reason="listed")],
+                                 payment_terms=["do not proceed"], ask_next=["registry extract"])
+    report.verdict = "inconsistent"
+    return report
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_whole_card_renders_without_untranslated_keys(lang: str) -> None:
+    case = CaseInfo(id=7, status="pending_approval", requested_by="Li Wei",
+                    decided_at=datetime(2026, 11, 30, tzinfo=timezone.utc))
+    card = build_card(_report(lang), case)
+    text = render_text(card)
+    assert _raw_keys(text) == []
+    assert "ACME <Trading> LLC" in text
+    kinds = [a.kind for a in card.actions]
+    assert kinds[:2] == [ActionKind.APPROVE, ActionKind.REJECT]
+    assert ActionKind.CLEAR_MATCH in kinds and all(a.case_id == 7 for a in card.actions)
+    # problems come first within a section
+    assert card.sections[0].items[0].code == "email.free_mail"
+    if lang == "zh":
+        assert "身份核验" in text and "风险" in text and "批准" in text
+    else:
+        assert "Verification" in text and "Approve" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_card_of_a_real_offline_check_is_fully_translated(lang: str) -> None:
+    request = parse(
+        f"ACME Trading LLC email=buyer.acme@gmail.com phone=+86 138 0013 8000 country=AE vat=DE123456789 "
+        f"person=\"John Smith\" lang={lang}"
+    )
+    report = await get_engine(offline=True).run(request)
+    for status in SourceStatus:
+        report.sources.append(SourceResult(name=f"x_{status.value}", status=status))
+    for verdict in ("consistent", "inconsistent", "unknown"):
+        report.verdict = verdict
+        card = build_card(report, CaseInfo(id=1, status="open"), details=True)
+        text = render_text(card, width=160)
+        assert _raw_keys(text) == [], text
+
+
+def test_in_progress_card_has_no_buttons() -> None:
+    report = _report("en")
+    report.pending = ["gleif", "vies"]
+    card = build_card(report, CaseInfo(id=1))
+    assert card.in_progress and card.actions == []
+    assert "gleif, vies" in render_text(card)
+
+
+def test_long_sections_say_how_many_are_hidden() -> None:
+    report = _report("en")
+    for i in range(10):
+        report.sections.add(Finding(code=f"x.{i}", status=Status.INFO, title=f"fact {i}"))
+    card = build_card(report, max_items=3)
+    assert card.sections[0].hidden == 12 - 3
+    assert "and 9 more" in render_text(card)
+    assert build_card(report, details=True).sections[0].hidden == 0
