@@ -1,0 +1,1 @@
+"""Analyzers: comparisons across the findings of every source (run after the sources)."""

@@ -1,0 +1,182 @@
+"""Is the buyer who it claims to be? One verdict from the email, the website and the registries.
+
+Runs after every source, offline: the look-alike test needs only the bundled list of well-known
+company domains, so it works with no network at all. Registry and website findings (when their
+sources answered) add official domains (`data["official_domains"]`) and name comparisons
+(`data["name_match"]`) to the picture.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..domains import claimed_domains, is_free_mail, name_tokens, registrable_domain, well_known
+from ..engine import Analyzer, CheckContext
+from ..models import Evidence, Finding, Report, Section, Severity, Status
+from ..request import CheckRequest
+from .lookalike import Lookalike, find_lookalikes
+
+SOURCE = "consistency"
+BUNDLED = "bundled well-known company domains"
+
+# codes that other sources emit and this analyzer reads
+WEBSITE_NAME_FOUND = "website.name_found"
+WEBSITE_NAME_MISSING = "website.name_missing"
+REGISTRY_NAME_MISMATCH = "registry.name_mismatch"
+
+
+class ConsistencyAnalyzer(Analyzer):
+    name = "consistency"
+
+    def analyze(self, request: CheckRequest, report: Report, ctx: CheckContext) -> None:
+        t = ctx.t
+        company = (request.company or "").strip()
+        email_domain = registrable_domain(request.email_domain) if request.email_domain else None
+        site_domain = registrable_domain(request.site) if request.site else None
+        targets, exact = claimed_domains(company)
+        registry_domains = set(_official_domains(report.findings()))
+        official = targets | registry_domains
+        own_words = name_tokens(company)
+        bad: list[str] = []
+        good: list[str] = []
+        evidence = [Evidence(source=BUNDLED)]
+
+        def add(finding: Finding) -> None:
+            report.sections.add(finding)
+
+        free = bool(email_domain) and is_free_mail(email_domain)
+        if free and company:
+            known = bool(official)
+            severity = Severity.HIGH if known else Severity.MEDIUM
+            detail_key = "consistency.free_mail_company.detail_known" if known else "consistency.free_mail_company.detail"
+            add(Finding(
+                code="email.free_mail_for_company", status=Status.FLAG, severity=severity,
+                title=t("consistency.free_mail_company.title", provider=email_domain, company=company),
+                detail=t(detail_key, company=company, domains=", ".join(sorted(official))),
+                evidence=evidence, data={"provider": email_domain, "official_domains": sorted(official)},
+            ))
+            if known:
+                bad.append(t("consistency.reason.free_mail_known", company=company, provider=email_domain))
+            else:
+                report.verdict_reasons.append(t("consistency.reason.free_mail", provider=email_domain))
+
+        seen: set[str] = set()
+        for field, domain in (("email", email_domain), ("site", site_domain)):
+            if not domain or domain in seen or (field == "email" and free):
+                continue
+            seen.add(domain)
+            if domain in official:
+                good.append(t("consistency.reason.official", domain=domain, company=company or domain))
+                add(Finding(
+                    code="domain.matches_claim", status=Status.PASS, severity=Severity.INFO,
+                    title=t("consistency.matches_claim.title", domain=domain, company=company or domain),
+                    evidence=_evidence_for(domain, targets, registry_domains),
+                    data={"domain": domain, "field": field},
+                ))
+                continue
+            looks = find_lookalikes(domain, official, own_name_words=own_words)
+            if looks:
+                best = looks[0]
+                add(_lookalike_finding(best, looks, field, company, exact, ctx))
+                bad.append(t("consistency.reason.lookalike", domain=domain, target=best.target))
+                continue
+            other = well_known().get(domain)
+            if other is not None and company and official and not _same_company(own_words, other.names):
+                add(Finding(
+                    code="domain.other_company", status=Status.FLAG, severity=Severity.HIGH,
+                    title=t("consistency.other_company.title", domain=domain, other=other.names[0]),
+                    detail=t("consistency.other_company.detail", company=company, other=other.names[0],
+                             domains=", ".join(sorted(official))),
+                    evidence=evidence, data={"domain": domain, "belongs_to": other.names[0]},
+                ))
+                bad.append(t("consistency.reason.other_company", domain=domain, other=other.names[0]))
+
+        if email_domain and site_domain and not free and email_domain != site_domain:
+            if not (email_domain in official and site_domain in official):
+                add(Finding(
+                    code="domain.mismatch", status=Status.FLAG, severity=Severity.MEDIUM,
+                    title=t("consistency.mismatch.title", email_domain=email_domain, site_domain=site_domain),
+                    detail=t("consistency.mismatch.detail"),
+                    evidence=[Evidence(source=SOURCE)],
+                    data={"email_domain": email_domain, "site_domain": site_domain},
+                ))
+                bad.append(t("consistency.reason.mismatch", email_domain=email_domain, site_domain=site_domain))
+        elif email_domain and email_domain == site_domain:
+            good.append(t("consistency.reason.same_domain", domain=email_domain))
+
+        codes = report.codes()
+        if WEBSITE_NAME_MISSING in codes:
+            bad.append(t("consistency.reason.site_without_name", company=company))
+        if WEBSITE_NAME_FOUND in codes:
+            good.append(t("consistency.reason.site_with_name", company=company))
+        for finding in report.findings():
+            if finding.code == REGISTRY_NAME_MISMATCH:
+                bad.append(t("consistency.reason.registry_name", registry=finding.data.get("registry", ""),
+                             name=finding.data.get("registry_name", "")))
+
+        strong_good = any(f.code == "domain.matches_claim" for f in report.findings()) or (
+            email_domain is not None and email_domain == site_domain and WEBSITE_NAME_FOUND in codes
+        )
+        if bad:
+            report.verdict = "inconsistent"
+            report.verdict_reasons = bad + report.verdict_reasons
+        elif strong_good:
+            report.verdict = "consistent"
+            report.verdict_reasons = good + report.verdict_reasons
+        else:
+            report.verdict = "unknown"
+            if not report.verdict_reasons:
+                report.verdict_reasons = good or [t("consistency.reason.nothing")]
+            else:
+                report.verdict_reasons = good + report.verdict_reasons
+
+
+def _lookalike_finding(
+    best: Lookalike, looks: list[Lookalike], field: str, company: str, exact: bool, ctx: CheckContext
+) -> Finding:
+    known = well_known().get(best.target)
+    target_name = known.names[0] if known else best.target
+    if best.kind == "other_tld":
+        severity = Severity.MEDIUM
+    elif best.claimed and exact:
+        severity = Severity.CRITICAL
+    else:
+        severity = Severity.HIGH
+    return Finding(
+        code="domain.lookalike", status=Status.FLAG, severity=severity,
+        title=ctx.t("consistency.lookalike.title", domain=best.candidate, target=best.target),
+        detail=ctx.t(f"consistency.lookalike.kind.{best.kind}", domain=best.candidate, target=best.target,
+                     name=target_name)
+        + " " + ctx.t("consistency.lookalike.advice", target=best.target),
+        evidence=[Evidence(source=BUNDLED if not best.claimed or known else SOURCE)],
+        data={
+            "domain": best.candidate, "field": field, "target": best.target, "kind": best.kind,
+            "target_company": target_name, "claimed": best.claimed,
+            "others": [l.target for l in looks[1:5]],
+        },
+    )
+
+
+def _official_domains(findings: Iterable[Finding]) -> Iterable[str]:
+    """Official web domains that registry sources (GLEIF, Wikidata, registries) reported."""
+    for finding in findings:
+        for value in finding.data.get("official_domains", []) or []:
+            domain = registrable_domain(str(value))
+            if domain and not is_free_mail(domain):
+                yield domain
+
+
+def _evidence_for(domain: str, bundled: set[str], registry: set[str]) -> list[Evidence]:
+    evidence = []
+    if domain in bundled:
+        evidence.append(Evidence(source=BUNDLED))
+    if domain in registry:
+        evidence.append(Evidence(source="registry"))
+    return evidence
+
+
+def _same_company(own_words: list[str], names: Iterable[str]) -> bool:
+    own = set(own_words)
+    if not own:
+        return False
+    return any(own <= set(name_tokens(name)) or set(name_tokens(name)) <= own for name in names)

@@ -1,0 +1,176 @@
+"""Look-alike domains: typo-squats, homoglyphs, added words and other endings of a real domain.
+
+Pure functions over domain names, no network: the analyzer compares the buyer's domain with the
+official domain of the company it claims to be (strict: any resemblance counts) and with the bundled
+list of well-known company domains (careful: only close resemblances, to keep false alarms rare).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from anyascii import anyascii
+from rapidfuzz.distance import OSA
+
+from ..domains import FILLER_WORDS, DomainParts, split_domain, unicode_label, well_known
+
+# Characters and pairs that read alike in a mail client's font. Applied to both sides.
+_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"), ("ii", "u"))
+_SINGLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "3": "e", "4": "a", "5": "s",
+                         "7": "t", "8": "b", "9": "g", "$": "s", "@": "a"})
+_COUNTRY_TLDS = re.compile(r"^[a-z]{2}$|^(com|co|net|org|gov|edu|ac|or|ne)\.[a-z]{2}$")
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    candidate: str  # the buyer's registrable domain
+    target: str  # the real domain it resembles
+    kind: str  # typo | homoglyph | added_word | other_tld
+    claimed: bool  # the target is the official domain of the company the buyer claims to be
+
+
+def skeleton(label: str) -> str:
+    """What a label looks like: IDN decoded, other scripts transliterated, confusables folded."""
+    text = anyascii(unicode_label(label)).lower()
+    for pair, single in _PAIRS:
+        text = text.replace(pair, single)
+    return text.translate(_SINGLE).replace("-", "")
+
+
+@lru_cache(maxsize=2048)
+def _filler_split(rest: str) -> bool:
+    """Whether `rest` (hyphens removed) is one or more filler words, e.g. `procurementglobal`."""
+    if not rest:
+        return True
+    for size in range(min(len(rest), 14), 1, -1):
+        if rest[:size] in FILLER_WORDS and _filler_split(rest[size:]):
+            return True
+    return False
+
+
+_FILLER_SKELETONS = frozenset(skeleton(w) for w in FILLER_WORDS)
+
+
+def _typo_distance_allowed(target: str, claimed: bool) -> int:
+    length = len(target)
+    if claimed:
+        return 0 if length < 3 else 1 if length < 9 else 2
+    return 0 if length < 6 else 1 if length < 12 else 2
+
+
+def compare(candidate: DomainParts, target: DomainParts, *, claimed: bool) -> str | None:
+    """The kind of resemblance of `candidate` to `target`, or None. Same domain -> None."""
+    if candidate.domain == target.domain:
+        return None
+    c, t = candidate.label, target.label
+    if c == t:
+        return "other_tld"
+    if c.replace("-", "") == t.replace("-", ""):
+        return "typo"  # a hyphen added or dropped: `akzo-nobel` for `akzonobel`
+    sc, st = skeleton(c), skeleton(t)
+    if sc == st and (claimed or len(t) >= 4):
+        return "homoglyph"
+    if _added_word(c, t, claimed) or _added_word(sc, st, claimed, filler=_FILLER_SKELETONS):
+        return "added_word"
+    allowed = _typo_distance_allowed(t, claimed)
+    if allowed and abs(len(c) - len(t)) <= allowed:
+        plain = c.replace("-", "")
+        if OSA.distance(plain, t.replace("-", ""), score_cutoff=allowed) <= allowed:
+            return "typo"
+        if claimed and OSA.distance(sc, st, score_cutoff=allowed) <= allowed:
+            return "homoglyph"  # a swapped glyph plus a typo, aimed at the claimed company
+    return None
+
+
+def _added_word(c: str, t: str, claimed: bool, filler: frozenset[str] = FILLER_WORDS) -> bool:
+    """`siemens-trading`, `official-pfizer`, `globalcentene`: the target plus words anyone can add."""
+    t_plain = t.replace("-", "")
+    min_len = 2 if claimed else 4
+    if len(t_plain) < min_len:
+        return False
+    tokens = [tok for tok in c.split("-") if tok]
+    if t in tokens or t_plain in tokens:  # hyphen-separated: `ge-procurement`, `global-up`
+        rest = [tok for tok in tokens if tok not in (t, t_plain)]
+        if claimed and len(t_plain) >= 2:
+            return bool(rest)
+        return bool(rest) and all(_is_filler(tok, filler) for tok in rest)
+    plain = c.replace("-", "")
+    if len(t_plain) < (3 if claimed else 5) or t_plain not in plain or plain == t_plain:
+        return False
+    start = plain.find(t_plain)
+    rest = plain[:start] + plain[start + len(t_plain):]
+    if claimed and len(t_plain) >= 5:
+        return True  # the claimed company's name with anything around it
+    return _is_filler(plain[:start], filler) and _is_filler(plain[start + len(t_plain):], filler) and bool(rest)
+
+
+def _is_filler(text: str, filler: frozenset[str]) -> bool:
+    if filler is FILLER_WORDS:
+        return _filler_split(text)
+    return _split_with(text, filler)
+
+
+@lru_cache(maxsize=2048)
+def _split_with(text: str, filler: frozenset[str]) -> bool:
+    if not text:
+        return True
+    return any(text[:size] in filler and _split_with(text[size:], filler) for size in range(min(len(text), 14), 1, -1))
+
+
+_KIND_ORDER = {"homoglyph": 0, "typo": 1, "added_word": 2, "other_tld": 3}
+
+
+def find_lookalikes(
+    domain: str,
+    claimed_targets: Iterable[str] = (),
+    *,
+    own_name_words: Iterable[str] = (),
+) -> list[Lookalike]:
+    """Real domains that `domain` imitates: the claimed company's first, then the well-known list.
+
+    `own_name_words` are the words of the buyer's own name (`acme`, `trading`): a domain spelled
+    like the buyer's own name is not taken for a look-alike of an unrelated well-known company,
+    unless it swaps glyphs (digits for letters) the way only impersonators do.
+    """
+    candidate = split_domain(domain)
+    if candidate is None:
+        return []
+    claimed = {d for d in (split_domain(t) for t in claimed_targets) if d is not None}
+    if candidate.domain in {c.domain for c in claimed}:
+        return []
+    found: list[Lookalike] = []
+    for target in sorted(claimed, key=lambda d: d.domain):
+        kind = compare(candidate, target, claimed=True)
+        if kind:
+            found.append(Lookalike(candidate.domain, target.domain, kind, True))
+    own_words = [w for w in own_name_words if w]
+    known = well_known()
+    if candidate.domain not in known and not found:
+        for target_domain in known:
+            target = split_domain(target_domain)
+            if target is None or target in claimed:
+                continue
+            kind = compare(candidate, target, claimed=False)
+            if not kind:
+                continue
+            if kind == "other_tld" and (_COUNTRY_TLDS.match(candidate.suffix) or len(target.label) < 5):
+                continue  # `delta.in`, `gm.org`: local firms share short words; claimed names are checked above
+            if kind != "homoglyph" and _is_own_name(candidate.label, own_words):
+                continue
+            found.append(Lookalike(candidate.domain, target.domain, kind, False))
+    found.sort(key=lambda l: (not l.claimed, _KIND_ORDER[l.kind], l.target))
+    return found
+
+
+def _is_own_name(label: str, words: list[str]) -> bool:
+    """`acme-trading` or `acmeindia` for ACME Trading / ACME India: the buyer's own words."""
+    if not words:
+        return False
+    plain = label.replace("-", "")
+    squashed = "".join(words)
+    if plain == squashed or plain in words or (len(plain) >= 4 and squashed.startswith(plain)):
+        return True
+    return all(tok in words for tok in label.split("-") if tok)
