@@ -210,3 +210,33 @@ _COUNTRY_WORDS = frozenset(
     indonesia turkey russia brazil mexico canada australia africa nigeria egypt saudi arabia qatar kuwait oman
     pakistan bangladesh europe asia pacific middle east latin""".split()
 )
+
+
+# ------------------------------------------------------------------ registry names
+
+
+def _key_words(name: str) -> list[str]:
+    """Words that identify a company, via screening's normalizer (legal forms dropped)."""
+    name = re.sub(r"\b(\w)\.\s+(?=\w\.)", r"\1.", name)  # "a. s." -> "a.s."
+    try:
+        from .screening.normalize import key_tokens, tokenize
+    except ImportError:  # screening not installed: the simpler normalizer above
+        return name_tokens(name)
+    return [token.text for token in key_tokens(tokenize(name))] or name_tokens(name)
+
+
+def name_similarity(claimed: str | None, registered: str | None) -> float:
+    """0..100: how well a registry's name agrees with the claimed one (legal forms and order ignored)."""
+    from rapidfuzz import fuzz
+
+    if not claimed or not registered:
+        return 0.0
+    a, b = " ".join(_key_words(claimed)), " ".join(_key_words(registered))
+    if not a or not b:
+        return 0.0
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return 100.0
+    return float(max(fuzz.token_sort_ratio(a, b), 0.95 * fuzz.token_set_ratio(a, b) if min(len(a), len(b)) >= 4 else 0))
+
+
+NAME_MATCH = 85.0

@@ -310,3 +310,44 @@ def _is_offline(exc: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+# ------------------------------------------------------------------ base of the online sources
+
+from datetime import datetime, timezone  # noqa: E402
+from typing import Callable as _Callable  # noqa: E402
+
+from .config import Settings, get_settings  # noqa: E402
+from .engine import CheckContext, Source  # noqa: E402
+
+
+class OnlineSource(Source):
+    """A source that calls a public service through `HttpSource` (timeout, retries, cache)."""
+
+    online = True
+    retries: int = 2
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        cache: TTLCache | None = None,
+        limiter: RateLimiter | None = None,
+        now: _Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.timeout = float(self.settings.source_timeout)
+        self.transport = transport
+        self.cache = cache
+        self.limiter = limiter
+        self.now = now or (lambda: datetime.now(timezone.utc))
+
+    def http(self, ctx: CheckContext, **kwargs: Any) -> HttpSource:
+        # leave a little of the engine's budget for parsing, so our own message wins over its timeout
+        kwargs.setdefault("timeout", max(0.5, self.timeout - 0.3))
+        kwargs.setdefault("retries", self.retries)
+        kwargs.setdefault("cache_ttl", float(self.settings.cache_ttl_seconds))
+        return HttpSource(
+            self.name, t=ctx.t, transport=self.transport, cache=self.cache, limiter=self.limiter, **kwargs
+        )
