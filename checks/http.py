@@ -326,6 +326,7 @@ class OnlineSource(Source):
 
     online = True
     retries: int = 2
+    backoff: float = 0.5
 
     def __init__(
         self,
@@ -347,6 +348,7 @@ class OnlineSource(Source):
         # leave a little of the engine's budget for parsing, so our own message wins over its timeout
         kwargs.setdefault("timeout", max(0.5, self.timeout - 0.3))
         kwargs.setdefault("retries", self.retries)
+        kwargs.setdefault("backoff", self.backoff)
         kwargs.setdefault("cache_ttl", float(self.settings.cache_ttl_seconds))
         return HttpSource(
             self.name, t=ctx.t, transport=self.transport, cache=self.cache, limiter=self.limiter, **kwargs

@@ -54,4 +54,6 @@ def ctx() -> CheckContext:
 
 
 def build(cls, settings: Settings, transport: httpx.AsyncBaseTransport, **kwargs):
-    return cls(settings, transport=transport, cache=TTLCache(), limiter=RateLimiter({}), **kwargs)
+    source = cls(settings, transport=transport, cache=TTLCache(), limiter=RateLimiter({}), **kwargs)
+    source.backoff = 0.01  # keep retried failure paths fast
+    return source
