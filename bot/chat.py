@@ -1,0 +1,241 @@
+"""`tradecheck chat`: the terminal chat, the embedded default way to use the bot.
+
+A plain `input()` prompt (works in pipes, tmux and scripted tests). Type `/check …` to check a
+buyer, `/paste` for a signature block, press the card's buttons by their number, `/user NAME` to
+act as someone else (for the four-eyes story: MANAGERS=terminal:boss), `/history ACME`, `/cases`,
+`/lang zh|en`, `/help`, `/quit`. The actor is platform "terminal", workspace "local"; the data goes
+to DATABASE_URL (default `sqlite:///./tradecheck.db`, created and upgraded on first use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from rich.console import Console
+
+from checks.i18n import normalize_lang, t
+from checks.request import RequestError
+from storage.cases import Refused
+from storage.db import DatabaseNotReady
+
+from . import flows
+from .card import ActionKind, Card
+from .render.terminal import renderable
+
+PLATFORM = "terminal"
+WORKSPACE = "local"
+CHANNEL = "terminal"
+_ASK_REASON = {ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH}
+
+
+def db_not_ready_text(error: DatabaseNotReady, lang: str) -> str:
+    return t("chat.db_not_ready", lang, current=error.current or "—", head=error.head or "?", url=error.url)
+
+
+class TerminalChat:
+    """One person at one terminal: the current user, language and the last card shown."""
+
+    def __init__(self, user: str, lang: str | None, *, offline: bool | None = None, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False)
+        self.actor = self._actor(user)
+        self.offline = offline
+        self.lang = normalize_lang(lang) if lang else (flows.get_user_lang(self.actor) or flows.default_lang())
+        self.card: Card | None = None
+        self.runner = asyncio.Runner()
+
+    @staticmethod
+    def _actor(user: str) -> flows.Actor:
+        return flows.Actor(platform=PLATFORM, user_id=user, name=user, workspace=WORKSPACE)
+
+    @property
+    def conversation(self) -> flows.Conversation:
+        return flows.Conversation(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
+
+    def say(self, text: str, style: str | None = None) -> None:
+        self.console.print(text, markup=False, highlight=False, style=style)
+
+    def ask(self, prompt: str) -> str | None:
+        """A line from the user; None at end of input."""
+        try:
+            return input(prompt + " ")
+        except EOFError:
+            return None
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def run(self) -> int:
+        self.say(t("chat.welcome", self.lang, user=self.actor.label, role=self._role_name()))
+        try:
+            while True:
+                line = self.ask(f"{self.actor.label}>")
+                if line is None:
+                    break
+                if not self.handle(line.strip()):
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.runner.close()
+        self.say(t("chat.bye", self.lang))
+        return 0
+
+    def handle(self, line: str) -> bool:
+        """One line of input; False to stop."""
+        if not line:
+            return True
+        if line.isdigit():
+            self.press(int(line))
+            return True
+        if not line.startswith("/"):
+            self.check(line)
+            return True
+        command, _, rest = line.partition(" ")
+        command, rest = command.lower(), rest.strip()
+        if command in ("/quit", "/exit", "/q"):
+            return False
+        handlers = {
+            "/check": lambda: self.check(rest), "/paste": self.paste, "/user": lambda: self.switch_user(rest),
+            "/history": lambda: self.history(rest), "/cases": self.cases, "/lang": lambda: self.set_lang(rest),
+            "/help": self.help, "/whoami": lambda: self.say(t("chat.whoami", self.lang, user=self.actor.label,
+                                                               role=self._role_name())),
+        }
+        handler = handlers.get(command)
+        if handler is None:
+            self.say(t("chat.unknown_command", self.lang, command=command[:40]))
+            return True
+        handler()
+        return True
+
+    # --- commands ---------------------------------------------------------------------------------
+    def help(self) -> None:
+        self.say(t("chat.help", self.lang))
+
+    def _role_name(self) -> str:
+        return t(f"chat.role.{flows.role_of(self.actor)}", self.lang)
+
+    def check(self, text: str) -> None:
+        if not text.strip():
+            self.say(t("chat.check_usage", self.lang))
+            return
+        self.say(t("chat.checking", self.lang), style="dim")
+        engine = flows.get_engine(offline=self.offline) if self.offline is not None else None
+        try:
+            outcome = self.runner.run(flows.run_check(text, self.actor, self.conversation, lang=self.lang, engine=engine))
+        except RequestError as error:
+            self.say(flows.describe_error(error, self.lang), style="yellow")
+            return
+        for line in flows.describe_request(outcome.request):
+            self.say(line, style="dim")
+        self.show(outcome.card)
+
+    def paste(self) -> None:
+        self.say(t("chat.paste_intro", self.lang))
+        lines: list[str] = []
+        while True:
+            line = self.ask("|")
+            if line is None or line.strip() in ("", "."):
+                break
+            lines.append(line)
+        if not lines:
+            self.say(t("chat.cancelled", self.lang))
+            return
+        self.check("\n".join(lines))
+
+    def show(self, card: Card) -> None:
+        self.card = card
+        self.console.print(renderable(card))
+        if card.actions:
+            self.say(t("chat.press_hint", self.lang), style="dim")
+
+    def press(self, number: int) -> None:
+        if self.card is None or not self.card.actions:
+            self.say(t("chat.no_card", self.lang))
+            return
+        if not 1 <= number <= len(self.card.actions):
+            self.say(t("chat.bad_number", self.lang, n=len(self.card.actions)))
+            return
+        action = self.card.actions[number - 1]
+        assert action.case_id is not None
+        reason: str | None = None
+        if action.kind in _ASK_REASON:
+            reason = self.ask(t(f"flows.ask.{action.kind.value}", self.lang))
+            if not (reason or "").strip():
+                self.say(t("chat.cancelled", self.lang))
+                return
+        elif action.kind is ActionKind.APPROVE:
+            reason = self.ask(t("flows.ask.approve", self.lang))
+        result = self._perform(action.kind, action.case_id, action.arg, reason)
+        if result.needs_reason:
+            reason = self.ask(result.message)
+            if not (reason or "").strip():
+                self.say(t("chat.cancelled", self.lang))
+                return
+            result = self._perform(action.kind, action.case_id, action.arg, reason)
+        self.say(result.message, style=None if result.ok else "yellow")
+        if result.announce:
+            self.say(result.announce, style="bold")
+        if result.card is not None:
+            self.show(result.card)
+
+    def _perform(self, kind: ActionKind, case_id: int, arg: str, reason: str | None) -> flows.FlowResult:
+        if kind is ActionKind.RECHECK:
+            self.say(t("chat.checking", self.lang), style="dim")
+        return self.runner.run(flows.perform_action(
+            kind, case_id, self.actor, arg=arg, reason=reason, lang=self.lang, conversation=self.conversation,
+        ))
+
+    def switch_user(self, name: str) -> None:
+        name = name.strip()
+        if not name or len(name) > 100 or any(c.isspace() for c in name):
+            self.say(t("chat.user_usage", self.lang))
+            return
+        self.actor = self._actor(name)
+        self.lang = flows.get_user_lang(self.actor) or self.lang
+        self.say(t("chat.user_switched", self.lang, user=name, role=self._role_name()))
+
+    def history(self, query: str) -> None:
+        for line in flows.history_text(query, self.actor, self.lang):
+            self.say(line)
+
+    def cases(self) -> None:
+        lines = flows.cases_text(self.actor, self.lang)
+        for line in lines or [t("chat.no_cases", self.lang)]:
+            self.say(line)
+
+    def set_lang(self, value: str) -> None:
+        if value.strip().lower() not in ("zh", "en", "zh_cn", "zh-cn", "中文", "english"):
+            self.say(t("chat.lang_usage", self.lang))
+            return
+        self.lang = normalize_lang(value)
+        flows.set_user_lang(self.actor, self.lang)
+        self.say(t("chat.lang_set", self.lang))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tradecheck chat", description="The terminal chat: /check a buyer, press buttons by number.")
+    parser.add_argument("--user", default=os.environ.get("TRADECHECK_USER") or _login(), help="who you are (default: your login)")
+    parser.add_argument("--lang", choices=["zh", "en"], help="language (default: your last /lang, else TRADECHECK_LANG)")
+    parser.add_argument("--offline", action="store_true", default=None, help="skip every online source")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    lang = normalize_lang(args.lang) if args.lang else flows.default_lang()
+    try:
+        flows.ensure_database()
+    except DatabaseNotReady as error:
+        print(db_not_ready_text(error, lang), file=sys.stderr)
+        return 1
+    try:
+        chat = TerminalChat(args.user, args.lang, offline=args.offline)
+        return chat.run()
+    except Refused as refused:  # pragma: no cover - flows turn refusals into messages
+        print(t(refused.key, lang, **refused.params), file=sys.stderr)
+        return 1
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "me"

@@ -1,0 +1,116 @@
+"""What chat adapters need to remember between requests, kept in the database (several processes
+may serve one bot): roles and languages of users, where cards were posted, pending "type your
+reason" prompts, and the idempotency keys of deliveries already processed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from . import audit
+from .cases import Who, find_user, insert_ignore, user
+from .models import ConversationLink, PendingPrompt, ProcessedDelivery, Role, aware, utcnow
+
+ROLES = tuple(role.value for role in Role)
+_RANK = {"sales": 0, "manager": 1, "admin": 2}
+PROMPT_TTL = timedelta(hours=24)
+
+
+def configured_managers(setting: str) -> set[str]:
+    """`MANAGERS=slack:U123,telegram:456` → {"slack:U123", "telegram:456"}."""
+    return {part.strip() for part in setting.replace(";", ",").split(",") if ":" in part.strip()}
+
+
+def effective_role(session: Session, platform: str, user_id: str, managers_setting: str = "") -> str:
+    """The stronger of the role in the database and the MANAGERS setting."""
+    found = find_user(session, platform, user_id)
+    role = found.role if found and found.role in _RANK else "sales"
+    if f"{platform}:{user_id}" in configured_managers(managers_setting) and _RANK[role] < _RANK["manager"]:
+        role = "manager"
+    return role
+
+
+def set_role(session: Session, platform: str, user_id: str, role: str, by: Who) -> tuple[str, str]:
+    """Change a role (audited). Returns (old, new)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    person = user(session, Who(platform=platform, user_id=user_id))
+    old = person.role
+    person.role = role
+    person.updated_at = utcnow()
+    session.add(person)
+    audit.record(session, "role_changed", actor=by.key, actor_name=by.label,
+                 details={"user": f"{platform}:{user_id}", "from": old, "to": role})
+    return old, role
+
+
+def get_lang(session: Session, platform: str, user_id: str) -> str | None:
+    found = find_user(session, platform, user_id)
+    return found.lang if found else None
+
+
+def set_lang(session: Session, who: Who, lang: str) -> None:
+    person = user(session, who)
+    person.lang = lang
+    person.updated_at = utcnow()
+    session.add(person)
+
+
+def link(session: Session, case_id: int, platform: str, workspace: str, channel: str,
+         thread: str | None, message: str | None) -> None:
+    exists = session.exec(select(ConversationLink).where(
+        ConversationLink.case_id == case_id, ConversationLink.platform == platform,
+        ConversationLink.channel == channel, ConversationLink.message == message,
+    )).first()
+    if exists is None:
+        session.add(ConversationLink(case_id=case_id, platform=platform, workspace=workspace, channel=channel,
+                                     thread=thread, message=message))
+    elif exists.dead:
+        exists.dead = False
+        session.add(exists)
+
+
+def links(session: Session, case_id: int, include_dead: bool = False) -> list[ConversationLink]:
+    statement = select(ConversationLink).where(ConversationLink.case_id == case_id)
+    if not include_dead:
+        statement = statement.where(col(ConversationLink.dead).is_(False))
+    return list(session.exec(statement.order_by(col(ConversationLink.created_at))))
+
+
+def mark_dead(session: Session, platform: str, channel: str) -> int:
+    result = session.execute(
+        update(ConversationLink).where(col(ConversationLink.platform) == platform, col(ConversationLink.channel) == channel)
+        .values(dead=True)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def save_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, kind: str, case_id: int,
+                actor: str) -> None:
+    now = utcnow()
+    session.execute(delete(PendingPrompt).where(col(PendingPrompt.expires_at) < now))
+    insert_ignore(session, PendingPrompt, {
+        "platform": platform, "chat": chat, "prompt_message_id": prompt_message_id, "kind": kind,
+        "case_id": case_id, "actor": actor, "created_at": now, "expires_at": now + PROMPT_TTL,
+    })
+
+
+def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, actor: str) -> tuple[str, int] | None:
+    """The prompt's (kind, case id), once: the row is removed by whoever takes it first."""
+    prompt = session.exec(select(PendingPrompt).where(
+        PendingPrompt.platform == platform, PendingPrompt.chat == chat,
+        PendingPrompt.prompt_message_id == prompt_message_id,
+    )).first()
+    if prompt is None or prompt.actor != actor or aware(prompt.expires_at) < utcnow():  # type: ignore[operator]
+        return None
+    result = session.execute(delete(PendingPrompt).where(col(PendingPrompt.id) == prompt.id))
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # another process took it
+        return None
+    return prompt.kind, prompt.case_id
+
+
+def first_delivery(session: Session, platform: str, key: str) -> bool:
+    return insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key[:300], "at": utcnow()}) == 1

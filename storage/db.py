@@ -1,0 +1,180 @@
+"""The database: URL handling, engines, sessions, and the schema version check (Alembic).
+
+Decisions (also for README):
+- `DATABASE_URL` defaults to `sqlite:///./tradecheck.db`. PostgreSQL URLs `postgres://…` and
+  `postgresql://…` are rewritten to `postgresql+psycopg://…` (psycopg 3).
+- SQLite runs in WAL mode with a 30 s busy timeout so that several processes (chat, serve, the
+  one-shot `check`) can share one file.
+- `tradecheck db upgrade` applies the migrations. Start-up (`chat`, `serve`, `check` that stores)
+  calls `ensure_ready()`: a schema that is behind is refused with a message telling to run
+  `tradecheck db upgrade` — except for the default local SQLite file and for a brand-new empty
+  database, which are upgraded automatically so that `pip install -e . && tradecheck chat` works
+  on a fresh machine with no extra step. Upgrades of a shared PostgreSQL database that already has
+  data stay a deliberate step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import Connection, make_url
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "sqlite:///./tradecheck.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotReady(RuntimeError):
+    """The schema is older than this version of tradecheck: run `tradecheck db upgrade`."""
+
+    def __init__(self, message: str, *, current: str | None = None, head: str | None = None, url: str = "") -> None:
+        super().__init__(message)
+        self.current = current
+        self.head = head
+        self.url = url
+
+
+def normalize_url(url: str) -> str:
+    """Accept the URL forms hosting providers hand out; always use psycopg 3 for PostgreSQL."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def configured_url() -> str:
+    """DATABASE_URL from the environment or `.env` (through the settings), else the default."""
+    from checks.config import get_settings
+
+    return normalize_url(os.environ.get("DATABASE_URL") or get_settings().database_url or DEFAULT_URL)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+@dataclass
+class Database:
+    url: str
+    engine: Engine
+    _ready: bool = field(default=False, repr=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose objects stay readable after commit; rolled back on error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+
+    # --- schema version -------------------------------------------------------------------
+    def alembic_config(self, connection: Connection | None = None):  # type: ignore[no-untyped-def]
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        if connection is not None:
+            config.attributes["connection"] = connection
+        return config
+
+    def head(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        assert head is not None
+        return head
+
+    def current(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as connection:
+            return not inspect(connection).get_table_names()
+
+    def upgrade(self, revision: str = "head") -> None:
+        from alembic import command
+
+        with self.engine.begin() as connection:
+            command.upgrade(self.alembic_config(connection), revision)
+        self._ready = False
+
+    def ensure_ready(self, auto_upgrade: bool | None = None) -> None:
+        """Refuse to run on a schema that is behind; upgrade the local default or an empty database."""
+        if self._ready:
+            return
+        head, current = self.head(), self.current()
+        if current != head:
+            if auto_upgrade is None:
+                auto_upgrade = self.url == normalize_url(DEFAULT_URL) or (current is None and self.is_empty())
+            if not auto_upgrade:
+                raise DatabaseNotReady(
+                    f"The database schema is at revision {current or 'none'}, this tradecheck needs {head}. "
+                    f"Run `tradecheck db upgrade` (DATABASE_URL={safe_url(self.url)}) and start again.",
+                    current=current, head=head, url=safe_url(self.url),
+                )
+            log.warning("upgrading the database schema from %s to %s", current or "empty", head)
+            self.upgrade()
+        self._ready = True
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable URL>"
+
+
+_DATABASES: dict[str, Database] = {}
+
+
+def get_database(url: str | None = None) -> Database:
+    """One engine (connection pool) per URL per process."""
+    url = normalize_url(url) if url else configured_url()
+    database = _DATABASES.get(url)
+    if database is None:
+        database = _DATABASES[url] = Database(url=url, engine=make_engine(url))
+    return database
+
+
+def reset() -> None:
+    """Dispose of cached engines (tests that switch DATABASE_URL, forked processes)."""
+    for database in _DATABASES.values():
+        database.engine.dispose()
+    _DATABASES.clear()

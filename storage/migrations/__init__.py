@@ -1,0 +1,1 @@
+"""Alembic environment shipped inside the package (no alembic.ini at the repo root)."""

@@ -1,0 +1,225 @@
+"""Import the team's own trade records (orders, shipments, payments, overdue invoices, disputes).
+
+`tradecheck trade import FILE.csv` reads a UTF-8 CSV (a BOM from Excel is fine) with a header row.
+Columns (header names are case-insensitive; extra columns are ignored):
+
+=============  ========  =====================================================================
+column         required  meaning
+=============  ========  =====================================================================
+buyer          yes       the buyer's company name as in your books (matched like a check:
+                         identifiers, then domain, then name + country)
+kind           yes       order | shipment | payment | invoice | overdue | dispute
+date           yes       YYYY-MM-DD — when it happened (order date, payment date, due date…)
+country        no        ISO code or English/Chinese name (AE, China, 阿联酋…)
+domain         no        the buyer's web or e-mail domain (acme.ae, or j@acme.ae)
+vat, lei, reg  no        identifiers, as on a check
+amount         no        a number; `.` is the decimal point, `,` may group thousands (12,500.00)
+currency       no        three-letter ISO 4217 code (USD, EUR, CNY)
+due_date       no        YYYY-MM-DD (invoices)
+days_overdue   no        whole days past due (overdue)
+status         no        open | paid | settled | closed | cancelled
+reference      no        your invoice / order / case number
+note           no        free text
+=============  ========  =====================================================================
+
+All or nothing: every row is checked first; if any row is bad, nothing is imported and each bad
+row is reported with its line number (the header is line 1). A row already imported (same buyer
+case and same values) is skipped, so importing the same file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session
+
+from checks import countries
+
+from . import audit
+from .buyers import buyer_keys
+from .cases import Who, find_case, insert_ignore, workspace
+from .models import Case, CaseKey, TradeRecord, utcnow
+
+KINDS = ("order", "shipment", "payment", "invoice", "overdue", "dispute")
+STATUSES = ("open", "paid", "settled", "closed", "cancelled")
+REQUIRED = ("buyer", "kind", "date")
+KNOWN = REQUIRED + ("country", "domain", "vat", "lei", "reg", "amount", "currency", "due_date", "days_overdue",
+                    "status", "reference", "note")
+MAX_ROWS = 100_000
+_AMOUNT_RE = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+@dataclass
+class RowError:
+    line: int
+    key: str  # catalog key (bot/locales/flows.yml)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class TradeImportError(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} bad rows")
+        self.errors = errors
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    buyer: str
+    kind: str
+    date: date
+    country: str | None = None
+    domain: str | None = None
+    vat: str | None = None
+    lei: str | None = None
+    reg: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    due_date: date | None = None
+    days_overdue: int | None = None
+    status: str | None = None
+    reference: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    duplicates: int = 0
+    cases_opened: int = 0
+    cases: set[int] = field(default_factory=set)
+
+
+def _date(value: str, line: int, column: str, errors: list[RowError]) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(RowError(line, "trade.error.date", {"column": column, "value": value[:40]}))
+        return None
+
+
+def parse_csv(text: str) -> list[ParsedRow]:
+    """Check every row; raise TradeImportError listing all bad rows, or return them all."""
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise TradeImportError([RowError(1, "trade.error.empty")])
+    header = {name: (name or "").strip().lower() for name in reader.fieldnames}
+    missing = [c for c in REQUIRED if c not in header.values()]
+    if missing:
+        raise TradeImportError([RowError(1, "trade.error.columns", {"columns": ", ".join(missing)})])
+    rows: list[ParsedRow] = []
+    errors: list[RowError] = []
+    for raw in reader:
+        line = reader.line_num
+        if len(rows) >= MAX_ROWS:
+            errors.append(RowError(line, "trade.error.too_many", {"limit": MAX_ROWS}))
+            break
+        if None in raw:  # more cells than header columns
+            errors.append(RowError(line, "trade.error.extra_cells"))
+            continue
+        values = {header[k]: (v or "").strip() for k, v in raw.items() if header.get(k) in KNOWN}
+        if not any(values.values()):
+            continue  # blank line
+        row_errors: list[RowError] = []
+        for column in REQUIRED:
+            if not values.get(column):
+                row_errors.append(RowError(line, "trade.error.required", {"column": column}))
+        kind = values.get("kind", "").lower()
+        if kind and kind not in KINDS:
+            row_errors.append(RowError(line, "trade.error.kind", {"value": kind[:40], "kinds": ", ".join(KINDS)}))
+        when = _date(values["date"], line, "date", row_errors) if values.get("date") else None
+        due = _date(values["due_date"], line, "due_date", row_errors) if values.get("due_date") else None
+        amount: Decimal | None = None
+        if values.get("amount"):
+            if not _AMOUNT_RE.match(values["amount"]):
+                row_errors.append(RowError(line, "trade.error.amount", {"value": values["amount"][:40]}))
+            else:
+                try:
+                    amount = Decimal(values["amount"].replace(",", ""))
+                except InvalidOperation:
+                    row_errors.append(RowError(line, "trade.error.amount", {"value": values["amount"][:40]}))
+        currency = values.get("currency", "").upper() or None
+        if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+            row_errors.append(RowError(line, "trade.error.currency", {"value": currency[:40]}))
+        days: int | None = None
+        if values.get("days_overdue"):
+            if not values["days_overdue"].isdigit():
+                row_errors.append(RowError(line, "trade.error.days", {"value": values["days_overdue"][:40]}))
+            else:
+                days = int(values["days_overdue"])
+        status = values.get("status", "").lower() or None
+        if status and status not in STATUSES:
+            row_errors.append(RowError(line, "trade.error.status", {"value": status[:40], "statuses": ", ".join(STATUSES)}))
+        country: str | None = None
+        if values.get("country"):
+            country = countries.to_code(values["country"])
+            if country is None:
+                row_errors.append(RowError(line, "trade.error.country", {"value": values["country"][:40]}))
+        if len(values.get("buyer", "")) > 300:
+            row_errors.append(RowError(line, "trade.error.too_long", {"column": "buyer"}))
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        assert when is not None
+        rows.append(ParsedRow(
+            line=line, buyer=values["buyer"], kind=kind, date=when, country=country,
+            domain=values.get("domain") or None, vat=values.get("vat") or None, lei=values.get("lei") or None,
+            reg=values.get("reg") or None, amount=amount, currency=currency, due_date=due, days_overdue=days,
+            status=status, reference=values.get("reference") or None, note=values.get("note") or None,
+        ))
+    if errors:
+        raise TradeImportError(errors)
+    return rows
+
+
+def _fingerprint(case_id: int, row: ParsedRow) -> str:
+    parts = [str(case_id), row.kind, row.date.isoformat(), str(row.amount or ""), row.currency or "",
+             row.due_date.isoformat() if row.due_date else "", str(row.days_overdue or ""), row.status or "",
+             row.reference or "", row.note or ""]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: str = "") -> ImportResult:
+    """Add the rows in the caller's transaction; cases are found like a check's (or opened)."""
+    ws = workspace(session, who.workspace)
+    result = ImportResult()
+    for row in rows:
+        keys = buyer_keys(row.buyer, row.country, site=row.domain, lei=row.lei, vat=row.vat, reg=row.reg)
+        found = find_case(session, ws.id, keys)  # type: ignore[arg-type]
+        if found:
+            case = found[0]
+        else:
+            case = Case(workspace_id=ws.id, name=keys.name, normalized_name=keys.normalized_name,
+                        base_name=keys.base_name, country=keys.country, domains=list(keys.domains),
+                        identifiers=dict(keys.identifiers), created_by=who.label)
+            session.add(case)
+            session.flush()
+            for kind, key in keys.keys:
+                session.add(CaseKey(workspace_id=ws.id, case_id=case.id, kind=kind, key=key))
+            session.flush()
+            audit.record(session, "case_opened", actor=who.key, actor_name=who.label, case_id=case.id,
+                         workspace_id=ws.id, details={"name": keys.name, "from": "trade import", "line": row.line})
+            result.cases_opened += 1
+        assert case.id is not None
+        inserted = insert_ignore(session, TradeRecord, {
+            "workspace_id": ws.id, "case_id": case.id, "kind": row.kind, "date": row.date, "amount": row.amount,
+            "currency": row.currency, "due_date": row.due_date, "days_overdue": row.days_overdue,
+            "status": row.status, "reference": row.reference, "note": row.note,
+            "fingerprint": _fingerprint(case.id, row), "source_file": source_file[:500], "line": row.line,
+            "imported_by": who.label, "imported_at": utcnow(),
+        })
+        result.imported += inserted
+        result.duplicates += 1 - inserted
+        result.cases.add(case.id)
+    for case_id in sorted(result.cases):
+        audit.record(session, "trade_imported", actor=who.key, actor_name=who.label, case_id=case_id,
+                     workspace_id=ws.id, details={"file": source_file, "rows": len(rows)})
+    return result

@@ -1,0 +1,131 @@
+"""The database layer: URLs, migrations that match the models, the start-up check, SQLite settings,
+and the audit trail that the database itself keeps append-only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
+
+from storage import audit
+from storage import db as storage_db
+from storage.db import DEFAULT_URL, Database, DatabaseNotReady, make_engine, normalize_url
+
+from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("given,expected", [
+    ("postgres://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d"),
+    ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("  sqlite:///./x.db ", "sqlite:///./x.db"),
+])
+def test_database_urls_are_rewritten_for_psycopg3(given: str, expected: str) -> None:
+    assert normalize_url(given) == expected
+
+
+def test_migrations_create_exactly_the_models(db_url: str) -> None:
+    database = storage_db.get_database(db_url)
+    assert database.current() == database.head()
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata)
+    assert diff == []
+
+
+def test_a_schema_that_is_behind_is_refused_with_the_command_to_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    database = Database(url=url, engine=make_engine(url))
+    database.upgrade("0001")
+    with pytest.raises(DatabaseNotReady) as refused:
+        database.ensure_ready()
+    assert "tradecheck db upgrade" in str(refused.value)
+    assert refused.value.current == "0001" and refused.value.head == database.head()
+    database.upgrade()
+    database.ensure_ready()
+    assert database.current() == database.head()
+    database.engine.dispose()
+
+
+def test_a_brand_new_database_and_the_default_file_are_upgraded_on_first_use(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = Database(url=f"sqlite:///{tmp_path / 'new.db'}", engine=make_engine(f"sqlite:///{tmp_path / 'new.db'}"))
+    fresh.ensure_ready()
+    assert fresh.current() == fresh.head()
+    fresh.engine.dispose()
+
+    monkeypatch.chdir(tmp_path)
+    default = Database(url=normalize_url(DEFAULT_URL), engine=make_engine(DEFAULT_URL))
+    default.upgrade("0001")  # an older local file: upgraded too, it is the user's own
+    default.ensure_ready()
+    assert default.current() == default.head()
+    assert (tmp_path / "tradecheck.db").exists()
+    default.engine.dispose()
+
+
+def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_audit_trail_cannot_be_changed_or_deleted(db_url: str) -> None:
+    database = storage_db.get_database(db_url)
+    with database.session() as session:
+        event = audit.record(session, "note_added", actor="terminal:li", actor_name="Li", details={"text": "x"})
+        session.commit()
+        event_id = event.id
+    for statement in ("UPDATE audit_event SET action = 'check' WHERE id = :id", "DELETE FROM audit_event WHERE id = :id"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with database.engine.begin() as connection:
+                connection.execute(text(statement), {"id": event_id})
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT action FROM audit_event WHERE id = :id"), {"id": event_id}).scalar() == "note_added"
+
+
+def test_no_code_path_updates_or_deletes_audit_events() -> None:
+    """The rule is also kept in the code: nothing but `record` writes to audit_event."""
+    offenders = []
+    for path in [*ROOT.joinpath("storage").rglob("*.py"), *ROOT.joinpath("bot").rglob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        for needle in ("update(AuditEvent", "delete(AuditEvent", "UPDATE audit_event", "DELETE FROM audit_event"):
+            if needle in source and "migrations" not in path.parts:
+                offenders.append(f"{path.name}: {needle}")
+    assert offenders == []
+
+
+def test_unknown_audit_actions_are_refused(db_url: str) -> None:
+    with storage_db.get_database(db_url).session() as session:
+        with pytest.raises(ValueError):
+            audit.record(session, "edited_history", actor="x")
+
+
+def _cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=120)
+
+
+def test_db_upgrade_and_status_commands(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    Database(url=url, engine=make_engine(url)).upgrade("0001")
+    behind = _cli("db", "status", url=url, cwd=tmp_path)
+    assert behind.returncode == 1 and "0001" in behind.stdout
+    refused = _cli("cases", "list", url=url, cwd=tmp_path)
+    assert refused.returncode == 1 and "tradecheck db upgrade" in refused.stderr and "Traceback" not in refused.stderr
+    upgraded = _cli("db", "upgrade", url=url, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert _cli("db", "status", url=url, cwd=tmp_path).returncode == 0
+    assert _cli("db", "upgrade", url=url, cwd=tmp_path).returncode == 0  # again: nothing to do, no error
