@@ -1,0 +1,192 @@
+"""`tradecheck serve`: ONE ASGI app (Starlette, run by uvicorn) for every chat platform.
+
+Routes: `/slack/events` (slash commands, interactivity and events, through Bolt's
+AsyncSlackRequestHandler, which verifies Slack's signature), `/telegram/webhook` (mounted from
+`bot.telegram.server.telegram_routes(settings)` when that module exists) and `/healthz`.
+
+`--socket` runs Slack over Socket Mode (SLACK_APP_TOKEN) for a team without a public URL; the HTTP
+server still serves `/healthz` and the Telegram webhook. `--telegram-polling` hands Telegram to
+`bot.telegram.server.run_polling(settings)` instead of the webhook.
+
+Stateless between requests: several `tradecheck serve` processes can run behind one load balancer
+on one PostgreSQL database (see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import inspect
+import logging
+import sys
+from typing import Any, AsyncIterator, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from checks.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 3000
+SLACK_PATH = "/slack/events"
+
+Lifespan = Callable[[Any], Any]
+
+
+def slack_configured(settings: Settings) -> bool:
+    return settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+
+
+def _telegram_module() -> Any | None:
+    try:
+        return importlib.import_module("bot.telegram.server")
+    except ModuleNotFoundError as error:
+        if error.name not in ("bot.telegram.server", "bot.telegram"):
+            raise
+        return None
+
+
+def _telegram(settings: Settings) -> tuple[list[BaseRoute], Lifespan | None]:
+    """The Telegram engineer's routes and lifespan hook, or nothing (logged) if not there yet."""
+    module = _telegram_module()
+    if module is None or not hasattr(module, "telegram_routes"):
+        log.info("bot.telegram.server.telegram_routes not available: /telegram/webhook not mounted")
+        return [], None
+    answer = module.telegram_routes(settings)
+    if isinstance(answer, tuple):
+        routes, lifespan = answer[0], (answer[1] if len(answer) > 1 else None)
+    else:
+        routes, lifespan = answer, None
+    return list(routes or []), lifespan
+
+
+@contextlib.asynccontextmanager
+async def _enter(hook: Lifespan, app: Any) -> AsyncIterator[None]:
+    """Accept the usual lifespan shapes: a context-manager factory, an async generator, a startup coroutine."""
+    if inspect.isasyncgenfunction(hook):
+        async with contextlib.asynccontextmanager(hook)(app):
+            yield
+        return
+    result = hook(app)
+    if hasattr(result, "__aenter__"):
+        async with result:
+            yield
+        return
+    if inspect.isawaitable(result):
+        await result
+    yield
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    slack_app: Any | None = None,
+    mount_slack: bool = True,
+    mount_telegram: bool = True,
+) -> Starlette:
+    """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given."""
+    settings = settings or get_settings()
+    routes: list[BaseRoute] = []
+    hooks: list[Lifespan] = []
+    state: dict[str, bool] = {"slack": False, "telegram": False}
+
+    if mount_slack and (slack_app is not None or slack_configured(settings)):
+        from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+        if slack_app is None:
+            from .slack.app import SlackBot, build_app
+
+            slack_app = build_app(SlackBot(settings=settings))
+        handler = AsyncSlackRequestHandler(slack_app)
+
+        async def slack_events(request: Request) -> Response:
+            return await handler.handle(request)
+
+        routes.append(Route(SLACK_PATH, slack_events, methods=["POST"]))
+        state["slack"] = True
+    elif mount_slack and (settings.slack_bot_token or settings.slack_signing_secret):
+        log.error("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in HTTP mode; %s not mounted", SLACK_PATH)
+
+    if mount_telegram:
+        telegram_routes, telegram_lifespan = _telegram(settings)
+        routes.extend(telegram_routes)
+        if telegram_lifespan is not None:
+            hooks.append(telegram_lifespan)
+        state["telegram"] = bool(telegram_routes)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True, **state})
+
+    routes.append(Route("/healthz", healthz, methods=["GET", "HEAD"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for hook in hooks:
+                await stack.enter_async_context(_enter(hook, app))
+            yield
+
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def asgi_app() -> Starlette:
+    """Factory for `uvicorn --factory bot.server:asgi_app` (several workers, one machine)."""
+    return create_app()
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    tasks: list[asyncio.Task[Any]] = []
+    socket_handler = None
+    if args.socket:
+        if not (settings.slack_app_token and settings.slack_bot_token):
+            print("tradecheck serve --socket needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN", file=sys.stderr)
+            return 2
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        from .slack.app import SlackBot, build_app
+
+        socket_handler = AsyncSocketModeHandler(build_app(SlackBot(settings=settings)), settings.slack_app_token.get_secret_value())
+        await socket_handler.connect_async()
+        log.info("Slack connected over Socket Mode")
+    if args.telegram_polling:
+        module = _telegram_module()
+        if module is None or not hasattr(module, "run_polling"):
+            print("tradecheck serve --telegram-polling: bot.telegram.server.run_polling is not available", file=sys.stderr)
+            return 2
+        polling = module.run_polling(settings)
+        if inspect.isawaitable(polling):
+            tasks.append(asyncio.ensure_future(polling))
+
+    app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling)
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on"))
+    try:
+        await server.serve()
+    finally:
+        for task in tasks:
+            task.cancel()
+        if socket_handler is not None:
+            await socket_handler.close_async()
+    return 0
+
+
+def serve_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tradecheck serve", description="Serve Slack and Telegram (one ASGI app).")
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--socket", action="store_true", help="Slack over Socket Mode (SLACK_APP_TOKEN), no public URL")
+    parser.add_argument("--telegram-polling", action="store_true", help="Telegram by long polling instead of the webhook")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    args = parser.parse_args(argv)
+    logging.getLogger().setLevel(args.log_level.upper())
+    settings = get_settings()
+    try:
+        return asyncio.run(_serve(args, settings))
+    except KeyboardInterrupt:
+        return 130

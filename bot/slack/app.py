@@ -1,0 +1,291 @@
+"""The Bolt AsyncApp: /check, the "Check this sender" shortcut, card buttons, modals, App Home.
+
+Every listener acknowledges first (Slack gives 3 s; a trigger id for a modal is valid 3 s too),
+then does its work; Bolt (process_before_response=False) answers Slack as soon as `ack()` runs
+while the listener goes on. Permissions are never decided here: `flows.perform_action` checks
+them server-side whatever the button payload says.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from checks.config import Settings, get_settings
+from checks.engine import Engine
+from checks.i18n import t
+from checks.request import RequestError
+
+from .. import flows
+from ..card import ActionKind
+from ..render.slack import (
+    LANG_ACTION,
+    REASON_BLOCK,
+    REASON_CALLBACK,
+    REASON_INPUT,
+    decode_action_id,
+    decode_value,
+    escape,
+    loading_view,
+    mrkdwn,
+    render_details_view,
+    render_reason_modal,
+)
+from .calls import call
+from .cards import apply_result, new_ref, parsed_summary, run_and_post, tell
+from .client import make_client
+from .home import publish_home
+from .people import actor_for, lang_for
+from .text import slack_to_plain
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/check"
+SHORTCUT_CALLBACK = "check_sender"
+# Actions that need a text from the person: a modal asks for it before the flow runs.
+REASON_KINDS = {ActionKind.REJECT: True, ActionKind.ADD_NOTE: True, ActionKind.CLEAR_MATCH: True}
+HELP_WORDS = {"help", "-h", "--help", "?", "帮助", "幫助"}
+HISTORY_WORDS = {"history", "历史", "歷史"}
+
+
+@dataclass
+class SlackBot:
+    """What the listeners need besides the request: settings, the engine, timing knobs."""
+
+    settings: Settings = field(default_factory=get_settings)
+    engine: Engine | None = None
+    progress_interval: float = 1.0
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What identifies one delivery across Slack's retries: the event id or the trigger id."""
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    trigger = body.get("trigger_id")
+    if trigger:
+        kind = body.get("type") or ("command" if body.get("command") else "request")
+        return f"{kind}:{trigger}"
+    return None
+
+
+def _header(request: AsyncBoltRequest, name: str) -> str | None:
+    values = request.headers.get(name) or []
+    return values[0] if values else None
+
+
+def build_app(bot: SlackBot | None = None, client: AsyncWebClient | None = None) -> AsyncApp:
+    """The Bolt app, with every listener. `SLACK_SIGNING_SECRET` is required in HTTP mode."""
+    bot = bot or SlackBot()
+    settings = bot.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = AsyncApp(
+        client=client or make_client(settings),
+        signing_secret=secret,
+        request_verification_enabled=secret is not None,
+        process_before_response=False,
+        name="tradecheck",
+    )
+    register(app, bot)
+    return app
+
+
+def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place that lists every listener
+    @app.middleware
+    async def once_per_delivery(request: AsyncBoltRequest, body: dict[str, Any], context: Any, next: Any) -> Any:
+        """Slack retries (X-Slack-Retry-Num) and re-sent requests must not run a check twice."""
+        key = delivery_key(body)
+        context["request_id"] = key or new_ref()
+        if key is None:
+            return await next()
+        try:
+            first = await call(flows.first_delivery, "slack", key)
+        except Exception:  # the database hiccuped: better a rare duplicate than a lost command
+            log.warning("first_delivery failed for %s; handling the request", key, exc_info=True)
+            first = True
+        if not first:
+            log.info("duplicate delivery %s (retry %s, reason %s) acknowledged, not handled",
+                     key, _header(request, "x-slack-retry-num"), _header(request, "x-slack-retry-reason"))
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
+        """Log with the request id; tell the person something went wrong instead of leaving silence."""
+        ref = new_ref()
+        request_id = context.get("request_id") if context else None
+        log.error("slack listener failed (ref %s, request %s)", ref, request_id, exc_info=error)
+        user = body.get("user_id") or (body.get("user") or {}).get("id")
+        if not user:
+            return
+        lang = flows.default_lang()
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        text = t("slack.error.apology", lang, ref=ref)
+        response_url = body.get("response_url")
+        try:
+            if response_url:
+                from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+                await AsyncWebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
+            else:
+                await tell(client, channel=channel, user=user, text=text)
+        except Exception:
+            log.warning("could not send the apology (ref %s)", ref, exc_info=True)
+
+    # ------------------------------------------------------------------ /check
+    @app.command(COMMAND)
+    async def check_command(ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+        text = slack_to_plain(body.get("text")).strip()
+        user, team, channel = body["user_id"], body.get("team_id", ""), body.get("channel_id", "")
+        actor, profile = await actor_for(client, user, team, body.get("user_name", ""))
+        lang = await lang_for(actor, profile)
+        first, _, rest = text.partition(" ")
+        if not text or first.lower() in HELP_WORDS:
+            await ack(text=t("slack.help", lang), response_type="ephemeral")
+            return
+        if first.lower() in HISTORY_WORDS:
+            await ack()
+            await _history(client, actor, lang, rest.strip(), channel=channel, respond=respond)
+            return
+        try:
+            request = flows.parse_request(text, lang)
+        except RequestError as error:
+            await ack(text=escape(flows.describe_error(error, lang)), response_type="ephemeral")
+            return
+        lang = request.lang or lang
+        await ack(text=parsed_summary(request, lang), response_type="ephemeral")
+        await run_and_post(
+            client, request=request, actor=actor, channel=channel, thread_ts=body.get("thread_ts"), lang=lang,
+            engine=bot.engine, respond=respond, progress_interval=bot.progress_interval,
+        )
+
+    async def _history(client: AsyncWebClient, actor: flows.Actor, lang: str, query: str, *, channel: str, respond: Any) -> None:
+        if not query:
+            await tell(client, channel=channel, user=actor.user_id, text=t("slack.history.usage", lang), respond=respond)
+            return
+        lines = await call(flows.history_text, query, actor, lang)
+        text = "\n".join(mrkdwn(line) for line in lines) if lines else mrkdwn(t("slack.history.none", lang, query=query))
+        await tell(client, channel=channel, user=actor.user_id, text=text[:3900], respond=respond)
+
+    # ------------------------------------------------------------------ message shortcut
+    @app.shortcut(SHORTCUT_CALLBACK)
+    async def check_sender(ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+        """"Check this sender" on a pasted inquiry: paste mode, card in the message's thread."""
+        await ack()
+        message = body.get("message") or {}
+        user = (body.get("user") or {}).get("id", "")
+        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        actor, profile = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
+        lang = await lang_for(actor, profile)
+        text = slack_to_plain(message.get("text")).strip()
+        if not text:
+            await tell(client, channel=channel, user=user, text=t("slack.error.no_text", lang), respond=respond)
+            return
+        try:
+            request = flows.parse_request(text, lang)
+        except RequestError as error:
+            await tell(client, channel=channel, user=user, text=escape(flows.describe_error(error, lang)), respond=respond)
+            return
+        lang = request.lang or lang
+        await tell(client, channel=channel, user=user, text=parsed_summary(request, lang), respond=respond)
+        await run_and_post(
+            client, request=request, actor=actor, channel=channel, thread_ts=message.get("thread_ts") or message.get("ts"),
+            lang=lang, engine=bot.engine, respond=respond, progress_interval=bot.progress_interval,
+        )
+
+    # ------------------------------------------------------------------ card buttons
+    @app.action(re.compile(r"^tc:"))
+    async def on_button(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+        await ack()
+        user = (body.get("user") or {}).get("id", "")
+        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+        thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        kind = decode_action_id(action.get("action_id", ""))
+        case_id, arg = decode_value(action.get("value", ""))
+        actor, profile = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
+        lang = await lang_for(actor, profile)
+        if kind is None or case_id is None:
+            await tell(client, channel=channel, user=user, text=t("slack.error.bad_button", lang), respond=respond)
+            return
+        trigger = body.get("trigger_id")
+        if kind in REASON_KINDS and trigger:
+            metadata = {"k": kind.value, "c": case_id, "a": arg, "ch": channel, "ts": ts, "th": thread, "l": lang}
+            await client.views_open(trigger_id=trigger, view=render_reason_modal(kind, lang, metadata))
+            return
+        conversation = flows.Conversation("slack", actor.workspace, channel or "", thread=thread, message=ts) if channel else None
+        if kind is ActionKind.DETAILS and trigger:
+            opened = await client.views_open(trigger_id=trigger, view=loading_view(lang))
+            result = await flows.perform_action(kind, case_id, actor, arg=arg, lang=lang, conversation=conversation)
+            view_id = (opened.get("view") or {}).get("id")
+            if result.ok and result.card is not None:
+                await client.views_update(view_id=view_id, view=render_details_view(result.card))
+            else:
+                await client.views_update(view_id=view_id, view=_message_view(result.message, lang))
+            return
+        if kind is ActionKind.RECHECK:
+            await tell(client, channel=channel, user=user, text=t("slack.rechecking", lang, id=case_id), respond=respond)
+        result = await flows.perform_action(kind, case_id, actor, arg=arg, lang=lang, conversation=conversation)
+        await apply_result(client, result, channel=channel, ts=ts, thread_ts=thread, user=user, respond=respond)
+
+    # ------------------------------------------------------------------ the reason modal
+    @app.view(REASON_CALLBACK)
+    async def on_reason(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            kind = ActionKind(meta["k"])
+            case_id = int(meta["c"])
+        except (ValueError, KeyError, TypeError):
+            await ack()
+            log.warning("reason modal with unreadable metadata: %r", view.get("private_metadata"))
+            return
+        lang = meta.get("l") or flows.default_lang()
+        values = (view.get("state") or {}).get("values") or {}
+        reason = ((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("value") or ""
+        if REASON_KINDS.get(kind) and not reason.strip():
+            await ack(response_action="errors", errors={REASON_BLOCK: t("slack.modal.empty", lang)})
+            return
+        await ack()
+        user = (body.get("user") or {}).get("id", "")
+        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        actor, _ = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
+        channel, ts, thread = meta.get("ch"), meta.get("ts"), meta.get("th")
+        conversation = flows.Conversation("slack", actor.workspace, channel, thread=thread, message=ts) if channel else None
+        result = await flows.perform_action(
+            kind, case_id, actor, arg=meta.get("a") or "", reason=reason.strip() or None, lang=lang, conversation=conversation
+        )
+        await apply_result(client, result, channel=channel, ts=ts, thread_ts=thread, user=user)
+
+    # ------------------------------------------------------------------ App Home
+    @app.event("app_home_opened")
+    async def home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        user = event.get("user", "")
+        actor, profile = await actor_for(client, user, body.get("team_id", ""))
+        await publish_home(client, actor, await lang_for(actor, profile))
+
+    @app.action(LANG_ACTION)
+    async def choose_lang(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user = (body.get("user") or {}).get("id", "")
+        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        actor, _ = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
+        lang = ((action.get("selected_option") or {}).get("value")) or flows.default_lang()
+        await call(flows.set_user_lang, actor, lang)
+        await publish_home(client, actor, lang)
+
+
+def _message_view(message: str, lang: str) -> dict[str, Any]:
+    view = loading_view(lang)
+    view["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(message or "…")}}]
+    return view

@@ -1,0 +1,35 @@
+"""The Slack Web API client every call goes through: `SLACK_API_URL`, retries on 429 and resets.
+
+slack_sdk retries nothing on 429 unless a rate-limit handler is added; it then sleeps for the
+`Retry-After` the API sent. Server errors are not retried: a 500 after `chat.postMessage` may
+still have posted, and a second card is worse than a late one.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from checks.config import Settings
+
+TIMEOUT_SECONDS = 15
+
+
+def api_url(settings: Settings) -> str:
+    """The Web API base URL; slack_sdk joins it with the method name, so it must end with `/`."""
+    url = (settings.slack_api_url or "https://slack.com/api/").strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def retry_handlers() -> list:  # type: ignore[type-arg]
+    return [AsyncRateLimitErrorRetryHandler(max_retry_count=3), AsyncConnectionErrorRetryHandler(max_retry_count=2)]
+
+
+def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+    bot_token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
+    return AsyncWebClient(
+        token=bot_token, base_url=api_url(settings), timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers()
+    )

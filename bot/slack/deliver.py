@@ -1,0 +1,75 @@
+"""The Slack `Deliverer`: re-check results and reminders posted in the case's thread.
+
+Called by the scheduler's outbox (bot/delivery.py), which retries with backoff. Slack's errors
+are sorted into "retrying can't help" (channel gone, bot removed, token revoked: the outbox marks
+the conversation dead) and "try again later" (rate limits carry their Retry-After).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from checks.config import Settings, get_settings
+
+from ..card import Card
+from ..delivery import DeliveryFailed
+from ..flows import Conversation
+from ..render.slack import MAX_MESSAGE_BLOCKS, MAX_TEXT, escape, render_message, shorten
+from .client import make_client
+
+PERMANENT_ERRORS = {
+    "channel_not_found", "is_archived", "not_in_channel", "account_inactive", "invalid_auth", "token_revoked",
+    "not_authed", "team_access_not_granted", "restricted_action", "user_not_found", "cannot_dm_bot",
+    "missing_scope", "ekm_access_denied", "team_not_found",
+}
+
+
+class SlackDeliverer:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient | None = None, settings: Settings | None = None) -> None:
+        self._client = client or make_client(settings or get_settings())
+
+    async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
+        """Post in the card's thread (the thread of the original card, or the card itself)."""
+        thread = conversation.thread or conversation.message
+        kwargs = _message(text, card)
+        try:
+            response = await self._client.chat_postMessage(
+                channel=conversation.channel, thread_ts=thread, unfurl_links=False, **kwargs
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error", ""))
+            if error.response.status_code == 429 or code == "ratelimited":
+                retry_after = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
+                raise DeliveryFailed(f"slack: {code or 'rate limited'}", retry_after=_seconds(retry_after)) from error
+            raise DeliveryFailed(f"slack: {code}", permanent=code in PERMANENT_ERRORS) from error
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise DeliveryFailed(f"slack: {type(error).__name__}") from error
+        return str(response.get("ts")) if response.get("ts") else None
+
+
+def _message(text: str, card: Card | None) -> dict[str, Any]:
+    """The text alone, or the text as a line above the card (if the card leaves a block free)."""
+    if card is None:
+        return {"text": escape(text)[:MAX_TEXT]}
+    message = render_message(card)
+    if text:
+        message["text"] = shorten(escape(text) + " — " + message["text"], MAX_TEXT)
+        if len(message["blocks"]) < MAX_MESSAGE_BLOCKS:
+            line = {"type": "section", "text": {"type": "mrkdwn", "text": shorten(escape(text), MAX_TEXT)}}
+            message["blocks"] = [line, *message["blocks"]]
+    return message
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None

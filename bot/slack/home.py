@@ -1,0 +1,131 @@
+"""App Home: how to use the bot, the person's open cases, what waits for a manager, the language.
+
+The lists come from storage's read functions (`storage.cases.list_cases`, `runs`); this module
+only reads. If the database cannot answer, the Home tab still opens and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from checks.i18n import t
+
+from .. import flows
+from ..card import LEVEL_ICON
+from ..render.slack import LANG_ACTION, MAX_TEXT, MAX_VIEW_BLOCKS, mrkdwn, shorten
+from .calls import call
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("pending_approval", "open", "watch")
+MAX_LISTED = 15
+
+
+@dataclass
+class HomeCase:
+    id: int
+    name: str
+    status: str
+    level: str | None
+    checked: str
+
+
+def _row(case: Any) -> HomeCase:
+    checked = case.last_checked_at.strftime("%Y-%m-%d") if case.last_checked_at else ""
+    return HomeCase(id=case.id, name=case.name, status=case.status, level=case.last_risk_level, checked=checked)
+
+
+def workspace_key(actor: flows.Actor) -> str:
+    """The storage workspace of a Slack team (the same key the flows store cases under)."""
+    key_of = getattr(flows, "workspace_key", None)
+    return key_of(actor) if callable(key_of) else actor.workspace
+
+
+def home_cases(actor: flows.Actor, include_approvals: bool) -> tuple[list[HomeCase], list[HomeCase]]:
+    """(cases this person checked that are still open, cases waiting for approval). Sync: DB work."""
+    from storage.cases import list_cases, runs
+    from storage.db import get_database
+
+    database = get_database()
+    mine: list[HomeCase] = []
+    approvals: list[HomeCase] = []
+    with database.session() as session:
+        for status in OPEN_STATUSES:
+            for case in list_cases(session, workspace_key=workspace_key(actor), status=status, limit=100):
+                if include_approvals and status == "pending_approval" and len(approvals) < MAX_LISTED:
+                    approvals.append(_row(case))
+                if len(mine) < MAX_LISTED and any(run.actor == actor.key for run in runs(session, case.id, limit=20)):
+                    mine.append(_row(case))
+    return mine, approvals
+
+
+def _lines(cases: list[HomeCase], lang: str) -> str:
+    rows = []
+    for case in cases:
+        icon = LEVEL_ICON.get(case.level, "•") if case.level else "•"  # type: ignore[call-overload]
+        status = t(f"case.status.{case.status}", lang)
+        rows.append(f"{icon} *#{case.id}* {mrkdwn(shorten(case.name, 120))} — {mrkdwn(status)}"
+                    + (f" · {case.checked}" if case.checked else ""))
+    return shorten("\n".join(rows), MAX_TEXT)
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
+
+
+def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list[HomeCase] | None) -> dict[str, Any]:
+    """The Home tab. `None` lists mean the database could not be read."""
+    options = [
+        {"text": {"type": "plain_text", "text": "English"}, "value": "en"},
+        {"text": {"type": "plain_text", "text": "中文"}, "value": "zh"},
+    ]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": shorten(t("slack.home.title", lang), 150)}},
+        _section(t("slack.home.intro", lang)),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(t("slack.home.role", lang, role=role))}]},
+        {"type": "divider"},
+    ]
+    if mine is None:
+        blocks.append(_section(mrkdwn(t("slack.home.unavailable", lang))))
+    else:
+        blocks.append(_section(f"*{mrkdwn(t('slack.home.open_cases', lang))}*"))
+        blocks.append(_section(_lines(mine, lang) if mine else "_" + mrkdwn(t("slack.home.no_open_cases", lang)) + "_"))
+        if approvals is not None:
+            blocks.append(_section(f"*{mrkdwn(t('slack.home.approvals', lang))}*"))
+            blocks.append(_section(_lines(approvals, lang) if approvals else "_" + mrkdwn(t("slack.home.no_approvals", lang)) + "_"))
+    blocks.append({"type": "divider"})
+    blocks.append({
+        "type": "section",
+        "block_id": "tc_lang_block",
+        "text": {"type": "mrkdwn", "text": mrkdwn(t("slack.home.lang", lang))},
+        "accessory": {
+            "type": "static_select",
+            "action_id": LANG_ACTION,
+            "options": options,
+            "initial_option": options[1] if lang == "zh" else options[0],
+        },
+    })
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+async def publish_home(client: AsyncWebClient, actor: flows.Actor, lang: str) -> None:
+    try:
+        role = await call(flows.role_of, actor)
+    except Exception:
+        log.warning("role_of failed", exc_info=True)
+        role = "sales"
+    mine: list[HomeCase] | None
+    approvals: list[HomeCase] | None
+    try:
+        mine, approvals = await asyncio.to_thread(home_cases, actor, role in ("manager", "admin"))
+        if role not in ("manager", "admin"):
+            approvals = None
+    except Exception:
+        log.warning("home lists failed", exc_info=True)
+        mine, approvals = None, None
+    await client.views_publish(user_id=actor.user_id, view=home_view(lang, role, mine, approvals))

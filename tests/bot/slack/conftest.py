@@ -1,0 +1,196 @@
+"""End-to-end harness: the real ASGI app under uvicorn on a free port, a fake Slack Web API on
+another, a temporary SQLite database, and requests signed the way Slack signs them."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import uvicorn
+
+import bot  # noqa: F401  (registers the bot's catalog)
+from bot import flows
+from bot.server import create_app
+from bot.slack import people
+from bot.slack.app import SlackBot, build_app
+from checks.config import get_settings
+from checks.engine import CheckContext, Engine, Source
+from checks.models import Finding, Section, Status
+from checks.request import CheckRequest
+
+from .fake_slack import FakeSlack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TEAM = "T1"
+SALES, OTHER_SALES, MANAGER = "USALES", "USALES2", "UMGR"
+
+
+class Waits(Source):
+    """A source that answers after a while, like a slow public registry (makes progress visible)."""
+
+    def __init__(self, name: str, seconds: float) -> None:
+        self.name = name  # type: ignore[misc]
+        self.seconds = seconds
+        self.timeout = seconds + 5
+
+    async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
+        await asyncio.sleep(self.seconds)
+        return [Finding(code=f"{self.name}.seen", status=Status.INFO, section=Section.PROFILE,
+                        title=f"{request.company or request.email}: answered by {self.name}")]
+
+
+def make_engine(slow: float = 0.8) -> Engine:
+    """The offline engine's sources, analyzers and scorer, plus two that take time."""
+    offline = flows.get_engine(offline=True)
+    sources = [*offline.sources, Waits("quick_registry", 0.05), Waits("slow_registry", slow)]
+    return Engine(sources, offline.analyzers, offline.scorer)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    """Slack's v0 signature: HMAC-SHA256 over `v0:{timestamp}:{body}` with the signing secret."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class SlackHarness:
+    url: str
+    fake: FakeSlack
+    http: httpx.AsyncClient
+    _trigger: int = 0
+    acks: list[float] = field(default_factory=list)
+
+    def trigger(self) -> str:
+        self._trigger += 1
+        return f"{self._trigger}.{time.time_ns()}.trigger"
+
+    async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
+                   signature: dict[str, str] | None = None) -> httpx.Response:
+        started = time.perf_counter()
+        response = await self.http.post(
+            self.url + "/slack/events", content=body.encode(),
+            headers={"Content-Type": content_type, **(signature if signature is not None else sign(body)), **(headers or {})},
+        )
+        self.acks.append(time.perf_counter() - started)
+        return response
+
+    def command_body(self, text: str, user: str = SALES, channel: str = "C1", trigger: str | None = None, **extra: str) -> str:
+        form = {
+            "token": "legacy", "team_id": TEAM, "team_domain": "fake", "channel_id": channel, "channel_name": "sales",
+            "user_id": user, "user_name": user.lower(), "command": "/check", "text": text,
+            "api_app_id": "A1", "is_enterprise_install": "false", "response_url": self.fake.response_url(f"cmd-{user}"),
+            "trigger_id": trigger or self.trigger(), **extra,
+        }
+        return urlencode(form)
+
+    async def command(self, text: str, user: str = SALES, channel: str = "C1", headers: dict[str, str] | None = None,
+                      trigger: str | None = None) -> httpx.Response:
+        return await self.post(self.command_body(text, user, channel, trigger), "application/x-www-form-urlencoded", headers)
+
+    async def interact(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded", headers)
+
+    async def event(self, event: dict[str, Any], event_id: str = "Ev1", headers: dict[str, str] | None = None) -> httpx.Response:
+        body = json.dumps({"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+                           "event_id": event_id, "event_time": int(time.time()), "event": event})
+        return await self.post(body, "application/json", headers)
+
+    def button(self, action: dict[str, Any], user: str, channel: str, ts: str) -> dict[str, Any]:
+        """A block_actions payload for pressing `action` (a button dict from the card) on message `ts`."""
+        return {
+            "type": "block_actions", "team": {"id": TEAM, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": self.trigger(),
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            "channel": {"id": channel, "name": "sales"}, "message": {"type": "message", "ts": ts, "text": ""},
+            "response_url": self.fake.response_url(f"btn-{user}"),
+            "actions": [{"type": "button", "block_id": "tc_actions_0", "action_id": action["action_id"],
+                         "text": action["text"], "value": action["value"], "action_ts": str(time.time())}],
+        }
+
+
+@pytest.fixture
+def slack_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tradecheck.db'}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("MANAGERS", f"slack:{MANAGER}")
+    monkeypatch.setenv("TRADECHECK_OFFLINE", "1")
+    monkeypatch.setenv("TRADECHECK_LANG", "en")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    people.clear_cache()
+    _reset_database()
+    yield
+    get_settings.cache_clear()
+    people.clear_cache()
+    _reset_database()
+
+
+def _reset_database() -> None:
+    try:
+        from storage import db
+    except ImportError:
+        return
+    db.reset()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack(users={
+        SALES: {"real_name": "Zhang Wei", "display_name": "Zhang Wei", "locale": "en-US"},
+        OTHER_SALES: {"real_name": "Chen Jing", "locale": "zh-CN"},
+        MANAGER: {"real_name": "Li Na", "display_name": "Li Na (manager)", "locale": "en-US"},
+    })
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def start_app(fake: FakeSlack, *, engine: Engine | None = None, progress_interval: float = 0.2) -> tuple[str, Any, Any]:
+    """uvicorn serving the real ASGI app; returns (base URL, server, task)."""
+    import os
+
+    os.environ["SLACK_API_URL"] = fake.api_url
+    get_settings.cache_clear()
+    settings = get_settings()
+    slack_app = build_app(SlackBot(settings=settings, engine=engine or make_engine(), progress_interval=progress_interval))
+    app = create_app(settings, slack_app=slack_app, mount_telegram=False)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+        if task.done():
+            task.result()
+    return f"http://127.0.0.1:{port}", server, task
+
+
+@pytest.fixture
+async def slack(slack_env: Any, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SlackHarness]:
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    url, server, task = await start_app(fake_slack)
+    async with httpx.AsyncClient(timeout=10) as http:
+        yield SlackHarness(url=url, fake=fake_slack, http=http)
+    # let listeners that are still running (card updates) finish before the database goes away
+    await asyncio.sleep(0.05)
+    server.should_exit = True
+    await task

@@ -1,0 +1,153 @@
+"""A local fake of Slack's Web API (and of response_url), over real HTTP on 127.0.0.1.
+
+It records every call (method, parameters, time) so tests can assert what reached "Slack", and can
+be told to answer 429 with Retry-After or an API error for chosen methods. Parameters arrive the
+way slack_sdk sends them: JSON bodies, form bodies or query strings; `blocks`/`view` given as JSON
+strings are decoded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    token: str | None = None
+
+
+class FakeSlack:
+    def __init__(self, users: dict[str, dict[str, Any]] | None = None) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[Call] = []  # posts to response_url
+        self.users = users or {}
+        self.rate_limit: dict[str, int] = {}  # method -> how many 429s to give first
+        self.errors: dict[tuple[str, str | None], str] = {}  # (method, channel or None) -> Slack error code
+        self.delay: dict[str, float] = {}  # method -> seconds to wait before answering
+        self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.changed = asyncio.Event()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ queries for tests
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
+        """Wait until `predicate()` is truthy (checked after every recorded call)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting; calls so far: {[c.method for c in self.calls]}")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), min(remaining, 0.2))
+            except asyncio.TimeoutError:
+                pass
+
+    # ------------------------------------------------------------------ handlers
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(dict(await request.post()))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except ValueError:
+                    pass
+        return params
+
+    def _record(self, call: Call, into: list[Call]) -> None:
+        into.append(call)
+        self.changed.set()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") or params.get("token")
+        if self.delay.get(method):
+            await asyncio.sleep(self.delay[method])
+        if self.rate_limit.get(method):
+            self.rate_limit[method] -= 1
+            self._record(Call(method=f"{method}#429", params=params, token=token), self.calls)
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"})
+        if not token:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        error = self.errors.get((method, params.get("channel"))) or self.errors.get((method, None))
+        self._record(Call(method=method, params=params, token=token), self.calls)
+        if error:
+            return web.json_response({"ok": False, "error": error})
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "tradecheck",
+                    "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+        if method == "users.info":
+            user_id = params.get("user", "")
+            user = self.users.get(user_id, {"name": user_id.lower(), "real_name": user_id})
+            profile = {"display_name": user.get("display_name", ""), "real_name": user.get("real_name", user_id)}
+            return {"ok": True, "user": {"id": user_id, "name": user.get("name", user_id), "real_name": profile["real_name"],
+                                         "locale": user.get("locale", "en-US"), "profile": profile}}
+        if method == "chat.postMessage":
+            channel = params.get("channel", "")
+            if channel.startswith("U"):
+                channel = "D" + channel[1:]  # a DM with the app
+            return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}",
+                    "message": {"text": params.get("text", "")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts"), "text": params.get("text", "")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        if method in ("views.open", "views.update", "views.publish", "views.push"):
+            view = dict(params.get("view") or {})
+            view["id"] = params.get("view_id") or f"V{next(self._views):04d}"
+            return {"ok": True, "view": view}
+        return {"ok": True}
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self._record(Call(method=f"response:{request.match_info['name']}", params=body), self.responses)
+        self.changed.set()
+        return web.Response(text="ok")

@@ -1,0 +1,99 @@
+"""/check end to end: signed requests in, what reached the (fake) Slack Web API out."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.bot.slack.blockkit import validate_blocks
+from tests.bot.slack.conftest import SALES, SlackHarness, sign
+
+
+def _card_calls(slack: SlackHarness, channel: str = "C1") -> tuple[list, list]:
+    posts = [c for c in slack.fake.of("chat.postMessage") if c.params.get("blocks")]
+    updates = slack.fake.of("chat.update")
+    return posts, updates
+
+
+def _finished(slack: SlackHarness) -> bool:
+    return any("Still running" not in str(c.params.get("blocks")) and "⏳" not in str(c.params["blocks"][0])
+               for c in slack.fake.of("chat.update"))
+
+
+async def test_check_acks_at_once_then_posts_and_updates_the_card(slack: SlackHarness) -> None:
+    started = time.perf_counter()
+    response = await slack.command("ACME Trading LLC email=j@acme.ae site=acme.ae country=AE")
+    ack_seconds = time.perf_counter() - started
+    assert response.status_code == 200
+    assert ack_seconds < 1.0
+    ack = response.json()
+    assert ack["response_type"] == "ephemeral"
+    assert "Checking *ACME Trading LLC*" in ack["text"] and "j@acme.ae" in ack["text"] and "acme.ae" in ack["text"]
+    # the check keeps running after the ack: the card is posted, then edited as sources finish
+    post = await slack.fake.wait_for(lambda: slack.fake.of("chat.postMessage"))
+    assert post[0].params["channel"] == "C1"
+    validate_blocks(post[0].params["blocks"])
+    assert post[0].params["blocks"][0]["text"]["text"].startswith("⏳")
+    await slack.fake.wait_for(lambda: _finished(slack), timeout=10)
+    updates = slack.fake.of("chat.update")
+    assert all(u.params["ts"] == post[0].params.get("ts", u.params["ts"]) or u.params["channel"] == "C1" for u in updates)
+    assert len(updates) >= 2, "a progress update, then the finished card"
+    assert any("Still running" in str(u.params["blocks"]) for u in updates[:-1])
+    final = updates[-1].params
+    validate_blocks(final["blocks"])
+    assert "slow_registry" in str(final["blocks"]) and "⏳" not in final["blocks"][0]["text"]["text"]
+    # coalesced: never more edits than sources
+    assert len(updates) <= 3
+
+
+async def test_help_and_parse_errors_are_ephemeral(slack: SlackHarness) -> None:
+    response = await slack.command("help")
+    assert response.json()["response_type"] == "ephemeral" and "/check ACME Trading LLC" in response.json()["text"]
+    response = await slack.command("")
+    assert "/check history ACME" in response.json()["text"]
+    response = await slack.command("https://acme.ae")
+    body = response.json()
+    assert body["response_type"] == "ephemeral" and "Example" in body["text"]
+    await asyncio.sleep(0.2)
+    assert not slack.fake.of("chat.postMessage")
+
+
+async def test_forged_or_expired_signature_is_refused(slack: SlackHarness) -> None:
+    body = slack.command_body("ACME Trading LLC")
+    forged = await slack.post(body, "application/x-www-form-urlencoded", signature=sign(body, secret="not-the-secret"))
+    assert forged.status_code == 401
+    expired = await slack.post(body, "application/x-www-form-urlencoded", signature=sign(body, timestamp=int(time.time()) - 600))
+    assert expired.status_code == 401
+    tampered = await slack.post(body + "&text=evil", "application/x-www-form-urlencoded", signature=sign(body))
+    assert tampered.status_code == 401
+    missing = await slack.post(body, "application/x-www-form-urlencoded", signature={})
+    assert missing.status_code == 401
+    await asyncio.sleep(0.2)
+    assert not slack.fake.of("chat.postMessage")
+
+
+async def test_a_retry_does_not_start_a_second_check(slack: SlackHarness) -> None:
+    trigger = slack.trigger()
+    first = await slack.command("Retry Trading LLC", trigger=trigger)
+    assert first.status_code == 200
+    retry = await slack.command("Retry Trading LLC", trigger=trigger,
+                                headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert retry.status_code == 200
+    await slack.fake.wait_for(lambda: _finished(slack))
+    await asyncio.sleep(0.3)
+    assert len([c for c in slack.fake.of("chat.postMessage") if c.params.get("blocks")]) == 1
+
+
+async def test_a_name_with_channel_ping_and_bold_is_harmless(slack: SlackHarness) -> None:
+    # Slack escapes what the user typed (`<` arrives as `&lt;`); the name must survive, inert
+    response = await slack.command('"&lt;!channel&gt; *bold* &amp; Trading" email=x@evil.example')
+    ack = response.json()["text"]
+    assert "<!channel>" not in ack and "&lt;!channel&gt; ∗bold∗ &amp; Trading" in ack
+    await slack.fake.wait_for(lambda: _finished(slack))
+    final = slack.fake.of("chat.update")[-1].params
+    assert final["blocks"][0]["text"]["text"].endswith("&lt;!channel&gt; *bold* &amp; Trading")  # plain_text header
+    assert "&lt;!channel&gt; ∗bold∗ &amp; Trading" in final["text"]
+    for call in [*slack.fake.of("chat.postMessage"), *slack.fake.of("chat.update")]:
+        validate_blocks(call.params["blocks"])  # asserts no <!…>, <@…>, <#…> in any mrkdwn text
+        assert "<!channel>" not in str(call.params), call.params
+        assert "*bold*" not in call.params["text"]
