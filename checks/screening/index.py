@@ -1,0 +1,198 @@
+"""The in-memory name index: every listed name tokenized once, with an inverted index per token.
+
+Candidate retrieval never scans all names. A query word finds listed words that are equal, one or two
+edits away (a deletion-neighbourhood index, as in SymSpell: covers one insertion, deletion, substitution
+or transposition), or, for a word that is several listed words run together ("BAKTASHFATTAHI"), its
+pieces. Only the postings of those listed words are read, rarest first; very common words (listed in
+thousands of names) are read only when the query has nothing rarer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from array import array
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rapidfuzz.distance import OSA
+
+from ..watchlists.model import Entity, EntityType, NameKind
+from .normalize import Token, TokenClass, fold, key_tokens, legal_words, tokenize
+
+CLASS_FACTOR = {
+    TokenClass.NAME: 1.0,
+    TokenClass.SECTOR: 0.5,
+    TokenClass.GENERIC: 0.15,
+    TokenClass.TITLE: 0.3,
+    TokenClass.STOP: 0.08,
+    TokenClass.LEGAL: 0.0,
+}
+MIN_FUZZY_LEN = 4
+COMMON_POSTINGS = 1500  # postings longer than this are skipped when the query has a rarer word
+
+
+@dataclass(slots=True)
+class IndexedName:
+    entity: int  # position in Index.entities
+    kind: NameKind
+    text: str  # the name as listed
+    tokens: tuple[int, ...]  # vocabulary ids of its key tokens, in order
+    classes: tuple[TokenClass, ...]
+    originals: tuple[str, ...]
+    ignored: tuple[str, ...]  # legal-form words as written
+    compact: str  # key tokens run together, for words joined or split differently
+    person: bool
+    surname_len: int  # tokens before the comma of "SURNAME, Given", 0 when not written so
+
+
+@dataclass
+class Index:
+    entities: list[Entity]
+    names: list[IndexedName] = field(default_factory=list)
+    vocab: dict[str, int] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)
+    postings: list[array] = field(default_factory=list)
+    idf: list[float] = field(default_factory=list)
+    deletes: dict[str, list[int]] = field(default_factory=dict)
+    max_idf: float = 1.0
+    build_seconds: float = 0.0
+
+    # ------------------------------------------------------------------ build
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity]) -> "Index":
+        started = time.perf_counter()
+        index = cls(entities=list(entities))
+        postings: list[list[int]] = []
+        for entity_pos, entity in enumerate(index.entities):
+            person = entity.type is EntityType.PERSON
+            seen: set[str] = set()
+            for name in entity.names:
+                tokens = tokenize(name.value, person=person)
+                keys = key_tokens(tokens)
+                signature = " ".join(t.text for t in keys)
+                if not keys or signature in seen:
+                    continue
+                seen.add(signature)
+                ids = []
+                for token in keys:
+                    token_id = index.vocab.get(token.text)
+                    if token_id is None:
+                        token_id = len(index.words)
+                        index.vocab[token.text] = token_id
+                        index.words.append(token.text)
+                        postings.append([])
+                    ids.append(token_id)
+                name_id = len(index.names)
+                for token_id in set(ids):
+                    postings[token_id].append(name_id)
+                index.names.append(
+                    IndexedName(
+                        entity=entity_pos,
+                        kind=name.kind,
+                        text=name.value,
+                        tokens=tuple(ids),
+                        classes=tuple(t.cls for t in keys),
+                        originals=tuple(t.original for t in keys),
+                        ignored=tuple(t.original for t in tokens if t.cls is TokenClass.LEGAL),
+                        compact="".join(t.text for t in keys if t.cls is not TokenClass.STOP),
+                        person=person,
+                        surname_len=_surname_len(name.value) if person else 0,
+                    )
+                )
+        total = len(index.names) + 1
+        index.postings = [array("I", p) for p in postings]
+        index.idf = [math.log(total / (len(p) + 1)) + 1.0 for p in postings]
+        index.max_idf = math.log(total) + 1.0
+        deletes: dict[str, list[int]] = {}
+        for token_id, word in enumerate(index.words):
+            if len(word) >= MIN_FUZZY_LEN and not word.isdigit():
+                for variant in _deletes(word):
+                    deletes.setdefault(variant, []).append(token_id)
+        index.deletes = deletes
+        index.build_seconds = time.perf_counter() - started
+        return index
+
+    # ------------------------------------------------------------------ lookup
+
+    def similar_words(self, word: str) -> dict[int, float]:
+        """Listed words equal or close to `word`, with a similarity in (0, 1]."""
+        found: dict[int, float] = {}
+        exact = self.vocab.get(word)
+        if exact is not None:
+            found[exact] = 1.0
+        if len(word) < MIN_FUZZY_LEN or word.isdigit():
+            return found
+        candidates: set[int] = set(self.deletes.get(word, ()))
+        for variant in _deletes(word):
+            token_id = self.vocab.get(variant)
+            if token_id is not None:
+                candidates.add(token_id)
+            candidates.update(self.deletes.get(variant, ()))
+        candidates.discard(exact if exact is not None else -1)
+        for token_id in candidates:
+            other = self.words[token_id]
+            if len(other) < MIN_FUZZY_LEN:
+                continue
+            distance = OSA.distance(word, other, score_cutoff=2)
+            limit = 1 if min(len(word), len(other)) < 8 else 2
+            if distance <= limit:
+                found[token_id] = fuzzy_similarity(distance, max(len(word), len(other)))
+        return found
+
+    def word_break(self, word: str) -> list[str] | None:
+        """Listed words (or legal-form words) that `word` is made of: "makingenterprise" -> making
+        enterprise, "companystart" -> company start. None when it cannot be cut so."""
+        n = len(word)
+        if n < 6 or n > 60 or self.similar_words(word):
+            return None
+        legal = legal_words()
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(3, n + 1):
+            for start in range(max(0, end - 30), end - 2):
+                prefix = best[start]
+                if prefix is None:
+                    continue
+                piece = word[start:end]
+                if piece not in self.vocab and piece not in legal:
+                    continue
+                candidate = prefix + [piece]
+                if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = candidate
+        pieces = best[n]
+        return pieces if pieces and 1 < len(pieces) <= 4 else None
+
+    def unknown(self, word: str) -> bool:
+        return word not in self.vocab
+
+    def weight(self, token_id: int, cls: TokenClass) -> float:
+        return self.idf[token_id] * CLASS_FACTOR[cls]
+
+    def memory_estimate(self) -> int:
+        """Rough bytes held by the postings and vocabulary (the benchmark measures the process too)."""
+        size = sum(p.itemsize * len(p) + 64 for p in self.postings)
+        size += sum(len(w) + 50 for w in self.words) + sum(len(k) + 90 for k in self.deletes)
+        return size
+
+
+def _surname_len(text: str) -> int:
+    head, comma, _ = text.partition(",")
+    return len(fold(head).split()) if comma else 0
+
+
+def fuzzy_similarity(distance: int, length: int) -> float:
+    """One slip in a long word is still nearly the word; in a short one it may be another word
+    (VISA/VISTA, SECOM/MECOM), so short words pay the full price of an edit."""
+    factor = 0.6 if length >= 8 else 0.75
+    return round(1.0 - factor * distance / length, 4)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def query_tokens(index: Index, text: str, person: bool) -> list[Token]:
+    """All tokens of a query (legal forms included, for the explanation), cut and checked against the lists."""
+    return tokenize(text, person=person, unknown=index.unknown, splitter=index.word_break)

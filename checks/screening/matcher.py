@@ -1,0 +1,335 @@
+"""Scoring a query against listed names: distinctive words count, generic ones barely do.
+
+For one candidate name, query words are aligned one-to-one with listed words (equal words first, then
+close ones), then leftover words are compared run together, so that "Makingenterprise" meets "MAKING
+ENTERPRISE" and "Ta I" meets "TA'I". Every word weighs its rarity in the lists times its class (a legal
+form weighs nothing, "Trading" little, a rare surname much). The score mixes the share of the query's
+weight that was found and the share of the listed name's weight that was found; persons may leave out
+middle names, so the query side counts more for them.
+
+Context (country, type) moves a score a little and is explained; it never hides a strong name match.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Indel
+
+from ..watchlists.model import Entity, EntityType, NameKind
+from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, query_tokens
+from .normalize import TokenClass, geo_words
+
+ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
+CANDIDATES = 60
+KIND_FACTOR = {NameKind.PRIMARY: 1.0, NameKind.AKA: 1.0, NameKind.FKA: 0.98, NameKind.WEAK_AKA: 0.92}
+
+
+@dataclass(slots=True)
+class QueryWord:
+    text: str
+    original: str
+    cls: TokenClass
+    similar: dict[int, float]
+    weight: float
+    person_weight: float  # against a person's name, words like "Hong" or "Gold" are names, not generic
+
+
+@dataclass(slots=True)
+class WordPair:
+    query: str
+    listed: str
+    how: str  # exact | close | joined
+
+
+@dataclass
+class Match:
+    entity: Entity
+    name: str
+    name_kind: NameKind
+    score: float
+    name_score: float
+    pairs: list[WordPair] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (query word, why: legal|generic|stop|title)
+    missing_query: list[str] = field(default_factory=list)
+    missing_listed: list[str] = field(default_factory=list)
+    country: str | None = None  # agree | differ | None when unknown
+    type_mismatch: bool = False
+
+
+@dataclass
+class Query:
+    text: str
+    type: str | None = None  # company | person | None
+    country: str | None = None  # ISO alpha-2
+
+
+class Matcher:
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    # ------------------------------------------------------------------ query words
+
+    def _words(self, tokens: list[Token]) -> list[QueryWord]:
+        words = []
+        for token in tokens:
+            similar = self.index.similar_words(token.text)
+            if token.text in self.index.vocab:
+                idf = self.index.idf[self.index.vocab[token.text]]
+            elif similar:
+                idf = max(self.index.idf[t] for t in similar)
+            else:
+                idf = self.index.max_idf
+            # against a person's name, "Hong", "Sun" or "Gold" are names; "Trading" never is
+            person_cls = TokenClass.NAME if (token.cls is TokenClass.SECTOR or token.text in geo_words()) else token.cls
+            words.append(QueryWord(token.text, token.original, token.cls, similar, idf * CLASS_FACTOR[token.cls],
+                                   idf * CLASS_FACTOR[person_cls]))
+        return words
+
+    # ------------------------------------------------------------------ retrieval
+
+    def _candidates(self, words: list[QueryWord]) -> list[int]:
+        scores: dict[int, float] = defaultdict(float)
+        keys: dict[int, float] = {}
+        if True:
+            for word in words:
+                for token_id, sim in word.similar.items():
+                    keys[token_id] = max(keys.get(token_id, 0.0), sim * word.weight)
+            for left, right in zip(words, words[1:]):
+                joined = self.index.vocab.get(left.text + right.text)
+                if joined is not None:
+                    keys[joined] = max(keys.get(joined, 0.0), self.index.idf[joined])
+        postings = self.index.postings
+        rare = [t for t in keys if len(postings[t]) <= COMMON_POSTINGS]
+        chosen = rare if rare else list(keys)
+        for token_id in chosen:
+            value = keys[token_id]
+            for name_id in postings[token_id]:
+                scores[name_id] += value
+        return [name_id for name_id, _ in heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])]
+
+    # ------------------------------------------------------------------ scoring one name
+
+    def _align(self, words: list[QueryWord], name: IndexedName, company_query: bool = False
+               ) -> tuple[float, float, list[WordPair], list[int], list[int]]:
+        index = self.index
+        pairs_found = []
+        for qi, word in enumerate(words):
+            for cj, token_id in enumerate(name.tokens):
+                sim = word.similar.get(token_id)
+                if sim:
+                    pairs_found.append((sim, qi, cj))
+        pairs_found.sort(key=lambda p: (-p[0], p[1], p[2]))
+        q_used: dict[int, float] = {}
+        c_used: dict[int, float] = {}
+        pairs: list[WordPair] = []
+        for sim, qi, cj in pairs_found:
+            if qi in q_used or cj in c_used:
+                continue
+            if sim < 1.0 and name.person and _other_gender(words[qi].text, index.words[name.tokens[cj]]):
+                sim = 0.6
+            q_used[qi] = sim
+            c_used[cj] = sim
+            pairs.append(WordPair(words[qi].original, name.originals[cj], "exact" if sim >= 1.0 else "close"))
+        self._abbreviations(words, name, q_used, c_used, pairs)
+        # words run together on one side and apart on the other
+        self._join(words, name, q_used, c_used, pairs)
+        weights_c = [index.weight(t, c) for t, c in zip(name.tokens, name.classes)]
+        weights_q = [w.person_weight if (name.person and not company_query) else w.weight for w in words]
+        total_q = sum(weights_q) or 1e-9
+        total_c = sum(weights_c) or 1e-9
+        found_q = sum(weights_q[qi] * sim for qi, sim in q_used.items())
+        found_c = sum(weights_c[cj] * sim for cj, sim in c_used.items())
+        missing_q = [qi for qi in range(len(words)) if qi not in q_used]
+        missing_c = [cj for cj in range(len(name.tokens)) if cj not in c_used]
+        return min(found_q / total_q, 1.0), min(found_c / total_c, 1.0), pairs, missing_q, missing_c
+
+    @staticmethod
+    def _surname_found(name: IndexedName, missing_c: list[int]) -> bool:
+        count = len(name.tokens)
+        if count < 3:
+            return True
+        if name.surname_len:
+            surname = [i for i in range(min(name.surname_len, count)) if name.classes[i] is not TokenClass.STOP]
+            return not surname or any(i not in missing_c for i in surname)
+        return 0 not in missing_c or (count - 1) not in missing_c
+
+    def _abbreviations(self, words: list[QueryWord], name: IndexedName, q_used: dict[int, float],
+                       c_used: dict[int, float], pairs: list[WordPair]) -> None:
+        """'Shpg' for SHIPPING, 'Dev' for DEVELOPMENT: same first letter, letters in order, much shorter."""
+        for qi, word in enumerate(words):
+            if qi in q_used or not 2 <= len(word.text) <= 5 or word.text.isdigit():
+                continue
+            for cj, token_id in enumerate(name.tokens):
+                listed = self.index.words[token_id]
+                if cj in c_used or len(listed) < len(word.text) + 2 or listed[0] != word.text[0]:
+                    continue
+                if _subsequence(word.text, listed):
+                    q_used[qi] = 0.85
+                    c_used[cj] = 0.85
+                    pairs.append(WordPair(word.original, name.originals[cj], "abbreviation"))
+                    break
+
+    def _join(self, words: list[QueryWord], name: IndexedName, q_used: dict[int, float],
+              c_used: dict[int, float], pairs: list[WordPair]) -> None:
+        texts_c = [self.index.words[t] for t in name.tokens]
+        for qi, word in enumerate(words):
+            if qi in q_used or len(word.text) < 5:
+                continue
+            hit = _window(word.text, texts_c, c_used)
+            if hit:
+                start, end, sim = hit
+                q_used[qi] = sim
+                for cj in range(start, end):
+                    c_used[cj] = sim
+                pairs.append(WordPair(word.original, " ".join(name.originals[start:end]), "joined"))
+        texts_q = [w.text for w in words]
+        for cj, text in enumerate(texts_c):
+            if cj in c_used or len(text) < 3:
+                continue
+            hit = _window(text, texts_q, q_used)
+            if hit and len(text) < 5 and hit[2] < 1.0:
+                hit = None
+            if hit:
+                start, end, sim = hit
+                c_used[cj] = sim
+                for qi in range(start, end):
+                    q_used[qi] = sim
+                pairs.append(WordPair(" ".join(w.original for w in words[start:end]), name.originals[cj], "joined"))
+
+    def _score_name(self, words: list[QueryWord], name: IndexedName, person_query: bool,
+                    company_query: bool) -> tuple[float, tuple]:
+        cov_q, cov_c, pairs, missing_q, missing_c = self._align(words, name, company_query)
+        distinct_q = [w for w in words if w.cls is not TokenClass.STOP]
+        matched = len(words) - len(missing_q)
+        if (name.person or person_query) and not company_query:
+            # persons are often given without their middle names: the query side counts most
+            score = cov_q * (0.8 + 0.2 * cov_c)
+            # a lone given name or surname is not a person match unless the listed name is that short
+            if matched < 2 and len([c for c in name.classes if c is not TokenClass.STOP]) >= 2:
+                score *= 0.85
+            # the family name must be among the words found: first or last word, or the part before
+            # the comma in "SURNAME, Given"
+            elif not self._surname_found(name, missing_c):
+                score *= 0.9
+        else:
+            score = 0.6 * cov_q + 0.4 * cov_c
+        # run-together comparison of the whole names, when the word counts differ (joined or split words)
+        compact_q = "".join(w.text for w in words if w.cls is not TokenClass.STOP)
+        count_q = len([w for w in words if w.cls is not TokenClass.STOP])
+        count_c = len([c for c in name.classes if c is not TokenClass.STOP])
+        if count_q != count_c and len(compact_q) >= 8 and len(name.compact) >= 8:
+            compact = Indel.normalized_similarity(compact_q, name.compact)
+            if compact >= 0.93 and compact > score:
+                score = compact
+                pairs = [WordPair(" ".join(w.original for w in words), " ".join(name.originals), "joined")]
+                missing_q, missing_c = [], []
+        if not distinct_q:
+            score *= 0.5
+        return score * KIND_FACTOR[name.kind], (pairs, missing_q, missing_c)
+
+    # ------------------------------------------------------------------ public
+
+    def screen(self, query: Query, threshold: float = ALERT_THRESHOLD, limit: int = 10) -> list[Match]:
+        """Listed parties whose best name scores at or above `threshold`, best first."""
+        text = (query.text or "").strip()
+        if not text:
+            return []
+        tokens = query_tokens(self.index, text, person=query.type == "person")
+        words = self._words([t for t in tokens if t.cls is not TokenClass.LEGAL])
+        if not words:
+            return []
+        # "X Trading Co" is a company whatever the list says about X: its "Trading" stays generic
+        company_query = query.type == "company" or any(t.cls is TokenClass.LEGAL for t in tokens)
+        best: dict[int, Match] = {}
+        for name_id in self._candidates(words):
+            name = self.index.names[name_id]
+            score, (pairs, missing_q, missing_c) = self._score_name(words, name, query.type == "person", company_query)
+            entity = self.index.entities[name.entity]
+            final, country, type_mismatch = _context(score, entity, query)
+            if final < threshold:
+                continue
+            current = best.get(name.entity)
+            if current is not None and current.score >= final:
+                continue
+            ignored = [(t.original, t.cls.value) for t in tokens if t.cls in (TokenClass.LEGAL, TokenClass.GENERIC, TokenClass.STOP, TokenClass.TITLE)]
+            best[name.entity] = Match(
+                entity=entity,
+                name=name.text,
+                name_kind=name.kind,
+                score=round(min(final, 1.0), 3),
+                name_score=round(min(score, 1.0), 3),
+                pairs=pairs,
+                ignored=ignored,
+                missing_query=[words[i].original for i in missing_q if words[i].cls is TokenClass.NAME],
+                missing_listed=[name.originals[j] for j in missing_c if name.classes[j] is TokenClass.NAME],
+                country=country,
+                type_mismatch=type_mismatch,
+            )
+        ranked = sorted(best.values(), key=lambda m: (-m.score, m.entity.source, m.entity.source_id))
+        return ranked[:limit]
+
+
+_VOWELS = "aeiouy"
+
+
+def _other_gender(a: str, b: str) -> bool:
+    """Antonio/Antonia, Joaquin/Joaquina, Aleksandr/Aleksandra: given names of different people."""
+    short, long = sorted((a, b), key=len)
+    if len(long) == len(short) + 1 and long.startswith(short) and long[-1] == "a":
+        return True
+    return len(a) == len(b) and a[:-1] == b[:-1] and a[-1] in _VOWELS and b[-1] in _VOWELS and a[-1] != b[-1]
+
+
+def _subsequence(short: str, long: str) -> bool:
+    position = 0
+    for char in short:
+        position = long.find(char, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
+def _window(text: str, others: list[str], used: dict[int, float]) -> tuple[int, int, float] | None:
+    """Consecutive unused words among `others` that, run together, read like `text`."""
+    best = None
+    for start in range(len(others)):
+        if start in used:
+            continue
+        joined = others[start]
+        for end in range(start + 1, min(start + 4, len(others))):
+            if end in used:
+                break
+            joined += others[end]
+            if abs(len(joined) - len(text)) > 2:
+                if len(joined) > len(text) + 2:
+                    break
+                continue
+            sim = Indel.normalized_similarity(text, joined)
+            if sim >= 0.88 and (best is None or sim > best[2]):
+                best = (start, end + 1, sim)
+    return best
+
+
+def _context(score: float, entity: Entity, query: Query) -> tuple[float, str | None, bool]:
+    """Country and type move a score a little, and only below 0.97: a strong name match stays."""
+    country = None
+    if query.country and entity.countries:
+        country = "agree" if query.country.upper() in entity.countries else "differ"
+    type_mismatch = False
+    if query.type == "person" and entity.type in (EntityType.ORGANIZATION, EntityType.VESSEL, EntityType.AIRCRAFT):
+        type_mismatch = True
+    elif query.type == "company" and entity.type is EntityType.PERSON:
+        type_mismatch = True
+    if score >= 0.97:
+        return score, country, type_mismatch
+    adjusted = score
+    if country == "agree":
+        adjusted += 0.02
+    elif country == "differ":
+        adjusted -= 0.02
+    if type_mismatch:
+        adjusted -= 0.04
+    return adjusted, country, type_mismatch
