@@ -1,0 +1,248 @@
+"""The buyer's website, read SSRF-safely: does it exist, use HTTPS, name the company, show the
+claimed country, and list the same email and phone as the inquiry?
+
+Reads the home page and one contact/about page through `checks.netguard` (public addresses only,
+5 redirects, 2 MB, 10 s, text only). Parsing is the standard library's HTML parser: pages are
+often broken, and this must never crash a check.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import phonenumbers
+from anyascii import anyascii
+
+from .. import countries
+from ..domains import is_free_mail, name_tokens, registrable_domain
+from ..engine import CheckContext, SourceSkipped, SourceUnavailable
+from ..http import OnlineSource
+from ..models import Evidence, Finding, Severity, Status
+from ..netguard import FetchRefused, Page, Resolver, fetch
+from ..request import CheckRequest
+
+CONTACT_WORDS = re.compile(
+    r"contact|about|kontakt|impressum|contacto|contato|contatti|nous-contacter|a-propos|uber-uns|ueber-uns|"
+    r"company|profile|联系|关于|会社概要|お問い合わせ|회사소개|연락처|о-компании|контакт|اتصل|من-نحن", re.I)
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,24}")
+PARKED = re.compile(r"domain (is )?for sale|buy this domain|this domain (may be|is) for sale|parked (free|domain)|"
+                    r"domain parking|sedo|hugedomains|dan\.com", re.I)
+GENERIC = {"trading", "trade", "group", "international", "global", "import", "export", "imports", "exports",
+           "industries", "industry", "industrial", "enterprise", "enterprises", "company", "general", "services"}
+
+
+class _Extractor(HTMLParser):
+    """Title, visible text and links of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.text: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self._skip = 0
+        self._in_title = False
+        self._href: str | None = None
+        self._link_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "noscript", "svg"):
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "a":
+            self._href = dict(attrs).get("href") or ""
+            self._link_text = []
+        elif tag == "meta":
+            values = dict(attrs)
+            if (values.get("name") or values.get("property") or "").lower() in ("description", "og:site_name", "og:title"):
+                self.text.append(values.get("content") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "noscript", "svg") and self._skip:
+            self._skip -= 1
+        elif tag == "title":
+            self._in_title = False
+        elif tag == "a" and self._href is not None:
+            self.links.append((self._href, " ".join(self._link_text)))
+            self._href = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in_title:
+            self.title += data
+        self.text.append(data)
+        if self._href is not None:
+            self._link_text.append(data.strip())
+
+
+def parse_page(html: str) -> _Extractor:
+    parser = _Extractor()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # noqa: BLE001 - a broken page still gives what was parsed so far
+        pass
+    return parser
+
+
+def _fold(text: str) -> str:
+    return " " + re.sub(r"[^a-z0-9]+", " ", anyascii(text).lower()) + " "
+
+
+def name_on_page(company: str, text: str) -> bool:
+    """All distinctive words of the name appear on the page (or the name written as one word)."""
+    words = [w for w in name_tokens(company) if w not in GENERIC and len(w) >= 2] or name_tokens(company)
+    if not words:
+        return False
+    folded = _fold(text)
+    if all(f" {w} " in folded for w in words):
+        return True
+    return "".join(words) in folded.replace(" ", "")
+
+
+def find_phones(text: str, region: str | None) -> list[str]:
+    found: list[str] = []
+    try:
+        for match in phonenumbers.PhoneNumberMatcher(text[:200_000], region or "US", leniency=phonenumbers.Leniency.POSSIBLE):
+            # a valid number, or one written in international form (a page's prices and dates are neither)
+            if not (phonenumbers.is_valid_number(match.number) or match.raw_string.lstrip().startswith(("+", "00"))):
+                continue
+            e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            if e164 not in found:
+                found.append(e164)
+    except Exception:  # noqa: BLE001 - phonenumbers is strict with odd text
+        pass
+    return found[:20]
+
+
+def _e164(value: str | None, region: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class WebsiteSource(OnlineSource):
+    name = "website"
+    needs = ("site", "email")
+
+    def __init__(self, *args: Any, resolver: Resolver | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resolver = resolver
+
+    async def _get(self, url: str) -> Page:
+        return await fetch(url, resolver=self.resolver, transport=self.transport, timeout=min(10.0, self.timeout - 0.5))
+
+    async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
+        t = ctx.t
+        target = request.site or (request.email_domain if request.email_domain and not is_free_mail(request.email_domain) else None)
+        if not target:
+            raise SourceSkipped(t("website.no_site"))
+        try:
+            home = await self._get(target)
+        except FetchRefused as refused:
+            if refused.reason == "netguard.private":
+                return [self._finding("website.refused", Status.FLAG, Severity.MEDIUM, t("website.refused.title"),
+                                      t(refused.reason, **refused.params), target)]
+            raise SourceUnavailable(t(refused.reason, **refused.params)) from None
+        pages = [home]
+        parsed = parse_page(home.text)
+        contact_url = self._contact_link(home, parsed)
+        if contact_url:
+            try:
+                pages.append(await self._get(contact_url))
+            except FetchRefused:
+                pass  # the home page alone still says a lot
+        texts = [parse_page(p.text) if p is not home else parsed for p in pages]
+        all_text = " ".join([parsed.title] + [" ".join(x.text) for x in texts])
+        all_text += " " + " ".join(href for x in texts for href, _ in x.links if href.startswith(("mailto:", "tel:")))
+        emails = sorted({e.lower().rstrip(".") for e in EMAIL_RE.findall(all_text)
+                         if not e.lower().endswith((".png", ".jpg", ".gif", ".webp", ".svg"))})[:20]
+        phones = find_phones(all_text, request.country)
+        final = home.final_url
+        site_domain = registrable_domain(final)
+        title = " ".join(parsed.title.split())[:200]
+        findings: list[Finding] = []
+        summary = t("website.summary.detail", url=final, title=title or "-", https=t("dns.yes") if home.https else t("dns.no"),
+                    emails=", ".join(emails[:5]) or "-", phones=", ".join(phones[:5]) or "-")
+        findings.append(self._finding("website.summary", Status.INFO, Severity.INFO, t("website.summary.title", domain=site_domain or final),
+                                      summary, final, data={"url": final, "title": title, "https": home.https, "emails": emails,
+                                                            "phones": phones, "pages": [p.final_url for p in pages],
+                                                            "redirects": home.redirects}))
+        if PARKED.search(title + " " + all_text[:5000]):
+            findings.append(self._finding("website.parked", Status.FLAG, Severity.HIGH, t("website.parked.title", domain=site_domain or final),
+                                          t("website.parked.detail"), final))
+        if not home.https:
+            findings.append(self._finding("website.no_https", Status.FLAG, Severity.LOW, t("website.no_https.title"),
+                                          t("website.no_https.detail"), final))
+        requested = registrable_domain(target)
+        if site_domain and requested and site_domain != requested:
+            findings.append(self._finding("website.redirected", Status.FLAG, Severity.MEDIUM,
+                                          t("website.redirected.title", domain=requested, target=site_domain),
+                                          t("website.redirected.detail"), final, data={"from": requested, "to": site_domain}))
+        if request.company:
+            if name_on_page(request.company, all_text):
+                findings.append(self._finding("website.name_found", Status.PASS, Severity.INFO,
+                                              t("website.name_found.title", company=request.company), "", final))
+            else:
+                findings.append(self._finding("website.name_missing", Status.FLAG, Severity.MEDIUM,
+                                              t("website.name_missing.title", company=request.company),
+                                              t("website.name_missing.detail"), final))
+        if request.country:
+            names = {countries.name_of(request.country, "en"), countries.name_of(request.country, "zh")}
+            on_page = any(n and (_fold(n) in _fold(all_text) if n.isascii() else n in all_text) for n in names)
+            region_phone = any(phonenumbers.region_code_for_number(phonenumbers.parse(p)) == request.country.upper()
+                               for p in phones)
+            tld_match = (site_domain or "").rsplit(".", 1)[-1].upper() == request.country.upper()
+            if not (on_page or region_phone or tld_match):
+                findings.append(self._finding("website.country_missing", Status.FLAG, Severity.LOW,
+                                              t("website.country_missing.title", country=countries.name_of(request.country, ctx.lang)),
+                                              t("website.country_missing.detail"), final))
+        inquiry_email = (request.email or "").lower()
+        if inquiry_email and emails:
+            email_domain = registrable_domain(inquiry_email)
+            if inquiry_email in emails or any(registrable_domain(e) == email_domain for e in emails):
+                findings.append(self._finding("website.email_listed", Status.PASS, Severity.INFO,
+                                              t("website.email_listed.title", email=inquiry_email), "", final))
+            else:
+                findings.append(self._finding("website.email_not_listed", Status.FLAG, Severity.MEDIUM,
+                                              t("website.email_not_listed.title", email=inquiry_email),
+                                              t("website.email_not_listed.detail", emails=", ".join(emails[:5])), final))
+        inquiry_phone = _e164(request.phone, request.country)
+        if inquiry_phone and phones:
+            if inquiry_phone in phones:
+                findings.append(self._finding("website.phone_listed", Status.PASS, Severity.INFO,
+                                              t("website.phone_listed.title", phone=inquiry_phone), "", final))
+            else:
+                findings.append(self._finding("website.phone_not_listed", Status.FLAG, Severity.LOW,
+                                              t("website.phone_not_listed.title", phone=inquiry_phone),
+                                              t("website.phone_not_listed.detail", phones=", ".join(phones[:5])), final))
+        return findings
+
+    @staticmethod
+    def _contact_link(page: Page, parsed: _Extractor) -> str | None:
+        home_domain = registrable_domain(page.final_url)
+        for href, text in parsed.links:
+            if not href or href.startswith(("mailto:", "tel:", "javascript:", "#")):
+                continue
+            url = urljoin(page.final_url, href)
+            if urlsplit(url).scheme not in ("http", "https") or registrable_domain(url) != home_domain:
+                continue
+            if url.rstrip("/") == page.final_url.rstrip("/"):
+                continue
+            if CONTACT_WORDS.search(urlsplit(url).path) or CONTACT_WORDS.search(text):
+                return url
+        return None
+
+    def _finding(self, code: str, status: Status, severity: Severity, title: str, detail: str, url: str,
+                 data: dict[str, Any] | None = None) -> Finding:
+        return Finding(code=code, status=status, severity=severity, title=title, detail=detail,
+                       evidence=[Evidence(source="website", url=url if "://" in url else None, retrieved_at=self.now())],
+                       data=data or {})
