@@ -8,6 +8,7 @@ them server-side whatever the button payload says.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -51,6 +52,7 @@ COMMAND = "/check"
 SHORTCUT_CALLBACK = "check_sender"
 # Actions that need a text from the person: a modal asks for it before the flow runs.
 REASON_KINDS = {ActionKind.REJECT: True, ActionKind.ADD_NOTE: True, ActionKind.CLEAR_MATCH: True}
+PROBE_SECONDS = 1.5  # of the 3 s a trigger id lives
 HELP_WORDS = {"help", "-h", "--help", "?", "帮助", "幫助"}
 HISTORY_WORDS = {"history", "历史", "歷史"}
 
@@ -218,11 +220,23 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             await tell(client, channel=channel, user=user, text=t("slack.error.bad_button", lang), respond=respond)
             return
         trigger = body.get("trigger_id")
+        conversation = flows.Conversation("slack", actor.workspace, channel or "", thread=thread, message=ts) if channel else None
         if kind in REASON_KINDS and trigger:
+            # Ask the flow first (no reason given): a refusal (not a manager) is said now, not after
+            # typing a reason. The trigger id lives 3 s, so a slow answer opens the modal anyway; the
+            # flow checks every permission again on submit.
+            try:
+                probe = await asyncio.wait_for(
+                    flows.perform_action(kind, case_id, actor, arg=arg, lang=lang, conversation=conversation), PROBE_SECONDS
+                )
+            except asyncio.TimeoutError:
+                probe = None
+            if probe is not None and not probe.ok and not probe.needs_reason:
+                await tell(client, channel=channel, user=user, text=escape(probe.message), respond=respond)
+                return
             metadata = {"k": kind.value, "c": case_id, "a": arg, "ch": channel, "ts": ts, "th": thread, "l": lang}
             await client.views_open(trigger_id=trigger, view=render_reason_modal(kind, lang, metadata))
             return
-        conversation = flows.Conversation("slack", actor.workspace, channel or "", thread=thread, message=ts) if channel else None
         if kind is ActionKind.DETAILS and trigger:
             opened = await client.views_open(trigger_id=trigger, view=loading_view(lang))
             result = await flows.perform_action(kind, case_id, actor, arg=arg, lang=lang, conversation=conversation)

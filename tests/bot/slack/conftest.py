@@ -32,7 +32,7 @@ from .fake_slack import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T1"
-SALES, OTHER_SALES, MANAGER = "USALES", "USALES2", "UMGR"
+SALES, OTHER_SALES, MANAGER, MANAGER2 = "USALES", "USALES2", "UMGR", "UMGR2"
 
 
 class Waits(Source):
@@ -113,6 +113,39 @@ class SlackHarness:
                            "event_id": event_id, "event_time": int(time.time()), "event": event})
         return await self.post(body, "application/json", headers)
 
+    async def run_check(self, text: str, user: str = SALES, channel: str = "C1") -> dict[str, Any]:
+        """/check and wait for the finished card; returns the last chat.update call's params (with ts)."""
+        before = len(self.fake.of("chat.update"))
+        response = await self.command(text, user=user, channel=channel)
+        assert response.status_code == 200, response.text
+
+        def finished() -> Any:
+            done = [c for c in self.fake.of("chat.update")[before:] if "⏳" not in c.params["blocks"][0]["text"]["text"]]
+            return done[-1] if done else None
+
+        call = await self.fake.wait_for(finished)
+        return dict(call.params)
+
+    def buttons(self, blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The card's buttons by action kind (`approve`, `reject`, ...)."""
+        found: dict[str, dict[str, Any]] = {}
+        for block in blocks:
+            if block["type"] == "actions":
+                for element in block["elements"]:
+                    found.setdefault(element["action_id"].split(":")[1], element)
+        return found
+
+    def view_submission(self, view: dict[str, Any], user: str, reason: str) -> dict[str, Any]:
+        """The payload Slack sends when `user` submits the modal `view` (as opened) with `reason`."""
+        return {
+            "type": "view_submission", "team": {"id": TEAM, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": self.trigger(),
+            "view": {**view, "state": {"values": {"reason": {"reason_input": {"type": "plain_text_input", "value": reason}}}},
+                     "hash": "h1", "team_id": TEAM, "app_id": "A1", "bot_id": "BBOT"},
+            "response_urls": [],
+        }
+
     def button(self, action: dict[str, Any], user: str, channel: str, ts: str) -> dict[str, Any]:
         """A block_actions payload for pressing `action` (a button dict from the card) on message `ts`."""
         return {
@@ -132,7 +165,7 @@ def slack_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tradecheck.db'}")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
-    monkeypatch.setenv("MANAGERS", f"slack:{MANAGER}")
+    monkeypatch.setenv("MANAGERS", f"slack:{MANAGER},slack:{MANAGER2}")
     monkeypatch.setenv("TRADECHECK_OFFLINE", "1")
     monkeypatch.setenv("TRADECHECK_LANG", "en")
     monkeypatch.chdir(tmp_path)
@@ -159,6 +192,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
         SALES: {"real_name": "Zhang Wei", "display_name": "Zhang Wei", "locale": "en-US"},
         OTHER_SALES: {"real_name": "Chen Jing", "locale": "zh-CN"},
         MANAGER: {"real_name": "Li Na", "display_name": "Li Na (manager)", "locale": "en-US"},
+        MANAGER2: {"real_name": "Wang Fang", "locale": "zh-CN"},
     })
     await fake.start()
     yield fake

@@ -1,0 +1,155 @@
+"""Buttons and modals end to end: approval by a manager only, never by the requester, reject
+through the modal with a reason, refusals said privately and changing nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from bot.card import ActionKind, CardAction
+from bot.render.slack import render_blocks
+from bot.card import Card
+from tests.bot.slack.blockkit import validate_blocks, validate_view
+from tests.bot.slack.conftest import MANAGER, MANAGER2, OTHER_SALES, SALES, SlackHarness
+
+
+def _request_button(slack: SlackHarness, card: dict[str, Any]) -> dict[str, Any]:
+    """The card's Request approval button; built like the renderer builds it if the score did not ask for one."""
+    buttons = slack.buttons(card["blocks"])
+    if "request_approval" in buttons:
+        return buttons["request_approval"]
+    case_id = int(buttons["recheck"]["value"].split("|")[0])
+    blocks = render_blocks(Card(lang="en", title="x", actions=[CardAction(kind=ActionKind.REQUEST_APPROVAL, label="Request approval", case_id=case_id)]))
+    return slack.buttons(blocks)["request_approval"]
+
+
+async def _press(slack: SlackHarness, button: dict[str, Any], user: str, card: dict[str, Any]) -> None:
+    response = await slack.interact(slack.button(button, user, card["channel"], card["ts"]))
+    assert response.status_code == 200, response.text
+
+
+async def _pending_card(slack: SlackHarness, requester: str = SALES) -> dict[str, Any]:
+    card = await slack.run_check("Gulf Star General Trading LLC email=buyer@gulfstar.ae country=AE")
+    validate_blocks(card["blocks"])
+    before = len(slack.fake.of("chat.update"))
+    await _press(slack, _request_button(slack, card), requester, card)
+    update = await slack.fake.wait_for(lambda: slack.fake.of("chat.update")[before:])
+    pending = dict(update[-1].params)
+    validate_blocks(pending["blocks"])
+    assert {"approve", "reject"} <= set(slack.buttons(pending["blocks"]))
+    assert "waiting for a manager" in json.dumps(pending["blocks"])
+    # the request is announced in the card's thread
+    announce = await slack.fake.wait_for(lambda: [c for c in slack.fake.of("chat.postMessage") if c.params.get("thread_ts") == card["ts"]])
+    assert announce[-1].params["channel"] == card["channel"]
+    return pending
+
+
+async def _refusal(slack: SlackHarness, user: str) -> str:
+    calls = await slack.fake.wait_for(lambda: [c for c in slack.fake.responses if c.method == f"response:btn-{user}"])
+    body = calls[-1].params
+    assert body["response_type"] == "ephemeral" and body.get("replace_original") is False
+    return str(body["text"])
+
+
+async def test_approve_by_a_manager_updates_the_card_with_who_and_when(slack: SlackHarness) -> None:
+    pending = await _pending_card(slack)
+    before = len(slack.fake.of("chat.update"))
+    await _press(slack, slack.buttons(pending["blocks"])["approve"], MANAGER, pending)
+    update = await slack.fake.wait_for(lambda: slack.fake.of("chat.update")[before:])
+    approved = update[-1].params
+    validate_blocks(approved["blocks"])
+    text = json.dumps(approved["blocks"], ensure_ascii=False)
+    assert "approved by Li Na (manager) on 20" in text
+    assert "approve" not in slack.buttons(approved["blocks"])
+    await slack.fake.wait_for(lambda: [c for c in slack.fake.of("chat.postMessage")
+                                       if c.params.get("thread_ts") == pending["ts"] and "Li Na (manager)" in c.params["text"]])
+
+
+async def test_approve_refused_for_a_non_manager_and_changes_nothing(slack: SlackHarness) -> None:
+    pending = await _pending_card(slack)
+    before = len(slack.fake.of("chat.update"))
+    await _press(slack, slack.buttons(pending["blocks"])["approve"], OTHER_SALES, pending)
+    refusal = await _refusal(slack, OTHER_SALES)
+    assert "manager" in refusal.lower() or "经理" in refusal
+    await asyncio.sleep(0.3)
+    assert len(slack.fake.of("chat.update")) == before  # the card is unchanged
+    # and the case still waits: a manager can still approve it
+    await _press(slack, slack.buttons(pending["blocks"])["approve"], MANAGER, pending)
+    await slack.fake.wait_for(lambda: slack.fake.of("chat.update")[before:])
+
+
+async def test_approve_refused_for_the_requester_four_eyes(slack: SlackHarness) -> None:
+    pending = await _pending_card(slack, requester=MANAGER)  # a manager asked: another one must decide
+    before = len(slack.fake.of("chat.update"))
+    await _press(slack, slack.buttons(pending["blocks"])["approve"], MANAGER, pending)
+    refusal = await _refusal(slack, MANAGER)
+    assert refusal
+    await asyncio.sleep(0.3)
+    assert len(slack.fake.of("chat.update")) == before
+    await _press(slack, slack.buttons(pending["blocks"])["approve"], MANAGER2, pending)
+    update = await slack.fake.wait_for(lambda: slack.fake.of("chat.update")[before:])
+    assert "approved by Wang Fang" in json.dumps(update[-1].params["blocks"], ensure_ascii=False)
+
+
+async def test_reject_through_the_modal_with_a_reason(slack: SlackHarness) -> None:
+    pending = await _pending_card(slack)
+    await _press(slack, slack.buttons(pending["blocks"])["reject"], MANAGER, pending)
+    opened = await slack.fake.wait_for(lambda: slack.fake.of("views.open"))
+    assert opened[-1].params["trigger_id"]
+    view = opened[-1].params["view"]
+    validate_view(view)
+    meta = json.loads(view["private_metadata"])  # the context rides with the modal, not in memory
+    assert meta["k"] == "reject" and meta["ts"] == pending["ts"] and meta["ch"] == pending["channel"]
+    before = len(slack.fake.of("chat.update"))
+    # an empty reason keeps the modal open with an error
+    empty = await slack.interact(slack.view_submission(view, MANAGER, "   "))
+    assert empty.json()["response_action"] == "errors" and "reason" in empty.json()["errors"]
+    response = await slack.interact(slack.view_submission(view, MANAGER, "Bank account in a third country <!here>"))
+    assert response.status_code == 200
+    update = await slack.fake.wait_for(lambda: slack.fake.of("chat.update")[before:])
+    rejected = update[-1].params
+    validate_blocks(rejected["blocks"])
+    text = json.dumps(rejected["blocks"], ensure_ascii=False)
+    assert "rejected by Li Na (manager)" in text and "Bank account in a third country" in text
+    assert "<!here>" not in text
+    announced = await slack.fake.wait_for(lambda: [c for c in slack.fake.of("chat.postMessage") if c.params.get("thread_ts")
+                                                   == pending["ts"] and "Bank account in a third country" in c.params["text"]])
+    assert "<!here>" not in announced[-1].params["text"] and "&lt;!here&gt;" in announced[-1].params["text"]
+
+
+async def test_reject_by_a_non_manager_is_refused_before_any_modal(slack: SlackHarness) -> None:
+    pending = await _pending_card(slack)
+    await _press(slack, slack.buttons(pending["blocks"])["reject"], OTHER_SALES, pending)
+    assert await _refusal(slack, OTHER_SALES)
+    await asyncio.sleep(0.2)
+    assert not slack.fake.of("views.open")
+
+
+async def test_add_note_modal_and_details_modal(slack: SlackHarness) -> None:
+    card = await slack.run_check("Blue Ocean Imports Ltd email=sales@blueocean.example country=GB")
+    buttons = slack.buttons(card["blocks"])
+    await _press(slack, buttons["add_note"], SALES, card)
+    opened = await slack.fake.wait_for(lambda: slack.fake.of("views.open"))
+    view = opened[-1].params["view"]
+    validate_view(view)
+    await slack.interact(slack.view_submission(view, SALES, "Called them, the address matches"))
+    await slack.fake.wait_for(lambda: any("note" in c.params.get("text", "").lower()
+                                          for c in slack.fake.responses + slack.fake.of("chat.postEphemeral")))
+    await _press(slack, buttons["details"], SALES, card)
+    updated = await slack.fake.wait_for(lambda: slack.fake.of("views.update"))
+    details = updated[-1].params["view"]
+    validate_view(details)
+    assert updated[-1].params["view_id"] == slack.fake.of("views.open")[-1].params.get("view_id", updated[-1].params["view_id"])
+    assert "Blue Ocean Imports Ltd" in json.dumps(details, ensure_ascii=False)
+
+
+async def test_a_forged_button_for_another_teams_case_changes_nothing(slack: SlackHarness) -> None:
+    card = await slack.run_check("Harbor Lights Co email=info@harborlights.example")
+    button = dict(slack.buttons(card["blocks"])["schedule_recheck"])
+    button["value"] = "999999|30"  # a case that does not exist (or belongs to another workspace)
+    before = len(slack.fake.of("chat.update"))
+    await _press(slack, button, SALES, card)
+    assert await _refusal(slack, SALES)
+    await asyncio.sleep(0.2)
+    assert len(slack.fake.of("chat.update")) == before
