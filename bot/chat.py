@@ -56,7 +56,7 @@ class TerminalChat:
         return flows.Conversation(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
 
     def say(self, text: str, style: str | None = None) -> None:
-        self.console.print(text, markup=False, highlight=False, style=style)
+        self.console.print(text, markup=False, highlight=False, style=style, soft_wrap=True)
 
     def ask(self, prompt: str) -> str | None:
         """A line from the user; None at end of input."""

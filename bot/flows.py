@@ -415,7 +415,13 @@ def _case_info(session: Any, case: Case, report: Report | None, lang: str, looks
         pending = store.open_request(session, case.id)  # type: ignore[arg-type]
         info.requested_by = pending.requested_by if pending else None
     if report is not None:
-        info.cleared = [f"{f.data.get('source')}:{f.data.get('source_id')}" for f in _hits(report) if f.data.get("cleared")]
+        clears = store.clears(session, case.id)  # type: ignore[arg-type]
+        info.cleared = [
+            f"{f.data.get('source')}:{f.data.get('source_id')}" for f in _hits(report)
+            if f.data.get("cleared") or any(
+                c.source == str(f.data.get("source", "")) and c.source_id == str(f.data.get("source_id"))
+                and c.fingerprint == entry_fingerprint(f.data) for c in clears)
+        ]
     if looks_like:
         info.looks_like = _looks_like_text(session, case, lang)
     return info
@@ -524,7 +530,15 @@ def card_for_case(session: Any, case: Case, lang: str, *, details: bool = False)
     report = _last_report(session, case.id)  # type: ignore[arg-type]
     if report is None:
         return None
+    fresh = [c for c in store.clears(session, case.id) if not _applied(report, c)]  # type: ignore[arg-type]
+    if fresh:  # cleared since that check: show it cleared now (the risk is re-scored at the next check)
+        apply_clears(report, fresh, report.lang)
     return build_card(report, _case_info(session, case, report, lang), details=details)
+
+
+def _applied(report: Report, clear: Any) -> bool:
+    return any(f.data.get("cleared") and f.data.get("source") == clear.source
+               and str(f.data.get("source_id")) == clear.source_id for f in _hits(report))
 
 
 async def perform_action(

@@ -90,7 +90,8 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> int:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table.__table__).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+    # rowcount is -1 for this statement under psycopg; the RETURNING rows are reliable everywhere
+    return len(session.execute(statement.returning(table.__table__.c.id)).all())
 
 
 # --- workspaces and users ------------------------------------------------------------------------

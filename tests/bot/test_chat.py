@@ -1,0 +1,166 @@
+"""The terminal chat, driven through `main()` with scripted input: the whole four-eyes story."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import os
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot import chat, flows
+from storage import db as storage_db
+from storage.models import AuditEvent, Case, CheckRun
+
+from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_chat(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], script: list[str],
+             *args: str) -> str:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(script) + "\n"))
+    assert chat.main(list(args)) == 0
+    return capsys.readouterr().out
+
+
+def button(output: str, label: str) -> str:
+    """The number of the last card's button with this label."""
+    rows = [line for line in output.splitlines() if "[1]" in line]
+    found = re.search(r"\[(\d+)\] " + re.escape(label), rows[-1])
+    assert found, rows[-1]
+    return found.group(1)
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    eng, watchlist = risk_engine()
+    monkeypatch.setattr(flows, "get_engine", lambda offline=None: eng)
+    return eng
+
+
+def test_the_whole_story_check_request_switch_approve_and_see_history(
+    db_url: str, engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    set_managers(monkeypatch, "terminal:boss")
+    out = run_chat(monkeypatch, capsys, ["/check Sunrise Textiles country=IR"], "--user", "li", "--lang", "en")
+    assert "You are li (sales)" in out and "Risk: HIGH" in out and "Case #1: open" in out
+    request = button(out, "Request approval")
+
+    out = run_chat(monkeypatch, capsys, [
+        "/check Sunrise Textiles country=IR",
+        request,
+        "/user boss",
+        "1",  # Approve, on the card that is still on screen
+        "known customer since 2019, LC at sight",
+        "/check Sunrise Textiles country=IR",
+        "/history sunrise",
+        "/quit",
+    ], "--user", "li", "--lang", "en")
+    assert "Approval of case #1 requested" in out
+    assert "🔔 li asks a manager to approve case #1 Sunrise Textiles" in out
+    assert "You are now boss (manager)" in out
+    assert "Case #1 approved (valid until" in out
+    assert "✅ Case #1 Sunrise Textiles approved by boss: known customer since 2019, LC at sight" in out
+    last_card = out.rsplit("Checking…", 1)[1]
+    assert "approved by boss" in last_card and "known customer since 2019" in last_card
+    assert "Checked 2 time(s) before (case #1)" in last_card
+    assert "Approved by boss on" in last_card
+    assert "rejected" not in last_card.lower()
+    assert "#1 Sunrise Textiles (IR) — approved" in out
+    with storage_db.get_database(db_url).session() as session:
+        assert len(session.exec(select(CheckRun)).all()) == 3
+        assert [c.status for c in session.exec(select(Case)).all()] == ["approved"]
+        trail = [e.action for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()]
+    assert trail == ["case_opened", "check", "check", "approval_requested", "approved", "check"]
+
+
+def test_four_eyes_and_reasons_in_the_chat(
+    db_url: str, engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    set_managers(monkeypatch, "terminal:boss,terminal:chen")
+    out = run_chat(monkeypatch, capsys, [
+        "/check Sunrise Textiles country=IR",
+        "1",  # Request approval, by the manager himself
+        "1",  # Approve: his own request
+        "",
+        "2",  # Reject: asks for a reason; empty cancels
+        "",
+        "/user li",
+        "2",  # a salesperson presses Reject
+        "no",
+        "/user chen",
+        "2",
+        "embargoed country, no licence",
+        "/quit",
+    ], "--user", "boss", "--lang", "en")
+    assert "Four eyes: you cannot decide on your own approval request" in out
+    assert "Cancelled." in out
+    assert "Only a manager can do this" in out
+    assert "⛔ Case #1 Sunrise Textiles rejected by chen: embargoed country, no licence" in out
+
+
+def test_paste_notes_lang_cases_help_and_bad_input(
+    db_url: str, engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    out = run_chat(monkeypatch, capsys, [
+        "/help",
+        "/cases",
+        "7",
+        "/check",
+        "/check https://acme.example/",
+        "/paste",
+        "Best regards,",
+        "Jane Doe",
+        "Purchasing Manager",
+        "ACME Trading LLC",
+        "Tel: +971 4 123 4567",
+        "Email: jane.doe@acme-trading.ae",
+        "www.acme-trading.ae",
+        ".",
+        "/lang zh",
+        "/frobnicate",
+        "/cases",
+        "/quit",
+    ], "--user", "li", "--lang", "en")
+    assert "/paste" in out and "No cases yet." in out
+    assert "No card with buttons yet" in out
+    assert "Type /check followed by the buyer" in out
+    assert "Only a web address" in out and "Traceback" not in out
+    assert "ACME Trading LLC" in out and "Case #1: open" in out
+    assert "语言：中文。" in out and "未知命令 /frobnicate" in out
+    assert re.search(r"#1 ACME Trading LLC（.*）—— 进行中", out)
+    assert flows.get_user_lang(flows.Actor("terminal", "li")) == "zh"
+    out = run_chat(monkeypatch, capsys, ["/check ACME Trading LLC site=acme-trading.ae", "3", "先付 30% 定金", "/quit"],
+                   "--user", "li")
+    assert "欢迎" in out or "您是 li" in out  # the stored language is used without --lang
+    assert "已为案例 #1 添加备注。" in out
+    out = run_chat(monkeypatch, capsys, ["/check ACME Trading LLC site=acme-trading.ae"], "--user", "li")
+    assert "li 于" in out and "先付 30% 定金" in out
+
+
+def test_the_chat_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    database = storage_db.Database(url=url, engine=storage_db.make_engine(url))
+    database.upgrade("0001")
+    database.engine.dispose()
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], input="/quit\n", capture_output=True, text=True,
+                            env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1 and "tradecheck db upgrade" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_fresh_machine_needs_no_extra_step(tmp_path: Path) -> None:
+    """`tradecheck chat` with no DATABASE_URL creates ./tradecheck.db and works at once."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--offline", "--user", "li", "--lang", "en"],
+        input="/check Sunrise Textiles country=IR\n/cases\n/quit\n", capture_output=True, text=True,
+        env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Case #1" in result.stdout and "#1 Sunrise Textiles (IR)" in result.stdout
+    assert (tmp_path / "tradecheck.db").exists()

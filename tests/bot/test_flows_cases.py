@@ -1,0 +1,102 @@
+"""Same buyer, same case: every stored check joins its buyer's case, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot import flows
+from storage import db as storage_db
+from storage.models import Case, CheckRun
+
+from tests.storage.support import db_url, pg_url, risk_engine, sqlite_template  # noqa: F401  (fixtures)
+
+LI = flows.Actor("terminal", "li", "Li Wei")
+ANA = flows.Actor("terminal", "ana", "Ana")
+
+
+async def check(text: str, actor: flows.Actor = LI, **kwargs) -> flows.CheckOutcome:  # type: ignore[no-untyped-def]
+    engine, _ = risk_engine()
+    return await flows.run_check(text, actor, engine=engine, **kwargs)
+
+
+def counts(url: str) -> tuple[int, int]:
+    with storage_db.get_database(url).session() as session:
+        return len(session.exec(select(Case)).all()), len(session.exec(select(CheckRun)).all())
+
+
+async def test_identifier_finds_the_case_whatever_the_name(db_url: str) -> None:
+    first = await check("ACME Trading LLC vat=DE123456789 country=DE")
+    second = await check("Acme Handels GmbH vat=de 123 456 789", ANA)
+    assert first.case and second.case and second.case.id == first.case.id
+    assert counts(db_url) == (1, 2)
+    previous = [f for f in second.report.sections.history if f.code == "history.previous_checks"]
+    assert previous and "Li Wei" in previous[0].title
+
+
+async def test_registrable_domain_of_email_and_site_finds_the_case(db_url: str) -> None:
+    first = await check("ACME Trading LLC site=https://www.acme-trading.ae/ country=AE")
+    second = await check("ACME FZ email=j.doe@mail.acme-trading.ae", ANA)
+    assert second.case and first.case and second.case.id == first.case.id
+
+
+async def test_free_mail_domain_does_not_merge_different_buyers(db_url: str) -> None:
+    first = await check("Sunrise Textiles email=buyer1@gmail.com country=IN")
+    second = await check("Moonlight Garments email=buyer2@gmail.com country=BD")
+    assert first.case and second.case and first.case.id != second.case.id
+
+
+async def test_normalized_name_and_country_find_the_case(db_url: str) -> None:
+    first = await check("ACME Trading L.L.C. country=AE")
+    second = await check("acme trading llc country=United Arab Emirates")
+    other_country = await check("ACME Trading LLC country=DE")
+    assert first.case and second.case and other_country.case
+    assert second.case.id == first.case.id
+    assert other_country.case.id != first.case.id
+    assert other_country.case.looks_like and f"#{first.case.id}" in other_country.case.looks_like
+
+
+async def test_a_near_miss_is_shown_as_looks_like_never_merged(db_url: str) -> None:
+    first = await check("ACME Trading FZE country=AE")
+    near = await check("ACME Trading LLC country=AE", ANA)
+    assert first.case and near.case and near.case.id != first.case.id
+    assert near.case.looks_like is not None
+    assert f"case #{first.case.id}" in near.case.looks_like and "ACME Trading FZE" in near.case.looks_like
+    assert "Li Wei" in near.case.looks_like
+    assert near.case.looks_like in near.card.notices
+    zh = await check("ACME Trading LLC country=AE lang=zh", ANA)
+    assert zh.case and zh.case.looks_like and "疑似案例" in zh.case.looks_like
+    unrelated = await check("Globex Shipping country=AE")
+    assert unrelated.case and unrelated.case.looks_like is None
+
+
+async def test_cases_are_per_workspace(db_url: str) -> None:
+    mine = await check("ACME Trading LLC vat=DE123456789")
+    theirs = await check("ACME Trading LLC vat=DE123456789", flows.Actor("slack", "U1", "Bob", workspace="T999"))
+    assert mine.case and theirs.case and mine.case.id != theirs.case.id
+
+
+async def test_a_dry_run_stores_nothing(db_url: str) -> None:
+    outcome = await check("ACME Trading LLC country=AE", store=False)
+    assert outcome.case is None and not outcome.card.actions
+    assert counts(db_url) == (0, 0)
+
+
+async def test_the_stored_check_run_keeps_the_full_report_and_the_request(db_url: str) -> None:
+    outcome = await check("Sunrise Textiles country=IR")
+    with storage_db.get_database(db_url).session() as session:
+        run = session.exec(select(CheckRun)).one()
+        case = session.get(Case, run.case_id)
+    assert run.report["risk"]["level"] == outcome.report.risk.level.value == "high"
+    assert run.risk_level == "high" and run.score == outcome.report.risk.score and run.approval_required
+    assert run.actor == "terminal:li" and run.actor_name == "Li Wei"
+    assert case is not None and case.last_request and case.last_request["country"] == "IR"
+    assert {f["code"] for f in run.report["sections"]["risk"]} >= {"country.embargoed"}
+
+
+async def test_the_real_offline_engine_stores_its_case_too(db_url: str) -> None:
+    """Whatever sources the registry has today, a stored check opens one case and re-checks join it."""
+    engine = flows.get_engine(offline=True)
+    first = await flows.run_check("Same Buyer LLC site=samebuyer.example", LI, engine=engine)
+    second = await flows.run_check("Same Buyer LLC site=samebuyer.example", ANA, engine=engine)
+    assert first.case and second.case and first.case.id == second.case.id
+    assert counts(db_url) == (1, 2)
