@@ -145,6 +145,10 @@ class RateLimiter:
                 await asyncio.sleep(ready - now)
             self._next[host] = time.monotonic() + interval
 
+    def release(self, host: str) -> None:
+        """The request never reached the host (no network): give its slot back."""
+        self._next.pop(host, None)
+
 
 RATE_LIMITER = RateLimiter()
 
@@ -240,6 +244,7 @@ class HttpSource:
                 except httpx.TransportError as exc:
                     if _is_offline(exc):
                         # no DNS or no route: retrying cannot help, say so at once
+                        self.limiter.release(host)
                         raise SourceUnavailable(self.t("http.offline", source=self.name)) from None
                     last_reason = self.t("http.unreachable", source=self.name)
                 else:

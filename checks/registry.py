@@ -14,12 +14,30 @@ def offline_sources(settings: Settings) -> list[Source]:
 
 def online_sources(settings: Settings) -> list[Source]:
     """Sources that call public services; each reports `unavailable` when it cannot."""
-    sources: list[Source] = []
+    from .sources.companies_house import CompaniesHouseSource
+    from .sources.dns_email import DnsEmailSource
+    from .sources.gdelt import GdeltSource
+    from .sources.gleif import GleifSource
+    from .sources.rdap import RdapSource
+    from .sources.sec_edgar import SecEdgarSource
+    from .sources.vies import ViesSource
+    from .sources.website import WebsiteSource
+    from .sources.wikidata import WikidataSource
+
+    sources: list[Source] = [
+        DnsEmailSource(settings), RdapSource(settings), WebsiteSource(settings), GleifSource(settings),
+        ViesSource(settings), CompaniesHouseSource(settings), SecEdgarSource(settings), WikidataSource(settings),
+        GdeltSource(settings),
+    ]
     return sources
 
 
 def analyzers(settings: Settings) -> list[Analyzer]:
-    return []
+    from .analyzers.consistency import ConsistencyAnalyzer
+    from .analyzers.profile import ProfileAnalyzer
+
+    found: list[Analyzer] = [ConsistencyAnalyzer(), ProfileAnalyzer()]
+    return found
 
 
 def scorer(settings: Settings) -> Scorer | None:
