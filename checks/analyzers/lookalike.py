@@ -22,6 +22,8 @@ _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"), ("ii", "u"))
 _SINGLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "3": "e", "4": "a", "5": "s",
                          "7": "t", "8": "b", "9": "g", "$": "s", "@": "a"})
 _COUNTRY_TLDS = re.compile(r"^[a-z]{2}$|^(com|co|net|org|gov|edu|ac|or|ne)\.[a-z]{2}$")
+# country endings sold worldwide as look-alikes of .com (`.co`, `.cm`, `.om`) or as generic ones
+_GENERIC_CC = frozenset({"co", "cm", "om", "cc", "ws", "io", "me", "ai", "tv", "biz", "info"})
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,8 @@ def find_lookalikes(
             kind = compare(candidate, target, claimed=False)
             if not kind:
                 continue
-            if kind == "other_tld" and (_COUNTRY_TLDS.match(candidate.suffix) or len(target.label) < 5):
+            local = _COUNTRY_TLDS.match(candidate.suffix) and candidate.suffix not in _GENERIC_CC
+            if kind == "other_tld" and (local or len(target.label) < 5):
                 continue  # `delta.in`, `gm.org`: local firms share short words; claimed names are checked above
             if kind != "homoglyph" and _is_own_name(candidate.label, own_words):
                 continue
