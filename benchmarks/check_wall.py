@@ -1,0 +1,126 @@
+"""Wall time of a whole check with every online source answered by a local fake server.
+
+    python benchmarks/check_wall.py [--runs 3] [--with-offline]
+
+The fake server is an httpx.MockTransport that answers each service with its recorded response
+(tests/fixtures/) after a realistic delay; DNS and the website's address lookup are answered the
+same way. The engine must run the sources concurrently: the total should be close to the slowest
+source, not the sum. Prints both, per run. (Offline sources are left out unless --with-offline:
+their cost is measured by their own benchmarks.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from checks.config import Settings  # noqa: E402
+from checks.engine import Engine  # noqa: E402
+from checks.http import CACHE, RATE_LIMITER, reset_transport, use_transport  # noqa: E402
+from checks.registry import analyzers, offline_sources, online_sources  # noqa: E402
+from checks.request import parse  # noqa: E402
+
+FIX = ROOT / "tests" / "fixtures"
+HOME = (b"<html><head><title>Amazon Digital UK Limited</title></head><body><a href='/contact'>Contact us</a>"
+        b"<p>Amazon Digital UK Limited, 1 Principal Place, London, United Kingdom</p></body></html>")
+CONTACT = b"<html><body><p>Write to buyer@amazon-digital.co.uk or call +44 20 7946 0000</p></body></html>"
+
+# (host, path regex) -> (seconds, status, body file or bytes); delays as seen from a European office
+ROUTES: list[tuple[str, str, float, int, Path | bytes]] = [
+    ("api.gleif.org", r"^/api/v1/lei-records$", 0.60, 200, FIX / "gleif/lei_records_filter_lei_multi.json"),
+    ("api.gleif.org", r"direct-parent-relationship$", 0.35, 200, FIX / "gleif/direct_parent_relationship_5493001KJTIIGC8Y1R12.json"),
+    ("api.gleif.org", r"ultimate-parent-relationship$", 0.35, 200, FIX / "gleif/ultimate_parent_relationship_5493001KJTIIGC8Y1R12.json"),
+    ("api.gleif.org", r"/lei-records/\w+$", 0.35, 200, FIX / "gleif/direct_parent_record_5493001KJTIIGC8Y1R12.json"),
+    ("ec.europa.eu", r"check-vat-number$", 1.20, 200, FIX / "vies/rest_post_check-vat-number_valid_DE811115368_name_hidden.json"),
+    ("api.company-information.service.gov.uk", r"/officers$", 0.45, 200, FIX / "companies_house/officers_13090621.json"),
+    ("api.company-information.service.gov.uk", r"^/company/\w+$", 0.45, 200, FIX / "companies_house/company_profile_00002065_LLOYDS_BANK_PLC.json"),
+    ("www.sec.gov", r"company_tickers", 0.80, 200, FIX / "sec_edgar/company_tickers_first100.json"),
+    ("data.sec.gov", r"submissions", 0.40, 200, FIX / "sec_edgar/submissions_CIK0000940418_SIEMENS_AG.json"),
+    ("www.wikidata.org", r"api.php", 0.50, 200, FIX / "wikidata/wbsearchentities_attila_the_hun.json"),
+    ("api.gdeltproject.org", r"/doc/doc", 2.00, 200, FIX / "gdelt/doc_artlist_json_vizhinjam_2024.json"),
+    ("rdap.nominet.uk", r"/domain/", 0.70, 200, FIX / "rdap/rdap_norid_domain_norway.no.json"),
+    ("93.184.215.14", r"^/contact", 0.80, 200, CONTACT),
+    ("93.184.215.14", r"^/$", 1.00, 200, HOME),
+]
+DNS_DELAY = 0.05
+
+
+async def fake_server(request: httpx.Request) -> httpx.Response:
+    for host, pattern, delay, status, body in ROUTES:
+        if request.url.host == host and re.search(pattern, request.url.path):
+            await asyncio.sleep(delay)
+            content = body if isinstance(body, bytes) else body.read_bytes()
+            kind = "text/html" if isinstance(body, bytes) else "application/json"
+            return httpx.Response(status, content=content, headers={"Content-Type": kind})
+    await asyncio.sleep(0.2)
+    return httpx.Response(404, json={"errors": [{"status": "404"}]})
+
+
+async def fake_dns(name: str, rdtype: str) -> list[str]:
+    await asyncio.sleep(DNS_DELAY)
+    if rdtype == "NS":
+        return ["ns1.example."]
+    if rdtype == "MX":
+        return ["10 mx1.amazon-digital.co.uk."]
+    if rdtype == "TXT" and name.startswith("_dmarc."):
+        return ["v=DMARC1; p=reject"]
+    if rdtype == "TXT":
+        return ["v=spf1 include:amazonses.com -all"]
+    return []
+
+
+async def fake_resolver(host: str) -> list[str]:
+    await asyncio.sleep(DNS_DELAY)
+    return ["93.184.215.14"]
+
+
+async def one_run(with_offline: bool) -> tuple[float, list[tuple[str, str, int]]]:
+    settings = Settings(TRADECHECK_SOURCE_TIMEOUT=8, COMPANIES_HOUSE_API_KEY="benchmark-key", TRADECHECK_CACHE_TTL=0)
+    sources = online_sources(settings)
+    for source in sources:
+        if source.name == "dns_email":
+            source._lookup = fake_dns
+        if source.name == "website":
+            source.resolver = fake_resolver
+    if with_offline:
+        sources = offline_sources(settings) + sources
+    CACHE.clear()
+    RATE_LIMITER._next.clear()
+    request = parse("Amazon Digital UK Ltd email=buyer@amazon-digital.co.uk site=amazon-digital.co.uk "
+                    "country=GB vat=DE811115368 reg=00002065")
+    token = use_transport(httpx.MockTransport(fake_server))
+    try:
+        started = time.perf_counter()
+        report = await Engine(sources, analyzers(settings)).run(request)
+        wall = time.perf_counter() - started
+    finally:
+        reset_transport(token)
+    return wall, [(r.name, r.status.value, r.elapsed_ms) for r in report.sources]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--with-offline", action="store_true")
+    args = parser.parse_args()
+    for run in range(1, args.runs + 1):
+        wall, results = asyncio.run(one_run(args.with_offline))
+        timed = [ms for _, status, ms in results if status != "skipped"]
+        print(f"run {run}: whole check {wall * 1000:.0f} ms | slowest source {max(timed)} ms | "
+              f"sum of sources {sum(timed)} ms | concurrency x{sum(timed) / max(wall * 1000, 1):.1f}")
+        if run == 1:
+            for name, status, ms in results:
+                print(f"    {name:16} {status:12} {ms:6} ms")
+
+
+if __name__ == "__main__":
+    main()
