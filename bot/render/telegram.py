@@ -1,0 +1,268 @@
+"""The card as Telegram HTML plus an inline keyboard.
+
+Every value goes through `html.escape` (a buyer called `<b>ACME</b> & Co` stays text). A message
+holds at most 4,096 characters: the card is built from self-contained lines ("units": no tag
+spans two units), and when it does not fit the least important units are left out — passes before
+problems, details before titles — each section then saying "…and N more (Details)". The full
+card (the Details button) is split into several messages on unit boundaries, never mid-tag.
+Length is counted in UTF-16 code units of the HTML source, which is never less than what
+Telegram counts after parsing the entities, so the limit holds with a margin.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from checks.i18n import translator
+from checks.models import Status
+
+from ..card import ActionKind, Card, CardAction
+from ..telegram.callbacks import encode
+
+MESSAGE_LIMIT = 4096
+TITLE_MAX = 200
+LINE_MAX = 400
+DETAIL_MAX = 600
+URL_MAX = 500
+
+# What to keep first when space runs out (lower is kept first).
+_STATUS_PRIORITY = {Status.FAIL: 3, Status.FLAG: 4, Status.UNAVAILABLE: 5, Status.INFO: 6, Status.PASS: 7}
+_DETAIL_PRIORITY = 8
+_LINK_PRIORITY = 9
+_DECISIONS = (ActionKind.REQUEST_APPROVAL, ActionKind.APPROVE, ActionKind.REJECT)
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji may count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(value: str, limit: int) -> str:
+    """Cut a plain value (before escaping, so never inside an entity) and mark the cut."""
+    value = value.strip()
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def esc(value: str, limit: int = LINE_MAX) -> str:
+    return html.escape(clip(value, limit), quote=False)
+
+
+@dataclass
+class _Unit:
+    html: str
+    priority: int
+    group: str | None = None  # the section or list whose "…and N more" line counts this unit
+    counts: bool = False  # an item of its group (a detail or link line does not count)
+    parent: int | None = None  # index of the unit this one belongs to (a detail to its item)
+
+
+@dataclass
+class _Group:
+    key: str
+    already_hidden: int = 0
+    units: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TelegramMessage:
+    """What `sendMessage` / `editMessageText` get: HTML text and an optional inline keyboard."""
+
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+    @property
+    def length(self) -> int:
+        return utf16_len(self.text)
+
+
+class _Layout:
+    """The card as an ordered list of units, with the "…and N more" line after each group."""
+
+    def __init__(self, card: Card, preface: Sequence[str]) -> None:
+        self.t = translator(card.lang)
+        self.units: list[_Unit] = []
+        self.groups: dict[str, _Group] = {}
+        self.group_after: dict[int, str] = {}  # unit index -> group whose "more" line follows it
+        self._build(card, preface)
+
+    def add(self, unit: _Unit) -> int:
+        self.units.append(unit)
+        index = len(self.units) - 1
+        if unit.group is not None:
+            self.groups[unit.group].units.append(index)
+        return index
+
+    def open_group(self, key: str, already_hidden: int = 0) -> None:
+        self.groups[key] = _Group(key, already_hidden)
+
+    def close_group(self, key: str) -> None:
+        self.group_after[len(self.units) - 1] = key
+
+    def _build(self, card: Card, preface: Sequence[str]) -> None:
+        t, add = self.t, self.add
+        for line in list(preface)[:4]:
+            add(_Unit(f"<i>{esc(line)}</i>", 0))
+        add(_Unit(f"<b>{esc(card.title, TITLE_MAX)}</b>", 0))
+        if card.subtitle:
+            add(_Unit(esc(card.subtitle), 0))
+        if card.badge:
+            add(_Unit(f"<b>{esc(card.badge)}</b>", 0))
+        if card.verdict:
+            add(_Unit(esc(card.verdict), 0))
+        if card.status_line:
+            add(_Unit(f"<b>{esc(card.status_line)}</b>", 0))
+
+        for section in card.sections:
+            key = f"section.{section.key.value}"
+            self.open_group(key, section.hidden)
+            add(_Unit(f"\n<b>{esc(section.title)}</b>", 1))
+            if not section.items and not section.hidden:
+                add(_Unit(f"<i>{esc(t('card.no_history'))}</i>", 1))
+            for item in section.items:
+                priority = _STATUS_PRIORITY.get(item.status, 5)
+                parent = add(_Unit(f"{item.icon} {esc(item.text)}", priority, key, counts=True))
+                if item.detail:
+                    add(_Unit(f"    <i>{esc(item.detail, DETAIL_MAX)}</i>", _DETAIL_PRIORITY, key, parent=parent))
+                if item.links:
+                    links = " · ".join(
+                        f'<a href="{html.escape(clip(link.url, URL_MAX), quote=True)}">{esc(link.label, 60)}</a>'
+                        for link in item.links
+                    )
+                    add(_Unit(f"    ↳ {links}", _LINK_PRIORITY, key, parent=parent))
+            self.close_group(key)
+
+        lists = (
+            ("card.risk_factors", card.risk_factors, 2),
+            ("card.advice", card.advice, 4),
+            ("card.ask_next", card.ask_next, 6),
+        )
+        for key, lines, priority in lists:
+            if not lines:
+                continue
+            self.open_group(key)
+            add(_Unit(f"\n<b>{esc(t(key))}</b>", 1))
+            for line in lines:
+                add(_Unit(f"• {esc(line)}", priority, key, counts=True))
+            self.close_group(key)
+        if card.notices:
+            self.open_group("card.notices")
+            add(_Unit("", 1))
+            for notice in card.notices:
+                add(_Unit(f"⚠️ {esc(notice)}", 5, "card.notices", counts=True))
+            self.close_group("card.notices")
+        if card.footer:
+            add(_Unit("", 0))
+            for line in card.footer[:4]:
+                add(_Unit(f"<i>{esc(line)}</i>", 0))
+
+    def more_line(self, group: _Group, kept: set[int]) -> str | None:
+        dropped = sum(1 for i in group.units if self.units[i].counts and i not in kept)
+        n = group.already_hidden + dropped
+        return f"<i>{esc(self.t('card.more', n=n))}</i>" if n else None
+
+    def lines(self, kept: set[int]) -> list[str]:
+        out: list[str] = []
+        for index, unit in enumerate(self.units):
+            if index in kept:
+                out.append(unit.html)
+            group = self.group_after.get(index)
+            if group is not None:
+                more = self.more_line(self.groups[group], kept)
+                if more:
+                    out.append(more)
+        return out
+
+    def text(self, kept: set[int]) -> str:
+        return "\n".join(self.lines(kept)).strip("\n")
+
+    def ranked(self) -> list[int]:
+        """Unit indexes, most important first; among equals, each group's first before any second."""
+        position: dict[int, int] = {}
+        for group in self.groups.values():
+            for n, index in enumerate(group.units):
+                position[index] = n
+        return sorted(range(len(self.units)), key=lambda i: (self.units[i].priority, position.get(i, 0), i))
+
+    def keep(self, ranked: list[int], k: int) -> set[int]:
+        chosen = set(ranked[:k])
+        # a detail or link line is shown only under its own item
+        return {i for i in chosen if self.units[i].parent is None or self.units[i].parent in chosen}
+
+
+def render_text(card: Card, *, preface: Sequence[str] = (), limit: int = MESSAGE_LIMIT) -> str:
+    """The card's HTML, within `limit` UTF-16 units, dropping the least important lines first."""
+    layout = _Layout(card, preface)
+    ranked = layout.ranked()
+    full = layout.text(set(ranked))
+    if utf16_len(full) <= limit:
+        return full
+    mandatory = sum(1 for i in ranked if layout.units[i].priority == 0)
+    low, high = mandatory, len(ranked)  # binary search on how many units to keep
+    while low < high:
+        mid = (low + high + 1) // 2
+        if utf16_len(layout.text(layout.keep(ranked, mid))) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    text = layout.text(layout.keep(ranked, low))
+    while utf16_len(text) > limit and low > 0:  # the length is not strictly monotonic in k
+        low -= 1
+        text = layout.text(layout.keep(ranked, low))
+    return text
+
+
+def render_pages(card: Card, *, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The whole card (every item, detail and link) split into messages of at most `limit`."""
+    layout = _Layout(card, ())
+    pages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in layout.lines(set(range(len(layout.units)))):
+        cost = utf16_len(line) + 1
+        if current and size + cost > limit:
+            pages.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+        current.append(line)
+        size += cost
+    if current:
+        pages.append("\n".join(current).strip("\n"))
+    return [page for page in pages if page]
+
+
+def button_label(action: CardAction) -> str:
+    if action.kind is ActionKind.CLEAR_MATCH and action.arg:
+        return clip(f"{action.label} ({action.arg})", 60)
+    return clip(action.label, 60)
+
+
+def keyboard(actions: Iterable[CardAction]) -> InlineKeyboardMarkup | None:
+    """The card's actions as inline buttons: decisions first, two per row, each match alone."""
+    decisions: list[InlineKeyboardButton] = []
+    others: list[InlineKeyboardButton] = []
+    matches: list[list[InlineKeyboardButton]] = []
+    for action in actions:
+        data = encode(action)
+        if data is None:
+            continue
+        button = InlineKeyboardButton(button_label(action), callback_data=data)
+        if action.kind in _DECISIONS:
+            decisions.append(button)
+        elif action.kind is ActionKind.CLEAR_MATCH:
+            matches.append([button])
+        else:
+            others.append(button)
+    rows: list[list[InlineKeyboardButton]] = []
+    if decisions:
+        rows.append(decisions)
+    rows.extend(others[i : i + 2] for i in range(0, len(others), 2))
+    rows.extend(matches)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def render(card: Card, *, preface: Sequence[str] = (), limit: int = MESSAGE_LIMIT) -> TelegramMessage:
+    """The message for a card: HTML within the limit and its buttons."""
+    return TelegramMessage(text=render_text(card, preface=preface, limit=limit), reply_markup=keyboard(card.actions))

@@ -1,0 +1,48 @@
+"""The python-telegram-bot `Application`, configured from Settings.
+
+`base_url` is TELEGRAM_API_URL (PTB calls `base_url + token + "/" + method`, so the value ends in
+`/bot`): a local Bot API server or a test server works the same way as Telegram's. Webhook mode
+has no Updater (updates come from `/telegram/webhook`); polling mode has PTB's default one.
+Updates are processed concurrently, so a long /check never holds a button press back.
+PTB's job queue is not used (its extra pins an old APScheduler; the product has its own ticker).
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, ApplicationBuilder
+
+from checks.config import Settings
+from checks.engine import Engine
+
+from .handlers import EDIT_INTERVAL, TelegramHandlers, install
+from .transport import file_url
+
+CONCURRENT_UPDATES = 32
+
+
+class TelegramNotConfigured(RuntimeError):
+    """TELEGRAM_BOT_TOKEN is not set."""
+
+
+def build_application(
+    settings: Settings,
+    *,
+    polling: bool = False,
+    engine: Engine | None = None,
+    edit_interval: float = EDIT_INTERVAL,
+) -> Application:
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise TelegramNotConfigured("TELEGRAM_BOT_TOKEN is not set")
+    builder: ApplicationBuilder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url(settings.telegram_api_url))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .job_queue(None)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    install(application, TelegramHandlers(engine=engine, edit_interval=edit_interval))
+    return application

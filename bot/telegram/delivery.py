@@ -1,0 +1,76 @@
+"""The Telegram `Deliverer`: re-check results and reminders, as a reply to the original card.
+
+The scheduler's outbox calls `deliver`; failures are translated to `DeliveryFailed` so that it
+can back off (429 gives `retry_after`) or stop for good (bot blocked, chat deleted: `permanent`,
+and the conversation is already marked dead by the transport).
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Bot
+from telegram.error import RetryAfter, TelegramError
+
+from checks.config import Settings
+
+from ..card import Card
+from ..delivery import DeliveryFailed
+from ..flows import Conversation
+from ..render.telegram import MESSAGE_LIMIT, clip, render, utf16_len
+from .transport import PLATFORM, ChatGone, Sender, file_url, retry_after_seconds
+
+TEXT_MAX = 1000
+
+
+class TelegramDeliverer:
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot, *, max_wait: float = 0.0) -> None:
+        """`max_wait` 0: a 429 goes back to the outbox (which retries later) instead of blocking."""
+        self.bot = bot
+        self.sender = Sender(bot)
+        self.max_wait = max_wait
+        self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "TelegramDeliverer":
+        if settings.telegram_bot_token is None:
+            raise DeliveryFailed("TELEGRAM_BOT_TOKEN is not set", permanent=True)
+        bot = Bot(
+            settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.telegram_api_url,
+            base_file_url=file_url(settings.telegram_api_url),
+        )
+        return cls(bot)
+
+    async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
+        if not self._ready:
+            await self.bot.initialize()  # getMe once; idempotent in PTB
+            self._ready = True
+        body = f"<b>{html.escape(clip(text, TEXT_MAX))}</b>" if text else ""
+        if card is not None:
+            rendered = render(card, limit=MESSAGE_LIMIT - utf16_len(body) - 2)
+            rendered.text = f"{body}\n\n{rendered.text}" if body else rendered.text
+            message = rendered
+        else:
+            message = body or "…"
+        try:
+            sent = await self.sender.send(
+                conversation.channel,
+                message,
+                reply_to=conversation.message,
+                thread=conversation.thread,
+                max_wait=self.max_wait,
+            )
+        except ChatGone as error:
+            raise DeliveryFailed(error.reason, permanent=True) from error
+        except RetryAfter as error:
+            raise DeliveryFailed("telegram rate limit", retry_after=retry_after_seconds(error)) from error
+        except TelegramError as error:
+            raise DeliveryFailed(f"telegram: {error}") from error
+        return str(sent.message_id) if sent is not None else None
+
+    async def close(self) -> None:
+        if self._ready:
+            await self.bot.shutdown()

@@ -1,0 +1,486 @@
+"""What the bot does with each Telegram update: translate it to a flow call and render the result.
+
+Thin on purpose: permissions, cases and decisions live in `bot.flows`; what a card shows lives in
+`bot.card`; how it looks lives in `bot.render.telegram`. Nothing here is kept in process memory
+between updates (several processes may serve one bot): pending reason prompts are in the
+database through `flows.save_prompt` / `flows.take_prompt`.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from typing import Any
+
+from telegram import ForceReply, Message, Update, User
+from telegram.constants import ChatType, MessageEntityType
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
+
+from checks.engine import Engine
+from checks.i18n import normalize_lang, t
+from checks.models import Report
+from checks.request import RequestError
+
+from .. import flows
+from ..card import ActionKind, build_card
+from ..progress import Coalescer
+from ..render.telegram import TelegramMessage, clip, render, render_pages
+from .callbacks import Pressed, arg_digest, decode
+from .transport import PLATFORM, ChatGone, Sender, call_flow, retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL = 1.5  # seconds between two edits of one message (Telegram allows about 1/s per chat)
+FINAL_MAX_WAIT = 30.0  # the finished card waits out a 429 up to this long
+_REASON_KEYS = {
+    ActionKind.REJECT: "tg.reason.reject",
+    ActionKind.ADD_NOTE: "tg.reason.add_note",
+    ActionKind.CLEAR_MATCH: "tg.reason.clear_match",
+}
+
+
+def mention(user: User) -> str:
+    """A clickable mention by id (works without a @username), escaped."""
+    return f'<a href="tg://user?id={user.id}">{html.escape(clip(user.full_name or str(user.id), 64))}</a>'
+
+
+def command_text(message: Message) -> str:
+    """Everything after `/check` or `/check@bot`, newlines kept (paste mode needs them)."""
+    text = message.text or message.caption or ""
+    entities = message.entities or message.caption_entities or ()
+    for entity in entities:
+        if entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+            # offsets are in UTF-16 units; a command is ASCII, so they equal str indexes here
+            return text[entity.length :].strip()
+    return text.partition(" ")[2].strip() if text.startswith("/") else text.strip()
+
+
+class TelegramHandlers:
+    """The handlers of one Application; `engine` is None for the process-wide engine."""
+
+    def __init__(self, engine: Engine | None = None, edit_interval: float = EDIT_INTERVAL) -> None:
+        self.engine = engine
+        self.edit_interval = edit_interval
+
+    # --- who and where ---------------------------------------------------------------------
+
+    @staticmethod
+    def actor(user: User, context: ContextTypes.DEFAULT_TYPE) -> flows.Actor:
+        """A Telegram user; the bot is the team (one bot per company), so its id is the workspace."""
+        return flows.Actor(platform=PLATFORM, user_id=str(user.id), name=user.full_name or "", workspace=str(context.bot.id))
+
+    @staticmethod
+    def conversation(message: Message, context: ContextTypes.DEFAULT_TYPE, card_id: int | None = None) -> flows.Conversation:
+        thread = message.message_thread_id if message.is_topic_message else None
+        return flows.Conversation(
+            platform=PLATFORM,
+            workspace=str(context.bot.id),
+            channel=str(message.chat_id),
+            thread=str(thread) if thread is not None else None,
+            message=str(card_id) if card_id is not None else None,
+        )
+
+    async def lang_of(self, actor: flows.Actor, user: User | None) -> str:
+        """The user's /lang choice, else their Telegram app language if we speak it, else the default."""
+        try:
+            chosen = await call_flow(flows.get_user_lang, actor)
+        except Exception:
+            log.exception("could not read the language of %s", actor.key)
+            chosen = None
+        if chosen:
+            return normalize_lang(chosen)
+        code = (user.language_code or "") if user else ""
+        if code.lower().startswith(("zh", "en")):
+            return normalize_lang(code)
+        return flows.default_lang()
+
+    # --- idempotency -------------------------------------------------------------------------
+
+    async def dedupe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Runs before every handler: a re-delivered update (same update_id) stops here."""
+        key = f"{context.bot.id}:{update.update_id}"
+        if not await call_flow(flows.first_delivery, PLATFORM, key):
+            log.info("telegram update %s already processed", key)
+            raise ApplicationHandlerStop
+
+    # --- commands ----------------------------------------------------------------------------
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        lang = await self.lang_of(self.actor(user, context), user)
+        await self._reply(context, message, html.escape(t("tg.help", lang)))
+
+    async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        actor = self.actor(user, context)
+        wanted = (context.args or [""])[0].strip().lower()
+        if wanted and normalize_lang(wanted) == "en" and not wanted.startswith("en") and wanted != "english":
+            wanted = ""  # normalize_lang maps anything unknown to English; only accept real choices
+        if not wanted:
+            lang = await self.lang_of(actor, user)
+            await self._reply(context, message, html.escape(t("tg.lang.usage", lang, lang=lang)))
+            return
+        lang = normalize_lang(wanted)
+        await call_flow(flows.set_user_lang, actor, lang)
+        await self._reply(context, message, html.escape(t("tg.lang.set", lang)))
+
+    async def history(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        actor = self.actor(user, context)
+        lang = await self.lang_of(actor, user)
+        query = command_text(message)
+        if not query:
+            await self._reply(context, message, html.escape(t("tg.history.usage", lang)))
+            return
+        lines = await call_flow(flows.history_text, query, actor, lang)
+        if not lines:
+            await self._reply(context, message, html.escape(t("tg.history.none", lang, query=clip(query, 100))))
+            return
+        for page in _pages([html.escape(line) for line in lines]):
+            await self._reply(context, message, page)
+
+    async def check(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/check ...`, or `/check` replying to a forwarded inquiry: post a card, edit it as sources finish."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        actor = self.actor(user, context)
+        lang = await self.lang_of(actor, user)
+        text = command_text(message)
+        replied = message.reply_to_message
+        if not text and replied is not None:
+            text = (replied.text or replied.caption or "").strip()
+        try:
+            request = flows.parse_request(text, lang)
+        except RequestError as error:
+            await self._reply(context, message, html.escape(flows.describe_error(error, lang)))
+            return
+
+        sender = Sender(context.bot)
+        preface = flows.describe_request(request)
+        name = request.company or request.email or request.site or "…"
+        placeholder = "\n".join(
+            [f"<i>{html.escape(clip(line, 400))}</i>" for line in preface]
+            + [html.escape(t("tg.checking", request.lang or lang, name=clip(name, 200)))]
+        )
+        try:
+            posted = await sender.send(
+                message.chat_id, placeholder, reply_to=message.message_id, thread=self._thread(message)
+            )
+        except ChatGone:
+            return
+        if posted is None:
+            return
+        conversation = self.conversation(message, context, posted.message_id)
+        progress = self._progress(sender, posted)
+
+        async def on_progress(report: Report) -> None:
+            await progress.push(render(build_card(report), preface=preface))
+
+        try:
+            outcome = await flows.run_check(
+                request, actor, conversation, lang=request.lang or lang, engine=self.engine, on_progress=on_progress
+            )
+        except Exception:
+            log.exception("check failed for %s", actor.key)
+            await progress.close(TelegramMessage(html.escape(t("tg.error", lang))))
+            return
+        final = render(outcome.card, preface=preface)
+        try:
+            await progress.close(final)
+        except ChatGone:
+            return
+        if outcome.case is not None:
+            await call_flow(flows.link_card, outcome.case.id, conversation)
+
+    def _progress(self, sender: Sender, posted: Message) -> "CardEditor":
+        return CardEditor(sender, posted.chat_id, posted.message_id, interval=self.edit_interval)
+
+    # --- buttons -----------------------------------------------------------------------------
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer the callback query at once, then run the flow and show its result."""
+        query = update.callback_query
+        if query is None:
+            return
+        user = query.from_user
+        actor = self.actor(user, context)
+        pressed = decode(query.data)
+        lang = await self.lang_of(actor, user)
+        toast = None
+        if pressed is None:
+            toast = t("tg.button.stale", lang)
+        elif pressed.kind is ActionKind.RECHECK:
+            toast = t("tg.button.rechecking", lang)
+        try:
+            await query.answer(text=toast)
+        except TelegramError as error:  # "query is too old": carry on, the flow still matters
+            log.info("could not answer callback query: %s", error)
+        if pressed is None:
+            return
+        card_message = query.message if isinstance(query.message, Message) else None
+        if card_message is None:
+            log.info("callback without an accessible message (too old); case %s", pressed.case_id)
+            return
+        sender = Sender(context.bot)
+        conversation = self.conversation(card_message, context, card_message.message_id)
+        arg = await self._resolve_arg(pressed, actor, lang, conversation)
+        if arg is None:
+            await self._tell(sender, card_message, user, t("tg.button.stale", lang))
+            return
+        result = await flows.perform_action(
+            pressed.kind, pressed.case_id, actor, arg=arg, lang=lang, conversation=conversation
+        )
+        try:
+            await self._show_result(sender, card_message, user, pressed, result, lang, actor)
+        except ChatGone:
+            return
+
+    async def _resolve_arg(
+        self, pressed: Pressed, actor: flows.Actor, lang: str, conversation: flows.Conversation
+    ) -> str | None:
+        """The button's argument; a hashed one is found among the case's current card actions."""
+        if pressed.arg_hash is None:
+            return pressed.arg
+        result = await flows.perform_action(ActionKind.DETAILS, pressed.case_id, actor, lang=lang, conversation=conversation)
+        for action in result.card.actions if result.card else []:
+            if action.kind is pressed.kind and arg_digest(action.arg) == pressed.arg_hash:
+                return action.arg
+        return None
+
+    async def _show_result(
+        self,
+        sender: Sender,
+        card_message: Message,
+        user: User,
+        pressed: Pressed,
+        result: flows.FlowResult,
+        lang: str,
+        actor: flows.Actor,
+    ) -> None:
+        chat_id = card_message.chat_id
+        if result.needs_reason:
+            await self._ask_reason(sender, card_message, user, pressed, lang, actor)
+            return
+        if not result.ok:
+            await self._tell(sender, card_message, user, result.message)
+            return
+        if pressed.kind is ActionKind.DETAILS:
+            pages = render_pages(result.card) if result.card else []
+            if not pages:
+                await self._tell(sender, card_message, user, t("tg.details.none", lang))
+            for page in pages:
+                await sender.send(chat_id, page, reply_to=card_message.message_id, thread=self._thread(card_message))
+            return
+        await self._after_change(sender, card_message, user, result)
+
+    async def _after_change(self, sender: Sender, card_message: Message, user: User, result: flows.FlowResult) -> None:
+        """A successful action: re-render the card in place, then say what happened."""
+        if result.card is not None:
+            await sender.edit(card_message.chat_id, card_message.message_id, render(result.card))
+        line = result.announce or result.message
+        if line:
+            await sender.send(
+                card_message.chat_id, html.escape(line), reply_to=card_message.message_id,
+                thread=self._thread(card_message),
+            )
+
+    async def _ask_reason(
+        self, sender: Sender, card_message: Message, user: User, pressed: Pressed, lang: str, actor: flows.Actor
+    ) -> None:
+        """A ForceReply prompt addressed to the presser; the prompt is remembered in the database.
+
+        The prompt also carries what `save_prompt` does not keep: the match being cleared (as a
+        `code` entity) and, in supergroups, a link to the card (a `text_link` entity), both read
+        back from the replied-to prompt when the reason arrives.
+        """
+        key = _REASON_KEYS.get(pressed.kind, "tg.reason.other")
+        marks = {"who": mention(user), "case": _card_link(card_message, pressed.case_id),
+                 "match": f"<code>{html.escape(pressed.arg)}</code>"}
+        text = html.escape(t(key, lang, who="\x00who\x00", case="\x00case\x00", match="\x00match\x00"))
+        for name, value in marks.items():
+            text = text.replace(f"\x00{name}\x00", value)
+        force = ForceReply(selective=True, input_field_placeholder=t("tg.reason.placeholder", lang))
+        prompt = await sender.send(
+            card_message.chat_id, text, reply_to=card_message.message_id, thread=self._thread(card_message),
+            reply_markup=force,
+        )
+        if prompt is not None:
+            await call_flow(
+                flows.save_prompt, PLATFORM, str(card_message.chat_id), str(prompt.message_id), pressed.kind,
+                pressed.case_id, actor, **_prompt_extras(pressed.arg, card_message.message_id),
+            )
+
+    async def reason_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A reply to one of our prompts: the reason for a rejection, a note, a cleared match."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.reply_to_message is None:
+            return
+        prompt = message.reply_to_message
+        if prompt.from_user is None or prompt.from_user.id != context.bot.id:
+            return
+        actor = self.actor(user, context)
+        taken = await call_flow(flows.take_prompt, PLATFORM, str(message.chat_id), str(prompt.message_id), actor)
+        if not taken:
+            return  # an ordinary reply to the bot, or someone else's prompt
+        kind, case_id, arg, card_id = _unpack_prompt(taken)
+        arg = arg or (_prompt_code(prompt) if kind is ActionKind.CLEAR_MATCH else "")
+        card_id = card_id or _prompt_card(prompt)
+        lang = await self.lang_of(actor, user)
+        reason = (message.text or message.caption or "").strip()
+        sender = Sender(context.bot)
+        conversation = self.conversation(message, context, card_id)
+        result = await flows.perform_action(
+            kind, case_id, actor, arg=arg, reason=reason, lang=lang, conversation=conversation
+        )
+        try:
+            if not result.ok:
+                await self._tell(sender, message, user, result.message)
+                return
+            if result.card is not None and card_id is not None:
+                await sender.edit(message.chat_id, card_id, render(result.card))
+            elif result.card is not None:  # we do not know where the card is: post it anew
+                await sender.send(message.chat_id, render(result.card), reply_to=message.message_id,
+                                  thread=self._thread(message))
+            line = result.announce or result.message
+            if line:
+                await sender.send(message.chat_id, html.escape(line), reply_to=message.message_id,
+                                  thread=self._thread(message))
+        except ChatGone:
+            return
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _thread(message: Message) -> int | None:
+        return message.message_thread_id if message.is_topic_message else None
+
+    async def _reply(self, context: ContextTypes.DEFAULT_TYPE, message: Message, text: str) -> None:
+        try:
+            await Sender(context.bot).send(message.chat_id, text, reply_to=message.message_id, thread=self._thread(message))
+        except ChatGone:
+            pass
+
+    async def _tell(self, sender: Sender, message: Message, user: User, text: str) -> None:
+        """A message for the person who pressed: in a group, addressed to them by name."""
+        body = html.escape(text)
+        if message.chat.type != ChatType.PRIVATE:
+            body = f"{mention(user)}: {body}"
+        await sender.send(message.chat_id, body, reply_to=message.message_id, thread=self._thread(message))
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram update failed: %s", context.error, exc_info=context.error)
+
+
+class CardEditor(Coalescer[TelegramMessage]):
+    """Coalesced edits of one card: a progress edit gives way to a 429, the final one waits it out."""
+
+    def __init__(self, sender: Sender, chat_id: int, message_id: int, interval: float = EDIT_INTERVAL) -> None:
+        super().__init__(self._progress_edit, interval=interval)
+        self.sender, self.chat_id, self.message_id = sender, chat_id, message_id
+        self.not_before = 0.0
+
+    async def _progress_edit(self, message: TelegramMessage) -> None:
+        if time.monotonic() < self.not_before:
+            return  # Telegram asked us to wait: skip, a later state supersedes this one
+        try:
+            await self.sender.edit(self.chat_id, self.message_id, message, max_wait=0, attempts=1)
+        except RetryAfter as error:
+            self.not_before = time.monotonic() + retry_after_seconds(error)
+            raise
+
+    async def _final_edit(self, message: TelegramMessage) -> None:
+        await self.sender.edit(self.chat_id, self.message_id, message, max_wait=FINAL_MAX_WAIT)
+
+    async def close(self, final: TelegramMessage | None = None) -> None:
+        self._send = self._final_edit  # the finished card honours retry_after instead of giving up
+        await super().close(final)
+
+
+def _pages(lines: list[str], limit: int = 4000) -> list[str]:
+    pages: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]
+        if current and len(current) + len(line) + 1 > limit:
+            pages.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        pages.append(current)
+    return pages
+
+
+def _prompt_extras(arg: str, card_message_id: int) -> dict[str, Any]:
+    """Optional extras of `save_prompt` (the action's argument, where the card is), if supported."""
+    import inspect
+
+    try:
+        params = inspect.signature(flows.save_prompt).parameters
+    except (TypeError, ValueError):
+        return {}
+    extras: dict[str, Any] = {}
+    if "arg" in params:
+        extras["arg"] = arg
+    if "card_message_id" in params:
+        extras["card_message_id"] = str(card_message_id)
+    return extras
+
+
+def _card_link(card: Message, case_id: int) -> str:
+    """`#12`, linked to the card where Telegram has message links (supergroups, channels)."""
+    label = str(case_id)
+    chat = str(card.chat_id)
+    if chat.startswith("-100"):
+        return f'<a href="https://t.me/c/{chat[4:]}/{card.message_id}">{label}</a>'
+    return label
+
+
+def _prompt_code(prompt: Message) -> str:
+    for text in (prompt.parse_entities([MessageEntityType.CODE]) or {}).values():
+        return text
+    return ""
+
+
+def _prompt_card(prompt: Message) -> int | None:
+    for entity in prompt.entities or ():
+        if entity.type == MessageEntityType.TEXT_LINK and entity.url and entity.url.startswith("https://t.me/c/"):
+            tail = entity.url.rstrip("/").rsplit("/", 1)[-1]
+            if tail.isdigit():
+                return int(tail)
+    return None
+
+
+def _unpack_prompt(taken: Any) -> tuple[ActionKind, int, str, int | None]:
+    """`take_prompt` gives (kind, case_id) and possibly (…, arg, card message id)."""
+    items = tuple(taken)
+    kind = ActionKind(items[0])
+    case_id = int(items[1])
+    arg = str(items[2]) if len(items) > 2 and items[2] else ""
+    card = int(items[3]) if len(items) > 3 and items[3] not in (None, "") else None
+    return kind, case_id, arg, card
+
+
+def install(application: Application, handlers: TelegramHandlers) -> None:
+    """Register every handler on `application` (idempotency first, in its own group)."""
+    from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+
+    only_new = filters.UpdateType.MESSAGE
+    application.add_handler(TypeHandler(Update, handlers.dedupe), group=-1)
+    application.add_handler(CommandHandler("check", handlers.check, filters=only_new))
+    application.add_handler(CommandHandler("history", handlers.history, filters=only_new))
+    application.add_handler(CommandHandler(["help", "start"], handlers.help, filters=only_new))
+    application.add_handler(CommandHandler("lang", handlers.lang, filters=only_new))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(
+        MessageHandler(only_new & filters.REPLY & filters.TEXT & ~filters.COMMAND, handlers.reason_reply)
+    )
+    application.add_error_handler(handlers.error)

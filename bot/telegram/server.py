@@ -1,0 +1,190 @@
+"""Telegram in `tradecheck serve`: the webhook route on the shared ASGI server, and polling mode.
+
+Webhook (several processes may serve one bot): `POST /telegram/webhook` checks Telegram's
+`X-Telegram-Bot-Api-Secret-Token` header against TELEGRAM_WEBHOOK_SECRET with a constant-time
+compare (wrong or missing: 403 and nothing is processed), queues the update and answers 200 at
+once, so Telegram never re-sends because a check is slow. A re-sent update is still processed
+only once (`flows.first_delivery`, in the handlers). The shared server (bot/server.py) mounts
+`telegram_routes(settings)` and enters `telegram_lifespan(settings)` (or calls
+`telegram_startup` / `telegram_shutdown`).
+
+Polling (`tradecheck serve --telegram-polling`): one process without a public URL. Only one
+poller per token may run (Telegram answers 409 Conflict to a second one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.ext import Application
+
+from checks.config import Settings
+from checks.engine import Engine
+
+from .app import TelegramNotConfigured, build_application
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1_000_000  # an update is a few KB; refuse anything absurd before parsing it
+
+
+class TelegramWebhook:
+    """One PTB Application behind the webhook route; started lazily or by the server's lifespan."""
+
+    def __init__(self, settings: Settings, *, engine: Engine | None = None, **options: object) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.options = options
+        self._app: Application | None = None
+        self._lock = asyncio.Lock()
+        self._started = False
+
+    @property
+    def secret(self) -> str | None:
+        secret = self.settings.telegram_webhook_secret
+        return secret.get_secret_value() if secret is not None and secret.get_secret_value() else None
+
+    async def application(self) -> Application:
+        """The running Application (built, initialized — getMe — and started on first use)."""
+        async with self._lock:
+            if self._app is None:
+                self._app = build_application(self.settings, engine=self.engine, **self.options)  # type: ignore[arg-type]
+            if not self._started:
+                await asyncio.to_thread(_ensure_database)
+                await self._app.initialize()
+                await self._app.start()
+                self._started = True
+            return self._app
+
+    async def startup(self) -> None:
+        await self.application()
+
+    async def shutdown(self) -> None:
+        async with self._lock:
+            if self._app is not None and self._started:
+                await self._app.stop()
+                await self._app.shutdown()
+            self._started = False
+
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        try:
+            await self.startup()
+        except (TelegramNotConfigured, TelegramError) as error:
+            log.warning("telegram webhook not started: %s", error)
+        try:
+            yield
+        finally:
+            await self.shutdown()
+
+    def authorized(self, request: Request) -> bool:
+        expected = self.secret
+        given = request.headers.get(SECRET_HEADER, "")
+        if expected is None:  # refuse unauthenticated webhooks rather than accept anybody's updates
+            return False
+        return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+    async def endpoint(self, request: Request) -> Response:
+        if not self.authorized(request):
+            if self.secret is None:
+                log.warning("telegram webhook called but TELEGRAM_WEBHOOK_SECRET is not set: refused")
+            return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return JSONResponse({"ok": False, "error": "bad json"}, status_code=400)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
+        try:
+            app = await self.application()
+        except TelegramNotConfigured:
+            return JSONResponse({"ok": False, "error": "telegram not configured"}, status_code=503)
+        try:
+            update = Update.de_json(data, app.bot)
+        except (KeyError, TypeError, ValueError):
+            log.warning("unparseable telegram update %s", data.get("update_id"))
+            return JSONResponse({"ok": True})  # 200 so that Telegram does not re-send it forever
+        await app.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    def routes(self) -> list[Route]:
+        return [Route(WEBHOOK_PATH, self.endpoint, methods=["POST"])]
+
+
+def _ensure_database() -> None:
+    """Check (and for a new database, create) the schema once, before updates arrive concurrently."""
+    from .. import flows
+
+    flows.ensure_database()
+
+
+_webhooks: dict[int, TelegramWebhook] = {}
+
+
+def get_webhook(settings: Settings) -> TelegramWebhook:
+    """The webhook object for these settings (one per settings object, shared by routes and lifespan)."""
+    key = id(settings)
+    if key not in _webhooks:
+        _webhooks[key] = TelegramWebhook(settings)
+    return _webhooks[key]
+
+
+def telegram_routes(settings: Settings) -> list[Route]:
+    return get_webhook(settings).routes()
+
+
+def telegram_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+    """An async context manager for the ASGI server's lifespan: starts and stops the Application."""
+    return get_webhook(settings).lifespan()
+
+
+async def telegram_startup(settings: Settings) -> None:
+    await get_webhook(settings).startup()
+
+
+async def telegram_shutdown(settings: Settings) -> None:
+    await get_webhook(settings).shutdown()
+
+
+async def set_webhook(settings: Settings, url: str) -> bool:
+    """Point Telegram at `url` (e.g. https://bot.example.com/telegram/webhook) with the secret."""
+    app = build_application(settings)
+    async with app.bot:
+        return await app.bot.set_webhook(
+            url, secret_token=get_webhook(settings).secret, allowed_updates=["message", "callback_query"]
+        )
+
+
+def run_polling(settings: Settings, *, engine: Engine | None = None) -> int:
+    """Long polling in this process until Ctrl-C; 2 if not configured, 1 if another poller runs."""
+    try:
+        app = build_application(settings, polling=True, engine=engine)
+    except TelegramNotConfigured as error:
+        log.error("%s", error)
+        print(f"tradecheck: {error}")
+        return 2
+    try:
+        _ensure_database()
+        app.run_polling(allowed_updates=["message", "callback_query"], close_loop=False)
+    except Conflict:
+        log.error("another process is polling this bot (409 Conflict); use the webhook for several processes")
+        return 1
+    except InvalidToken:
+        log.error("TELEGRAM_BOT_TOKEN was refused by Telegram")
+        return 2
+    return 0

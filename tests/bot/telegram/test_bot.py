@@ -1,0 +1,204 @@
+"""End to end: updates through /telegram/webhook, the real PTB Application, a fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .conftest import GROUP, MANAGER, OTHER, SALES, SECRET, Harness, buttons
+from .fakeapi import BOT_USERNAME
+
+
+async def test_check_in_private_chat_sends_a_card_then_edits_it(harness: Harness) -> None:
+    card = await harness.check(SALES, SALES, "/check ACME Trading LLC email=j@acme-trading.ae country=AE")
+    api = harness.api
+    sent = api.of("sendMessage", SALES)[0]
+    assert "ACME Trading LLC" in sent.params["text"] and sent.params["parse_mode"] == "HTML"
+    edits = api.of("editMessageText", SALES)
+    assert edits, "the card is edited as sources finish"
+    assert all(e.params["message_id"] == card["message_id"] for e in edits)
+    final = edits[-1].params
+    assert "No registry record for ACME Trading LLC" in final["text"]
+    assert "E-mail j@acme-trading.ae is well formed" in final["text"]
+    assert "Case #" in final["text"]
+    # the progress edit (one source done) came before the final card, and had no buttons yet
+    assert any("checking" in e.params["text"] and not e.params.get("reply_markup") for e in edits[:-1])
+    assert final["reply_markup"]["inline_keyboard"]
+
+
+async def test_check_in_a_group_with_the_bot_name(harness: Harness) -> None:
+    card = await harness.check(GROUP, SALES, f"/check@{BOT_USERNAME} Rahman Steel FZE site=rahman-steel.ae")
+    assert "Rahman Steel FZE" in card["text"]
+    assert card["chat"]["id"] == GROUP
+    # a command addressed to another bot is not ours
+    before = len(harness.api.calls)
+    await harness.command(GROUP, SALES, "/check@some_other_bot Rahman Steel FZE")
+    await asyncio.sleep(0.3)
+    assert not harness.sent_after(before)
+
+
+async def test_check_replying_to_a_forwarded_inquiry_uses_its_text(harness: Harness) -> None:
+    inquiry = harness.updates.message(GROUP, harness.updates.user(SALES), (
+        "Dear Sir,\nPlease quote 20 tons of HRC coil CIF Jebel Ali.\n\nBest regards,\nOmar Haddad\n"
+        "Purchasing Manager\nGulf Bridge Trading LLC\nTel: +971 4 339 1200\nomar@gulfbridge-trading.ae\n"
+        "www.gulfbridge-trading.ae"))["message"]
+    card = await harness.check(GROUP, SALES, "/check", reply_to=inquiry)
+    text = card["text"]
+    assert "Gulf Bridge Trading LLC" in text
+    assert "omar@gulfbridge-trading.ae" in text  # extracted from the pasted inquiry
+
+
+async def test_bad_request_is_explained_not_crashed(harness: Harness) -> None:
+    update = await harness.command(SALES, SALES, "/check")
+    reply = await harness.api.wait_for(lambda api: api.of("sendMessage", SALES))
+    assert "Nothing to check" in reply[0].params["text"]
+    assert reply[0].params["reply_parameters"]["message_id"] == update["message"]["message_id"]
+
+
+async def test_every_button_fits_64_bytes(harness: Harness) -> None:
+    card = await harness.check(SALES, SALES, "/check ACME Trading LLC email=j@acme-trading.ae")
+    datas = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert {d.split(":")[0] for d in datas} >= {"c", "s", "n", "d"}
+    assert all(len(d.encode()) <= 64 for d in datas)
+
+
+async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> None:
+    api = harness.api
+    card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk")
+    case_id = int(buttons(card)["c"].split(":")[1])
+
+    # the salesperson asks for approval: the card now offers Approve / Reject
+    mark = len(api.calls)
+    await harness.press(card, SALES, f"r:{case_id}")
+    announce = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "approv" in p["text"].lower()])
+    assert "Northwind" in announce[0]["text"]
+    card = api.messages[(GROUP, card["message_id"])]
+    assert {"a", "x"} <= set(buttons(card))
+    assert api.of("answerCallbackQuery")
+
+    # a salesperson who is not a manager presses Approve: refused, nothing changes
+    mark = len(api.calls)
+    await harness.press(card, OTHER, f"a:{case_id}")
+    refusal = await api.wait_for(lambda a: harness.sent_after(mark, GROUP))
+    assert "manager" in refusal[0]["text"].lower()
+    assert f"tg://user?id={OTHER}" in refusal[0]["text"]
+    assert not [c for c in api.calls[mark:] if c.method == "editMessageText"]
+
+    # the manager approves: the card is edited in place and the decision announced
+    mark = len(api.calls)
+    await harness.press(card, MANAGER, f"a:{case_id}")
+    approved = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "approved" in p["text"]])
+    assert f"User {MANAGER}" in approved[0]["text"]
+    edit = [c for c in api.calls[mark:] if c.method == "editMessageText"]
+    assert edit and edit[-1].params["message_id"] == card["message_id"]
+    assert "approved" in edit[-1].params["text"]
+    # the answer to each press came before anything else the press caused
+    press_calls = [c.method for c in api.calls[mark:]]
+    assert press_calls[0] == "answerCallbackQuery"
+
+
+async def test_rejection_reason_is_captured_through_a_reply(harness: Harness) -> None:
+    api = harness.api
+    card = await harness.check(GROUP, SALES, "/check Blue Lotus Trading Co email=sales@bluelotus-trading.com")
+    case_id = int(buttons(card)["c"].split(":")[1])
+    await harness.press(card, SALES, f"r:{case_id}")
+    await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(GROUP, card["message_id"])])))
+    card = api.messages[(GROUP, card["message_id"])]
+
+    mark = len(api.calls)
+    await harness.press(card, MANAGER, f"x:{case_id}")
+    prompt_call = await api.wait_for(
+        lambda a: [c for c in a.calls[mark:] if c.method == "sendMessage" and "force_reply" in (c.params.get("reply_markup") or {})]
+    )
+    prompt = api.messages[(GROUP, prompt_call[0].response["result"]["message_id"])]
+    assert prompt_call[0].params["reply_markup"]["selective"] is True
+    assert f"tg://user?id={MANAGER}" in prompt_call[0].params["text"]
+
+    # somebody else replying to the prompt does not decide anything
+    mark = len(api.calls)
+    await harness.command(GROUP, OTHER, "looks fine to me", reply_to=prompt)
+    await asyncio.sleep(0.3)
+    assert not harness.sent_after(mark)
+
+    # the manager's reply is the reason: the case is rejected with it
+    mark = len(api.calls)
+    await harness.command(GROUP, MANAGER, "Company registry shows it dissolved in 2021", reply_to=prompt)
+    said = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "rejected" in p["text"]])
+    assert "dissolved in 2021" in said[0]["text"]
+    edits = [c for c in api.calls[mark:] if c.method == "editMessageText"]
+    assert edits and edits[-1].params["message_id"] == card["message_id"]  # found through the prompt's link
+    assert "rejected" in edits[-1].params["text"] and "dissolved in 2021" in edits[-1].params["text"]
+
+    # the prompt is used up: replying again does nothing
+    mark = len(api.calls)
+    await harness.command(GROUP, MANAGER, "again", reply_to=prompt)
+    await asyncio.sleep(0.3)
+    assert not harness.sent_after(mark)
+
+
+async def test_company_name_with_markup_is_escaped(harness: Harness) -> None:
+    card = await harness.check(SALES, SALES, "/check <b>ACME</b> & Co email=j@acme.ae")
+    # the fake parses HTML like Telegram: the card went through, and shows the name as text
+    assert "<b>ACME</b> & Co" in card["text"]
+    assert not any(e["type"] == "bold" and card["text"][e["offset"]:e["offset"] + e["length"]] == "ACME"
+                   for e in card.get("entities", []))
+    final = harness.api.of("editMessageText", SALES)[-1].params["text"]
+    assert "&lt;b&gt;ACME&lt;/b&gt; &amp; Co" in final
+
+
+async def test_wrong_secret_is_refused_and_nothing_processed(harness: Harness) -> None:
+    update = harness.updates.message(SALES, harness.updates.user(SALES), "/check ACME Trading LLC")
+    for secret in ("wrong", None, SECRET + "x"):
+        response = await harness.post(update, secret=secret)
+        assert response.status_code == 403
+    await asyncio.sleep(0.3)
+    assert not harness.api.of("sendMessage")
+    # the same update with the right secret is still new (the refused ones were not recorded)
+    response = await harness.post(update)
+    assert response.status_code == 200
+    await harness.api.wait_for(lambda api: api.of("sendMessage"))
+
+
+async def test_redelivered_update_is_processed_once(harness: Harness) -> None:
+    update = harness.updates.message(SALES, harness.updates.user(SALES), "/help")
+    for _ in range(3):
+        assert (await harness.post(update)).status_code == 200
+    await harness.api.wait_for(lambda api: api.of("sendMessage"))
+    await asyncio.sleep(0.3)
+    assert len(harness.api.of("sendMessage")) == 1
+
+
+async def test_lang_switches_the_answers_to_chinese(harness: Harness) -> None:
+    await harness.command(SALES, SALES, "/lang zh")
+    await harness.api.wait_for(lambda api: api.of("sendMessage"))
+    assert "中文" in harness.api.of("sendMessage")[0].params["text"]
+    card = await harness.check(SALES, SALES, "/check ACME Trading LLC email=j@acme.ae")
+    assert "案例" in card["text"] or "风险" in card["text"]
+    labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert "详情" in labels
+
+
+async def test_history_lists_earlier_checks(harness: Harness) -> None:
+    await harness.check(SALES, SALES, "/check Kestrel Industrial Supplies Ltd email=p@kestrel-ind.com")
+    mark = len(harness.api.calls)
+    await harness.command(SALES, SALES, "/history Kestrel")
+    said = await harness.api.wait_for(lambda a: harness.sent_after(mark, SALES))
+    assert "Kestrel" in said[0]["text"]
+
+
+async def test_details_button_sends_the_full_card(harness: Harness) -> None:
+    card = await harness.check(SALES, SALES, "/check ACME Trading LLC email=j@acme.ae")
+    mark = len(harness.api.calls)
+    await harness.press(card, SALES, buttons(card)["d"])
+    pages = await harness.api.wait_for(lambda a: harness.sent_after(mark, SALES))
+    assert "Searched &lt;registry&gt; &amp; co." in pages[0]["text"]
+    assert pages[0]["reply_parameters"]["message_id"] == card["message_id"]
+
+
+async def test_stale_or_foreign_button_is_answered_and_ignored(harness: Harness) -> None:
+    card = await harness.check(SALES, SALES, "/check ACME Trading LLC email=j@acme.ae")
+    mark = len(harness.api.calls)
+    await harness.press(card, SALES, "zz:not-ours")
+    answered = await harness.api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "answerCallbackQuery"])
+    assert "no longer valid" in answered[0].params["text"]
+    await asyncio.sleep(0.2)
+    assert not harness.sent_after(mark)
