@@ -173,8 +173,10 @@ class HttpSource:
         cache: TTLCache | None = None,
         limiter: RateLimiter | None = None,
         backoff: float = 0.5,
+        deadline: float | None = None,
     ) -> None:
         self.name = name
+        self.deadline = deadline  # time.monotonic() by which every request of this run must be done
         self.timeout = timeout
         self.retries = retries
         self.cache_ttl = cache_ttl
@@ -223,6 +225,8 @@ class HttpSource:
             return cached
         started = time.monotonic()
         deadline = started + self.timeout
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
         host = urlsplit(url).hostname or ""
         merged_headers = {**self.headers, **(headers or {})}
         attempt = 0

@@ -9,6 +9,7 @@ often broken, and this must never crash a check.
 from __future__ import annotations
 
 import re
+import time
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -137,14 +138,16 @@ class WebsiteSource(OnlineSource):
         super().__init__(*args, **kwargs)
         self.resolver = resolver
 
-    async def _get(self, url: str) -> Page:
-        return await fetch(url, resolver=self.resolver, transport=self.transport, timeout=min(10.0, self.timeout - 0.5))
+    async def _get(self, url: str, budget: float | None = None) -> Page:
+        timeout = min(10.0, self.timeout - 0.5) if budget is None else budget
+        return await fetch(url, resolver=self.resolver, transport=self.transport, timeout=timeout)
 
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
         t = ctx.t
         target = request.site or (request.email_domain if request.email_domain and not is_free_mail(request.email_domain) else None)
         if not target:
             raise SourceSkipped(t("website.no_site"))
+        started = time.monotonic()
         try:
             home = await self._get(target)
         except FetchRefused as refused:
@@ -155,9 +158,10 @@ class WebsiteSource(OnlineSource):
         pages = [home]
         parsed = parse_page(home.text)
         contact_url = self._contact_link(home, parsed)
-        if contact_url:
+        remaining = self.timeout - 0.5 - (time.monotonic() - started)
+        if contact_url and remaining >= 1.0:
             try:
-                pages.append(await self._get(contact_url))
+                pages.append(await self._get(contact_url, budget=min(10.0, remaining)))
             except FetchRefused:
                 pass  # the home page alone still says a lot
         texts = [parse_page(p.text) if p is not home else parsed for p in pages]
