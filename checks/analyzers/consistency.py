@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..domains import claimed_domains, is_free_mail, name_tokens, registrable_domain, well_known
+from ..domains import claimed_domains, name_tokens, registrable_domain, well_known
 from ..engine import Analyzer, CheckContext
 from ..models import Evidence, Finding, Report, Section, Severity, Status
 from ..request import CheckRequest
 from .lookalike import Lookalike, find_lookalikes
+
+try:  # the offline email source's list: the core list plus every country suffix of the big providers
+    from ..sources.email import is_free_mail
+except ImportError:  # pragma: no cover - that source is optional
+    from ..domains import is_free_mail
 
 SOURCE = "consistency"
 BUNDLED = "bundled well-known company domains"
