@@ -3,17 +3,20 @@ classic fraud sign.
 
 The registry's RDAP server is found through the IANA bootstrap file bundled in `checks/data/`
 (refresh it with `python -m checks.sources.rdap --refresh`). Many country registries (.cn, .de,
-.ru, .ae, .in, .jp ...) have no RDAP; for them the age is reported as unknown — never guessed.
+.ru, .ae, .in, .jp ...) have no RDAP: for them the registry's WHOIS is asked and parsed with
+asyncwhois; when that gives no date (DENIC never does) the age is reported as unknown — never guessed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from ..domains import is_free_mail, registrable_domain
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
@@ -23,6 +26,35 @@ from ..request import CheckRequest
 
 BOOTSTRAP_FILE = Path(__file__).parents[1] / "data" / "rdap_dns_bootstrap.json"
 BOOTSTRAP_URL = "https://data.iana.org/rdap/dns.json"
+WhoisQuery = Callable[[str, float], Awaitable[str]]
+
+
+async def asyncwhois_query(domain: str, timeout: float) -> str:
+    """The registry's raw WHOIS answer for `domain` (port 43, server from asyncwhois's table)."""
+    from asyncwhois.query import DomainQuery
+
+    chain = await DomainQuery(timeout=max(1, int(timeout)), find_authoritative_server=False).aio_run(domain)
+    return chain[-1] if chain else ""
+
+
+def parse_whois(raw: str, tld: str) -> dict[str, Any]:
+    """Registration date, expiry and registrar from a raw WHOIS answer (asyncwhois's TLD parsers)."""
+    from asyncwhois.parse_tld import DomainParser
+
+    parsed = {str(getattr(k, "value", k)): v for k, v in DomainParser(ignore_not_found=True).parse(raw, tld).items()}
+    created = parsed.get("created")
+    if isinstance(created, datetime) and created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    expires = parsed.get("expires")
+    if isinstance(expires, datetime) and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    registrar = parsed.get("registrar") or ""
+    return {"registered": created if isinstance(created, datetime) else None,
+            "expires": expires if isinstance(expires, datetime) else None,
+            "registrar": str(registrar), "nameservers": [str(n).lower() for n in parsed.get("name_servers") or []],
+            "status": parsed.get("status") or []}
+
+
 PARKING_HINTS = ("parking", "sedoparking", "parkingcrew", "bodis", "above.com", "dan.com", "afternic")
 
 
@@ -75,6 +107,10 @@ class RdapSource(OnlineSource):
     name = "rdap"
     needs = ("email", "site")
 
+    def __init__(self, *args: Any, whois: WhoisQuery | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.whois = whois or asyncwhois_query
+
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
         domains = []
         for value in (request.email_domain, request.site):
@@ -94,17 +130,21 @@ class RdapSource(OnlineSource):
         base = rdap_base(domain)
         tld = domain.rsplit(".", 1)[-1]
         if base is None:
-            return [self._finding("domain.age_unknown", Status.INFO, Severity.INFO, t("rdap.unknown.title", domain=domain),
-                                  t("rdap.unknown.detail", tld=tld), None, {"domain": domain})]
-        url = f"{base}domain/{domain}"
-        response = await http.get(url, ok_status=frozenset({200, 404}))
-        if response.status_code == 404:
-            return [self._finding("domain.unregistered", Status.FLAG, Severity.HIGH, t("rdap.unregistered.title", domain=domain),
-                                  t("rdap.unregistered.detail"), url, {"domain": domain})]
-        data = http.parse_json(response)
-        if not isinstance(data, dict) or data.get("objectClassName") not in (None, "domain"):
-            raise SourceUnavailable(t("http.bad_response", source=self.name))
-        info = parse_domain(data)
+            info = await self._whois(domain, tld, http, ctx)
+            url = None
+            if info is None:
+                return [self._finding("domain.age_unknown", Status.INFO, Severity.INFO, t("rdap.unknown.title", domain=domain),
+                                      t("rdap.unknown.detail", tld=tld), None, {"domain": domain})]
+        else:
+            url = f"{base}domain/{domain}"
+            response = await http.get(url, ok_status=frozenset({200, 404}))
+            if response.status_code == 404:
+                return [self._finding("domain.unregistered", Status.FLAG, Severity.HIGH, t("rdap.unregistered.title", domain=domain),
+                                      t("rdap.unregistered.detail"), url, {"domain": domain})]
+            data = http.parse_json(response)
+            if not isinstance(data, dict) or data.get("objectClassName") not in (None, "domain"):
+                raise SourceUnavailable(t("http.bad_response", source=self.name))
+            info = parse_domain(data)
         registered = info["registered"]
         if registered is None:
             return [self._finding("domain.age_unknown", Status.INFO, Severity.INFO, t("rdap.unknown.title", domain=domain),
@@ -133,10 +173,33 @@ class RdapSource(OnlineSource):
                                           t("rdap.parked.detail", ns=", ".join(info["nameservers"])), url, {"domain": domain}))
         return findings
 
+    async def _whois(self, domain: str, tld: str, http: HttpSource, ctx: CheckContext) -> dict[str, Any] | None:
+        """The registry's WHOIS, for TLDs without RDAP. None when it gives no registration date."""
+        remaining = (http.deadline or 0) - time.monotonic() if http.deadline else self.timeout
+        if remaining < 1.0:
+            return None
+        try:
+            raw = await asyncio.wait_for(self.whois(domain, remaining - 0.2), timeout=remaining - 0.1)
+        except asyncio.TimeoutError:
+            raise SourceUnavailable(ctx.t("http.timeout", source="WHOIS", seconds=f"{self.timeout:g}")) from None
+        except OSError:  # no network, refused, reset
+            raise SourceUnavailable(ctx.t("http.unreachable", source=f"WHOIS .{tld}")) from None
+        except Exception:  # noqa: BLE001 - asyncwhois raises its own errors for unknown servers and bad answers
+            return None
+        try:
+            info = parse_whois(raw, tld)
+        except Exception:  # noqa: BLE001 - a parser that chokes means "unknown", not a failed check
+            return None
+        if info["registered"] is None:
+            return None
+        info["source"] = "WHOIS"
+        return info
+
     def _finding(self, code: str, status: Status, severity: Severity, title: str, detail: str, url: str | None,
                  data: dict[str, Any], section: Section = Section.VERIFICATION) -> Finding:
+        source = "WHOIS" if url is None and data.get("registered") else "RDAP"
         return Finding(code=code, status=status, severity=severity, title=title, detail=detail, section=section,
-                       evidence=[Evidence(source="RDAP", url=url, retrieved_at=self.now())], data=data)
+                       evidence=[Evidence(source=source, url=url, retrieved_at=self.now())], data=data)
 
 
 def refresh(path: Path = BOOTSTRAP_FILE) -> None:

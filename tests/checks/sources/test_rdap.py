@@ -11,15 +11,22 @@ from checks.engine import SourceSkipped, SourceUnavailable
 from checks.request import CheckRequest
 from checks.sources.rdap import RdapSource, bootstrap, rdap_base
 
-from .conftest import Recorder, build, fixture_bytes
+from .conftest import FIXTURES, Recorder, build, fixture_bytes
 
 
 def ok(name: str) -> httpx.Response:
     return httpx.Response(200, content=fixture_bytes("rdap", name), headers={"Content-Type": "application/rdap+json"})
 
 
-def source(settings, recorder: Recorder, now: datetime) -> RdapSource:
-    return build(RdapSource, settings, recorder.transport, now=lambda: now)
+WHOIS_CN = (FIXTURES / "rdap" / "whois_cnnic_xuegod.cn.txt").read_text(encoding="utf-8")
+
+
+async def offline_whois(domain: str, timeout: float) -> str:
+    raise OSError(101, "Network is unreachable")
+
+
+def source(settings, recorder: Recorder, now: datetime, whois=offline_whois) -> RdapSource:
+    return build(RdapSource, settings, recorder.transport, now=lambda: now, whois=whois)
 
 
 def test_bundled_bootstrap_knows_com_and_not_cn():
@@ -65,11 +72,37 @@ async def test_country_registry_record(settings, ctx):
     assert findings[0].code in ("domain.age", "domain.young") and findings[0].data["registered"]
 
 
-async def test_no_rdap_for_the_tld_is_age_unknown_not_a_guess(settings, ctx):
+async def test_no_rdap_falls_back_to_the_registry_whois(settings, ctx):
+    asked = []
+
+    async def cnnic(domain: str, timeout: float) -> str:
+        asked.append(domain)
+        return WHOIS_CN  # the recorded answer of whois.cnnic.cn for xuegod.cn (registered 2014-09-08)
+
     recorder = Recorder({})
-    findings = await source(settings, recorder, datetime(2026, 11, 30, tzinfo=timezone.utc)).run(
-        CheckRequest(company="X", email="li@zjqm-valve.cn"), ctx)
-    assert [f.code for f in findings] == ["domain.age_unknown"] and recorder.requests == []
+    young = await source(settings, recorder, datetime(2014, 12, 1, tzinfo=timezone.utc), cnnic).run(
+        CheckRequest(company="Beijing Tiaodong", email="li@xuegod.cn"), ctx)
+    assert [f.code for f in young] == ["domain.young"] and young[0].data["age_days"] == 83
+    assert young[0].evidence[0].source == "WHOIS" and "阿里云" in young[0].detail
+    old = await source(settings, recorder, datetime(2026, 11, 30, tzinfo=timezone.utc), cnnic).run(
+        CheckRequest(company="Beijing Tiaodong", site="www.xuegod.cn"), ctx)
+    assert [f.code for f in old] == ["domain.age"] and old[0].data["registered"] == "2014-09-08"
+    assert asked == ["xuegod.cn", "xuegod.cn"] and recorder.requests == []
+
+
+async def test_whois_without_a_date_is_age_unknown_not_a_guess(settings, ctx):
+    async def denic(domain: str, timeout: float) -> str:
+        return "Domain: zjqm-valve.de\nStatus: connect\n"  # DENIC publishes no registration date
+
+    findings = await source(settings, Recorder({}), datetime(2026, 11, 30, tzinfo=timezone.utc), denic).run(
+        CheckRequest(company="X", email="li@zjqm-valve.de"), ctx)
+    assert [f.code for f in findings] == ["domain.age_unknown"]
+
+
+async def test_whois_unreachable_is_unavailable(settings, ctx):
+    with pytest.raises(SourceUnavailable, match="WHOIS"):
+        await source(settings, Recorder({}), datetime(2026, 11, 30, tzinfo=timezone.utc)).run(
+            CheckRequest(company="X", email="li@zjqm-valve.cn"), ctx)
 
 
 async def test_unregistered_domain(settings, ctx):
