@@ -8,7 +8,15 @@ from .engine import Analyzer, Engine, Scorer, Source
 
 def offline_sources(settings: Settings) -> list[Source]:
     """Sources that need no network: they always answer."""
-    sources: list[Source] = []
+    from .sources.sanctions import SanctionsSource
+
+    sources: list[Source] = [SanctionsSource(settings)]
+    from .sources.country import CountryRiskSource
+    from .sources.email import EmailSource
+    from .sources.identifiers import IdentifierSource
+    from .sources.phone import PhoneSource
+
+    sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource()]
     return sources
 
 
@@ -37,11 +45,17 @@ def analyzers(settings: Settings) -> list[Analyzer]:
     from .analyzers.profile import ProfileAnalyzer
 
     found: list[Analyzer] = [ConsistencyAnalyzer(), ProfileAnalyzer()]
+    from .sources.trade_fraud import TradeFraudAnalyzer
+
+    found.append(TradeFraudAnalyzer())
     return found
 
 
 def scorer(settings: Settings) -> Scorer | None:
-    return None
+    from .policy import BUNDLED
+    from .risk import PolicyScorer
+
+    return PolicyScorer(path=settings.policy_path or BUNDLED)
 
 
 def build_engine(settings: Settings | None = None, *, offline: bool | None = None) -> Engine:
@@ -53,4 +67,7 @@ def build_engine(settings: Settings | None = None, *, offline: bool | None = Non
     for source in sources:
         if source.online:
             source.timeout = settings.source_timeout
-    return Engine(sources, analyzers(settings), scorer(settings))
+    engine_scorer = scorer(settings)
+    if engine_scorer is not None and hasattr(engine_scorer, "offline"):
+        engine_scorer.offline = offline  # an offline check is never "complete": the card says so
+    return Engine(sources, analyzers(settings), engine_scorer)

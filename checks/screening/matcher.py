@@ -132,7 +132,8 @@ class Matcher:
                 sim = 0.6
             q_used[qi] = sim
             c_used[cj] = sim
-            pairs.append(WordPair(words[qi].original, name.originals[cj], "exact" if sim >= 1.0 else "close"))
+            if words[qi].cls is not TokenClass.STOP:
+                pairs.append(WordPair(words[qi].original, name.originals[cj], "exact" if sim >= 1.0 else "close"))
         self._abbreviations(words, name, q_used, c_used, pairs)
         # words run together on one side and apart on the other
         self._join(words, name, q_used, c_used, pairs)
@@ -220,7 +221,8 @@ class Matcher:
         compact_q = "".join(w.text for w in words if w.cls is not TokenClass.STOP)
         count_q = len([w for w in words if w.cls is not TokenClass.STOP])
         count_c = len([c for c in name.classes if c is not TokenClass.STOP])
-        if count_q != count_c and len(compact_q) >= 8 and len(name.compact) >= 8:
+        has_name = any(w.cls is TokenClass.NAME for w in words)
+        if has_name and count_q != count_c and len(compact_q) >= 8 and len(name.compact) >= 8:
             compact = Indel.normalized_similarity(compact_q, name.compact)
             if compact >= 0.93 and compact > score:
                 score = compact
@@ -228,6 +230,9 @@ class Matcher:
                 missing_q, missing_c = [], []
         if not distinct_q:
             score *= 0.5
+        elif not has_name and missing_c:
+            # only common words ("International Trading"): nothing short of the whole name is a match
+            score *= 0.7
         return score * KIND_FACTOR[name.kind], (pairs, missing_q, missing_c)
 
     # ------------------------------------------------------------------ public

@@ -294,7 +294,7 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
         for index, word in enumerate(words):
             if word not in _LEGAL_TOKENS and unknown(word) and _legal_typo(word):
                 classes[index] = TokenClass.LEGAL
-    _mark_legal(words, classes)
+    _mark_legal(words, classes, person)
     tokens = []
     for index, word in enumerate(words):
         cls = classes[index] or _classify(word)
@@ -302,7 +302,7 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
     return tokens
 
 
-def _mark_legal(words: list[str], classes: list[TokenClass | None]) -> None:
+def _mark_legal(words: list[str], classes: list[TokenClass | None], person: bool = False) -> None:
     n = len(words)
     for phrase in _legal_phrases():
         size = len(phrase)
@@ -312,6 +312,8 @@ def _mark_legal(words: list[str], classes: list[TokenClass | None]) -> None:
                     classes[i] = TokenClass.LEGAL
     for index, word in enumerate(words):
         if classes[index] is not None or word not in _LEGAL_TOKENS:
+            continue
+        if person and len(word) <= 3:  # "Co", "Ao", "Sa" in a person's name are names
             continue
         if word in _AMBIGUOUS_LEGAL and n > 1:
             at_edge = index == 0 or index == n - 1

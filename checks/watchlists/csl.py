@@ -46,7 +46,8 @@ def _looks_like_person(name: str, row: Mapping[str, str]) -> bool:
     if row.get("dates_of_birth") or row.get("places_of_birth") or row.get("nationalities"):
         return True
     words = re.findall(r"[^\W\d_]+", name)
-    return 2 <= len(words) <= 5 and not _ORG_WORDS.search(name) and not re.search(r"\d", name)
+    plain = name.replace(".", "")  # "S.A.", "L.L.C."
+    return 2 <= len(words) <= 5 and not _ORG_WORDS.search(plain) and not re.search(r"\d", name)
 
 
 def parse_csl(files: Mapping[str, bytes]) -> list[Entity]:

@@ -183,3 +183,21 @@ def age_days(as_of: str, today: date | None = None) -> int | None:
     except ValueError:
         return None
     return ((today or datetime.now(timezone.utc).date()) - published).days
+
+
+def list_dates(lists_dir: Path | None = None) -> dict[str, ListInfo]:
+    """Each list's date and size without parsing it (current.json or the bundled manifest): cheap enough
+    to call on every check."""
+    folder = resolve_lists_dir(lists_dir)
+    manifest = bundled_manifest()
+    infos: dict[str, ListInfo] = {}
+    for key in SOURCE_KEYS:
+        meta = read_current(folder, key)
+        if meta is not None and (folder / key / str(meta["version"])).is_dir():
+            infos[key] = ListInfo(key, str(meta.get("as_of") or ""), int(meta.get("count") or 0), "downloaded",
+                                  str(meta["version"]), meta.get("fetched_at"))
+        elif key in manifest:
+            item = manifest[key]
+            infos[key] = ListInfo(key, item.get("as_of", ""), int(item.get("count") or 0), "bundled",
+                                  "bundled-" + item.get("version", ""))
+    return infos

@@ -1,0 +1,64 @@
+"""The `tradecheck screen` / `tradecheck lists` contract (JSON lines, CSV input, status table)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from checks.screening import cli, service
+
+
+@pytest.fixture(autouse=True)
+def use_session_index(screener, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "get_screener", lambda lists_dir=None: screener)
+    monkeypatch.setenv("TRADECHECK_LISTS_DIR", str(tmp_path))
+    from checks.config import get_settings
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run(argv, fn=cli.screen_main):
+    out = io.StringIO()
+    code = fn(argv, out=out)
+    return code, out.getvalue()
+
+
+def test_json_lines_from_csv_in_order(tmp_path):
+    path = tmp_path / "crm.csv"
+    path.write_text("name,type,country\nRosneft Trading S.A.,company,CH\nHarbour Textiles Ltd,company,GB\n,,\n"
+                    "\"HANIYA, Ismail\",person,\n", encoding="utf-8")
+    code, output = run(["--file", str(path), "--json"])
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert code == 0 and [line["query"] for line in lines] == ["Rosneft Trading S.A.", "Harbour Textiles Ltd", "", "HANIYA, Ismail"]
+    assert [line["hit"] for line in lines] == [True, False, False, True]
+    first = lines[0]
+    assert set(first) == {"query", "hit", "matches"}
+    assert set(first["matches"][0]) == {"source", "source_id", "name", "score", "list", "reasons"}
+    scores = [m["score"] for m in first["matches"]]
+    assert scores == sorted(scores, reverse=True) and min(scores) >= 0.88
+    assert ("us_ofac_sdn", "18299") in [(m["source"], m["source_id"]) for m in first["matches"]]
+    assert lines[3]["matches"][0]["source_id"] == "9639"
+
+
+def test_names_as_arguments_human_output():
+    code, output = run(["Banco Nacional de Cuba", "Harbour Textiles Ltd"])
+    assert code == 0
+    assert "HIT    Banco Nacional de Cuba" in output and "Details.aspx?id=306" in output
+    assert "CLEAR  Harbour Textiles Ltd" in output
+
+
+def test_usage_errors(tmp_path):
+    assert run([])[0] == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("company\nACME\n", encoding="utf-8")
+    assert run(["--file", str(bad)])[0] == 2
+    assert run(["--file", str(tmp_path / "missing.csv")])[0] == 2
+
+
+def test_lists_status():
+    code, output = run(["status"], fn=cli.lists_main)
+    assert code == 0
+    assert "us_ofac_sdn   2024-05-03    14965" in output and "not loaded" in output
