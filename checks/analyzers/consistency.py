@@ -95,6 +95,15 @@ class ConsistencyAnalyzer(Analyzer):
                     evidence=evidence, data={"domain": domain, "belongs_to": other.names[0]},
                 ))
                 bad.append(t("consistency.reason.other_company", domain=domain, other=other.names[0]))
+            elif other is None and exact and targets and field == "email":
+                # a well-known company, named exactly, writing from a domain that is none of its own
+                add(Finding(
+                    code="domain.not_official", status=Status.FLAG, severity=Severity.HIGH,
+                    title=t("consistency.not_official.title", domain=domain, company=company),
+                    detail=t("consistency.not_official.detail", company=company, domains=", ".join(sorted(official))),
+                    evidence=evidence, data={"domain": domain, "official_domains": sorted(official)},
+                ))
+                bad.append(t("consistency.reason.not_official", domain=domain, company=company))
 
         if email_domain and site_domain and not free and email_domain != site_domain:
             if not (email_domain in official and site_domain in official):

@@ -197,3 +197,12 @@ async def test_whole_check_without_network_is_fast_and_still_flags_the_lookalike
     assert all(statuses[name] == "unavailable" for name in applicable), statuses
     assert statuses["companies_house"] == "skipped"
     assert "domain.lookalike" in report.codes() and report.verdict == "inconsistent"
+
+
+def test_exact_claim_of_a_well_known_company_from_an_unrelated_domain():
+    report = analyze("Siemens AG email=hans@eurotech-supplies.de")
+    codes = report.codes()
+    assert "domain.not_official" in codes and report.verdict == "inconsistent"
+    assert report.verdict_reasons == ["claims to be Siemens AG but writes from eurotech-supplies.de"]
+    # an unknown company on its own domain is not flagged
+    assert "domain.not_official" not in analyze("Eurotech Supplies GmbH email=hans@eurotech-supplies.de").codes()
