@@ -24,7 +24,7 @@ from checks.models import Report  # noqa: E402
 from checks.request import CheckRequest  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "impersonation_dev.csv"
-DOMAIN_FLAGS = {"domain.lookalike", "domain.other_company", "domain.mismatch"}
+DOMAIN_FLAGS = {"domain.lookalike", "domain.other_company", "domain.mismatch", "domain.not_official"}
 
 
 def run_row(row: dict[str, str]) -> set[str]:
