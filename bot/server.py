@@ -62,6 +62,8 @@ def _telegram(settings: Settings) -> tuple[list[BaseRoute], Lifespan | None]:
         routes, lifespan = answer[0], (answer[1] if len(answer) > 1 else None)
     else:
         routes, lifespan = answer, None
+    if lifespan is None and routes and hasattr(module, "telegram_lifespan"):
+        lifespan = lambda app: module.telegram_lifespan(settings)  # noqa: E731 - starts/stops the PTB Application
     return list(routes or []), lifespan
 
 

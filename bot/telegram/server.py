@@ -8,8 +8,9 @@ only once (`flows.first_delivery`, in the handlers). The shared server (bot/serv
 `telegram_routes(settings)` and enters `telegram_lifespan(settings)` (or calls
 `telegram_startup` / `telegram_shutdown`).
 
-Polling (`tradecheck serve --telegram-polling`): one process without a public URL. Only one
-poller per token may run (Telegram answers 409 Conflict to a second one).
+Polling (`tradecheck serve --telegram-polling`): one process without a public URL; `run_polling`
+blocks, or inside a running event loop returns the `poll` coroutine. Only one poller per token may
+run (Telegram answers 409 Conflict to a second one, logged as such).
 """
 
 from __future__ import annotations
@@ -145,6 +146,12 @@ def get_webhook(settings: Settings) -> TelegramWebhook:
 
 
 def telegram_routes(settings: Settings) -> list[Route]:
+    """The webhook route, or none when TELEGRAM_BOT_TOKEN is not set (so /healthz says so)."""
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        log.info("TELEGRAM_BOT_TOKEN not set: %s not mounted", WEBHOOK_PATH)
+        return []
+    if get_webhook(settings).secret is None:
+        log.warning("TELEGRAM_WEBHOOK_SECRET not set: %s will refuse every update", WEBHOOK_PATH)
     return get_webhook(settings).routes()
 
 
@@ -170,21 +177,55 @@ async def set_webhook(settings: Settings, url: str) -> bool:
         )
 
 
-def run_polling(settings: Settings, *, engine: Engine | None = None) -> int:
-    """Long polling in this process until Ctrl-C; 2 if not configured, 1 if another poller runs."""
+async def poll(settings: Settings, *, engine: Engine | None = None, stop: asyncio.Event | None = None) -> int:
+    """Long polling inside a running event loop, until `stop` is set or the task is cancelled."""
     try:
         app = build_application(settings, polling=True, engine=engine)
     except TelegramNotConfigured as error:
         log.error("%s", error)
-        print(f"tradecheck: {error}")
         return 2
+    await asyncio.to_thread(_ensure_database)
     try:
-        _ensure_database()
-        app.run_polling(allowed_updates=["message", "callback_query"], close_loop=False)
-    except Conflict:
-        log.error("another process is polling this bot (409 Conflict); use the webhook for several processes")
-        return 1
+        await app.initialize()
     except InvalidToken:
         log.error("TELEGRAM_BOT_TOKEN was refused by Telegram")
         return 2
+    try:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=["message", "callback_query"], error_callback=_polling_error)
+        log.info("telegram: polling as @%s", app.bot.username)
+        await (stop or asyncio.Event()).wait()
+    except asyncio.CancelledError:
+        pass
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
     return 0
+
+
+def _polling_error(error: TelegramError) -> None:
+    if isinstance(error, Conflict):
+        log.error("another process is polling this bot (409 Conflict): only one poller per token; "
+                  "use the webhook to serve one bot from several processes")
+    else:
+        log.warning("telegram polling: %s", error)
+
+
+def run_polling(settings: Settings, *, engine: Engine | None = None):  # type: ignore[no-untyped-def]
+    """`tradecheck serve --telegram-polling`: blocks until Ctrl-C and returns the exit code.
+
+    Called from inside a running event loop (the shared server runs uvicorn beside it), it
+    returns the `poll` coroutine instead, for the caller to schedule and cancel.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            return asyncio.run(poll(settings, engine=engine))
+        except KeyboardInterrupt:
+            return 0
+    return poll(settings, engine=engine)

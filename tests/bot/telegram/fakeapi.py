@@ -115,6 +115,7 @@ class FakeBotAPI:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     next_id: int = 100
+    pending_updates: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -216,8 +217,10 @@ class FakeBotAPI:
                                                 "can_read_all_group_messages": False, "supports_inline_queries": False}}
         if method in ("deleteWebhook", "setWebhook", "answerCallbackQuery", "setMyCommands", "close", "logOut"):
             return 200, {"ok": True, "result": True}
-        if method == "getUpdates":
-            return 200, {"ok": True, "result": []}
+        if method == "getUpdates":  # confirmed (offset) updates are dropped, like Telegram
+            offset = int(params.get("offset") or 0)
+            self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+            return 200, {"ok": True, "result": list(self.pending_updates)}
         if method == "sendMessage":
             return self._send(params)
         if method == "editMessageText":
