@@ -1,0 +1,264 @@
+"""The risk policy: what each finding costs, where the levels start, and what to advise.
+
+A YAML file the team can edit (`checks/policy.yml` is the bundled default; `TRADECHECK_POLICY`
+points at another). It is validated with pydantic when loaded, and every problem is reported with
+the file, the field and what is wrong, so a typo in a finding code cannot silently switch a rule off.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .codes import CODES
+from .models import RiskLevel, Severity
+
+log = logging.getLogger(__name__)
+
+BUNDLED = Path(__file__).parent / "policy.yml"
+LEVELS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL)
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used; `problems` are 'field: what is wrong' lines."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"policy file {self.path} is invalid:\n{lines}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A user-facing text in both languages (both are required)."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Term(_Strict):
+    term: Text
+    reason: Text
+
+
+class LevelAdvice(_Strict):
+    payment_terms: list[Term] = Field(min_length=1)
+    actions: list[Text] = Field(default_factory=list)
+    ask: list[Text] = Field(default_factory=list, description="always asked at this level")
+
+
+class Thresholds(_Strict):
+    low: int = 0
+    medium: int
+    high: int
+    critical: int
+
+    @model_validator(mode="after")
+    def _increasing(self) -> "Thresholds":
+        if self.low != 0:
+            raise ValueError("low must be 0 (every score is at least low)")
+        if not 0 < self.medium < self.high < self.critical <= 100:
+            raise ValueError(
+                f"must rise: 0 < medium < high < critical <= 100 (got medium={self.medium}, high={self.high}, "
+                f"critical={self.critical})"
+            )
+        return self
+
+    def level_for(self, score: int) -> RiskLevel:
+        if score >= self.critical:
+            return RiskLevel.CRITICAL
+        if score >= self.high:
+            return RiskLevel.HIGH
+        if score >= self.medium:
+            return RiskLevel.MEDIUM
+        return RiskLevel.LOW
+
+    def floor(self, level: RiskLevel) -> int:
+        return {RiskLevel.LOW: self.low, RiskLevel.MEDIUM: self.medium, RiskLevel.HIGH: self.high,
+                RiskLevel.CRITICAL: self.critical}[level]
+
+
+class Combination(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    section: str = Field("verification", pattern=r"^(verification|profile|history|risk)$")
+    codes: list[str] = Field(min_length=2)
+    min_count: int = Field(ge=2)
+    points: int = Field(0, ge=0, le=100)
+    min_level: RiskLevel | None = None
+    reason: Text
+
+
+class AskRule(_Strict):
+    codes: list[str] = Field(min_length=1)
+    ask: Text
+
+
+class SourceUnavailable(_Strict):
+    points: int = Field(0, ge=0, le=100)
+    min_level: RiskLevel | None = None
+
+
+class Unavailable(_Strict):
+    low_confidence_fraction: float = Field(0.34, gt=0, le=1)
+    default_points: int = Field(0, ge=0, le=100)
+    sources: dict[str, SourceUnavailable] = Field(default_factory=dict)
+
+
+class Insurance(_Strict):
+    levels: list[RiskLevel]
+    hint: Text
+
+
+Points = int | dict[Severity, int]
+
+
+class Policy(_Strict):
+    version: int = 1
+    thresholds: Thresholds
+    severity_points: dict[Severity, int]
+    points: dict[str, Points] = Field(default_factory=dict)
+    credits: dict[str, int] = Field(default_factory=dict)
+    credit_cap: int = Field(0, ge=0, le=100)
+    exclusive: list[list[str]] = Field(default_factory=list)
+    force_level: dict[str, RiskLevel] = Field(default_factory=dict)
+    caps: dict[str, int] = Field(default_factory=dict)
+    combinations: list[Combination] = Field(default_factory=list)
+    unavailable: Unavailable = Field(default_factory=Unavailable)
+    approval_level: RiskLevel
+    approval_expiry_days: int = Field(ge=1, le=3650)
+    recheck_days: dict[RiskLevel, int]
+    advice: dict[RiskLevel, LevelAdvice]
+    insurance: Insurance | None = None
+    ask_next_max: int = Field(5, ge=1, le=20)
+    ask_next: list[AskRule] = Field(default_factory=list)
+
+    @field_validator("severity_points", "recheck_days", "advice")
+    @classmethod
+    def _complete(cls, value: dict[Any, Any], info: Any) -> dict[Any, Any]:
+        wanted = list(Severity) if info.field_name == "severity_points" else list(LEVELS)
+        missing = [w.value for w in wanted if w not in value]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return value
+
+    @field_validator("points", "credits", "severity_points", "caps", "recheck_days")
+    @classmethod
+    def _ranges(cls, value: dict[Any, Any], info: Any) -> dict[Any, Any]:
+        high = 3650 if info.field_name == "recheck_days" else 100
+        for key, points in value.items():
+            for number in (points.values() if isinstance(points, dict) else [points]):
+                if not 0 <= number <= high:
+                    name = getattr(key, "value", key)
+                    raise ValueError(f"{name}: {number} is outside 0..{high}")
+        return value
+
+    @field_validator("caps")
+    @classmethod
+    def _sections(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = [k for k in value if k not in ("verification", "profile", "history", "risk")]
+        if unknown:
+            raise ValueError(f"unknown section {', '.join(unknown)} (verification, profile, history, risk)")
+        return value
+
+    def points_for(self, code: str, severity: Severity) -> tuple[int, str]:
+        """(points, the policy line they come from) for a problem finding."""
+        entry = self.points.get(code)
+        if isinstance(entry, int):
+            return entry, f"points[{code}]"
+        if isinstance(entry, dict) and severity in entry:
+            return entry[severity], f"points[{code}].{severity.value}"
+        return self.severity_points[severity], f"severity_points.{severity.value}"
+
+    def recheck_for(self, level: RiskLevel) -> int:
+        return self.recheck_days[level]
+
+
+def _codes_used(policy: Policy) -> list[tuple[str, str]]:
+    """(field path, code) for every finding code the policy names."""
+    used = [(f"points[{c}]", c) for c in policy.points] + [(f"credits[{c}]", c) for c in policy.credits]
+    used += [(f"force_level[{c}]", c) for c in policy.force_level]
+    used += [(f"exclusive[{i}]", c) for i, group in enumerate(policy.exclusive) for c in group]
+    used += [(f"combinations[{i}].codes", c) for i, combo in enumerate(policy.combinations) for c in combo.codes]
+    used += [(f"ask_next[{i}].codes", c) for i, rule in enumerate(policy.ask_next) for c in rule.codes]
+    return used
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "." in str(part):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def parse_policy(data: Any, path: Path | str = "<policy>") -> Policy:
+    """Validate already-loaded YAML data; raises PolicyError listing every problem."""
+    if not isinstance(data, dict):
+        raise PolicyError(path, ["(top level): expected a mapping of settings"])
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise PolicyError(path, problems) from None
+    unknown = [f"{where}: unknown finding code {code!r} (see docs/CODES.md)" for where, code in _codes_used(policy)
+               if code not in CODES]
+    if unknown:
+        raise PolicyError(path, unknown)
+    return policy
+
+
+def read_policy(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+        raise PolicyError(path, [f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]) from None
+    return parse_policy(data, path)
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str, mtime_ns: int) -> Policy:
+    return read_policy(Path(path))
+
+
+def policy_path(path: Path | str | None = None) -> Path:
+    if path is not None:
+        return Path(path)
+    from .config import get_settings
+
+    return get_settings().policy_path or BUNDLED
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    """The policy at `path`, else at TRADECHECK_POLICY, else the bundled one; re-read when the file changes."""
+    resolved = policy_path(path)
+    try:
+        mtime = resolved.stat().st_mtime_ns
+    except OSError as exc:
+        raise PolicyError(resolved, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    return _cached(str(resolved.resolve()), mtime)
+
+
+def bundled_policy() -> Policy:
+    return load_policy(BUNDLED)

@@ -1,0 +1,197 @@
+"""The risk level, its factors, and what to do: the policy applied to a report's findings.
+
+Deterministic and explainable: every point on the card is a `RiskFactor` naming the finding and the
+policy line it comes from, and the score is the sum of the factors (kept within 0-100). Sources that
+could not answer never count as clean: they lower the confidence shown on the card and, where the
+policy says so (sanctions), add points and a floor.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engine import CheckContext, Scorer
+from .models import Finding, Report, RiskAssessment, RiskFactor, RiskLevel, Severity, SourceStatus, Status
+from .policy import Policy, PolicyError, bundled_policy, load_policy
+
+log = logging.getLogger(__name__)
+
+_LEVEL_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL]
+
+
+@dataclass
+class _Candidate:
+    code: str
+    points: int
+    rule: str
+    finding: Finding
+
+
+def _max_level(a: RiskLevel, b: RiskLevel) -> RiskLevel:
+    return a if a.rank >= b.rank else b
+
+
+def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool = False) -> RiskAssessment:
+    """The risk assessment of `report` under `policy`, in the request's language."""
+    t, lang = ctx.t, ctx.lang
+    findings = report.findings()
+    problems = [f for f in findings if f.is_problem]
+
+    # 1. each problem code once, at its highest points; good signals as credits
+    best: dict[str, _Candidate] = {}
+    for finding in problems:
+        points, rule = policy.points_for(finding.code, finding.severity)
+        current = best.get(finding.code)
+        if current is None or points > current.points:
+            best[finding.code] = _Candidate(finding.code, points, rule, finding)
+    # 2. exclusive groups: the highest-scoring code of a group stands for it
+    for group in policy.exclusive:
+        present = [best[c] for c in group if c in best]
+        if len(present) > 1:
+            keep = max(present, key=lambda c: (c.points, -group.index(c.code)))
+            for candidate in present:
+                if candidate is not keep:
+                    del best[candidate.code]
+
+    factors: list[RiskFactor] = []
+    section_points: dict[str, int] = {}
+    for candidate in sorted(best.values(), key=lambda c: (-c.points, c.code)):
+        if candidate.points <= 0:
+            continue
+        section = candidate.finding.section.value
+        section_points[section] = section_points.get(section, 0) + candidate.points
+        factors.append(RiskFactor(code=candidate.code, points=candidate.points,
+                                  reason=t("risk.factor.finding", title=candidate.finding.title, rule=candidate.rule)))
+
+    # 3. combinations of problems (codes dropped as duplicates above do not count twice)
+    floor = RiskLevel.LOW
+    floor_reason = ""
+    effective = set(best)
+    for index, combo in enumerate(policy.combinations):
+        n = len(effective & set(combo.codes))
+        if n < combo.min_count:
+            continue
+        rule = f"combinations[{index}] {combo.name}"
+        reason = combo.reason.get(lang).replace("{n}", str(n))
+        if combo.points:
+            section_points[combo.section] = section_points.get(combo.section, 0) + combo.points
+            factors.append(RiskFactor(code=f"combo.{combo.name}", points=combo.points,
+                                      reason=t("risk.factor.rule", reason=reason, rule=rule)))
+        if combo.min_level and combo.min_level.rank > floor.rank:
+            floor, floor_reason = combo.min_level, t("risk.factor.rule", reason=reason, rule=rule)
+
+    # 4. caps per section
+    for section, cap in policy.caps.items():
+        over = section_points.get(section, 0) - cap
+        if over > 0:
+            factors.append(RiskFactor(code=f"cap.{section}", points=-over,
+                                      reason=t("risk.factor.cap", section=t(f"risk.section.{section}"), cap=cap,
+                                               rule=f"caps.{section}")))
+
+    # 5. sources that did not answer
+    ran = [r for r in report.sources if r.status is not SourceStatus.SKIPPED]
+    missing = [r for r in ran if r.status in (SourceStatus.UNAVAILABLE, SourceStatus.ERROR)]
+    for result in missing:
+        rule_entry = policy.unavailable.sources.get(result.name)
+        points = rule_entry.points if rule_entry else policy.unavailable.default_points
+        rule = f"unavailable.sources[{result.name}]" if rule_entry else "unavailable.default_points"
+        if points:
+            factors.append(RiskFactor(code=f"source.{result.name}", points=points,
+                                      reason=t("risk.factor.unavailable", source=result.name, rule=rule)))
+        if rule_entry and rule_entry.min_level and rule_entry.min_level.rank > floor.rank:
+            floor, floor_reason = rule_entry.min_level, t("risk.factor.unavailable", source=result.name, rule=rule)
+
+    # 6. credits for good signals, bounded
+    budget = policy.credit_cap
+    for finding in findings:
+        credit = policy.credits.get(finding.code)
+        if not credit or finding.status is not Status.PASS or budget <= 0:
+            continue
+        if any(f.code == f"credit.{finding.code}" for f in factors):
+            continue
+        used = min(credit, budget)
+        budget -= used
+        factors.append(RiskFactor(code=f"credit.{finding.code}", points=-used,
+                                  reason=t("risk.factor.credit", title=finding.title, rule=f"credits[{finding.code}]")))
+
+    # 7. forced levels (sanctions, embargo ...)
+    for finding in problems:
+        forced = policy.force_level.get(finding.code)
+        if forced and forced.rank > floor.rank:
+            floor = forced
+            floor_reason = t("risk.factor.forced", title=finding.title, level=t(f"risk.level.{forced.value}"),
+                             rule=f"force_level[{finding.code}]")
+
+    raw = sum(f.points for f in factors)
+    score = max(0, min(100, raw))
+    level = policy.thresholds.level_for(score)
+    if floor.rank > level.rank:
+        lift = policy.thresholds.floor(floor) - score
+        if lift > 0:
+            factors.append(RiskFactor(code=f"level.{floor.value}", points=lift, reason=floor_reason))
+            score += lift
+        level = floor
+
+    # confidence: never silently clean
+    confidence, note = "complete", ""
+    if missing:
+        share = len(missing) / max(1, len(ran))
+        confidence = "low" if share >= policy.unavailable.low_confidence_fraction else "incomplete"
+        note = t("risk.incomplete", n=len(missing), total=len(ran), names=", ".join(r.name for r in missing))
+    elif offline:
+        confidence = "incomplete"
+        note = t("risk.offline", total=len(ran))
+
+    advice = policy.advice[level]
+    payment_terms = [t("risk.term", term=term.term.get(lang), reason=term.reason.get(lang)) for term in advice.payment_terms]
+    actions = [a.get(lang) for a in advice.actions]
+    if policy.insurance and level in policy.insurance.levels:
+        actions.append(policy.insurance.hint.get(lang))
+    approval = level.rank >= policy.approval_level.rank
+    if approval:
+        actions.append(t("risk.action.approval", level=t(f"risk.level.{policy.approval_level.value}"),
+                         days=policy.approval_expiry_days))
+    if confidence != "complete" and level.rank < RiskLevel.CRITICAL.rank:
+        actions.append(t("risk.action.incomplete"))
+    actions.append(t("risk.action.recheck", days=policy.recheck_for(level)))
+
+    asked: list[str] = []
+    not_clean = {f.code for f in findings if f.status not in (Status.PASS, Status.UNAVAILABLE)
+                 and (f.status is not Status.INFO or f.severity.rank >= Severity.LOW.rank)}
+    for rule in policy.ask_next:
+        if not_clean & set(rule.codes):
+            asked.append(rule.ask.get(lang))
+    asked += [a.get(lang) for a in advice.ask]
+    ask_next = list(dict.fromkeys(asked))[: policy.ask_next_max]
+
+    factors.sort(key=lambda f: (f.points <= 0, -f.points, f.code))  # what adds first, then what takes off
+    return RiskAssessment(
+        level=level, score=score, factors=factors, actions=actions, payment_terms=payment_terms,
+        ask_next=ask_next, approval_required=approval, confidence=confidence, incomplete_note=note,
+    )
+
+
+class PolicyScorer(Scorer):
+    """The engine's scorer: the policy from configuration, or the bundled one if that file is broken."""
+
+    def __init__(self, policy: Policy | None = None, *, path: Path | str | None = None, offline: bool = False) -> None:
+        self._policy = policy
+        self.path = path
+        self.offline = offline
+
+    def policy(self) -> tuple[Policy, str | None]:
+        if self._policy is not None:
+            return self._policy, None
+        try:
+            return load_policy(self.path), None
+        except PolicyError as exc:  # a broken edit must not stop the checks: say so on the card
+            log.error("%s", exc)
+            return bundled_policy(), str(exc)
+
+    def score(self, report: Report, ctx: CheckContext) -> None:
+        policy, error = self.policy()
+        if error:
+            report.warnings.append(ctx.t("risk.policy_invalid", error=error.replace("\n", " ")))
+        report.risk = assess(report, policy, ctx, offline=self.offline)

@@ -1,0 +1,119 @@
+"""Trade-fraud rules on inquiry texts of the kinds exporters receive, in English and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.engine import CheckContext
+from checks.models import Report, Section, Severity, Status, Subject
+from checks.request import CheckRequest, parse
+from checks.sources.trade_fraud import TradeFraudAnalyzer, trade_fraud_findings
+
+EN = CheckContext.for_lang("en")
+ZH = CheckContext.for_lang("zh")
+
+
+def codes(request: CheckRequest, ctx: CheckContext = EN) -> list[str]:
+    return [f.code for f in trade_fraud_findings(request, ctx)]
+
+
+BANK_CHANGE_TEXTS = [
+    "Dear supplier,\nPlease note we have changed our bank account due to an audit. Kindly send the invoice again.\nRegards,\nAhmed",
+    "Kindly remit the balance to our new bank account below, the old one is no longer in use.",
+    "Our bank details have been changed, do not pay to the old account.",
+    "Our account is under audit, please use the account of our sister company in Hong Kong.",
+    "您好，我们公司更换银行账户了，请把货款付到新的收款账户。",
+    "由于年度审计，原账户被冻结，请勿再付款至旧账户。",
+    "我司银行信息已变更，请以此为准。",
+]
+INNOCENT_TEXTS = [
+    "We are a new account for your company and would like a quotation for 2 x 40HQ of PVC pipes.",
+    "Please open a new account for us on your website so we can order samples.",
+    "Payment by T/T 30% deposit to your bank account, balance against copy of B/L.",
+    "请报价 2 个 40 尺高柜，付款方式 30% 预付。",
+]
+
+
+@pytest.mark.parametrize("text", BANK_CHANGE_TEXTS)
+def test_bank_change_requests(text: str) -> None:
+    request = CheckRequest(company="Al Noor Trading", raw_text=text)
+    findings = trade_fraud_findings(request, EN)
+    assert [f.code for f in findings] == ["fraud.bank_change"]
+    assert findings[0].status is Status.FLAG and findings[0].severity is Severity.HIGH
+    assert findings[0].section is Section.RISK
+    assert findings[0].data["words"]
+
+
+@pytest.mark.parametrize("text", INNOCENT_TEXTS)
+def test_ordinary_messages_raise_nothing(text: str) -> None:
+    assert codes(CheckRequest(company="Al Noor Trading", raw_text=text, email="buyer@gmail.com", country="AE")) == []
+
+
+def test_bank_change_in_the_note_field() -> None:
+    request = parse('ACME Trading LLC country=AE note="buyer says they changed our bank to a new one in Turkey"')
+    assert "fraud.bank_change" in codes(request)
+
+
+def test_bank_in_another_country() -> None:
+    request = parse("ACME Trading LLC country=AE bank=\"Ziraat Bankasi\" bank_country=TR")
+    findings = trade_fraud_findings(request, ZH)
+    assert [f.code for f in findings] == ["fraud.bank_country_mismatch"]
+    assert findings[0].data == {"country": "AE", "bank_country": "TR", "bank": "Ziraat Bankasi"}
+    assert findings[0].title == "银行在土耳其，买家却在阿拉伯联合酋长国"
+    assert codes(parse("ACME country=AE bank_country=AE")) == []
+    assert codes(parse("ACME bank_country=TR")) == []  # nothing claimed to compare with
+
+
+URGENT_SAMPLE = ("Dear Sir,\nWe are Siemens AG, a Fortune 500 company. We urgently need samples of your cable "
+                 "delivered by tomorrow; please send via DHL collect.\nJohn, Procurement")
+
+
+def test_urgent_sample_from_free_mail_claiming_a_large_company() -> None:
+    request = CheckRequest(company="Siemens AG", email="siemens.procurement@gmail.com", raw_text=URGENT_SAMPLE)
+    findings = trade_fraud_findings(request, EN)
+    assert [f.code for f in findings] == ["fraud.urgent_sample_free_mail"]
+    assert findings[0].data["provider"] == "gmail.com"
+    assert "siemens.com" in findings[0].data["official_domains"]
+
+
+def test_urgent_sample_in_chinese_claiming_size() -> None:
+    text = "您好，我们是世界500强企业，急需样品，请尽快寄出。"
+    request = CheckRequest(company="环球实业集团", email="huanqiu@163.com", raw_text=text)
+    findings = trade_fraud_findings(request, ZH)
+    assert [f.code for f in findings] == ["fraud.urgent_sample_free_mail"]
+    assert "163.com" in findings[0].detail
+
+
+@pytest.mark.parametrize("email,text", [
+    ("procurement@siemens.com", URGENT_SAMPLE),  # the company's own domain
+    ("siemens.procurement@gmail.com", "We are Siemens AG. Please send samples of your cable."),  # no urgency
+    ("ali.trading@gmail.com", "We urgently need samples of your cable."),  # no large-company claim
+])
+def test_urgent_sample_needs_all_three_signs(email: str, text: str) -> None:
+    company = "Siemens AG" if "siemens" in email else "Ali Trading"
+    assert codes(CheckRequest(company=company, email=email, raw_text=text)) == []
+
+
+def test_embargoed_buyer_with_transit_elsewhere() -> None:
+    findings = trade_fraud_findings(parse("Sunrise Textiles country=IR transit=AE"), EN)
+    assert [f.code for f in findings] == ["fraud.embargo_transit"]
+    assert findings[0].status is Status.FAIL and findings[0].severity is Severity.CRITICAL
+    assert findings[0].data == {"country": "IR", "transit_country": "AE"}
+    assert codes(parse("Sunrise Textiles country=IR")) == []  # the country source reports the embargo itself
+    assert codes(parse("Sunrise Textiles country=AE transit=OM")) == []
+
+
+def test_message_naming_an_embargoed_destination() -> None:
+    text = "Please quote CIF Jebel Ali. The goods will be re-exported to Bandar Abbas, our end user is in Iran."
+    findings = trade_fraud_findings(CheckRequest(company="Gulf Star FZE", country="AE", raw_text=text), EN)
+    assert [f.code for f in findings] == ["fraud.embargo_transit"]
+    assert findings[0].data["mentioned"] == ["IR"]
+    zh = trade_fraud_findings(CheckRequest(company="x", country="AE", raw_text="货物最终运往朝鲜南浦"), ZH)
+    assert zh[0].data["mentioned"] == ["KP"] and "朝鲜" in zh[0].title
+
+
+def test_analyzer_adds_to_the_report() -> None:
+    request = parse("ACME country=AE bank_country=HK")
+    report = Report(subject=Subject(name="ACME"))
+    TradeFraudAnalyzer().analyze(request, report, EN)
+    assert [f.code for f in report.sections.risk] == ["fraud.bank_country_mismatch"]
