@@ -107,7 +107,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         if key is None:
             return await next()
         try:
-            first = await call(flows.first_delivery, "slack", key)
+            first = await call(flows.first_delivery, "slack", key, fast=True)
         except Exception:  # the database hiccuped: better a rare duplicate than a lost command
             log.warning("first_delivery failed for %s; handling the request", key, exc_info=True)
             first = True

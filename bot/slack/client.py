@@ -24,12 +24,17 @@ def api_url(settings: Settings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def retry_handlers() -> list:  # type: ignore[type-arg]
-    return [AsyncRateLimitErrorRetryHandler(max_retry_count=3), AsyncConnectionErrorRetryHandler(max_retry_count=2)]
+def retry_handlers(rate_limits: bool = True) -> list:  # type: ignore[type-arg]
+    handlers: list = [AsyncConnectionErrorRetryHandler(max_retry_count=2)]  # type: ignore[type-arg]
+    if rate_limits:
+        handlers.insert(0, AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    return handlers
 
 
-def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+def make_client(settings: Settings, token: str | None = None, *, wait_on_rate_limit: bool = True) -> AsyncWebClient:
+    """`wait_on_rate_limit=False` lets a 429 raise (the outbox reschedules instead of sleeping)."""
     bot_token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
     return AsyncWebClient(
-        token=bot_token, base_url=api_url(settings), timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers()
+        token=bot_token, base_url=api_url(settings), timeout=TIMEOUT_SECONDS,
+        retry_handlers=retry_handlers(wait_on_rate_limit),
     )

@@ -32,7 +32,14 @@ class SlackDeliverer:
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient | None = None, settings: Settings | None = None) -> None:
-        self._client = client or make_client(settings or get_settings())
+        """A 429 is not slept on here: it goes back to the outbox with its Retry-After."""
+        self._client = client or make_client(settings or get_settings(), wait_on_rate_limit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SlackDeliverer":
+        if settings.slack_bot_token is None:
+            raise DeliveryFailed("SLACK_BOT_TOKEN is not set", permanent=True)
+        return cls(settings=settings)
 
     async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
         """Post in the card's thread (the thread of the original card, or the card itself)."""

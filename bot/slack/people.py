@@ -72,7 +72,7 @@ async def actor_for(client: AsyncWebClient, user_id: str, team_id: str, fallback
 async def lang_for(actor: flows.Actor, found: Profile) -> str:
     """The user's language: stored choice, then Slack locale, then the team default."""
     try:
-        stored = await call(flows.get_user_lang, actor)
+        stored = await call(flows.get_user_lang, actor, fast=True)
     except Exception:  # the language must never be the reason a command fails
         log.warning("get_user_lang failed", exc_info=True)
         stored = None

@@ -113,7 +113,7 @@ class SlackHarness:
                            "event_id": event_id, "event_time": int(time.time()), "event": event})
         return await self.post(body, "application/json", headers)
 
-    async def run_check(self, text: str, user: str = SALES, channel: str = "C1") -> dict[str, Any]:
+    async def run_check(self, text: str, user: str = SALES, channel: str = "C1", timeout: float = 30) -> dict[str, Any]:
         """/check and wait for the finished card; returns the last chat.update call's params (with ts)."""
         before = len(self.fake.of("chat.update"))
         response = await self.command(text, user=user, channel=channel)
@@ -123,7 +123,7 @@ class SlackHarness:
             done = [c for c in self.fake.of("chat.update")[before:] if "⏳" not in c.params["blocks"][0]["text"]["text"]]
             return done[-1] if done else None
 
-        call = await self.fake.wait_for(finished)
+        call = await self.fake.wait_for(finished, timeout=timeout)
         return dict(call.params)
 
     def buttons(self, blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -39,6 +39,8 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.changed = asyncio.Event()
+        self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections
+        self.socket_replies: list[dict[str, Any]] = []
 
     @property
     def api_url(self) -> str:
@@ -51,6 +53,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -58,6 +61,8 @@ class FakeSlack:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -65,7 +70,7 @@ class FakeSlack:
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
+    async def wait_for(self, predicate: Any, timeout: float = 60.0) -> Any:
         """Wait until `predicate()` is truthy (checked after every recorded call)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -136,6 +141,8 @@ class FakeSlack:
                 channel = "D" + channel[1:]  # a DM with the app
             return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}",
                     "message": {"text": params.get("text", "")}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts"), "text": params.get("text", "")}
         if method == "chat.postEphemeral":
@@ -145,6 +152,25 @@ class FakeSlack:
             view["id"] = params.get("view_id") or f"V{next(self._views):04d}"
             return {"ok": True, "view": view}
         return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record what the app sends back (acks with envelope ids)."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"},
+                            "connection_info": {"app_id": "A1"}})
+        self.changed.set()
+        async for message in ws:
+            if message.type.name == "TEXT":
+                self.socket_replies.append(json.loads(message.data))
+                self.changed.set()
+        if ws in self.sockets:
+            self.sockets.remove(ws)
+        return ws
+
+    async def send_envelope(self, envelope: dict[str, Any]) -> None:
+        await self.sockets[-1].send_json(envelope)
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -147,3 +147,38 @@ async def test_a_failing_listener_is_logged_with_the_request_id_and_apologises(
     ref = said[-1].params["text"].split("ref ")[1].split(")")[0]
     failures = [r for r in caplog.records if "slack listener failed" in r.getMessage()]
     assert failures and ref in failures[-1].getMessage() and payload["trigger_id"] in failures[-1].getMessage()
+
+
+async def test_socket_mode_serves_check_without_a_public_url(
+    slack_env: Any, fake_slack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tradecheck serve --socket`: Slack's envelopes over a WebSocket, Web API calls to SLACK_API_URL."""
+    from argparse import Namespace
+
+    from bot.server import _serve
+    from checks.config import get_settings
+    from tests.bot.slack.conftest import free_port
+
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    get_settings.cache_clear()
+    args = Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=free_port(), log_level="warning")
+    task = asyncio.create_task(_serve(args, get_settings()))
+    try:
+        await fake_slack.wait_for(lambda: fake_slack.sockets, timeout=20)
+        assert fake_slack.of("apps.connections.open")[0].token == "xapp-test"
+        await fake_slack.send_envelope({
+            "envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+            "payload": {"team_id": TEAM, "channel_id": "C9", "user_id": SALES, "user_name": "zhang", "command": "/check",
+                        "text": "Socket Mode Trading LLC", "trigger_id": "sock.1", "response_url": fake_slack.response_url("sock")},
+        })
+        reply = await fake_slack.wait_for(lambda: [r for r in fake_slack.socket_replies if r.get("envelope_id") == "env-1"])
+        assert "Socket Mode Trading LLC" in reply[0]["payload"]["text"]
+        post = await fake_slack.wait_for(lambda: [c for c in fake_slack.of("chat.postMessage") if c.params.get("channel") == "C9"])
+        assert post[0].token == "xoxb-test-token"
+        validate_blocks(post[0].params["blocks"])
+    finally:
+        task.cancel()
+        with pytest.raises((asyncio.CancelledError, Exception)):
+            await task

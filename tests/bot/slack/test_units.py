@@ -89,6 +89,13 @@ async def test_deliverer_sorts_failures_into_permanent_and_later(fake: FakeSlack
     with pytest.raises(DeliveryFailed) as busy:
         await deliverer.deliver(Conversation("slack", "T1", "CBUSY", message="1.1"), "x")
     assert not busy.value.permanent
+    fake.rate_limit["chat.postMessage"] = 1
+    with pytest.raises(DeliveryFailed) as limited:
+        await deliverer.deliver(Conversation("slack", "T1", "C1", message="1.1"), "x")
+    assert limited.value.retry_after == 0 and not limited.value.permanent
+    with pytest.raises(DeliveryFailed) as unset:
+        SlackDeliverer.from_settings(Settings())
+    assert unset.value.permanent
     dead = SlackDeliverer(settings=Settings(SLACK_API_URL="http://127.0.0.1:9/api/", SLACK_BOT_TOKEN="xoxb-test"))
     with pytest.raises(DeliveryFailed) as down:
         await dead.deliver(Conversation("slack", "T1", "C1"), "x")
@@ -133,3 +140,38 @@ async def test_socket_mode_needs_the_app_token(capsys: pytest.CaptureFixture[str
 
     code = await _serve(Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"), Settings())
     assert code == 2 and "SLACK_APP_TOKEN" in capsys.readouterr().err
+
+
+async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Telegram module's routes join the one ASGI app and its lifespan runs with the server's."""
+    import bot.server as server
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    events: list[str] = []
+
+    class FakeTelegramModule:
+        @staticmethod
+        def telegram_routes(settings: Settings) -> list[Route]:
+            return [Route("/telegram/webhook", lambda request: PlainTextResponse("tg"), methods=["POST"])]
+
+        @staticmethod
+        def telegram_lifespan(settings: Settings) -> Any:
+            import contextlib
+
+            @contextlib.asynccontextmanager
+            async def lifespan() -> Any:
+                events.append("start")
+                yield
+                events.append("stop")
+
+            return lifespan()
+
+    monkeypatch.setattr(server, "_telegram_module", lambda: FakeTelegramModule)
+    app = create_app(Settings())
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            assert (await http.post("/telegram/webhook")).text == "tg"
+            assert (await http.get("/healthz")).json()["telegram"] is True
+        assert events == ["start"]
+    assert events == ["start", "stop"]
