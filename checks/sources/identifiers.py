@@ -114,10 +114,19 @@ def _module(name: str) -> ModuleType | None:
         return None
 
 
+SCHEME_NAMES = {"ean": "NZBN: New Zealand Business Number (GS1)"}
+
+
 def scheme_of(module: ModuleType) -> str:
-    """`cn.uscc` -> 'USCC (Unified Social Credit Code, 统一社会信用代码, China tax number)'."""
-    first = (module.__doc__ or module.__name__).strip().splitlines()[0].strip()
-    return first.rstrip(".")
+    """A short name from stdnum's title: `cn.uscc` -> 'USCC: Unified Social Credit Code'."""
+    if _module_name(module) in SCHEME_NAMES:
+        return SCHEME_NAMES[_module_name(module)]
+    first = (module.__doc__ or module.__name__).strip().splitlines()[0].strip().rstrip(".")
+    match = re.fullmatch(r"(.+?)\s*\((.+)\)", first)
+    if not match:
+        return first
+    short, inner = match.group(1).strip(), match.group(2).split(",")[0].strip()
+    return inner if short.split(",")[0] in inner else f"{short.split(',')[0]}: {inner}"
 
 
 def _module_name(module: ModuleType) -> str:

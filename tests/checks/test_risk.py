@@ -359,3 +359,24 @@ async def test_acceptance_embargoed(registry_engine: Engine, country: str) -> No
     assert report.risk.level is RiskLevel.CRITICAL
     assert report.risk.approval_required
     assert report.risk.payment_terms[0].startswith("Do not proceed")
+
+
+@pytest.mark.parametrize("lang,heading", [("en", "Ask the buyer next"), ("zh", "")])
+def test_terminal_card_shows_level_factors_advice_and_questions(lang: str, heading: str) -> None:
+    from bot.card import build_card
+    from bot.render.terminal import render_text
+
+    request = parse("ACME Trading LLC email=buyer.acme@gmail.com phone=+86 138 0013 8000 country=AE "
+                    f"vat=DE123456789 lang={lang}")
+    report = asyncio.run(offline_engine().run(request))
+    text = " ".join(render_text(build_card(report), width=400).split())
+    risk = report.risk
+    assert str(risk.score) in text
+    for factor in risk.factors:
+        assert " ".join(factor.reason.split()) in text and str(abs(factor.points)) in text
+    for line in risk.payment_terms + risk.ask_next:
+        assert " ".join(line.split()) in text
+    if heading:
+        assert heading in text
+    else:
+        assert "即期" in text or "预付" in text  # Chinese payment terms

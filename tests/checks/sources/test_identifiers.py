@@ -149,3 +149,9 @@ def test_junk_never_crashes(junk: str, ctx: CheckContext) -> None:
         for country in (None, "DE", "CN", "AE"):
             findings = findings_for(junk, kind, country, ctx)
             assert findings and findings[0].code.startswith("id.")
+
+
+def test_scheme_names_are_short() -> None:
+    assert check_number("91110000600037341L", "reg", "CN")[0].scheme == "USCC: Unified Social Credit Code"
+    assert check_number("DE136695976", "vat", None)[0].scheme == "European Union VAT number"
+    assert check_number("9429041000014", "reg", "NZ")[0].scheme.startswith("NZBN")
