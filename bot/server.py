@@ -84,12 +84,32 @@ async def _enter(hook: Lifespan, app: Any) -> AsyncIterator[None]:
     yield
 
 
+@contextlib.asynccontextmanager
+async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
+    """Re-checks and reminders (bot.monitor) tick inside the server. Safe in every process: the
+    monitor claims its rows in the database, so two servers never send one reminder twice."""
+    try:
+        monitor = importlib.import_module("bot.monitor")
+    except ModuleNotFoundError as error:
+        if error.name != "bot.monitor":
+            raise
+        log.info("bot.monitor not available: no re-check/reminder ticker")
+        yield
+        return
+    monitor.start_ticker()
+    try:
+        yield
+    finally:
+        monitor.stop_ticker()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     slack_app: Any | None = None,
     mount_slack: bool = True,
     mount_telegram: bool = True,
+    run_ticker: bool = False,
 ) -> Starlette:
     """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given."""
     settings = settings or get_settings()
@@ -125,6 +145,8 @@ def create_app(
         return JSONResponse({"ok": True, **state})
 
     routes.append(Route("/healthz", healthz, methods=["GET", "HEAD"]))
+    if run_ticker:
+        hooks.append(_monitor_ticker)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -166,13 +188,16 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if inspect.isawaitable(polling):
             tasks.append(asyncio.ensure_future(polling))
 
-    app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling)
+    app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling, run_ticker=True)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on"))
     try:
         await server.serve()
     finally:
         for task in tasks:
             task.cancel()
+        monitor = sys.modules.get("bot.monitor")
+        if monitor is not None:  # cancelled before the lifespan's shutdown ran
+            monitor.stop_ticker()
         if socket_handler is not None:
             await socket_handler.close_async()
     return 0

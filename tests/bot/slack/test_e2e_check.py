@@ -26,6 +26,7 @@ async def test_check_acks_at_once_then_posts_and_updates_the_card(slack: SlackHa
     ack_seconds = time.perf_counter() - started
     assert response.status_code == 200
     assert ack_seconds < 1.0
+    assert not _finished(slack), "the ack came before the check finished, not after it"
     ack = response.json()
     assert ack["response_type"] == "ephemeral"
     assert "Checking *ACME Trading LLC*" in ack["text"] and "j@acme.ae" in ack["text"] and "acme.ae" in ack["text"]
