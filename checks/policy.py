@@ -100,6 +100,15 @@ class Combination(_Strict):
     reason: Text
 
 
+    @model_validator(mode="after")
+    def _reachable(self) -> "Combination":
+        if self.min_count > len(set(self.codes)):
+            raise ValueError(f"min_count {self.min_count} can never be reached with {len(set(self.codes))} codes")
+        if not self.points and self.min_level is None:
+            raise ValueError("give points or a min_level, or the combination does nothing")
+        return self
+
+
 class AskRule(_Strict):
     codes: list[str] = Field(min_length=1)
     ask: Text
@@ -131,7 +140,7 @@ class Policy(_Strict):
     points: dict[str, Points] = Field(default_factory=dict)
     credits: dict[str, int] = Field(default_factory=dict)
     credit_cap: int = Field(0, ge=0, le=100)
-    exclusive: list[list[str]] = Field(default_factory=list)
+    exclusive: list[list[str]] = Field(default_factory=list, description="groups of two or more codes")
     force_level: dict[str, RiskLevel] = Field(default_factory=dict)
     caps: dict[str, int] = Field(default_factory=dict)
     combinations: list[Combination] = Field(default_factory=list)
@@ -162,6 +171,14 @@ class Policy(_Strict):
                 if not 0 <= number <= high:
                     name = getattr(key, "value", key)
                     raise ValueError(f"{name}: {number} is outside 0..{high}")
+        return value
+
+    @field_validator("exclusive")
+    @classmethod
+    def _groups(cls, value: list[list[str]]) -> list[list[str]]:
+        for index, group in enumerate(value):
+            if len(set(group)) < 2:
+                raise ValueError(f"group {index} needs at least two different codes")
         return value
 
     @field_validator("caps")

@@ -49,8 +49,10 @@ LARGE_CLAIM = re.compile(
 )
 
 
-def _text(request: CheckRequest) -> str:
-    parts = [request.raw_text or "", request.note or ""]
+def _message(request: CheckRequest) -> str:
+    """What the buyer wrote: the pasted inquiry and the note. In the key=value form the raw text also
+    holds the company and bank names ("New Bank of Asia"), which must not read as a bank change."""
+    parts = [request.raw_text if request.pasted else "", request.note or ""]
     return "\n".join(p for p in parts if p)
 
 
@@ -68,7 +70,7 @@ class TradeFraudAnalyzer(Analyzer):
 
 def trade_fraud_findings(request: CheckRequest, ctx: CheckContext) -> list[Finding]:
     t = ctx.t
-    text = _text(request)
+    text = _message(request)
     out: list[Finding] = []
     evidence = [Evidence(source=SOURCE)]
 
@@ -107,7 +109,8 @@ def trade_fraud_findings(request: CheckRequest, ctx: CheckContext) -> list[Findi
                       "words": [m.group(0) for m in urgent + sample + large][:10]},
             ))
 
-    out.extend(_embargo_routes(request, text, ctx))
+    # an embargoed place anywhere counts, including the fields (bank="Bank Melli Iran")
+    out.extend(_embargo_routes(request, "\n".join(x for x in (request.raw_text, request.note or "") if x), ctx))
     return out
 
 

@@ -205,10 +205,11 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = path.split("/")
     for key in parents:
         data = data[int(key)] if isinstance(data, list) else data[key]
+    key: Any = int(last) if isinstance(data, list) else last
     if value is KeyError:
-        del data[last]
+        del data[key]
     else:
-        data[last] = value
+        data[key] = value
 
 
 ERRORS = [
@@ -226,6 +227,8 @@ ERRORS = [
     ("advice/high/payment_terms", [], "advice.high.payment_terms: List should have at least 1 item"),
     ("caps/identity", 50, "caps: Value error, unknown section identity"),
     ("surprise", 1, "surprise: Extra inputs are not permitted"),
+    ("combinations/0/min_count", 50, "combinations[0]: Value error, min_count 50 can never be reached"),
+    ("exclusive/0", ["email.free_mail"], "exclusive: Value error, group 0 needs at least two different codes"),
 ]
 
 

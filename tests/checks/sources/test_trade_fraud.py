@@ -36,7 +36,7 @@ INNOCENT_TEXTS = [
 
 @pytest.mark.parametrize("text", BANK_CHANGE_TEXTS)
 def test_bank_change_requests(text: str) -> None:
-    request = CheckRequest(company="Al Noor Trading", raw_text=text)
+    request = CheckRequest(company="Al Noor Trading", raw_text=text, pasted=True)
     findings = trade_fraud_findings(request, EN)
     assert [f.code for f in findings] == ["fraud.bank_change"]
     assert findings[0].status is Status.FLAG and findings[0].severity is Severity.HIGH
@@ -46,7 +46,8 @@ def test_bank_change_requests(text: str) -> None:
 
 @pytest.mark.parametrize("text", INNOCENT_TEXTS)
 def test_ordinary_messages_raise_nothing(text: str) -> None:
-    assert codes(CheckRequest(company="Al Noor Trading", raw_text=text, email="buyer@gmail.com", country="AE")) == []
+    assert codes(CheckRequest(company="Al Noor Trading", raw_text=text, pasted=True, email="buyer@gmail.com",
+                              country="AE")) == []
 
 
 def test_bank_change_in_the_note_field() -> None:
@@ -69,7 +70,8 @@ URGENT_SAMPLE = ("Dear Sir,\nWe are Siemens AG, a Fortune 500 company. We urgent
 
 
 def test_urgent_sample_from_free_mail_claiming_a_large_company() -> None:
-    request = CheckRequest(company="Siemens AG", email="siemens.procurement@gmail.com", raw_text=URGENT_SAMPLE)
+    request = CheckRequest(company="Siemens AG", email="siemens.procurement@gmail.com", raw_text=URGENT_SAMPLE,
+                           pasted=True)
     findings = trade_fraud_findings(request, EN)
     assert [f.code for f in findings] == ["fraud.urgent_sample_free_mail"]
     assert findings[0].data["provider"] == "gmail.com"
@@ -78,7 +80,7 @@ def test_urgent_sample_from_free_mail_claiming_a_large_company() -> None:
 
 def test_urgent_sample_in_chinese_claiming_size() -> None:
     text = "您好，我们是世界500强企业，急需样品，请尽快寄出。"
-    request = CheckRequest(company="环球实业集团", email="huanqiu@163.com", raw_text=text)
+    request = CheckRequest(company="环球实业集团", email="huanqiu@163.com", raw_text=text, pasted=True)
     findings = trade_fraud_findings(request, ZH)
     assert [f.code for f in findings] == ["fraud.urgent_sample_free_mail"]
     assert "163.com" in findings[0].detail
@@ -91,7 +93,7 @@ def test_urgent_sample_in_chinese_claiming_size() -> None:
 ])
 def test_urgent_sample_needs_all_three_signs(email: str, text: str) -> None:
     company = "Siemens AG" if "siemens" in email else "Ali Trading"
-    assert codes(CheckRequest(company=company, email=email, raw_text=text)) == []
+    assert codes(CheckRequest(company=company, email=email, raw_text=text, pasted=True)) == []
 
 
 def test_embargoed_buyer_with_transit_elsewhere() -> None:
@@ -110,6 +112,22 @@ def test_message_naming_an_embargoed_destination() -> None:
     assert findings[0].data["mentioned"] == ["IR"]
     zh = trade_fraud_findings(CheckRequest(company="x", country="AE", raw_text="货物最终运往朝鲜南浦"), ZH)
     assert zh[0].data["mentioned"] == ["KP"] and "朝鲜" in zh[0].title
+
+
+def test_names_in_fields_are_not_messages() -> None:
+    # the key=value form: "New Bank" in a name is no bank-change request, but an embargoed bank is still seen
+    assert codes(parse('New Bank Trading LLC country=AE bank="New Bank of Asia" bank_country=AE')) == []
+    assert codes(parse("Urgent Samples Fortune 500 Ltd email=x@gmail.com country=AE")) == []
+    assert codes(parse('Gulf Star FZE country=AE bank="Bank Melli Iran" bank_country=AE')) == ["fraud.embargo_transit"]
+
+
+def test_pasted_inquiry_through_the_parser() -> None:
+    text = ("Dear Sir,\nWe have changed our bank account, please find the new bank details attached.\n"
+            "Best regards,\nAhmed Hassan\nGulf Star General Trading LLC\nahmed.gulfstar@gmail.com\n"
+            "Tel: +971 50 123 4567\nDubai, UAE")
+    request = parse(text)
+    assert request.pasted
+    assert codes(request) == ["fraud.bank_change"]
 
 
 def test_analyzer_adds_to_the_report() -> None:
