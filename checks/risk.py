@@ -143,6 +143,11 @@ def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool =
     elif offline:
         confidence = "incomplete"
         note = t("risk.offline", total=len(ran))
+    unanswered = [f for f in findings if f.status is Status.UNAVAILABLE]  # e.g. VIES: a member state is down
+    if unanswered:
+        confidence = "incomplete" if confidence == "complete" else confidence
+        extra = t("risk.unanswered", n=len(unanswered), titles="; ".join(f.title for f in unanswered[:3]))
+        note = f"{note}; {extra}" if note else extra
 
     advice = policy.advice[level]
     payment_terms = [t("risk.term", term=term.term.get(lang), reason=term.reason.get(lang)) for term in advice.payment_terms]

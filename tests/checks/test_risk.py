@@ -152,6 +152,16 @@ def test_unavailable_sources_lower_confidence_and_are_never_clean() -> None:
     assert half.confidence == "low"
 
 
+def test_findings_that_could_not_be_answered_lower_confidence() -> None:
+    vies_down = Finding(code="vat.unknown", status=Status.UNAVAILABLE, severity=Severity.INFO,
+                        title="VIES could not check DE811115368 now (MS_UNAVAILABLE)")
+    risk = assess(report_of(vies_down, sources=ok("vies", "email")), POLICY, EN)
+    assert risk.confidence == "incomplete"
+    assert risk.incomplete_note == "incomplete: 1 check(s) could not be answered (VIES could not check DE811115368 now " \
+                                   "(MS_UNAVAILABLE))"
+    assert risk.factors == [] and risk.level is RiskLevel.LOW
+
+
 def test_sanctions_unavailable_is_at_least_medium() -> None:
     sources = ok("email") + [SourceResult(name="sanctions", status=SourceStatus.UNAVAILABLE)]
     risk = assess(report_of(sources=sources), POLICY, EN)
