@@ -166,7 +166,10 @@ def try_modules(names: list[str], number: str, country: str | None, raw: str = "
             except Exception as exc:  # a library surprise on odd input is a format failure, not a crash
                 failures.append((name, stdnum_errors.InvalidFormat(str(exc))))
                 continue
-            shown = module.format(value) if hasattr(module, "format") else str(value)
+            try:
+                shown = module.format(value) if hasattr(module, "format") else str(value)
+            except Exception:  # formatting is cosmetic
+                shown = str(value)
             return Outcome("valid", scheme_of(module), name, shown, country)
     if not failures:
         return None
@@ -180,7 +183,8 @@ def _variants(number: str, country: str | None, raw: str = "") -> list[str]:
     """The number as typed (some formats need their spaces), compacted, and without its country letters."""
     out = [raw.strip()] if raw.strip() and raw.strip() != number else []
     out.append(number)
-    if country and number[:2].isalpha() and number[:2] in (country.upper(), *(p for p, c in PREFIX_COUNTRY.items() if c == country)):
+    own_prefixes = (country.upper(), *(p for p, c in PREFIX_COUNTRY.items() if c == country)) if country else ()
+    if number[:2].isalpha() and number[:2] in own_prefixes:
         out.append(number[2:])
     return out
 

@@ -155,3 +155,11 @@ def test_scheme_names_are_short() -> None:
     assert check_number("91110000600037341L", "reg", "CN")[0].scheme == "USCC: Unified Social Credit Code"
     assert check_number("DE136695976", "vat", None)[0].scheme == "European Union VAT number"
     assert check_number("9429041000014", "reg", "NZ")[0].scheme.startswith("NZBN")
+
+
+def test_monaco_uses_french_vat_numbers_without_a_mismatch(ctx: CheckContext) -> None:
+    # Monaco companies carry FR-prefixed VAT numbers (stdnum's mc.tva doctest): no country mismatch for them,
+    # while a mainland French number claimed for Monaco is one
+    assert [f.code for f in findings_for("FR53000004605", "vat", "MC", ctx)] == ["id.valid_checksum"]
+    assert [f.code for f in findings_for("FR 61 954 506 077", "vat", "MC", ctx)] == ["id.valid_checksum",
+                                                                                    "id.country_mismatch"]
