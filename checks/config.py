@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     domain_young_days: int = Field(180, alias="TRADECHECK_DOMAIN_YOUNG_DAYS")
     cache_ttl_seconds: int = Field(3600, alias="TRADECHECK_CACHE_TTL")
 
+    # the monitor (re-checks, reminders)
+    approval_reminder_hours: float = Field(24.0, alias="TRADECHECK_APPROVAL_REMINDER_HOURS",
+                                           description="remind of an approval nobody decided after this long")
+
     # online sources' keys and identities
     companies_house_api_key: SecretStr | None = Field(None, alias="COMPANIES_HOUSE_API_KEY")
     sec_user_agent: str = Field("tradecheck admin@example.com", alias="SEC_USER_AGENT")

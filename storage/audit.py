@@ -29,6 +29,8 @@ ACTIONS = {
     "role_changed": "an admin changed a user's role",
     "recheck_scheduled": "a re-check was scheduled",
     "watch_stopped": "re-checks of the case were stopped",
+    "recheck_done": "a scheduled re-check ran; details keep the full list of changes since the check before",
+    "list_alert": "a list update brought a new sanctions hit for a watched case; an alert was sent",
     "trade_imported": "trade records were imported from a CSV file",
     "audit_exported": "the audit trail of a case was exported",
 }

@@ -1,0 +1,66 @@
+"""A fake chat platform for the monitor's multi-process tests: `python -m bot.monitor --setup
+tests.bot.monitor_fake:setup` registers it in the worker process.
+
+Every delivery appends one line `<channel>\t<pid>\t<text>` to the file named by MONITOR_FAKE_LOG
+(O_APPEND: lines from several processes never interleave), so the test counts what a person would
+have seen. MONITOR_FAKE_HANG_DELIVERY=N makes the Nth delivery of this process hang *before* the
+message is recorded (the platform never got it), MONITOR_FAKE_HANG_JOB=N the Nth job handled; the
+process first touches MONITOR_FAKE_MARKER so that the test can SIGKILL it there.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from bot import monitor
+from bot.card import Card
+from bot.flows import Conversation
+
+PLATFORM = "fake"
+
+
+def _hang(counter: str) -> None:
+    limit = int(os.environ.get(counter, "0") or 0)
+    _counts[counter] = _counts.get(counter, 0) + 1
+    if limit and _counts[counter] == limit:
+        Path(os.environ["MONITOR_FAKE_MARKER"]).write_text(str(os.getpid()))
+        time.sleep(600)  # blocks the whole event loop, leases held, until the test kills us
+
+
+_counts: dict[str, int] = {}
+
+
+class FileDeliverer:
+    platform = PLATFORM
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
+        _hang("MONITOR_FAKE_HANG_DELIVERY")
+        line = f"{conversation.channel}\t{os.getpid()}\t{text.replace(chr(10), ' ')}\n".encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+        return f"{conversation.channel}.{os.getpid()}"
+
+
+def setup() -> None:
+    monitor.register_deliverer(FileDeliverer(os.environ["MONITOR_FAKE_LOG"]))
+    handler = monitor.HANDLERS[monitor.REMINDER]
+
+    async def slow_reminder(job):  # type: ignore[no-untyped-def]
+        _hang("MONITOR_FAKE_HANG_JOB")
+        return await handler(job)
+
+    monitor.register_job_handler(monitor.REMINDER, slow_reminder)
+
+
+def delivered(path: Path) -> list[tuple[str, str, str]]:
+    if not path.exists():
+        return []
+    return [tuple(line.split("\t", 2)) for line in path.read_text().splitlines() if line]  # type: ignore[misc]
