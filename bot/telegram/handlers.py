@@ -8,6 +8,7 @@ database through `flows.save_prompt` / `flows.take_prompt`.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import time
@@ -33,7 +34,8 @@ from .transport import PLATFORM, ChatGone, Sender, call_flow, retry_after_second
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 1.5  # seconds between two edits of one message (Telegram allows about 1/s per chat)
-FINAL_MAX_WAIT = 30.0  # the finished card waits out a 429 up to this long
+FINAL_MAX_WAIT = 30.0
+PROMPT_GRACE = 1.0  # seconds to wait for a prompt being saved when its reply arrives first  # the finished card waits out a 429 up to this long
 _REASON_KEYS = {
     ActionKind.REJECT: "tg.reason.reject",
     ActionKind.ADD_NOTE: "tg.reason.add_note",
@@ -236,6 +238,7 @@ class TelegramHandlers:
         if arg is None:
             await self._tell(sender, card_message, user, t("tg.button.stale", lang))
             return
+        pressed = Pressed(pressed.kind, pressed.case_id, arg=arg)
         result = await flows.perform_action(
             pressed.kind, pressed.case_id, actor, arg=arg, lang=lang, conversation=conversation
         )
@@ -329,6 +332,10 @@ class TelegramHandlers:
             return
         actor = self.actor(user, context)
         taken = await call_flow(flows.take_prompt, PLATFORM, str(message.chat_id), str(prompt.message_id), actor)
+        if not taken and _looks_like_prompt(prompt, user):
+            # the prompt is saved right after Telegram returns it; a very quick reply can overtake that
+            await asyncio.sleep(PROMPT_GRACE)
+            taken = await call_flow(flows.take_prompt, PLATFORM, str(message.chat_id), str(prompt.message_id), actor)
         if not taken:
             return  # an ordinary reply to the bot, or someone else's prompt
         kind, case_id, arg, card_id = _unpack_prompt(taken)
@@ -347,7 +354,7 @@ class TelegramHandlers:
                 return
             if result.card is not None and card_id is not None:
                 await sender.edit(message.chat_id, card_id, render(result.card))
-            elif result.card is not None:  # we do not know where the card is: post it anew
+            elif result.card is not None and kind is not ActionKind.ADD_NOTE:  # card not found: post it anew
                 await sender.send(message.chat_id, render(result.card), reply_to=message.message_id,
                                   thread=self._thread(message))
             line = result.announce or result.message
@@ -433,6 +440,14 @@ def _prompt_extras(arg: str, card_message_id: int) -> dict[str, Any]:
     if "card_message_id" in params:
         extras["card_message_id"] = str(card_message_id)
     return extras
+
+
+def _looks_like_prompt(prompt: Message, user: User) -> bool:
+    """A reason prompt addressed to this user (it mentions them by id)."""
+    return any(
+        entity.type == MessageEntityType.TEXT_MENTION and entity.user is not None and entity.user.id == user.id
+        for entity in prompt.entities or ()
+    )
 
 
 def _card_link(card: Message, case_id: int) -> str:

@@ -202,3 +202,60 @@ async def test_stale_or_foreign_button_is_answered_and_ignored(harness: Harness)
     assert "no longer valid" in answered[0].params["text"]
     await asyncio.sleep(0.2)
     assert not harness.sent_after(mark)
+
+
+async def test_not_this_buyer_on_a_real_sanctions_hit(harness: Harness) -> None:
+    """A real OFAC/CSL hit (the bundled lists): a manager clears it with a reason, via the prompt."""
+    from bot.telegram.callbacks import arg_digest
+
+    api = harness.api
+    card = await harness.check(GROUP, SALES, "/check Mahan Air country=IR")
+    assert "MAHAN AIR" in card["text"]
+    data = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    clear = [d for d in data if d.startswith("m:")]
+    assert clear and all(len(d.encode()) <= 64 for d in data)
+    case_id = int(clear[0].split(":")[1])
+    ofac = next(d for d in clear if "us_ofac_sdn" in d)
+
+    # a salesperson may not clear a match
+    mark = len(api.calls)
+    await harness.press(card, SALES, ofac)
+    refused = await api.wait_for(lambda a: harness.sent_after(mark, GROUP))
+    assert "manager" in refused[0]["text"].lower()
+
+    # the manager presses; the button's argument may also come hashed (long list ids): both resolve
+    csl = next(d for d in clear if "us_csl" in d)
+    hashed = f"m:{case_id}:#{arg_digest(csl.split(':', 2)[2])}"
+    for button in (ofac, hashed):
+        mark = len(api.calls)
+        await harness.press(card, MANAGER, button)
+        prompt_call = await api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "sendMessage"])
+        prompt = api.messages[(GROUP, prompt_call[0].response["result"]["message_id"])]
+        assert "force_reply" in prompt_call[0].params["reply_markup"]
+        assert "<code>us_" in prompt_call[0].params["text"]
+        mark = len(api.calls)
+        await harness.command(GROUP, MANAGER, "Different company: we met their director, registry no. 445566",
+                              reply_to=prompt)
+        said = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "445566" in p["text"]])
+        assert "cleared" in said[0]["text"]
+        edits = [c for c in api.calls[mark:] if c.method == "editMessageText"]
+        assert edits and edits[-1].params["message_id"] == card["message_id"]
+    final = api.messages[(GROUP, card["message_id"])]
+    assert not [b for row in final["reply_markup"]["inline_keyboard"] for b in row if b["callback_data"].startswith("m:")]
+
+
+async def test_note_in_a_private_chat(harness: Harness) -> None:
+    api = harness.api
+    card = await harness.check(SALES, SALES, "/check Kestrel Industrial Supplies Ltd email=p@kestrel-ind.com")
+    mark = len(api.calls)
+    await harness.press(card, SALES, buttons(card)["n"])
+    prompt_call = await api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "sendMessage"])
+    prompt = api.messages[(SALES, prompt_call[0].response["result"]["message_id"])]
+    mark = len(api.calls)
+    await harness.command(SALES, SALES, "Met them at Canton Fair, booth 12.1", reply_to=prompt)
+    said = await api.wait_for(lambda a: harness.sent_after(mark, SALES))
+    assert "#" in said[0]["text"] and len(harness.sent_after(mark, SALES)) == 1
+    mark = len(api.calls)
+    await harness.command(SALES, SALES, "/history Kestrel")
+    history = await api.wait_for(lambda a: harness.sent_after(mark, SALES))
+    assert "Canton Fair" in history[0]["text"]
