@@ -125,6 +125,14 @@ def create_app(
 
             slack_app = build_app(SlackBot(settings=settings))
         handler = AsyncSlackRequestHandler(slack_app)
+        bolt_client = slack_app.client
+
+        def slack_session(app: Any) -> Any:
+            from .slack.client import shared_session
+
+            return shared_session(bolt_client)
+
+        hooks.append(slack_session)
 
         async def slack_events(request: Request) -> Response:
             return await handler.handle(request)
@@ -166,40 +174,43 @@ def asgi_app() -> Starlette:
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    tasks: list[asyncio.Task[Any]] = []
-    socket_handler = None
-    if args.socket:
-        if not (settings.slack_app_token and settings.slack_bot_token):
-            print("tradecheck serve --socket needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN", file=sys.stderr)
-            return 2
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    async with contextlib.AsyncExitStack() as stack:
+        if args.socket:
+            if not (settings.slack_app_token and settings.slack_bot_token):
+                print("tradecheck serve --socket needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN", file=sys.stderr)
+                return 2
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        from .slack.app import SlackBot, build_app
+            from .slack.app import SlackBot, build_app
+            from .slack.client import shared_session
 
-        socket_handler = AsyncSocketModeHandler(build_app(SlackBot(settings=settings)), settings.slack_app_token.get_secret_value())
-        await socket_handler.connect_async()
-        log.info("Slack connected over Socket Mode")
-    if args.telegram_polling:
-        module = _telegram_module()
-        if module is None or not hasattr(module, "run_polling"):
-            print("tradecheck serve --telegram-polling: bot.telegram.server.run_polling is not available", file=sys.stderr)
-            return 2
-        polling = module.run_polling(settings)
-        if inspect.isawaitable(polling):
-            tasks.append(asyncio.ensure_future(polling))
+            socket_app = build_app(SlackBot(settings=settings))
+            await stack.enter_async_context(shared_session(socket_app.client))
+            socket_handler = AsyncSocketModeHandler(socket_app, settings.slack_app_token.get_secret_value())
+            await socket_handler.connect_async()
+            stack.push_async_callback(socket_handler.close_async)
+            log.info("Slack connected over Socket Mode")
+        if args.telegram_polling:
+            module = _telegram_module()
+            if module is None or not hasattr(module, "run_polling"):
+                print("tradecheck serve --telegram-polling: bot.telegram.server.run_polling is not available",
+                      file=sys.stderr)
+                return 2
+            polling = module.run_polling(settings)
+            if inspect.isawaitable(polling):
+                task = asyncio.ensure_future(polling)
+                stack.callback(task.cancel)
 
-    app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling, run_ticker=True)
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on"))
-    try:
-        await server.serve()
-    finally:
-        for task in tasks:
-            task.cancel()
-        monitor = sys.modules.get("bot.monitor")
-        if monitor is not None:  # cancelled before the lifespan's shutdown ran
-            monitor.stop_ticker()
-        if socket_handler is not None:
-            await socket_handler.close_async()
+        app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
+                         run_ticker=True)
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
+                                               lifespan="on"))
+        try:
+            await server.serve()
+        finally:
+            monitor = sys.modules.get("bot.monitor")
+            if monitor is not None:  # cancelled before the lifespan's shutdown ran
+                monitor.stop_ticker()
     return 0
 
 

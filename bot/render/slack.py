@@ -42,12 +42,14 @@ LANG_ACTION = "tc_lang"
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _FORMAT_SWAP = {"*": "∗", "~": "∼", "`": "ˋ"}
 _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+_MRKDWN_TABLE = str.maketrans({**_ESCAPES, **_FORMAT_SWAP})
 _URL_UNSAFE = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", '"': "%22"}
 
 
 def escape(text: str) -> str:
     """Escape Slack's three control characters (mrkdwn and plain message text)."""
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+    return text.translate(_ESCAPE_TABLE)
 
 
 def mrkdwn(text: str) -> str:
@@ -55,9 +57,8 @@ def mrkdwn(text: str) -> str:
 
     `_` inside a word (john_doe@acme.ae) cannot start italics and is kept as typed.
     """
-    text = escape(text)
-    text = "".join(_FORMAT_SWAP.get(ch, ch) for ch in text)
-    return _EDGE_UNDERSCORE.sub("ˍ", text)
+    text = text.translate(_MRKDWN_TABLE)
+    return _EDGE_UNDERSCORE.sub("ˍ", text) if "_" in text else text
 
 
 def link(url: str, label: str) -> str:

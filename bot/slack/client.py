@@ -7,6 +7,10 @@ still have posted, and a second card is worse than a late one.
 
 from __future__ import annotations
 
+import contextlib
+from typing import AsyncIterator
+
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -38,3 +42,19 @@ def make_client(settings: Settings, token: str | None = None, *, wait_on_rate_li
         token=bot_token, base_url=api_url(settings), timeout=TIMEOUT_SECONDS,
         retry_handlers=retry_handlers(wait_on_rate_limit),
     )
+
+
+@contextlib.asynccontextmanager
+async def shared_session(client: AsyncWebClient) -> AsyncIterator[None]:
+    """One aiohttp session (a keep-alive connection pool) for the server's lifetime.
+
+    Without it slack_sdk opens a new session, and a new TCP+TLS connection, for every call; Bolt
+    copies `client.session` into each request's client, so setting it here covers every listener.
+    """
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
+    client.session = session
+    try:
+        yield
+    finally:
+        client.session = None
+        await session.close()
