@@ -22,6 +22,7 @@ from .. import countries
 from ..engine import CheckContext, Source
 from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
+from .identifiers import bank_country_of
 
 DATA_FILE = Path(__file__).parents[1] / "data" / "country_risk.json"
 STALE_DAYS = 183  # six months
@@ -123,7 +124,8 @@ class CountryRiskSource(Source):
         return self._today or date.today()
 
     def applicable(self, request: CheckRequest) -> bool:
-        return bool(request.country or request.bank_country or request.transit_country or _regions(request))
+        return bool(request.country or request.bank_country or request.transit_country or _regions(request)
+                    or bank_country_of(request.bank))
 
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
         return country_findings(request, self.lists, ctx)
@@ -155,7 +157,9 @@ def country_findings(request: CheckRequest, lists: CountryLists, ctx: CheckConte
     t = ctx.t
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    for role, code in (("buyer", request.country), ("bank", request.bank_country), ("transit", request.transit_country)):
+    derived = bank_country_of(request.bank)  # an IBAN or SWIFT code in bank= says where the account is
+    bank = derived[0] if derived else request.bank_country
+    for role, code in (("buyer", request.country), ("bank", bank), ("transit", request.transit_country)):
         if not code or len(code) != 2 or (role, code) in seen:
             continue
         seen.add((role, code))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
@@ -114,7 +115,7 @@ def _module(name: str) -> ModuleType | None:
         return None
 
 
-SCHEME_NAMES = {"ean": "NZBN: New Zealand Business Number (GS1)"}
+SCHEME_NAMES = {"ean": "NZBN: New Zealand Business Number (GS1)", "bic": "BIC / SWIFT code"}
 
 
 def scheme_of(module: ModuleType) -> str:
@@ -249,9 +250,60 @@ def check_number(raw: str, kind: str, claimed: str | None) -> tuple[Outcome, str
     return evaluate(number, raw, country, "vat", prefixed=prefix_cc is not None), None
 
 
+# An IBAN, spaced in groups of four or not; a BIC only when labelled (bank words like COMMERCE look like one).
+IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)\b")
+BIC_RE = re.compile(r"\b(?:SWIFT|BIC)(?:\s*CODE)?\s*[:=]?\s*([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)\b")
+BIC_FORMAT = "8 or 11 characters: bank, country, location, branch"
+
+
+def bank_numbers(text: str | None) -> list[tuple[str, Outcome]]:
+    """(kind, outcome) for the IBANs and labelled BICs in a bank= value; text that is no IBAN is ignored."""
+    if not text:
+        return []
+    upper = unicodedata.normalize("NFKC", text).upper()
+    found: list[tuple[str, Outcome]] = []
+    for match in IBAN_RE.finditer(upper):
+        number = compact(match.group(1))
+        outcome = try_modules(["iban"], number, None)
+        if outcome is not None and outcome.error == "InvalidComponent" and countries.to_code(number[:2]) == number[:2]:
+            outcome = _iban_outside_registry(number)  # e.g. Iran: IBANs in use, but not in SWIFT's registry
+        if outcome is not None and outcome.result in ("valid", "checksum"):  # a wrong length: not an IBAN at all
+            outcome.country = number[:2]
+            found.append(("iban", outcome))
+    for match in BIC_RE.finditer(upper):
+        outcome = try_modules(["bic"], match.group(1), None)
+        if outcome is not None and outcome.result == "valid":
+            found.append(("bic", Outcome("format_only", outcome.scheme, "bic", outcome.value, match.group(1)[4:6],
+                                         description=BIC_FORMAT)))
+        elif outcome is not None:
+            found.append(("bic", Outcome("format_only_bad", outcome.scheme, "bic", match.group(1), None,
+                                         description=BIC_FORMAT)))
+    return found
+
+
+def _iban_outside_registry(number: str) -> Outcome:
+    """The ISO 13616 mod-97 check alone, for countries that stdnum's IBAN registry does not list."""
+    rearranged = number[4:] + number[:4]
+    try:
+        valid = int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+    except ValueError:
+        valid = False
+    scheme = "IBAN: International Bank Account Number (check digits only; country not in the IBAN registry)"
+    return Outcome("valid" if valid else "checksum", scheme, "iban", number, number[:2],
+                   error="" if valid else "InvalidChecksum")
+
+
+def bank_country_of(text: str | None) -> tuple[str, str] | None:
+    """(country, "iban" | "bic") from the first valid IBAN or BIC in a bank= value."""
+    for kind, outcome in bank_numbers(text):
+        if outcome.result in ("valid", "format_only") and outcome.country:
+            return outcome.country, kind
+    return None
+
+
 class IdentifierSource(Source):
     name = "identifiers"
-    needs = KINDS
+    needs = (*KINDS, "bank")
     timeout = 2.0
 
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
@@ -260,35 +312,42 @@ class IdentifierSource(Source):
             value = getattr(request, kind, None)
             if value and re.search(r"\d", value):  # "n/a", "none", "无" are no numbers
                 findings.extend(findings_for(value, kind, request.country, ctx))
+        for kind, outcome in bank_numbers(request.bank):
+            findings.append(outcome_finding(outcome, kind, outcome.value, ctx))
         return findings
+
+
+SPECS = {
+    "valid": ("id.valid_checksum", Status.PASS, Severity.INFO),
+    "checksum": ("id.invalid_checksum", Status.FAIL, Severity.HIGH),
+    "format": ("id.invalid_format", Status.FAIL, Severity.MEDIUM),
+    "format_only": ("id.format_only", Status.INFO, Severity.LOW),
+    "format_only_bad": ("id.invalid_format", Status.FAIL, Severity.MEDIUM),
+    "unchecked": ("id.unchecked", Status.INFO, Severity.INFO),
+}
+
+
+def outcome_finding(outcome: Outcome, kind: str, raw: str, ctx: CheckContext) -> Finding:
+    t = ctx.t
+    data = {"kind": kind, "number": outcome.value or compact(raw), "scheme": outcome.scheme, "module": outcome.module,
+            "country": outcome.country, "error": outcome.error or None}
+    evidence = [Evidence(source=f"python-stdnum {stdnum.__version__}",
+                         url=DOC_URL.format(version=stdnum.__version__, module=outcome.module) if outcome.module else None)]
+    code, status, severity = SPECS[outcome.result]
+    country_name = countries.name_of(outcome.country, ctx.lang) if outcome.country else "?"
+    params = {"kind": t(f"id.kind.{kind}"), "number": raw.strip()[:60], "scheme": outcome.scheme,
+              "country": country_name, "format": outcome.description}
+    return Finding(code=code, status=status, severity=severity, section=Section.VERIFICATION,
+                   title=t(f"id.{outcome.result}.title", **params), detail=t(f"id.{outcome.result}.detail", **params),
+                   evidence=evidence if outcome.module else [], data=data)
 
 
 def findings_for(raw: str, kind: str, claimed: str | None, ctx: CheckContext) -> list[Finding]:
     t = ctx.t
     outcome, other_country = check_number(raw, kind, claimed)
-    label = t(f"id.kind.{kind}")
-    shown = raw.strip()[:60]
-    data = {"kind": kind, "number": outcome.value or compact(raw), "scheme": outcome.scheme, "module": outcome.module,
-            "country": outcome.country, "error": outcome.error or None}
-    evidence = [Evidence(source=f"python-stdnum {stdnum.__version__}",
-                         url=DOC_URL.format(version=stdnum.__version__, module=outcome.module) if outcome.module else None)]
-    specs = {
-        "valid": ("id.valid_checksum", Status.PASS, Severity.INFO),
-        "checksum": ("id.invalid_checksum", Status.FAIL, Severity.HIGH),
-        "format": ("id.invalid_format", Status.FAIL, Severity.MEDIUM),
-        "format_only": ("id.format_only", Status.INFO, Severity.LOW),
-        "format_only_bad": ("id.invalid_format", Status.FAIL, Severity.MEDIUM),
-        "unchecked": ("id.unchecked", Status.INFO, Severity.INFO),
-    }
-    code, status, severity = specs[outcome.result]
-    country_name = countries.name_of(outcome.country, ctx.lang) if outcome.country else "?"
-    params = {"kind": label, "number": shown, "scheme": outcome.scheme, "country": country_name,
-              "format": outcome.description}
-    title = t(f"id.{outcome.result}.title", **params)
-    detail = t(f"id.{outcome.result}.detail", **params)
-    findings = [Finding(code=code, status=status, severity=severity, section=Section.VERIFICATION, title=title,
-                        detail=detail, evidence=evidence if outcome.module else [], data=data)]
+    findings = [outcome_finding(outcome, kind, raw, ctx)]
     if other_country and claimed:
+        label, shown = t(f"id.kind.{kind}"), raw.strip()[:60]
         findings.append(Finding(
             code="id.country_mismatch", status=Status.FLAG, severity=Severity.MEDIUM, section=Section.VERIFICATION,
             title=t("id.country_mismatch.title", kind=label, number=shown, prefix=countries.name_of(other_country, ctx.lang),

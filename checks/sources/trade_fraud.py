@@ -17,6 +17,7 @@ from ..models import Evidence, Finding, Report, Section, Severity, Status
 from ..request import CheckRequest
 from .country import load_lists
 from .email import is_free_mail
+from .identifiers import bank_country_of
 
 SOURCE = "trade_fraud"
 
@@ -56,6 +57,16 @@ def _message(request: CheckRequest) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def bank_country(request: CheckRequest) -> tuple[str | None, str | None]:
+    """(country of the buyer's bank, where it was read): an IBAN or SWIFT code in bank= is a fact and
+    wins over the bank_country= the buyer stated."""
+    derived = bank_country_of(request.bank)
+    if derived is not None:
+        return derived
+    stated = (request.bank_country or "").upper() or None
+    return (stated, "bank_country") if stated else (None, None)
+
+
 def _words(matches: list[re.Match[str]]) -> str:
     return ", ".join(dict.fromkeys(m.group(0).strip() for m in matches))[:200]
 
@@ -83,14 +94,14 @@ def trade_fraud_findings(request: CheckRequest, ctx: CheckContext) -> list[Findi
         ))
 
     buyer = (request.country or "").upper() or None
-    bank = (request.bank_country or "").upper() or None
+    bank, bank_from = bank_country(request)
     if buyer and bank and len(bank) == 2 and bank != buyer:
         out.append(Finding(
             code="fraud.bank_country_mismatch", status=Status.FLAG, severity=Severity.MEDIUM, section=Section.RISK,
             title=t("fraud.bank_country_mismatch.title", bank_country=countries.name_of(bank, ctx.lang),
                     country=countries.name_of(buyer, ctx.lang)),
             detail=t("fraud.bank_country_mismatch.detail"), evidence=evidence,
-            data={"country": buyer, "bank_country": bank, "bank": request.bank},
+            data={"country": buyer, "bank_country": bank, "bank": request.bank, "bank_country_from": bank_from},
         ))
 
     provider = request.email_domain

@@ -89,6 +89,13 @@ def test_bank_and_transit_countries() -> None:
     assert "bank" in findings[1].title and "transit" in findings[2].title
 
 
+def test_bank_country_from_an_iban() -> None:
+    # an Iranian IBAN in bank= puts the account in Iran whatever bank_country says
+    findings = run(parse('ACME country=AE bank="Bank Melli IR27 0170 0000 0010 0324 2000 01" bank_country=AE'))
+    assert [(f.code, f.data["role"], f.data["country"]) for f in findings] == [
+        ("country.clear", "buyer", "AE"), ("country.embargoed", "bank", "IR")]
+
+
 def test_embargoed_region_named_in_the_text() -> None:
     findings = run(parse("Krym Agro LLC country=UA note=\"delivery to Sevastopol\""), "zh")
     assert [f.code for f in findings] == ["country.clear", "country.embargoed"]  # Ukraine itself is on no list

@@ -7,7 +7,8 @@ import pytest
 from checks.engine import CheckContext
 from checks.models import Status
 from checks.request import CheckRequest, parse
-from checks.sources.identifiers import FORMATS, IdentifierSource, check_number, findings_for
+from checks.sources.identifiers import (FORMATS, IdentifierSource, bank_country_of, bank_numbers, check_number,
+                                        findings_for)
 
 from .conftest import fixture_json
 
@@ -163,3 +164,28 @@ def test_monaco_uses_french_vat_numbers_without_a_mismatch(ctx: CheckContext) ->
     assert [f.code for f in findings_for("FR53000004605", "vat", "MC", ctx)] == ["id.valid_checksum"]
     assert [f.code for f in findings_for("FR 61 954 506 077", "vat", "MC", ctx)] == ["id.valid_checksum",
                                                                                     "id.country_mismatch"]
+
+
+def test_ibans_and_labelled_swift_codes_in_the_bank_field(ctx: CheckContext) -> None:
+    good = bank_numbers("Emirates NBD IBAN AE07 0331 2345 6789 0123 456")
+    assert [(k, o.result, o.country) for k, o in good] == [("iban", "valid", "AE")]
+    bad = bank_numbers("Barclays GB82 WEST 1234 5698 7654 33")  # last digit changed: the IBAN check fails
+    assert [(k, o.result) for k, o in bad] == [("iban", "checksum")]
+    assert bank_numbers("Bank of Commerce") == []  # an 8-letter word is no SWIFT code without its label
+    assert [(k, o.country) for k, o in bank_numbers("swift code citius33xxx")] == [("bic", "US")]
+    assert bank_country_of("Ziraat Bankasi TR33 0006 1005 1978 6457 8413 26") == ("TR", "iban")
+    assert bank_country_of("GB82 WEST 1234 5698 7654 33") is None
+
+
+async def test_source_checks_the_bank_field(ctx: CheckContext) -> None:
+    request = CheckRequest(company="x", bank="HSBC GB82 WEST 1234 5698 7654 33")
+    findings = await IdentifierSource().run(request, ctx)
+    assert [(f.code, f.data["kind"], f.data["country"]) for f in findings] == [("id.invalid_checksum", "iban", "GB")]
+    assert findings[0].title.startswith("IBAN GB82WEST12345698765433 fails its check digit")
+
+
+def test_iban_of_a_country_outside_the_iban_registry() -> None:
+    # Iran uses IBANs but is not in SWIFT's IBAN registry (nor in stdnum's): the mod-97 check digits still hold
+    assert [(o.result, o.country) for _, o in bank_numbers("Bank Melli IR27 0170 0000 0010 0324 2000 01")] == [
+        ("valid", "IR")]
+    assert [o.result for _, o in bank_numbers("Bank Melli IR28 0170 0000 0010 0324 2000 01")] == ["checksum"]

@@ -59,10 +59,22 @@ def test_bank_in_another_country() -> None:
     request = parse("ACME Trading LLC country=AE bank=\"Ziraat Bankasi\" bank_country=TR")
     findings = trade_fraud_findings(request, ZH)
     assert [f.code for f in findings] == ["fraud.bank_country_mismatch"]
-    assert findings[0].data == {"country": "AE", "bank_country": "TR", "bank": "Ziraat Bankasi"}
+    assert findings[0].data == {"country": "AE", "bank_country": "TR", "bank": "Ziraat Bankasi",
+                                "bank_country_from": "bank_country"}
     assert findings[0].title == "银行在土耳其，买家却在阿拉伯联合酋长国"
     assert codes(parse("ACME country=AE bank_country=AE")) == []
     assert codes(parse("ACME bank_country=TR")) == []  # nothing claimed to compare with
+
+
+def test_bank_country_read_from_the_iban_wins_over_the_stated_one() -> None:
+    # the buyer says the bank is in the Emirates, but the IBAN is Turkish
+    request = parse('ACME Trading LLC country=AE bank="Ziraat Bankasi TR33 0006 1005 1978 6457 8413 26" bank_country=AE')
+    findings = trade_fraud_findings(request, EN)
+    assert [f.code for f in findings] == ["fraud.bank_country_mismatch"]
+    assert findings[0].data["bank_country"] == "TR" and findings[0].data["bank_country_from"] == "iban"
+    swift = parse('ACME Trading LLC country=AE bank="Emirates NBD, SWIFT: EBILAEAD"')
+    assert codes(swift) == []
+    assert codes(parse('ACME Trading LLC country=SA bank="SWIFT code EBILAEAD"')) == ["fraud.bank_country_mismatch"]
 
 
 URGENT_SAMPLE = ("Dear Sir,\nWe are Siemens AG, a Fortune 500 company. We urgently need samples of your cable "
