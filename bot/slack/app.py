@@ -151,7 +151,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         if not text or first.lower() in HELP_WORDS:
             await ack(text=t("slack.help", lang), response_type="ephemeral")
             return
-        if first.lower() in HISTORY_WORDS:
+        if first in HISTORY_WORDS:  # lower-case only: `/check History Trading LLC` checks a company
             await ack()
             await _history(client, actor, lang, rest.strip(), channel=channel, respond=respond)
             return
