@@ -29,7 +29,9 @@ CLASS_FACTOR = {
     TokenClass.LEGAL: 0.0,
 }
 MIN_FUZZY_LEN = 4
-COMMON_POSTINGS = 1500  # postings longer than this are skipped when the query has a rarer word
+COMMON_POSTINGS = 1500
+# articles written joined to the next word at the start of a word: "Alislamiya", "Elnasr"
+JOINED_ARTICLES = {"al", "el", "ul", "ad", "an", "ar", "as", "at", "az", "ash", "abd", "abu", "bin", "ibn"}  # postings longer than this are skipped when the query has a rarer word
 
 
 @dataclass(slots=True)
@@ -44,6 +46,8 @@ class IndexedName:
     compact: str  # key tokens run together, for words joined or split differently
     person: bool
     surname_len: int  # tokens before the comma of "SURNAME, Given", 0 when not written so
+    weights: tuple[float, ...] = ()  # each token's weight (rarity x class), filled once the index is built
+    total: float = 0.0
 
 
 @dataclass
@@ -105,6 +109,9 @@ class Index:
         index.postings = [array("I", p) for p in postings]
         index.idf = [math.log(total / (len(p) + 1)) + 1.0 for p in postings]
         index.max_idf = math.log(total) + 1.0
+        for item in index.names:
+            item.weights = tuple(index.weight(t, c) for t, c in zip(item.tokens, item.classes))
+            item.total = sum(item.weights) or 1e-9
         deletes: dict[str, list[int]] = {}
         for token_id, word in enumerate(index.words):
             if len(word) >= MIN_FUZZY_LEN and not word.isdigit():
@@ -150,13 +157,15 @@ class Index:
         legal = legal_words()
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
-        for end in range(3, n + 1):
-            for start in range(max(0, end - 30), end - 2):
+        for end in range(2, n + 1):
+            for start in range(max(0, end - 30), end - 1):
                 prefix = best[start]
                 if prefix is None:
                     continue
                 piece = word[start:end]
                 if piece not in self.vocab and piece not in legal:
+                    continue
+                if len(piece) < 3 and (start != 0 or piece not in JOINED_ARTICLES):
                     continue
                 candidate = prefix + [piece]
                 if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]

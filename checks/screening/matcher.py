@@ -23,7 +23,8 @@ from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, query_toke
 from .normalize import TokenClass, geo_words
 
 ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
-CANDIDATES = 60
+CANDIDATES = 25
+MIN_SHARE = 0.5
 KIND_FACTOR = {NameKind.PRIMARY: 1.0, NameKind.AKA: 1.0, NameKind.FKA: 0.98, NameKind.WEAK_AKA: 0.92}
 
 
@@ -69,6 +70,7 @@ class Query:
 class Matcher:
     def __init__(self, index: Index) -> None:
         self.index = index
+        self.screen(Query("warm up Trading Co Ltd"))  # fill the lazy word tables now, not on a user's query
 
     # ------------------------------------------------------------------ query words
 
@@ -108,7 +110,11 @@ class Matcher:
             value = keys[token_id]
             for name_id in postings[token_id]:
                 scores[name_id] += value
-        return [name_id for name_id, _ in heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])]
+        # a name that shares less than this share of the query's weight cannot reach the threshold by
+        # its words (joined-word and abbreviation credit aside, which is why the bar is low)
+        floor = MIN_SHARE * sum(w.weight for w in words if len(w.text) > 4)  # a short word may be an abbreviation
+        best = heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])
+        return [name_id for name_id, value in best if value >= floor]
 
     # ------------------------------------------------------------------ scoring one name
 
@@ -134,13 +140,14 @@ class Matcher:
             c_used[cj] = sim
             if words[qi].cls is not TokenClass.STOP:
                 pairs.append(WordPair(words[qi].original, name.originals[cj], "exact" if sim >= 1.0 else "close"))
-        self._abbreviations(words, name, q_used, c_used, pairs)
+        if not name.person:  # "Jian" is not an abbreviation of the given name "Jianshu"
+            self._abbreviations(words, name, q_used, c_used, pairs)
         # words run together on one side and apart on the other
         self._join(words, name, q_used, c_used, pairs)
-        weights_c = [index.weight(t, c) for t, c in zip(name.tokens, name.classes)]
+        weights_c = name.weights
         weights_q = [w.person_weight if (name.person and not company_query) else w.weight for w in words]
         total_q = sum(weights_q) or 1e-9
-        total_c = sum(weights_c) or 1e-9
+        total_c = name.total
         found_q = sum(weights_q[qi] * sim for qi, sim in q_used.items())
         found_c = sum(weights_c[cj] * sim for cj, sim in c_used.items())
         missing_q = [qi for qi in range(len(words)) if qi not in q_used]
@@ -175,6 +182,10 @@ class Matcher:
 
     def _join(self, words: list[QueryWord], name: IndexedName, q_used: dict[int, float],
               c_used: dict[int, float], pairs: list[WordPair]) -> None:
+        free_q = len(words) - len(q_used)
+        free_c = len(name.tokens) - len(c_used)
+        if not free_q or not free_c or (free_q < 2 and free_c < 2):
+            return
         texts_c = [self.index.words[t] for t in name.tokens]
         for qi, word in enumerate(words):
             if qi in q_used or len(word.text) < 5:

@@ -1,12 +1,22 @@
 """One screening index per process, built on first use and rebuilt when the lists change.
 
-Building takes a few seconds (decompress, parse, tokenize about 45,000 names), so it happens once; the
-version check is a few small file reads, done at most every `RECHECK_SECONDS`. Thread-safe: the bot may
-screen from several threads, and `lists update` may swap files under a running process.
+Building takes about 6 s on one core (decompress, parse, tokenize about 45,000 names); loading the same
+index from a pickle in the user's cache folder takes about 1 s, so the built index is cached there,
+keyed by the list versions and by the screening code itself (a changed normalizer never reuses an old
+index). The version check is a few small file reads, done at most every `RECHECK_SECONDS`. Thread-safe:
+the bot may screen from several threads, and `lists update` may swap files under a running process.
+Set TRADECHECK_INDEX_CACHE=off to never read or write the cache.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +29,8 @@ from .index import Index
 from .matcher import ALERT_THRESHOLD, Match, Matcher, Query
 
 RECHECK_SECONDS = 60.0
+CACHE_FORMAT = "1"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,14 +49,79 @@ _screener: Screener | None = None
 _checked_at = 0.0
 
 
-def build_screener(lists_dir: Path | None = None) -> Screener:
+def default_cache_dir() -> Path | None:
+    if os.environ.get("TRADECHECK_INDEX_CACHE", "").lower() in ("off", "0", "no", "false"):
+        return None
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "tradecheck"
+
+
+def _code_digest() -> str:
+    """The screening and loading code: a change in any of it makes a new cache key."""
+    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("screening", "watchlists"):
+        for path in sorted((root / folder).glob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_path(cache_dir: Path, versions: tuple[str, ...]) -> Path:
+    key = hashlib.sha256("|".join((_code_digest(), sys.version, *versions)).encode()).hexdigest()[:20]
+    return cache_dir / f"screening-index-{key}.pickle"
+
+
+def _read_cache(path: Path) -> tuple[Index, list[ListInfo]] | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    gc.disable()  # unpickling ~100,000 small objects: the collector would only slow it down
+    try:
+        index, lists = pickle.loads(data)
+    except Exception:  # a damaged or foreign file: rebuild
+        log.warning("screening index cache %s unreadable; rebuilding", path)
+        return None
+    finally:
+        gc.enable()
+    return (index, lists) if isinstance(index, Index) else None
+
+
+def _write_cache(path: Path, index: Index, lists: list[ListInfo]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=".screening-", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump((index, lists), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+        for old in path.parent.glob("screening-index-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only home is no reason to fail screening
+        log.warning("screening index cache not written: %s", exc)
+
+
+def build_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool = True) -> Screener:
+    """Load the lists and build (or read from the cache) the index. `cache_dir=False` skips the cache."""
     versions = current_versions(lists_dir)
+    folder = default_cache_dir() if cache_dir is True else (cache_dir or None)
+    path = _cache_path(folder, versions) if folder else None
+    cached = _read_cache(path) if path else None
+    if cached is not None:
+        index, lists = cached
+        return Screener(Matcher(index), lists, versions, lists_dir)
     loaded = load_all(lists_dir)
     index = Index.build(e for item in loaded for e in item.entities)
-    return Screener(Matcher(index), [item.info for item in loaded], versions, lists_dir)
+    lists = [item.info for item in loaded]
+    if path:
+        _write_cache(path, index, lists)
+    return Screener(Matcher(index), lists, versions, lists_dir)
 
 
-def get_screener(lists_dir: Path | None = None) -> Screener:
+def get_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool = True) -> Screener:
     """The process-wide screener; rebuilt when a list version in `lists_dir` changed."""
     global _screener, _checked_at
     with _lock:
@@ -54,7 +131,7 @@ def get_screener(lists_dir: Path | None = None) -> Screener:
             stale = current_versions(lists_dir) != _screener.versions  # type: ignore[union-attr]
             _checked_at = now
         if stale:
-            _screener = build_screener(lists_dir)
+            _screener = build_screener(lists_dir, cache_dir)
             _checked_at = now
         assert _screener is not None
         return _screener

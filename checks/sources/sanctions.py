@@ -10,6 +10,8 @@ ranks and explains matches; it never hides a strong one. Stale or missing lists 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from typing import ClassVar
 
 from ..config import Settings, get_settings
@@ -19,7 +21,16 @@ from ..request import CheckRequest
 from ..screening.explain import LIST_TITLES, list_label, reasons
 from ..screening.matcher import Match, Query
 from ..screening.service import Screener, get_screener
+from ..watchlists.model import Entity
 from ..watchlists.store import SOURCE_KEYS, age_days, list_dates
+
+
+def entry_version(entity: Entity) -> str:
+    """A hash of what the list says about the entry: a cleared match stays cleared until this changes."""
+    content = json.dumps([entity.source, entity.source_id, [(n.value, n.kind.value) for n in entity.names],
+                          entity.programs, entity.countries, entity.dates_of_birth, entity.identifiers,
+                          entity.addresses, entity.remarks, entity.list_name], ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
 class SanctionsSource(Source):
@@ -73,7 +84,9 @@ class SanctionsSource(Source):
                 "reasons": why,
                 "query": text,
                 "query_kind": kind,
+                "name": match.name,
                 "listed_name": match.name,
+                "entry_version": entry_version(entity),
                 "primary_name": entity.primary_name,
                 "entity_type": entity.type.value,
                 "programs": entity.programs,

@@ -34,7 +34,7 @@ def _split(value: str) -> list[str]:
 _ORG_WORDS = re.compile(
     r"\b(co|corp|corporation|zao|oao|ao|pao|pjsc|ojsc|cjsc|fze|fzco|llp|sas|sarl|spa|nv|kg|pte|pty|bhd|sdn|est|vp|company|companies|inc|ltd|limited|llc|gmbh|ag|sa|srl|bv|plc|jsc|ooo|group|"
     r"trading|industr\w*|international|institute|university|academy|center|centre|bureau|laboratory|"
-    r"research|enterprises?|technolog\w*|electronics?|engineering|services|systems|import|export|bank|"
+    r"research|enterprises?|tech\w*|electronics?|engineering|services|systems|import|export|bank|"
     r"holdings?|factory|plant|ministry|organization|department|logistics|aviation|airlines?|shipping|"
     r"equipment|solutions|development|sciences?|chemicals?|materials|manufacturing|\w+ical|&)\b",
     re.IGNORECASE,
@@ -46,7 +46,7 @@ def _looks_like_person(name: str, row: Mapping[str, str]) -> bool:
     if row.get("dates_of_birth") or row.get("places_of_birth") or row.get("nationalities"):
         return True
     words = re.findall(r"[^\W\d_]+", name)
-    plain = name.replace(".", "")  # "S.A.", "L.L.C."
+    plain = " ".join([name, row.get("alt_names") or ""]).replace(".", "")  # "S.A.", "L.L.C.", any a.k.a.
     return 2 <= len(words) <= 5 and not _ORG_WORDS.search(plain) and not re.search(r"\d", name)
 
 

@@ -170,10 +170,12 @@ def load_source(key: str, lists_dir: Path | None = None) -> LoadedList | None:
 def current_versions(lists_dir: Path | None = None) -> tuple[str, ...]:
     """A cheap fingerprint of what `load_source` would load, to know when to rebuild the index."""
     folder = resolve_lists_dir(lists_dir)
+    manifest = bundled_manifest()
     versions = []
     for key in SOURCE_KEYS:
         meta = read_current(folder, key)
-        versions.append(f"{key}:{meta['version']}" if meta else f"{key}:bundled")
+        bundled = manifest.get(key, {}).get("version", "none")
+        versions.append(f"{key}:{meta['version']}" if meta else f"{key}:bundled-{bundled}")
     return tuple(versions)
 
 

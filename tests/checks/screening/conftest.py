@@ -1,9 +1,15 @@
+import tempfile
+from pathlib import Path
+
 import pytest
 
-from checks.screening.service import Screener, build_screener
+from checks.screening.service import Screener, get_screener
+
+# No downloads are ever written here: the bundled snapshot is what gets loaded.
+TEST_LISTS_DIR = Path(tempfile.gettempdir()) / "tradecheck-tests-bundled-lists-only"
 
 
 @pytest.fixture(scope="session")
-def screener(tmp_path_factory) -> Screener:
-    """The full index over the bundled snapshot, built once per test session (a few seconds)."""
-    return build_screener(tmp_path_factory.mktemp("lists"))
+def screener() -> Screener:
+    """The full index over the bundled snapshot, built once per process (a few seconds), no cache file."""
+    return get_screener(TEST_LISTS_DIR, cache_dir=False)

@@ -76,3 +76,30 @@ def test_country_context_explains_but_never_hides_a_strong_match(screener):
 def test_bad_input_never_crashes(screener):
     for text in ["", "   ", "!!!", "Co. Ltd.", "a" * 500, "\x00\x1a", "ООО", "有限公司", "12345"]:
         assert isinstance(screener.screen(Query(text)), list)
+
+
+def test_index_cache_round_trip(tmp_path, monkeypatch):
+    from checks.screening import service
+    from checks.screening.index import Index
+    from checks.watchlists import LoadedList
+    from checks.watchlists.model import Entity, EntityType, ListInfo, Name
+
+    entity = Entity("un_sc", "XXe.001", EntityType.ORGANIZATION, [Name("Example Cache Holdings")])
+    tiny = [LoadedList(ListInfo("un_sc", "2026-01-01", 1, "bundled", "v1"), [entity])]
+    builds = []
+
+    def load_all(lists_dir=None):
+        builds.append(lists_dir)
+        return tiny
+
+    monkeypatch.setattr(service, "load_all", load_all)
+    cache = tmp_path / "cache"
+    first = service.build_screener(tmp_path / "lists", cache_dir=cache)
+    files = list(cache.glob("screening-index-*.pickle"))
+    assert len(builds) == 1 and len(files) == 1
+    second = service.build_screener(tmp_path / "lists", cache_dir=cache)
+    assert len(builds) == 1  # read from the cache, not rebuilt
+    assert second.matcher.index is not first.matcher.index
+    assert [m.entity.source_id for m in second.screen(Query("Example Cache Holdings Ltd"))] == ["XXe.001"]
+    files[0].write_bytes(b"not a pickle")  # damaged: rebuilt, never an error
+    assert service.build_screener(tmp_path / "lists", cache_dir=cache).lists and len(builds) == 2

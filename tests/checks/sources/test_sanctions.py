@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,13 +9,19 @@ from checks.config import Settings
 from checks.engine import CheckContext, Engine
 from checks.models import Section, Severity, Status
 from checks.request import CheckRequest
+from checks.screening.service import get_screener
 from checks.sources.sanctions import SanctionsSource
 
 
+# the same folder as tests/checks/screening's fixture, so that one index serves both (built once per process)
+TEST_LISTS_DIR = Path(tempfile.gettempdir()) / "tradecheck-tests-bundled-lists-only"
+
+
 @pytest.fixture(scope="module")
-def source(tmp_path_factory) -> SanctionsSource:
-    lists_dir: Path = tmp_path_factory.mktemp("lists")
-    return SanctionsSource(Settings(TRADECHECK_LISTS_DIR=lists_dir, TRADECHECK_LIST_MAX_AGE_DAYS=30))
+def source() -> SanctionsSource:
+    source = SanctionsSource(Settings(TRADECHECK_LISTS_DIR=TEST_LISTS_DIR, TRADECHECK_LIST_MAX_AGE_DAYS=30))
+    source._screener = lambda: get_screener(TEST_LISTS_DIR, cache_dir=False)  # type: ignore[method-assign]
+    return source
 
 
 async def test_hit_on_the_company(source):
@@ -27,6 +34,7 @@ async def test_hit_on_the_company(source):
     assert sdn.evidence[0].url == "https://sanctionssearch.ofac.treas.gov/Details.aspx?id=18299"
     assert "compliance" in sdn.detail and "rosneft" in sdn.detail
     assert sdn.data["reasons"] and sdn.data["list"].startswith("OFAC SDN")
+    assert sdn.data["name"] == "ROSNEFT TRADING S.A." and sdn.data["entry_version"].startswith("sha256:")
 
 
 async def test_hit_on_a_person_in_chinese(source):
