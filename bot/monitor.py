@@ -226,6 +226,8 @@ def enroll_watched_cases(session: Session, now: datetime) -> int:
     ).all()
     for case_id, level, checked in rows:
         due = (aware(checked) or now) + timedelta(days=recheck_days(level))
+        if due < now:  # overdue already (first start of the monitor): spread over a day, not all at once
+            due = now + timedelta(minutes=case_id % 1440)
         result = session.execute(
             update(Case).where(col(Case.id) == case_id, col(Case.watching).is_(False), col(Case.next_recheck_at).is_(None))
             .values(watching=True, next_recheck_at=due)
@@ -380,8 +382,8 @@ async def run_reminder(job: jobstore.ClaimedJob) -> JobResult:
         def finalize(session: Session) -> None:
             for message in messages:
                 enqueue_message(session, message)
-            if n < MAX_REMINDERS:
-                due = requested + timedelta(hours=hours * (n + 1))  # type: ignore[operator]
+            if n < MAX_REMINDERS:  # the next one `hours` later (not at once when this one ran late)
+                due = max(requested + timedelta(hours=hours * (n + 1)), utcnow() + timedelta(hours=hours))  # type: ignore[operator]
                 jobstore.enqueue(session, REMINDER, f"remind:{approval_id}:{n + 1}", due, case_id=case_id,
                                  payload={"approval": approval_id, "n": n + 1})
 

@@ -160,6 +160,20 @@ async def test_checked_cases_are_watched_by_the_policy_and_planning_is_idempoten
     assert job.case_id == high and job.dedup_key.startswith(f"recheck:{high}:")
 
 
+async def test_long_overdue_cases_are_spread_over_a_day_not_rechecked_all_at_once(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
+    ids = [await check(f"Old Buyer {i} LLC country=AE", f"C{i}") for i in range(3)]
+    with session(db_url) as s:
+        for case_id in ids:
+            case = s.get(Case, case_id)
+            case.last_checked_at = utcnow() - timedelta(days=800)  # type: ignore[union-attr]
+            s.add(case)
+        s.commit()
+    now = utcnow()
+    monitor.plan_due_work(now)
+    dues = [aware(case_row(db_url, case_id).next_recheck_at) for case_id in ids]
+    assert all(now <= due <= now + timedelta(days=1) for due in dues) and len(set(dues)) == 3  # type: ignore[operator]
+
+
 async def test_a_scheduled_recheck_with_nothing_new_says_nothing_and_plans_the_next(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
     case_id = await check("ACME Trading LLC country=AE")
     result = await flows.perform_action(ActionKind.SCHEDULE_RECHECK, case_id, LI, arg="14")
