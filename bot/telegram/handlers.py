@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 1.5  # seconds between two edits of one message (Telegram allows about 1/s per chat)
 FINAL_MAX_WAIT = 30.0
+MAX_DETAIL_PAGES = 5  # messages the Details button may send at once
 PROMPT_GRACE = 1.0  # seconds to wait for a prompt being saved when its reply arrives first  # the finished card waits out a 429 up to this long
 _REASON_KEYS = {
     ActionKind.REJECT: "tg.reason.reject",
@@ -193,12 +194,26 @@ class TelegramHandlers:
             )
         except Exception:
             log.exception("check failed for %s", actor.key)
-            await progress.close(TelegramMessage(html.escape(t("tg.error", lang))))
-            return
-        final = render(outcome.card, preface=preface)
+            final = TelegramMessage(html.escape(t("tg.error", lang)))
+            outcome = None
+        else:
+            final = render(outcome.card, preface=preface)
         try:
             await progress.close(final)
         except ChatGone:
+            return
+        except TelegramError as error:  # e.g. the placeholder was deleted: post the card anew
+            log.warning("could not edit the card in chat %s (%s): sending it again", message.chat_id, error)
+            try:
+                posted = await sender.send(message.chat_id, final, reply_to=message.message_id,
+                                           thread=self._thread(message))
+            except (ChatGone, TelegramError):
+                log.exception("could not send the card to chat %s", message.chat_id)
+                return
+            if posted is None:
+                return
+            conversation = self.conversation(message, context, posted.message_id)
+        if outcome is None:
             return
         if outcome.case is not None:
             await call_flow(flows.link_card, outcome.case.id, conversation)
@@ -280,6 +295,10 @@ class TelegramHandlers:
             pages = render_pages(result.card) if result.card else []
             if not pages:
                 await self._tell(sender, card_message, user, t("tg.details.none", lang))
+            if len(pages) > MAX_DETAIL_PAGES:  # Telegram allows ~20 messages a minute in a group
+                rest = len(pages) - MAX_DETAIL_PAGES
+                pages = pages[:MAX_DETAIL_PAGES]
+                pages.append(html.escape(t("tg.details.truncated", lang, n=rest, id=pressed.case_id)))
             for page in pages:
                 await sender.send(chat_id, page, reply_to=card_message.message_id, thread=self._thread(card_message))
             return

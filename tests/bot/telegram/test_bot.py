@@ -259,3 +259,13 @@ async def test_note_in_a_private_chat(harness: Harness) -> None:
     await harness.command(SALES, SALES, "/history Kestrel")
     history = await api.wait_for(lambda a: harness.sent_after(mark, SALES))
     assert "Canton Fair" in history[0]["text"]
+
+
+async def test_card_is_posted_again_if_the_placeholder_was_deleted(harness: Harness) -> None:
+    api = harness.api
+    api.fail("editMessageText", 400, "Bad Request: message to edit not found", times=20)
+    update = await harness.command(SALES, SALES, "/check Kestrel Industrial Supplies Ltd email=p@kestrel-ind.com")
+    command_id = update["message"]["message_id"]
+    sent = await api.wait_for(lambda a: [c for c in a.of("sendMessage", SALES) if c.params.get("reply_markup")], timeout=90)
+    assert "Kestrel Industrial Supplies Ltd" in sent[0].params["text"]
+    assert sent[0].params["reply_parameters"]["message_id"] == command_id
