@@ -255,7 +255,9 @@ def apply_clears(report: Report, clears: list[Any], lang: str) -> tuple[bool, li
             clear = next(c for c in matching if c.fingerprint == fingerprint)
             finding.data["cleared"] = True
             finding.data["cleared_by"] = clear.cleared_by
+            finding.data["severity_before_clear"] = finding.severity.value
             finding.status = Status.INFO
+            finding.severity = Severity.INFO  # nothing downstream (score, ask-next rules) treats it as serious
             finding.detail = t("flows.cleared.detail", lang, who=clear.cleared_by, when=_date(clear.created_at),
                                reason=clear.reason) + (" — " + finding.detail if finding.detail else "")
             changed = True

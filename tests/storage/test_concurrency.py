@@ -1,24 +1,26 @@
 """20 checks of the same new buyer started at once create ONE case with 20 check runs.
 
 Two tests: 20 threads of this process writing through `save_check` at once (SQLite and PostgreSQL),
-and 20 processes of `tradecheck check "Same Buyer LLC" site=samebuyer.example --offline` against one
-PostgreSQL database. The processes start through a tiny launcher that imports the package, waits
-for a common start signal so that the 20 writes really race, and then runs the real command line
-(`bot.cli.main`). The launcher gives the command an engine without sources: 20 interpreters that
-each build the full offline engine (watchlist indexes) do not fit the suite's time budget, and the
-race under test is in the flows and storage, which run unchanged.
+and 20 processes each running `tradecheck check "Same Buyer LLC" site=samebuyer.example --offline`
+(the real `bot.cli.main`, with the real offline engine) against one PostgreSQL database. The
+processes are forked from the test once the package is imported and the offline engine is built and
+warmed (its sanctions index is built on first use): 20 fresh interpreters would spend the test's
+time budget on start-up. They wait for a common start signal, so that their writes really race;
+each child opens its own database connections.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import signal
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlmodel import func, select
 
 from storage import cases as store
@@ -26,25 +28,9 @@ from storage import db as storage_db
 from storage.buyers import buyer_keys
 from storage.models import Case, CaseKey, CheckRun
 
-from .support import SKIP_PG, db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
+from .support import SKIP_PG, db_url, pg_url, sqlite_template, with_schema  # noqa: F401  (fixtures)
 
-ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 20
-LAUNCHER = """
-import os, sys, time
-from bot import cli, flows
-from checks.engine import Engine
-flows.get_engine = lambda offline=None: Engine([])
-open(sys.argv[1] + "." + str(os.getpid()), "w").close()
-deadline = time.monotonic() + 120
-while not os.path.exists(sys.argv[2]):
-    if time.monotonic() > deadline:
-        sys.exit(3)
-    time.sleep(0.01)
-sys.exit(cli.main(["check", "Same Buyer LLC", "site=samebuyer.example", "--offline"]))
-"""
-
-
 def _one_case_with(url: str, runs: int) -> list[str]:
     with storage_db.get_database(url).session() as session:
         cases = session.exec(select(Case)).all()
@@ -78,16 +64,29 @@ def test_twenty_threads_writing_one_new_buyer_open_one_case(db_url: str) -> None
     assert _one_case_with(db_url, PROCESSES) == ["name:same buyer llc|"]  # .example is no public suffix
 
 
+def _child(url: str, go: Path) -> int:
+    """In a forked child: forget the parent's connections, wait for the signal, run the command."""
+    storage_db._DATABASES.clear()  # the parent's pools stay the parent's; never close them from here
+    deadline = time.monotonic() + 120
+    while not go.exists():
+        if time.monotonic() > deadline:
+            return 3
+        time.sleep(0.005)
+    os.environ["DATABASE_URL"] = url
+    from bot import cli
+
+    with open(os.devnull, "w") as devnull:
+        sys.stdout = devnull
+        return cli.main(["check", "Same Buyer LLC", "site=samebuyer.example", "--offline"])
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path) -> None:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(SKIP_PG)
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    from .support import with_schema
+    from bot import flows
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(storage_db.normalize_url(base))
@@ -95,32 +94,37 @@ def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path) -
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = with_schema(storage_db.normalize_url(base), schema)
     storage_db.get_database(url).upgrade()
-    ready, go = tmp_path / "ready", tmp_path / "go"
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    processes = [
-        subprocess.Popen([sys.executable, "-c", LAUNCHER, str(ready), str(go)], env=env, cwd=tmp_path,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        for _ in range(PROCESSES)
-    ]
+    storage_db.reset()
+    import asyncio
+
+    from checks.request import parse
+
+    engine = flows.get_engine(offline=True)  # built and warmed once (lazy indexes), inherited by the children
+    asyncio.run(engine.run(parse("Warm Up Ltd site=warmup.example")))
+    go = tmp_path / "go"
+    children: list[int] = []
     try:
-        deadline = time.monotonic() + 90
-        while len(list(tmp_path.glob("ready.*"))) < PROCESSES:
-            assert time.monotonic() < deadline, "the processes did not start"
-            assert all(p.poll() is None for p in processes), [p.stderr.read() for p in processes if p.poll() is not None]  # type: ignore[union-attr]
-            time.sleep(0.05)
+        for _ in range(PROCESSES):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                code = 1
+                try:
+                    code = _child(url, go)
+                finally:
+                    os._exit(code)
+            children.append(pid)
         go.touch()
-        errors = []
-        for process in processes:
-            _, stderr = process.communicate(timeout=120)
-            if process.returncode != 0:
-                errors.append(stderr[-2000:])
-        assert errors == []
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+        children = []
+        assert codes == [0] * PROCESSES
         assert _one_case_with(url, PROCESSES) == ["name:same buyer llc|"]  # .example is no public suffix
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except ProcessLookupError:
+                pass
         storage_db.reset()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
