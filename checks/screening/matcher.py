@@ -95,14 +95,13 @@ class Matcher:
     def _candidates(self, words: list[QueryWord]) -> list[int]:
         scores: dict[int, float] = defaultdict(float)
         keys: dict[int, float] = {}
-        if True:
-            for word in words:
-                for token_id, sim in word.similar.items():
-                    keys[token_id] = max(keys.get(token_id, 0.0), sim * word.weight)
-            for left, right in zip(words, words[1:]):
-                joined = self.index.vocab.get(left.text + right.text)
-                if joined is not None:
-                    keys[joined] = max(keys.get(joined, 0.0), self.index.idf[joined])
+        for word in words:
+            for token_id, sim in word.similar.items():
+                keys[token_id] = max(keys.get(token_id, 0.0), sim * word.weight)
+        for left, right in zip(words, words[1:]):  # "Ta I" for TA'I, "Sber Bank" for SBERBANK
+            joined = self.index.vocab.get(left.text + right.text)
+            if joined is not None:
+                keys[joined] = max(keys.get(joined, 0.0), self.index.idf[joined])
         postings = self.index.postings
         rare = [t for t in keys if len(postings[t]) <= COMMON_POSTINGS]
         chosen = rare if rare else list(keys)

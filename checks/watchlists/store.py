@@ -37,6 +37,7 @@ class ListSpec:
     files: dict[str, str]  # local file name -> official download address
     required: tuple[str, ...]
     parse: Callable[[Files], list[Entity]]
+    # the date the file itself states (UN dateGenerated...); None when it states none (OFAC CSVs, CSL)
     published: Callable[[Files, list[Entity]], str | None] = lambda files, entities: None
 
 
@@ -58,7 +59,8 @@ SPECS: dict[str, ListSpec] = {
     "us_csl": ListSpec(
         "us_csl", "US Consolidated Screening List",
         {"consolidated.csv": "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"},
-        ("consolidated.csv",), csl.parse_csl, lambda files, entities: csl.latest_date(entities),
+        # the CSV carries no publication date: a download is dated by Last-Modified (or the day it was fetched)
+        ("consolidated.csv",), csl.parse_csl,
     ),
     "un_sc": ListSpec(
         "un_sc", "UN Security Council",
