@@ -269,3 +269,19 @@ async def test_card_is_posted_again_if_the_placeholder_was_deleted(harness: Harn
     sent = await api.wait_for(lambda a: [c for c in a.of("sendMessage", SALES) if c.params.get("reply_markup")], timeout=90)
     assert "Kestrel Industrial Supplies Ltd" in sent[0].params["text"]
     assert sent[0].params["reply_parameters"]["message_id"] == command_id
+
+
+async def test_recheck_and_schedule_buttons(harness: Harness) -> None:
+    api = harness.api
+    card = await harness.check(SALES, SALES, "/check Kestrel Industrial Supplies Ltd email=p@kestrel-ind.com")
+    mark = len(api.calls)
+    await harness.press(card, SALES, buttons(card)["c"])
+    toast = await api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "answerCallbackQuery"])
+    assert "Re-checking" in toast[0].params["text"]
+    edit = await api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "editMessageText"], timeout=60)
+    assert edit[-1].params["message_id"] == card["message_id"] and "Kestrel" in edit[-1].params["text"]
+
+    mark = len(api.calls)
+    await harness.press(card, SALES, buttons(card)["s"])
+    said = await api.wait_for(lambda a: harness.sent_after(mark, SALES))
+    assert "#" in said[0]["text"]
