@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 from datetime import date
@@ -31,8 +32,17 @@ TYPES = {"company": "company", "organization": "company", "org": "company", "ent
          "person": "person", "individual": "person"}
 
 
+def _read_text(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030: what Excel on a Chinese Windows saves as "CSV"."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
 def _queries_from_csv(path: Path) -> Iterator[Query]:
-    with path.open(encoding="utf-8-sig", newline="") as stream:
+    with io.StringIO(_read_text(path), newline="") as stream:
         reader = csv.DictReader(stream)
         fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
         if "name" not in fields:

@@ -62,3 +62,13 @@ def test_lists_status():
     code, output = run(["status"], fn=cli.lists_main)
     assert code == 0
     assert "us_ofac_sdn   2024-05-03    14965" in output and "not loaded" in output
+
+
+def test_chinese_excel_csv_in_gb18030(tmp_path):
+    path = tmp_path / "客户.csv"
+    path.write_bytes("name,country\n深圳市某某贸易有限公司,CN\nBanco Nacional de Cuba,古巴\n".encode("gb18030"))
+    code, output = run(["--file", str(path), "--json", "--lang", "zh"])
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert code == 0 and lines[0]["query"] == "深圳市某某贸易有限公司" and lines[0]["hit"] is False
+    assert lines[1]["matches"][0]["source_id"] == "306"
+    assert any("相同" in reason for reason in lines[1]["matches"][0]["reasons"])
