@@ -94,10 +94,7 @@ class TelegramHandlers:
             chosen = None
         if chosen:
             return normalize_lang(chosen)
-        code = (user.language_code or "") if user else ""
-        if code.lower().startswith(("zh", "en")):
-            return normalize_lang(code)
-        return flows.default_lang()
+        return (_app_lang(user) if user else None) or flows.default_lang()
 
     # --- idempotency -------------------------------------------------------------------------
 
@@ -231,16 +228,18 @@ class TelegramHandlers:
         user = query.from_user
         actor = self.actor(user, context)
         pressed = decode(query.data)
-        lang = await self.lang_of(actor, user)
+        # answered before any database work; the toast uses the language of the user's Telegram app
+        quick_lang = _app_lang(user) or flows.default_lang()
         toast = None
         if pressed is None:
-            toast = t("tg.button.stale", lang)
+            toast = t("tg.button.stale", quick_lang)
         elif pressed.kind is ActionKind.RECHECK:
-            toast = t("tg.button.rechecking", lang)
+            toast = t("tg.button.rechecking", quick_lang)
         try:
             await query.answer(text=toast)
         except TelegramError as error:  # "query is too old": carry on, the flow still matters
             log.info("could not answer callback query: %s", error)
+        lang = await self.lang_of(actor, user)
         if pressed is None:
             return
         card_message = query.message if isinstance(query.message, Message) else None
@@ -429,6 +428,12 @@ class CardEditor(Coalescer[TelegramMessage]):
     async def close(self, final: TelegramMessage | None = None) -> None:
         self._send = self._final_edit  # the finished card honours retry_after instead of giving up
         await super().close(final)
+
+
+def _app_lang(user: User) -> str | None:
+    """The language of the user's Telegram app, if it is one we speak."""
+    code = (user.language_code or "").lower()
+    return normalize_lang(code) if code.startswith(("zh", "en")) else None
 
 
 def _pages(lines: list[str], limit: int = 4000) -> list[str]:
