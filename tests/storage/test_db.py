@@ -118,14 +118,22 @@ def _cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           cwd=cwd, timeout=120)
 
 
-def test_db_upgrade_and_status_commands(tmp_path: Path) -> None:
+def test_db_upgrade_and_status_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from bot import admin
+    from checks.config import get_settings
+
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     Database(url=url, engine=make_engine(url)).upgrade("0001")
-    behind = _cli("db", "status", url=url, cwd=tmp_path)
-    assert behind.returncode == 1 and "0001" in behind.stdout
-    refused = _cli("cases", "list", url=url, cwd=tmp_path)
+    refused = _cli("cases", "list", url=url, cwd=tmp_path)  # as a user meets it: a message, no traceback
     assert refused.returncode == 1 and "tradecheck db upgrade" in refused.stderr and "Traceback" not in refused.stderr
-    upgraded = _cli("db", "upgrade", url=url, cwd=tmp_path)
-    assert upgraded.returncode == 0, upgraded.stderr
-    assert _cli("db", "status", url=url, cwd=tmp_path).returncode == 0
-    assert _cli("db", "upgrade", url=url, cwd=tmp_path).returncode == 0  # again: nothing to do, no error
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        assert admin.db_main(["status"]) == 1 and "schema 0001" in capsys.readouterr().out
+        assert admin.db_main(["upgrade"]) == 0 and "0001 → 0002" in capsys.readouterr().out
+        assert admin.db_main(["status"]) == 0
+        assert admin.db_main(["upgrade"]) == 0  # again: nothing to do, no error
+    finally:
+        storage_db.reset()
+        get_settings.cache_clear()

@@ -99,23 +99,33 @@ async def test_trade_records_become_history_findings_on_the_next_check(db_url: s
     assert [f.code for f in paid.report.sections.history] == ["history.trade_summary"]
 
 
-def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, cwd=cwd, timeout=120)
+def test_the_import_command_rejects_a_bad_file_whole_and_imports_a_good_one(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot import admin
 
-
-def test_the_import_command_rejects_a_bad_file_whole_and_imports_a_good_one(db_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(GOOD + "Late Co,overdue,2026-13-01,AE,,10,USD,,x,,,\n", encoding="utf-8")
-    result = _cli("trade", "import", str(bad), env={"DATABASE_URL": db_url}, cwd=tmp_path)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "Nothing imported" in result.stderr and "line 7:" in result.stderr
-    assert "days_overdue" in result.stderr and "date YYYY-MM-DD" in result.stderr
+    assert admin.trade_main(["import", str(bad), "--lang", "en"]) == 1
+    stderr = capsys.readouterr().err
+    assert "Nothing imported" in stderr and "line 7:" in stderr
+    assert "days_overdue" in stderr and "date YYYY-MM-DD" in stderr
     with storage_db.get_database(db_url).session() as session:
         assert session.exec(select(func.count()).select_from(TradeRecord)).one() == 0
         assert session.exec(select(func.count()).select_from(Case)).one() == 0
     good = tmp_path / "good.csv"
     good.write_text(GOOD, encoding="utf-8")
-    result = _cli("trade", "import", str(good), "--lang", "zh", env={"DATABASE_URL": db_url}, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "已为 2 个买家导入 5 条记录" in result.stdout
+    assert admin.trade_main(["import", str(good), "--lang", "zh"]) == 0
+    assert "已为 2 个买家导入 5 条记录" in capsys.readouterr().out
+    assert admin.trade_main(["import", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_the_import_command_from_a_shell(tmp_path: Path) -> None:
+    """Once as a user runs it: exit code and messages, never a traceback."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("buyer,kind,date\nACME,refund,2026-01-01\n", encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'shell.db'}", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "trade", "import", str(bad), "--lang", "en"],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1 and "line 2: unknown kind “refund”" in result.stderr
+    assert "Traceback" not in result.stderr
