@@ -174,11 +174,18 @@ def asgi_app() -> Starlette:
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    if args.socket and not (settings.slack_app_token and settings.slack_bot_token):
+        print("tradecheck serve --socket needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN", file=sys.stderr)
+        return 2
     async with contextlib.AsyncExitStack() as stack:
+        try:  # the schema is checked (or a fresh local one created) before the first request, not during it
+            from .flows import ensure_database
+
+            await asyncio.to_thread(ensure_database)
+        except Exception as error:
+            print(f"tradecheck serve: {error}", file=sys.stderr)
+            return 2
         if args.socket:
-            if not (settings.slack_app_token and settings.slack_bot_token):
-                print("tradecheck serve --socket needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN", file=sys.stderr)
-                return 2
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             from .slack.app import SlackBot, build_app

@@ -206,6 +206,7 @@ async def start_app(fake: FakeSlack, *, engine: Engine | None = None, progress_i
     os.environ["SLACK_API_URL"] = fake.api_url
     get_settings.cache_clear()
     settings = get_settings()
+    await asyncio.to_thread(flows.ensure_database)  # as `tradecheck serve` does before its first request
     slack_app = build_app(SlackBot(settings=settings, engine=engine or make_engine(), progress_interval=progress_interval))
     app = create_app(settings, slack_app=slack_app, mount_telegram=False)
     port = free_port()

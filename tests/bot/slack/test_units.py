@@ -175,3 +175,25 @@ async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monke
             assert (await http.get("/healthz")).json()["telegram"] is True
         assert events == ["start"]
     assert events == ["start", "stop"]
+
+
+async def test_serve_stops_at_once_when_the_database_is_not_usable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from argparse import Namespace
+
+    from bot.server import _serve
+    from storage import db
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://tradecheck@127.0.0.1:1/tradecheck")
+    from checks.config import get_settings
+
+    get_settings.cache_clear()
+    db.reset()
+    try:
+        code = await _serve(Namespace(socket=False, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"),
+                            get_settings())
+    finally:
+        get_settings.cache_clear()
+        db.reset()
+    assert code == 2 and "tradecheck serve:" in capsys.readouterr().err
