@@ -294,8 +294,7 @@ async def run_recheck(job: jobstore.ClaimedJob) -> JobResult:
             if case is None or not case.watching:
                 return "not watched any more", None
             planned = aware(case.next_recheck_at)
-            if planned is not None and planned.date() != job.due_at.date() and planned > job.due_at \
-                    and not job.payload.get("now"):
+            if planned is not None and planned.date() != job.due_at.date() and planned > job.due_at:
                 return f"superseded by the re-check due {planned.date()}", None
             if not case.last_request:
                 return "nothing to re-check", None
@@ -315,7 +314,10 @@ async def run_recheck(job: jobstore.ClaimedJob) -> JobResult:
     report = outcome.report
     changes: list[Change] = []
     if baseline is not None:
-        changes = diff_reports(Report.model_validate(baseline.report), report, report.lang)
+        try:
+            changes = diff_reports(Report.model_validate(baseline.report), report, report.lang)
+        except ValueError:  # a report stored by a much older version: nothing to compare with, say nothing
+            log.warning("case %s: the check before cannot be read; no comparison", case_id)
     since = _date(baseline.created_at) if baseline is not None else "?"
     lang = report.lang
 
