@@ -458,6 +458,7 @@ async def send_one(message: outbox.OutgoingMessage) -> str:
     except DeliveryFailed as failure:
         if failure.permanent:
             await asyncio.to_thread(outbox.mark_dead, db, message, str(failure))
+            await asyncio.to_thread(outbox.bury_channel, db, message.platform, message.channel, str(failure))
             await asyncio.to_thread(flows.mark_conversation_dead, message.platform, message.channel)
             return "dead"
         await asyncio.to_thread(outbox.mark_retry, db, message, str(failure), retry_after=failure.retry_after)

@@ -139,6 +139,17 @@ def mark_dead(db: Database, message: OutgoingMessage, error: str) -> bool:
     return _set(db, message, status=DEAD, last_error=error[:4000])
 
 
+def bury_channel(db: Database, platform: str, channel: str, error: str) -> int:
+    """The conversation is gone (bot blocked, channel deleted): its other waiting messages stop too."""
+    with db.session() as session:
+        result = session.execute(
+            update(Outbox).where(col(Outbox.platform) == platform, col(Outbox.channel) == channel,
+                                 col(Outbox.status) == PENDING).values(status=DEAD, last_error=error[:4000])
+        )
+        session.commit()
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
 def backoff(attempts: int, base: float = 15.0, cap: float = 3600.0) -> float:
     """15 s, 30 s, 1 min … at most an hour between tries."""
     return min(cap, base * (2 ** max(0, attempts - 1)))

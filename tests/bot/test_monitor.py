@@ -30,6 +30,7 @@ from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
 from storage import db as storage_db
 from storage import jobs as jobstore
+from storage import outbox
 from storage.models import (
     Approval, AuditEvent, Case, CaseStatus, ConversationLink, Job, Outbox, Workspace, aware, utcnow,
 )
@@ -294,9 +295,12 @@ async def test_a_failed_delivery_is_retried_with_backoff_and_kept(db_url: str, w
 
 async def test_a_permanent_failure_marks_the_conversation_dead(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
     fake.failure = DeliveryFailed("fake: chat deleted", permanent=True)
+    with session(db_url) as s:  # another message already waiting for the same chat
+        outbox.enqueue(s, "other", platform="fake", channel="C1", text="older", due_at=utcnow() + timedelta(days=30))
+        s.commit()
     case_id = await remind_once(db_url)
-    [row] = outbox_rows(db_url)
-    assert (row.status, row.last_error) == ("dead", "fake: chat deleted")
+    rows = outbox_rows(db_url)
+    assert [(r.status, r.last_error) for r in rows] == [("dead", "fake: chat deleted")] * 2
     with session(db_url) as s:
         links = s.exec(select(ConversationLink).where(ConversationLink.case_id == case_id)).all()
     assert links and all(link.dead for link in links)
