@@ -248,6 +248,24 @@ async def test_recheck_messages_are_in_the_buyers_language(db_url: str, watchlis
     assert "以来的变化" in row.text and "新的制裁名单匹配" in row.text
 
 
+async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_nothing(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
+    """The real sources, lists and scorer (offline): nothing in a repeated check may look like news."""
+    monitor.CONFIG.engine = flows.get_engine(offline=True)
+    ids = [await check(text, f"C{i}") for i, text in enumerate((
+        "ACME Trading LLC email=j@acme-trading.ae site=acme-trading.ae country=AE phone=+97142345678",
+        "Islamic Revolutionary Guard Corps country=IR",
+        "深圳市华强电子有限公司 country=CN email=sales@qq.com",
+    ))]
+    with session(db_url) as s:
+        levels = [s.get(Case, i).last_risk_level for i in ids]  # type: ignore[union-attr]
+    assert "critical" in levels  # a listed name: its hit is known, not news
+    for case_id in ids:
+        due_now(db_url, case_id)
+    assert (await monitor.tick())["jobs"] == 3
+    assert outbox_rows(db_url) == [] and fake.sent == []
+    assert await monitor.after_lists_update_async() == 0
+
+
 # --- reminders ---------------------------------------------------------------------------------------------
 async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: str, watchlist, fake,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
