@@ -114,11 +114,14 @@ class SanctionsSource(Source):
     def warnings(self, ctx: CheckContext) -> list[str]:
         infos = list_dates(self.settings.lists_dir)
         out = []
+        stale = []
         for key, info in infos.items():
             days = age_days(info.as_of)
             if days is None or days > self.settings.list_max_age_days:
-                out.append(ctx.t("sanctions.warning.stale", list=LIST_TITLES.get(key, key), as_of=info.as_of or "?",
-                                 days=days if days is not None else "?"))
+                stale.append(ctx.t("sanctions.warning.stale_item", list=LIST_TITLES.get(key, key),
+                                   as_of=info.as_of or "?", days=days if days is not None else "?"))
+        if stale:  # one line for all of them: a card is not the place for five warnings
+            out.append(ctx.t("sanctions.warning.stale", max_days=self.settings.list_max_age_days, lists="; ".join(stale)))
         missing = [LIST_TITLES[key] for key in SOURCE_KEYS if key not in infos]
         if missing:
             out.append(ctx.t("sanctions.warning.missing", lists=", ".join(missing)))
