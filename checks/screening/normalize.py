@@ -195,7 +195,6 @@ _CITIES = {
 }
 
 _APOSTROPHES = re.compile(r"[’'`´ʼʻ‘\"“”]")
-_DOTTED = re.compile(r"\b(?:[a-z]\.){1,}[a-z]?\b\.?")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _PAREN = re.compile(r"[\(\[\{]([^\)\]\}]*)[\)\]\}]")
 
@@ -219,23 +218,31 @@ def _legal_phrases() -> list[tuple[str, ...]]:
     return sorted({tuple(p.split()) for p in _LEGAL_PHRASES}, key=len, reverse=True)
 
 
+_DOTTED_WORD = re.compile(r"[a-z]+(?:\.[a-z]+)+\.?", re.IGNORECASE)
+_DOTTED_LETTERS = re.compile(r"\b(?:[a-z]\.){1,}[a-z]?\b\.?", re.IGNORECASE)
+_NON_ALNUM_ANY_CASE = re.compile(r"[^A-Za-z0-9]+")
+
+
 def _dotted_legal(match: re.Match[str]) -> str:
     word = match.group(0)
     plain = word.replace(".", "")
-    return f" {plain} " if plain in _LEGAL_TOKENS else word
+    return f" {plain} " if plain.lower() in _LEGAL_TOKENS else word
 
 
-def fold(text: str) -> str:
-    """Any script to lower-case ASCII words separated by single spaces (punctuation removed)."""
+def fold(text: str, keep_case: bool = False) -> str:
+    """Any script to ASCII words separated by single spaces (punctuation removed), lower-case unless
+    `keep_case` (the same words, as written, for explanations)."""
     text = unicodedata.normalize("NFKC", text)
     text = _CJK_LEGAL.sub(" ltd ", text)
     text = _CJK_RUN.sub(lambda m: " " + anyascii(m.group(1)) + " ", text)
-    text = anyascii(text).lower()
+    text = anyascii(text)
+    if not keep_case:
+        text = text.lower()
     text = _APOSTROPHES.sub("", text)
-    text = re.sub(r"[a-z]+(?:\.[a-z]+)+\.?", _dotted_legal, text)  # "sar.l." -> sarl
-    text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+    text = _DOTTED_WORD.sub(_dotted_legal, text)  # "sar.l." -> sarl
+    text = _DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", "") + " ", text)
     text = text.replace("&", " and ")
-    return " ".join(_NON_ALNUM.sub(" ", text).split())
+    return " ".join(_NON_ALNUM_ANY_CASE.sub(" ", text).split())
 
 
 def _classify(word: str) -> TokenClass:
@@ -281,14 +288,26 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
     absent from the lists: such a word is tried as a slip in a legal form, and `splitter(word)` may
     cut it into listed words written together.
     """
-    text = fold(name)
+    plain = fold(name).split()
+    shown = fold(name, keep_case=True).split()
+    if [w.lower() for w in shown] != plain:  # never expected; then explain with the plain words
+        shown = plain
+    folded: list[str] = []
     originals: list[str] = []
-    for word in text.split():
+    for word, as_written in zip(plain, shown):
         pieces = None
         if splitter and unknown and len(word) >= 6 and word not in _LEGAL_TOKENS and unknown(word) and not _legal_typo(word):
             pieces = splitter(word)
-        originals.extend(pieces or [word])
-    words = [ABBREVIATIONS.get(w, w) if not person else w for w in originals]
+        if pieces:
+            folded.extend(pieces)
+            start = 0
+            for piece in pieces:
+                originals.append(as_written[start : start + len(piece)])
+                start += len(piece)
+        else:
+            folded.append(word)
+            originals.append(as_written)
+    words = [ABBREVIATIONS.get(w, w) if not person else w for w in folded]
     classes: list[TokenClass | None] = [None] * len(words)
     if unknown is not None:
         for index, word in enumerate(words):

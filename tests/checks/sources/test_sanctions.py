@@ -32,7 +32,7 @@ async def test_hit_on_the_company(source):
     sdn = next(f for f in hits if f.data["source"] == "us_ofac_sdn")
     assert sdn.data["source_id"] == "18299" and sdn.data["score"] >= 0.97
     assert sdn.evidence[0].url == "https://sanctionssearch.ofac.treas.gov/Details.aspx?id=18299"
-    assert "compliance" in sdn.detail and "rosneft" in sdn.detail
+    assert "compliance" in sdn.detail and "“Rosneft” = listed “ROSNEFT”" in sdn.detail
     assert sdn.data["reasons"] and sdn.data["list"].startswith("OFAC SDN")
     assert sdn.data["name"] == "ROSNEFT TRADING S.A." and sdn.data["entry_version"].startswith("sha256:")
 
