@@ -24,6 +24,7 @@ from .normalize import TokenClass, geo_words
 
 ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
 CANDIDATES = 25
+MAX_QUERY = 500  # characters; a name is never longer, a pasted document is cut
 MIN_SHARE = 0.5
 KIND_FACTOR = {NameKind.PRIMARY: 1.0, NameKind.AKA: 1.0, NameKind.FKA: 0.98, NameKind.WEAK_AKA: 0.92}
 
@@ -249,7 +250,7 @@ class Matcher:
 
     def screen(self, query: Query, threshold: float = ALERT_THRESHOLD, limit: int = 10) -> list[Match]:
         """Listed parties whose best name scores at or above `threshold`, best first."""
-        text = (query.text or "").strip()
+        text = (query.text or "").strip()[:MAX_QUERY]
         if not text:
             return []
         tokens = query_tokens(self.index, text, person=query.type == "person")

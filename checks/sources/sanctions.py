@@ -25,6 +25,9 @@ from ..watchlists.model import Entity
 from ..watchlists.store import SOURCE_KEYS, age_days, list_dates
 
 
+MAX_HITS_PER_NAME = 5  # the best ones; a card with ten Huawei subsidiaries says no more than five would
+
+
 def entry_version(entity: Entity) -> str:
     """A hash of what the list says about the entry: a cleared match stays cleared until this changes."""
     content = json.dumps([entity.source, entity.source_id, [(n.value, n.kind.value) for n in entity.names],
@@ -57,8 +60,11 @@ class SanctionsSource(Source):
         findings: list[Finding] = []
         for kind, text in subjects:
             query = Query(text, type=kind, country=request.country)
-            for match in screener.screen(query):
-                findings.append(self._hit(kind, text, query, match, ctx))
+            matches = screener.screen(query)
+            for match in matches[:MAX_HITS_PER_NAME]:
+                finding = self._hit(kind, text, query, match, ctx)
+                finding.data["matches_for_name"] = len(matches)
+                findings.append(finding)
         if not findings:
             findings.append(self._clear(subjects, screener, ctx))
         return findings
