@@ -674,6 +674,12 @@ def history_text(query: str, actor: Actor, lang: str) -> list[str]:
     except RequestError:
         request = CheckRequest(site=query) if "." in query and " " not in query else CheckRequest(company=query[:300])
     keys = keys_of(request)
+    compact = "".join(ch for ch in query if ch.isalnum()).upper()
+    if len(compact) >= 8 and any(ch.isdigit() for ch in compact) and " " not in query.strip():
+        by_id = buyer_keys(lei=compact, vat=compact)  # `/history DE123456789`, `/history 5493001KJTIIGC8Y1R12`
+        keys = BuyerKeys(keys=keys.keys + by_id.keys, name=keys.name, normalized_name=keys.normalized_name,
+                         base_name=keys.base_name, country=keys.country, domains=keys.domains,
+                         identifiers=keys.identifiers)
     database = ensure_database()
     lines: list[str] = []
     with database.session() as session:

@@ -5,6 +5,7 @@ reason" prompts, and the idempotency keys of deliveries already processed.
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from sqlalchemy import delete, update
@@ -112,5 +113,12 @@ def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: s
     return prompt.kind, prompt.case_id
 
 
+DELIVERY_KEEP = timedelta(days=7)  # Slack retries within minutes, Telegram within a day
+
+
 def first_delivery(session: Session, platform: str, key: str) -> bool:
-    return insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key[:300], "at": utcnow()}) == 1
+    """True the first time this key is seen; keys older than a week are forgotten now and then."""
+    now = utcnow()
+    if random.random() < 0.01:
+        session.execute(delete(ProcessedDelivery).where(col(ProcessedDelivery.at) < now - DELIVERY_KEEP))
+    return insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key[:300], "at": now}) == 1

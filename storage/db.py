@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,16 @@ class Database:
         with self.engine.connect() as connection:
             return not inspect(connection).get_table_names()
 
+    def is_fresh(self) -> bool:
+        """No tables but ours (a first start may be creating them right now in another process)."""
+        from sqlmodel import SQLModel
+
+        import storage.models  # noqa: F401  (registers the tables)
+
+        with self.engine.connect() as connection:
+            names = set(inspect(connection).get_table_names())
+        return names <= set(SQLModel.metadata.tables) | {"alembic_version"}
+
     def upgrade(self, revision: str = "head") -> None:
         from alembic import command
 
@@ -141,7 +152,7 @@ class Database:
         head, current = self.head(), self.current()
         if current != head:
             if auto_upgrade is None:
-                auto_upgrade = self.url == normalize_url(DEFAULT_URL) or (current is None and self.is_empty())
+                auto_upgrade = self.url == normalize_url(DEFAULT_URL) or (current is None and self.is_fresh())
             if not auto_upgrade:
                 raise DatabaseNotReady(
                     f"The database schema is at revision {current or 'none'}, this tradecheck needs {head}. "
@@ -149,8 +160,24 @@ class Database:
                     current=current, head=head, url=safe_url(self.url),
                 )
             log.warning("upgrading the database schema from %s to %s", current or "empty", head)
-            self.upgrade()
+            try:
+                self.upgrade()
+            except Exception:
+                # another process starting at the same moment may have upgraded it first
+                if not self._reaches(head):
+                    raise
         self._ready = True
+
+    def _reaches(self, head: str, seconds: float = 15.0) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if self.current() == head:
+                    return True
+            except Exception:  # the other upgrade is still creating its tables
+                pass
+            time.sleep(0.2)
+        return False
 
 
 def safe_url(url: str) -> str:

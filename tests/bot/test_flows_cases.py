@@ -100,3 +100,29 @@ async def test_the_real_offline_engine_stores_its_case_too(db_url: str) -> None:
     second = await flows.run_check("Same Buyer LLC site=samebuyer.example", ANA, engine=engine)
     assert first.case and second.case and first.case.id == second.case.id
     assert counts(db_url) == (1, 2)
+
+
+async def test_history_finds_a_case_by_identifier_or_domain(db_url: str) -> None:
+    first = await check("ACME Trading LLC vat=DE123456789 site=acme-trading.de country=DE")
+    assert first.case
+    for query in ("DE123456789", "de 123456789".replace(" ", ""), "acme-trading.de", "ACME"):
+        lines = flows.history_text(query, LI, "en")
+        assert lines[0].startswith(f"#{first.case.id} ACME Trading LLC"), (query, lines)
+
+
+def test_processes_starting_together_on_a_fresh_file_all_get_the_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = f"from storage.db import get_database; get_database({url!r}).ensure_ready()"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    processes = [subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in processes]
+    assert [rc for rc, _ in results] == [0, 0, 0], results
+    database = storage_db.Database(url=url, engine=storage_db.make_engine(url))
+    assert database.current() == database.head()
+    database.engine.dispose()
