@@ -70,6 +70,7 @@ class TerminalChat:
         self.say(t("chat.welcome", self.lang, user=self.actor.label, role=self._role_name()))
         try:
             while True:
+                self.show_pending()
                 line = self.ask(f"{self.actor.label}>")
                 if line is None:
                     break
@@ -81,6 +82,17 @@ class TerminalChat:
             self.runner.close()
         self.say(t("chat.bye", self.lang))
         return 0
+
+    def show_pending(self) -> None:
+        """What the monitor said while the user was away (re-check changes, reminders), once each."""
+        from . import monitor
+
+        try:
+            messages = monitor.pending_terminal_messages(CHANNEL)
+        except Exception:  # noqa: BLE001 - a busy database must not end the chat
+            return
+        for message in messages:
+            self.say(message, style="bold yellow")
 
     def handle(self, line: str) -> bool:
         """One line of input; False to stop."""
@@ -219,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", default=os.environ.get("TRADECHECK_USER") or _login(), help="who you are (default: your login)")
     parser.add_argument("--lang", choices=["zh", "en"], help="language (default: your last /lang, else TRADECHECK_LANG)")
     parser.add_argument("--offline", action="store_true", default=None, help="skip every online source")
+    parser.add_argument("--no-monitor", dest="monitor", action="store_false",
+                        help="do not run scheduled re-checks and reminders while the chat is open")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     lang = normalize_lang(args.lang) if args.lang else flows.default_lang()
     try:
@@ -226,12 +240,19 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseNotReady as error:
         print(db_not_ready_text(error, lang), file=sys.stderr)
         return 1
+    from . import monitor
+
+    if args.monitor:
+        monitor.start_ticker_thread(30)
     try:
         chat = TerminalChat(args.user, args.lang, offline=args.offline)
         return chat.run()
     except Refused as refused:  # pragma: no cover - flows turn refusals into messages
         print(t(refused.key, lang, **refused.params), file=sys.stderr)
         return 1
+    finally:
+        if args.monitor:
+            monitor.stop_ticker()
 
 
 def _login() -> str:

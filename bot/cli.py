@@ -22,7 +22,6 @@ from checks.request import RequestError
 # Subcommands implemented in their own modules: name -> (module, function taking argv).
 _DELEGATED: dict[str, tuple[str, str]] = {
     "screen": ("checks.screening.cli", "screen_main"),
-    "lists": ("checks.screening.cli", "lists_main"),
     "serve": ("bot.server", "serve_main"),
     "db": ("bot.admin", "db_main"),
     "cases": ("bot.admin", "cases_main"),
@@ -52,6 +51,8 @@ def check_main(argv: list[str]) -> int:
     lang = normalize_lang(args.lang) if args.lang else flows.default_lang()
     text = sys.stdin.read() if args.stdin else _join(args.text)
     actor = flows.Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
+    from storage.db import DatabaseNotReady
+
     try:
         outcome = asyncio.run(
             flows.run_check(
@@ -62,6 +63,11 @@ def check_main(argv: list[str]) -> int:
     except RequestError as error:
         print(flows.describe_error(error, lang), file=sys.stderr)
         return 2
+    except DatabaseNotReady as error:
+        from .chat import db_not_ready_text
+
+        print(db_not_ready_text(error, lang), file=sys.stderr)
+        return 1
     if args.json:
         print(outcome.report.model_dump_json(indent=2))
         return 0
@@ -87,13 +93,36 @@ def _join(parts: list[str]) -> str:
     return " ".join(joined)
 
 
+def lists_main(argv: list[str]) -> int:
+    """`lists update|status`; after an update that changed a list, every watched case is screened
+    again at once and new hits are alerted in their chats (bot.monitor)."""
+    from checks.screening.cli import lists_main as lists
+
+    return lists(argv, on_updated=_rescreen_watched_cases)
+
+
+def _rescreen_watched_cases(changed: list[str]) -> str:
+    from storage.db import DatabaseNotReady
+
+    from . import flows, monitor
+
+    lang = flows.default_lang()
+    try:
+        alerts = monitor.after_lists_update()
+    except DatabaseNotReady as error:
+        from .chat import db_not_ready_text
+
+        return db_not_ready_text(error, lang)
+    return t("cli.lists_rescreened", lang, lists=", ".join(changed), alerts=alerts)
+
+
 def chat_main(argv: list[str]) -> int:
     from .chat import main as chat
 
     return chat(argv)
 
 
-_LOCAL: dict[str, Callable[[list[str]], int]] = {"check": check_main, "chat": chat_main}
+_LOCAL: dict[str, Callable[[list[str]], int]] = {"check": check_main, "chat": chat_main, "lists": lists_main}
 
 
 def main(argv: list[str] | None = None) -> int:

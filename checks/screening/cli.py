@@ -18,7 +18,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Callable, Iterator, TextIO
 
 from .. import countries
 from ..config import get_settings
@@ -110,7 +110,10 @@ def screen_main(argv: list[str], out: TextIO | None = None) -> int:
     return 0
 
 
-def lists_main(argv: list[str], out: TextIO | None = None) -> int:
+def lists_main(argv: list[str], out: TextIO | None = None,
+               on_updated: Callable[[list[str]], str | None] | None = None) -> int:
+    """`on_updated(sources)` runs after an update that changed at least one list (the bot passes its
+    re-screening of watched cases there; this engine knows nothing of cases); what it returns is printed."""
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="tradecheck lists", description="Update or show the sanctions lists.")
     sub = parser.add_subparsers(dest="command")
@@ -131,6 +134,11 @@ def lists_main(argv: list[str], out: TextIO | None = None) -> int:
             print(f"{result.source:13} {result.status:9} {extra}", file=out)
         reset()
         print(f"lists folder: {resolve_lists_dir(settings.lists_dir)}", file=out)
+        changed = [result.source for result in results if result.status == "updated"]
+        if changed and on_updated is not None:
+            said = on_updated(changed)
+            if said:
+                print(said, file=out)
         return 0 if all(r.status in ("updated", "unchanged") for r in results) else 1
     if args.command == "status":
         infos = list_dates(settings.lists_dir)

@@ -164,3 +164,34 @@ def test_a_fresh_machine_needs_no_extra_step(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Case #1" in result.stdout and "#1 Sunrise Textiles (IR)" in result.stdout
     assert (tmp_path / "tradecheck.db").exists()
+
+
+def test_what_the_monitor_said_is_shown_at_the_next_prompt(
+    db_url: str, engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    import asyncio
+    from datetime import timedelta
+
+    from bot import monitor
+    from storage.models import Approval, utcnow
+
+    set_managers(monkeypatch, "terminal:boss")
+    out = run_chat(monkeypatch, capsys, ["/check Sunrise Textiles country=IR"], "--user", "li", "--lang", "en",
+                   "--no-monitor")
+    run_chat(monkeypatch, capsys, ["/check Sunrise Textiles country=IR", button(out, "Request approval"), "/quit"],
+             "--user", "li", "--lang", "en", "--no-monitor")
+    with storage_db.get_database(db_url).session() as session:  # asked a day ago, still undecided
+        approval = session.exec(select(Approval)).one()
+        approval.requested_at = utcnow() - timedelta(hours=25)
+        session.add(approval)
+        session.commit()
+    monitor.register_deliverer(monitor.TerminalDeliverer())
+    try:
+        asyncio.run(monitor.tick(utcnow() + timedelta(hours=25)))
+    finally:
+        monitor.unregister_deliverer("terminal")
+    out = run_chat(monkeypatch, capsys, ["/help", "/quit"], "--user", "boss", "--lang", "en", "--no-monitor")
+    assert out.count("waiting for approval") == 1
+    assert out.index("waiting for approval") < out.index("/paste")  # before the first prompt's answer
+    out = run_chat(monkeypatch, capsys, ["/quit"], "--user", "boss", "--lang", "en", "--no-monitor")
+    assert "waiting for approval" not in out  # shown once

@@ -1,0 +1,55 @@
+"""`tradecheck` subcommands the bot adds on top of the engine's: lists update re-screens watched cases;
+`check` on an old database says what to run instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import cli, monitor
+from checks.config import get_settings
+from checks.watchlists import update
+from storage import db as storage_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("status, rescreened", [("updated", True), ("unchanged", False)])
+def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, status: str, rescreened: bool,
+) -> None:
+    monkeypatch.setenv("TRADECHECK_LISTS_DIR", str(tmp_path))
+    monkeypatch.setenv("TRADECHECK_LANG", "en")
+    get_settings.cache_clear()
+    monkeypatch.setattr(update, "update_lists", lambda folder, sources: [
+        update.UpdateResult("us_ofac_sdn", status, count=18_000, as_of="2026-11-30"),
+        update.UpdateResult("un_sc", "unchanged", count=1_000, as_of="2026-11-29")])
+    calls: list[int] = []
+
+    def after_lists_update() -> int:
+        calls.append(1)
+        return 2
+
+    monkeypatch.setattr(monitor, "after_lists_update", after_lists_update)
+    assert cli.main(["lists", "update"]) == 0
+    out = capsys.readouterr().out
+    get_settings.cache_clear()
+    assert f"lists folder: {tmp_path}" in out
+    assert calls == ([1] if rescreened else [])
+    assert ("lists (us_ofac_sdn): 2 new hit(s) alerted" in out) is rescreened
+
+
+def test_check_on_a_database_behind_the_code_says_how_to_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    database = storage_db.Database(url=url, engine=storage_db.make_engine(url))
+    database.upgrade("0001")
+    database.engine.dispose()
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--offline", "ACME Trading LLC", "country=AE"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "TRADECHECK_LANG": "en"})
+    assert result.returncode == 1, result.stderr
+    assert "tradecheck db upgrade" in result.stderr and "Traceback" not in result.stderr
