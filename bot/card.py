@@ -161,7 +161,7 @@ def build_card(
 
     if not report.pending:
         risk = report.risk
-        card.risk_factors = [t("card.factor", points=f.points, reason=f.reason) for f in risk.factors]
+        card.risk_factors = [t("card.factor", points=f"{f.points:+g}", reason=f.reason) for f in risk.factors]
         card.advice = list(risk.payment_terms) + [a for a in risk.actions if a not in risk.payment_terms]
         card.ask_next = list(risk.ask_next)
         if risk.incomplete_note:

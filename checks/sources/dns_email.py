@@ -16,7 +16,8 @@ import dns.asyncresolver
 import dns.exception
 import dns.resolver
 
-from ..domains import host_of, is_free_mail
+from ..domains import host_of
+from .email import is_free_mail
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
 from ..http import OnlineSource
 from ..models import Evidence, Finding, Severity, Status

@@ -18,7 +18,8 @@ import phonenumbers
 from anyascii import anyascii
 
 from .. import countries
-from ..domains import is_free_mail, name_tokens, registrable_domain
+from ..domains import name_tokens, registrable_domain
+from .email import is_free_mail
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
 from ..http import OnlineSource
 from ..models import Evidence, Finding, Severity, Status

@@ -98,3 +98,11 @@ def test_long_sections_say_how_many_are_hidden() -> None:
     assert card.sections[0].hidden == 12 - 3
     assert "and 9 more" in render_text(card)
     assert build_card(report, details=True).sections[0].hidden == 0
+
+
+def test_risk_factors_carry_their_own_sign() -> None:
+    report = _report("en")
+    report.risk.factors = [RiskFactor(code="sanctions.hit", points=100, reason="listed"),
+                           RiskFactor(code="registry.verified", points=-29, reason="registry record matches")]
+    card = build_card(report)
+    assert card.risk_factors == ["+100 listed", "-29 registry record matches"]

@@ -61,7 +61,7 @@ async def test_sources_run_concurrently() -> None:
     started = time.perf_counter()
     report = await engine.run(CheckRequest(company="ACME"))
     elapsed = time.perf_counter() - started
-    assert elapsed < 0.6, "five 0.2 s sources must run at once, not one after another"
+    assert elapsed < 0.9, "five 0.2 s sources must run at once (1.0 s one after another)"
     assert len(report.findings()) == 5
     assert all(s.status is SourceStatus.OK and s.elapsed_ms >= 150 for s in report.sources)
 
