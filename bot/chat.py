@@ -242,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from . import monitor
 
+    flows.warm_up(args.offline)
     if args.monitor:
         monitor.start_ticker_thread(30)
     try:

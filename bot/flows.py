@@ -84,6 +84,14 @@ def get_engine(offline: bool | None = None) -> Engine:
     return _engine(get_settings().offline if offline is None else offline)
 
 
+def warm_up(offline: bool | None = None) -> None:
+    """Let the engine's slow-to-load sources (the sanctions index) load in the background now."""
+    for source in get_engine(offline).sources:
+        start = getattr(source, "warm_up", None)
+        if callable(start):
+            start()
+
+
 def default_lang() -> str:
     return normalize_lang(get_settings().tradecheck_lang)
 

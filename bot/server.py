@@ -185,6 +185,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         except Exception as error:
             print(f"tradecheck serve: {error}", file=sys.stderr)
             return 2
+        from .flows import warm_up
+
+        warm_up()
         if args.socket:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 

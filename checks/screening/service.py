@@ -137,6 +137,21 @@ def get_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool = 
         return _screener
 
 
+def warm_up(lists_dir: Path | None = None, cache_dir: Path | None | bool = True) -> threading.Thread:
+    """Load (or build) the index in a background thread at start-up, so the first /check does not
+    wait for it; a check that comes earlier simply waits on the same lock."""
+
+    def load() -> None:
+        try:
+            get_screener(lists_dir, cache_dir)
+        except Exception:  # noqa: BLE001 - the first check will report the lists as unavailable
+            log.exception("sanctions index warm-up failed")
+
+    thread = threading.Thread(target=load, name="tradecheck-screening-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def reset() -> None:
     """Forget the index (tests, or after `lists update` in the same process)."""
     global _screener

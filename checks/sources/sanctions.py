@@ -20,7 +20,7 @@ from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
 from ..screening.explain import LIST_TITLES, list_label, reasons
 from ..screening.matcher import Match, Query
-from ..screening.service import Screener, get_screener
+from ..screening.service import Screener, get_screener, warm_up
 from ..watchlists.model import Entity
 from ..watchlists.store import SOURCE_KEYS, age_days, list_dates
 
@@ -47,6 +47,10 @@ class SanctionsSource(Source):
 
     def _screener(self) -> Screener:
         return get_screener(self.settings.lists_dir)
+
+    def warm_up(self) -> None:
+        """Start loading the index now (server or chat start-up), not at the first check."""
+        warm_up(self.settings.lists_dir)
 
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
         try:
