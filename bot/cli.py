@@ -3,7 +3,7 @@
 Contract (../shared/DESIGN.md): chat · check TEXT... [--json] [--lang zh|en] [--no-store] ·
 screen NAME... | --file CSV [--json] · lists update|status · serve [--host H] [--port P]
 [--socket] [--telegram-polling] · db upgrade · cases list|show N [--json] · trade import CSV ·
-audit export --case N · roles set PLATFORM:USER ROLE.
+audit export --case N · roles set PLATFORM:USER ROLE · telegram set-webhook URL|delete-webhook.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _DELEGATED: dict[str, tuple[str, str]] = {
     "trade": ("bot.admin", "trade_main"),
     "audit": ("bot.admin", "audit_main"),
     "roles": ("bot.admin", "roles_main"),
+    "telegram": ("bot.telegram.setup", "telegram_main"),
 }
 
 

@@ -168,15 +168,6 @@ async def telegram_shutdown(settings: Settings) -> None:
     await get_webhook(settings).shutdown()
 
 
-async def set_webhook(settings: Settings, url: str) -> bool:
-    """Point Telegram at `url` (e.g. https://bot.example.com/telegram/webhook) with the secret."""
-    app = build_application(settings)
-    async with app.bot:
-        return await app.bot.set_webhook(
-            url, secret_token=get_webhook(settings).secret, allowed_updates=["message", "callback_query"]
-        )
-
-
 async def poll(settings: Settings, *, engine: Engine | None = None, stop: asyncio.Event | None = None) -> int:
     """Long polling inside a running event loop, until `stop` is set or the task is cancelled."""
     try:
