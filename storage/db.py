@@ -159,7 +159,9 @@ class Database:
                     f"Run `tradecheck db upgrade` (DATABASE_URL={safe_url(self.url)}) and start again.",
                     current=current, head=head, url=safe_url(self.url),
                 )
-            log.warning("upgrading the database schema from %s to %s", current or "empty", head)
+            # a new database is the normal first run (info); upgrading one that holds data is worth a warning
+            log.log(logging.INFO if current is None else logging.WARNING,
+                    "upgrading the database schema from %s to %s", current or "empty", head)
             try:
                 self.upgrade()
             except Exception:

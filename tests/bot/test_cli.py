@@ -53,3 +53,51 @@ def test_check_on_a_database_behind_the_code_says_how_to_upgrade(tmp_path: Path)
                             env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "TRADECHECK_LANG": "en"})
     assert result.returncode == 1, result.stderr
     assert "tradecheck db upgrade" in result.stderr and "Traceback" not in result.stderr
+
+
+def _codes(report: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    found: dict[str, str] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "code" in node and "status" in node:
+                found[str(node["code"])] = str(node["status"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(report)
+    return found
+
+
+def test_the_issue_example_flags_free_mail_foreign_phone_and_a_bad_vat(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    code = cli.main(["check", "ACME Trading LLC", "email=buyer.acme@gmail.com", "phone=+86", "138", "0013", "8000",
+                     "country=AE", "vat=DE123456789", "--json", "--offline", "--no-store"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    codes = _codes(report)
+    for flagged in ("email.free_mail", "phone.country_mismatch", "id.invalid_checksum"):
+        assert codes.get(flagged) in ("flag", "fail"), (flagged, codes)
+    assert codes.get("sanctions.clear") == "pass"  # screened, not skipped
+    assert report["risk"]["level"] not in ("low", "unknown")
+
+
+@pytest.mark.parametrize("country", ["IR", "KP", "Iran", "朝鲜"])
+def test_an_embargoed_country_is_flagged(capsys: pytest.CaptureFixture[str], country: str) -> None:
+    import json
+
+    assert cli.main(["check", "Sunrise Textiles", f"country={country}", "--json", "--offline", "--no-store"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert _codes(report).get("country.embargoed") in ("flag", "fail")
+    assert report["risk"]["level"] in ("high", "critical")
+
+
+@pytest.mark.parametrize("argv", [[""], ["https://acme.example/"], ["\x00\x01\x02"], ["x" * 30_000], []])
+def test_bad_input_exits_non_zero_with_a_message_and_an_example(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    assert cli.main(["check", *argv, "--offline", "--no-store"]) == 2
+    err = capsys.readouterr().err
+    assert "Example: /check" in err and "Traceback" not in err
