@@ -25,7 +25,7 @@ async def test_check_acks_at_once_then_posts_and_updates_the_card(slack: SlackHa
     response = await slack.command("ACME Trading LLC email=j@acme.ae site=acme.ae country=AE")
     ack_seconds = time.perf_counter() - started
     assert response.status_code == 200
-    assert ack_seconds < 3.0  # Slack drops a slash command not acknowledged within 3 s
+    assert ack_seconds < 1.0  # the issue asks under 1 s; Slack itself drops a command not acked within 3 s
     assert not _finished(slack), "the ack came before the check finished, not after it"
     ack = response.json()
     assert ack["response_type"] == "ephemeral"
