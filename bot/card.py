@@ -119,6 +119,12 @@ def _item(finding: Finding, lang: str) -> CardItem:
     )
 
 
+# A finding that says the same thing as a more specific one on the same card: shown only in Details.
+SUPERSEDED_BY: dict[str, str] = {
+    "email.free_mail": "email.free_mail_for_company",  # "free mail" vs "writes as ACME from free mail"
+}
+
+
 def build_card(
     report: Report,
     case: CaseInfo | None = None,
@@ -148,8 +154,11 @@ def build_card(
     if report.verdict_reasons:
         card.verdict += " — " + "; ".join(report.verdict_reasons)
 
+    present = {f.code for f in report.findings()}
     for key in SECTION_ORDER:
         findings = _sorted(getattr(report.sections, key.value))
+        if not details:
+            findings = [f for f in findings if SUPERSEDED_BY.get(f.code) not in present]
         shown = findings if details else findings[:max_items]
         if not findings and key is not Section.HISTORY:
             continue

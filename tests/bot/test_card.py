@@ -106,3 +106,17 @@ def test_risk_factors_carry_their_own_sign() -> None:
                            RiskFactor(code="registry.verified", points=-29, reason="registry record matches")]
     card = build_card(report)
     assert card.risk_factors == ["+100 listed", "-29 registry record matches"]
+
+
+def test_a_finding_said_more_precisely_elsewhere_is_left_for_details() -> None:
+    report = _report("en")
+    report.sections.add(Finding(code="email.free_mail_for_company", status=Status.FLAG, severity=Severity.MEDIUM,
+                                title="Writes as ACME from free mail", detail="gmail.com"))
+
+    def codes(card) -> list[str]:  # type: ignore[no-untyped-def]
+        return [item.code for section in card.sections for item in section.items]
+
+    assert "email.free_mail_for_company" in codes(build_card(report))
+    assert "email.free_mail" not in codes(build_card(report))
+    assert "email.free_mail" in codes(build_card(report, details=True))
+    assert "email.free_mail" in codes(build_card(_report("en")))  # alone, the plain finding stays on the card
