@@ -36,22 +36,8 @@ from .card import ActionKind, Card, CaseInfo, build_card
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who did something: a user of one platform in one workspace (team)."""
-
-    platform: str
-    user_id: str
-    name: str = ""
-    workspace: str = "local"
-
-    @property
-    def key(self) -> str:
-        return f"{self.platform}:{self.user_id}"
-
-    @property
-    def label(self) -> str:
-        return self.name or self.user_id
+# Who did something: a user of one platform in one workspace (team). The same value storage records.
+Actor = store.Who
 
 
 @dataclass(frozen=True)
@@ -153,7 +139,7 @@ def ensure_database() -> Database:
 
 
 def _who(actor: Actor) -> store.Who:
-    return store.Who(platform=actor.platform, user_id=actor.user_id, name=actor.name, workspace=actor.workspace)
+    return actor
 
 
 def _policy() -> Any:

@@ -40,13 +40,8 @@ def host_of(value: str | None) -> str | None:
 
 def registrable_domain(value: str | None) -> str | None:
     """`procurement.siemens-trading.co.uk` -> `siemens-trading.co.uk`; None for IPs and junk."""
-    host = host_of(value)
-    if not host:
-        return None
-    parts = _extract(host)
-    if not parts.domain or not parts.suffix:
-        return None
-    return f"{parts.domain}.{parts.suffix}"
+    parts = split_domain(value)
+    return parts.domain if parts else None
 
 
 @dataclass(frozen=True)
