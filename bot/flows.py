@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from checks.config import get_settings
 from checks.engine import CheckContext, Engine, ProgressCallback
-from checks.i18n import normalize_lang, t, translator
+from checks.i18n import normalize_lang, t
 from checks.models import Finding, Report, RiskLevel, Section, Severity, Status
 from checks.registry import build_engine
 from checks.request import CheckRequest, RequestError, parse

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from .cases import insert_ignore
 from .db import Database
+from .leasing import claim_ids
 from .models import Job, aware, utcnow
 
 log = logging.getLogger(__name__)
@@ -81,22 +82,8 @@ def claim(
         condition = and_(condition, col(Job.kind).in_(list(kinds)))
     order = (col(Job.due_at), col(Job.id))
     with db.session() as session:
-        if db.dialect == "postgresql":
-            ids = list(session.exec(
-                select(Job.id).where(condition).order_by(*order).limit(limit).with_for_update(skip_locked=True)
-            ))
-            if ids:
-                session.execute(update(Job).where(col(Job.id).in_(ids))
-                                .values(status=RUNNING, lease_until=lease, attempts=Job.attempts + 1))
-        else:
-            ids = []
-            for job_id, attempts in session.exec(select(Job.id, Job.attempts).where(condition).order_by(*order).limit(limit)):
-                result = session.execute(
-                    update(Job).where(col(Job.id) == job_id, col(Job.attempts) == attempts, _claimable(now))
-                    .values(status=RUNNING, lease_until=lease, attempts=attempts + 1)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    ids.append(job_id)
+        ids = claim_ids(session, db.dialect, Job, condition, order, limit, _claimable(now),
+                        {"status": RUNNING, "lease_until": lease})
         rows = list(session.exec(select(Job).where(col(Job.id).in_(ids)).order_by(*order))) if ids else []
         session.commit()
     return [

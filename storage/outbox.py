@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from .cases import insert_ignore
 from .db import Database
+from .leasing import claim_ids
 from .models import Outbox, aware, utcnow
 
 LEASE_SECONDS = 120.0
@@ -88,22 +89,8 @@ def claim(db: Database, platforms: Iterable[str], *, now: datetime | None = None
     condition = and_(_claimable(now), col(Outbox.platform).in_(platforms))
     order = (col(Outbox.next_attempt_at), col(Outbox.id))
     with db.session() as session:
-        if db.dialect == "postgresql":
-            ids = list(session.exec(
-                select(Outbox.id).where(condition).order_by(*order).limit(limit).with_for_update(skip_locked=True)
-            ))
-            if ids:
-                session.execute(update(Outbox).where(col(Outbox.id).in_(ids))
-                                .values(status=SENDING, next_attempt_at=lease, attempts=Outbox.attempts + 1))
-        else:
-            ids = []
-            for row_id, attempts in session.exec(select(Outbox.id, Outbox.attempts).where(condition).order_by(*order).limit(limit)):
-                result = session.execute(
-                    update(Outbox).where(col(Outbox.id) == row_id, col(Outbox.attempts) == attempts, _claimable(now))
-                    .values(status=SENDING, next_attempt_at=lease, attempts=attempts + 1)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    ids.append(row_id)
+        ids = claim_ids(session, db.dialect, Outbox, condition, order, limit, _claimable(now),
+                        {"status": SENDING, "next_attempt_at": lease})
         rows = list(session.exec(select(Outbox).where(col(Outbox.id).in_(ids)).order_by(col(Outbox.id)))) if ids else []
         session.commit()
     return [_message(row) for row in rows]

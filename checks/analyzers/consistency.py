@@ -12,7 +12,7 @@ from typing import Iterable
 
 from ..domains import claimed_domains, name_tokens, registrable_domain, well_known
 from ..engine import Analyzer, CheckContext
-from ..models import Evidence, Finding, Report, Section, Severity, Status
+from ..models import Evidence, Finding, Report, Severity, Status
 from ..request import CheckRequest
 from .lookalike import Lookalike, find_lookalikes
 

@@ -20,7 +20,7 @@ from rapidfuzz.distance import Indel
 
 from ..watchlists.model import Entity, EntityType, NameKind
 from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, query_tokens
-from .normalize import TokenClass, geo_words
+from .normalize import Token, TokenClass, geo_words
 
 ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
 CANDIDATES = 25
