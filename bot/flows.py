@@ -705,20 +705,35 @@ def _case_line(session: Any, case: Case, lang: str) -> str:
     return "\n   ".join(parts)
 
 
-def save_prompt(platform: str, chat: str, prompt_message_id: str, kind: ActionKind, case_id: int, actor: Actor) -> None:
+@dataclass(frozen=True)
+class Prompt:
+    """What a "type your reason" prompt was for: the button, its case and argument, and its card."""
+
+    kind: ActionKind
+    case_id: int
+    arg: str = ""
+    card_message_id: str | None = None
+
+
+def save_prompt(platform: str, chat: str, prompt_message_id: str, kind: ActionKind, case_id: int, actor: Actor,
+                *, arg: str = "", card_message_id: str | None = None) -> None:
     database = ensure_database()
     with database.session() as session:
         chatstate.save_prompt(session, platform, str(chat), str(prompt_message_id), ActionKind(kind).value,
-                              int(case_id), actor.key)
+                              int(case_id), actor.key, arg=arg,
+                              card_message_id=str(card_message_id) if card_message_id is not None else None)
         session.commit()
 
 
-def take_prompt(platform: str, chat: str, prompt_message_id: str, actor: Actor) -> tuple[ActionKind, int] | None:
+def take_prompt(platform: str, chat: str, prompt_message_id: str, actor: Actor) -> Prompt | None:
+    """The prompt this reply answers, if it was this actor's and nobody took it yet (once)."""
     database = ensure_database()
     with database.session() as session:
         taken = chatstate.take_prompt(session, platform, str(chat), str(prompt_message_id), actor.key)
         session.commit()
-    return (ActionKind(taken[0]), taken[1]) if taken else None
+    if taken is None:
+        return None
+    return Prompt(ActionKind(taken.kind), taken.case_id, taken.arg, taken.card_message_id)
 
 
 def first_delivery(platform: str, key: str) -> bool:

@@ -6,6 +6,7 @@ reason" prompts, and the idempotency keys of deliveries already processed.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, update
@@ -89,18 +90,27 @@ def mark_dead(session: Session, platform: str, channel: str) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class TakenPrompt:
+    kind: str
+    case_id: int
+    arg: str = ""
+    card_message_id: str | None = None
+
+
 def save_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, kind: str, case_id: int,
-                actor: str) -> None:
+                actor: str, arg: str = "", card_message_id: str | None = None) -> None:
     now = utcnow()
     session.execute(delete(PendingPrompt).where(col(PendingPrompt.expires_at) < now))
     insert_ignore(session, PendingPrompt, {
         "platform": platform, "chat": chat, "prompt_message_id": prompt_message_id, "kind": kind,
-        "case_id": case_id, "actor": actor, "created_at": now, "expires_at": now + PROMPT_TTL,
+        "case_id": case_id, "arg": arg[:300], "card_message_id": card_message_id, "actor": actor,
+        "created_at": now, "expires_at": now + PROMPT_TTL,
     })
 
 
-def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, actor: str) -> tuple[str, int] | None:
-    """The prompt's (kind, case id), once: the row is removed by whoever takes it first."""
+def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, actor: str) -> TakenPrompt | None:
+    """What the prompt was for, once: the row is removed by whoever takes it first."""
     prompt = session.exec(select(PendingPrompt).where(
         PendingPrompt.platform == platform, PendingPrompt.chat == chat,
         PendingPrompt.prompt_message_id == prompt_message_id,
@@ -110,7 +120,7 @@ def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: s
     result = session.execute(delete(PendingPrompt).where(col(PendingPrompt.id) == prompt.id))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # another process took it
         return None
-    return prompt.kind, prompt.case_id
+    return TakenPrompt(prompt.kind, prompt.case_id, prompt.arg or "", prompt.card_message_id)
 
 
 DELIVERY_KEEP = timedelta(days=7)  # Slack retries within minutes, Telegram within a day

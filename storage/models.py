@@ -261,6 +261,8 @@ class PendingPrompt(SQLModel, table=True):
     prompt_message_id: str = Field(sa_type=String(200))
     kind: str = Field(sa_type=String(30))
     case_id: int = Field(foreign_key="case.id")
+    arg: str = Field("", sa_type=String(300), sa_column_kwargs={"server_default": ""})  # e.g. the match to clear
+    card_message_id: str | None = Field(None, sa_type=String(200))  # the card to update when the answer comes
     actor: str = Field(sa_type=String(250))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     expires_at: datetime = Field(sa_type=DateTime(timezone=True))

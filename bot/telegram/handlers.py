@@ -12,7 +12,6 @@ import asyncio
 import html
 import logging
 import time
-from typing import Any
 
 from telegram import ForceReply, Message, Update, User
 from telegram.constants import ChatType, MessageEntityType
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 EDIT_INTERVAL = 1.5  # seconds between two edits of one message (Telegram allows about 1/s per chat)
 FINAL_MAX_WAIT = 30.0
 MAX_DETAIL_PAGES = 5  # messages the Details button may send at once
-PROMPT_GRACE = 1.0  # seconds to wait for a prompt being saved when its reply arrives first  # the finished card waits out a 429 up to this long
+PROMPT_GRACE = 1.0  # seconds to wait for a prompt being saved when its reply arrives first
 _REASON_KEYS = {
     ActionKind.REJECT: "tg.reason.reject",
     ActionKind.ADD_NOTE: "tg.reason.add_note",
@@ -319,9 +318,8 @@ class TelegramHandlers:
     ) -> None:
         """A ForceReply prompt addressed to the presser; the prompt is remembered in the database.
 
-        The prompt also carries what `save_prompt` does not keep: the match being cleared (as a
-        `code` entity) and, in supergroups, a link to the card (a `text_link` entity), both read
-        back from the replied-to prompt when the reason arrives.
+        The database keeps what the answer needs: the button, its case and argument (the match being
+        cleared) and the card's message id, so the card is updated in place when the reason arrives.
         """
         key = _REASON_KEYS.get(pressed.kind, "tg.reason.other")
         marks = {"who": mention(user), "case": _card_link(card_message, pressed.case_id),
@@ -337,7 +335,7 @@ class TelegramHandlers:
         if prompt is not None:
             await call_flow(
                 flows.save_prompt, PLATFORM, str(card_message.chat_id), str(prompt.message_id), pressed.kind,
-                pressed.case_id, actor, **_prompt_extras(pressed.arg, card_message.message_id),
+                pressed.case_id, actor, arg=pressed.arg, card_message_id=str(card_message.message_id),
             )
 
     async def reason_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -356,9 +354,8 @@ class TelegramHandlers:
             taken = await call_flow(flows.take_prompt, PLATFORM, str(message.chat_id), str(prompt.message_id), actor)
         if not taken:
             return  # an ordinary reply to the bot, or someone else's prompt
-        kind, case_id, arg, card_id = _unpack_prompt(taken)
-        arg = arg or (_prompt_code(prompt) if kind is ActionKind.CLEAR_MATCH else "")
-        card_id = card_id or _prompt_card(prompt)
+        kind, case_id, arg = taken.kind, taken.case_id, taken.arg
+        card_id = int(taken.card_message_id) if (taken.card_message_id or "").isdigit() else None
         lang = await self.lang_of(actor, user)
         reason = (message.text or message.caption or "").strip()
         sender = Sender(context.bot)
@@ -450,22 +447,6 @@ def _pages(lines: list[str], limit: int = 4000) -> list[str]:
     return pages
 
 
-def _prompt_extras(arg: str, card_message_id: int) -> dict[str, Any]:
-    """Optional extras of `save_prompt` (the action's argument, where the card is), if supported."""
-    import inspect
-
-    try:
-        params = inspect.signature(flows.save_prompt).parameters
-    except (TypeError, ValueError):
-        return {}
-    extras: dict[str, Any] = {}
-    if "arg" in params:
-        extras["arg"] = arg
-    if "card_message_id" in params:
-        extras["card_message_id"] = str(card_message_id)
-    return extras
-
-
 def _looks_like_prompt(prompt: Message, user: User) -> bool:
     """A reason prompt addressed to this user (it mentions them by id)."""
     return any(
@@ -481,31 +462,6 @@ def _card_link(card: Message, case_id: int) -> str:
     if chat.startswith("-100"):
         return f'<a href="https://t.me/c/{chat[4:]}/{card.message_id}">{label}</a>'
     return label
-
-
-def _prompt_code(prompt: Message) -> str:
-    for text in (prompt.parse_entities([MessageEntityType.CODE]) or {}).values():
-        return text
-    return ""
-
-
-def _prompt_card(prompt: Message) -> int | None:
-    for entity in prompt.entities or ():
-        if entity.type == MessageEntityType.TEXT_LINK and entity.url and entity.url.startswith("https://t.me/c/"):
-            tail = entity.url.rstrip("/").rsplit("/", 1)[-1]
-            if tail.isdigit():
-                return int(tail)
-    return None
-
-
-def _unpack_prompt(taken: Any) -> tuple[ActionKind, int, str, int | None]:
-    """`take_prompt` gives (kind, case_id) and possibly (…, arg, card message id)."""
-    items = tuple(taken)
-    kind = ActionKind(items[0])
-    case_id = int(items[1])
-    arg = str(items[2]) if len(items) > 2 and items[2] else ""
-    card = int(items[3]) if len(items) > 3 and items[3] not in (None, "") else None
-    return kind, case_id, arg, card
 
 
 def install(application: Application, handlers: TelegramHandlers) -> None:

@@ -291,8 +291,12 @@ async def test_chat_state_lives_in_the_database(db_url: str, managers: None, eng
     assert outcome.case
     flows.save_prompt("telegram", "-100", "77", ActionKind.REJECT, outcome.case.id, BOSS)
     assert flows.take_prompt("telegram", "-100", "77", LI) is None  # somebody else's prompt
-    assert flows.take_prompt("telegram", "-100", "77", BOSS) == (ActionKind.REJECT, outcome.case.id)
+    assert flows.take_prompt("telegram", "-100", "77", BOSS) == flows.Prompt(ActionKind.REJECT, outcome.case.id)
     assert flows.take_prompt("telegram", "-100", "77", BOSS) is None  # once
+    flows.save_prompt("telegram", "-100", "78", ActionKind.CLEAR_MATCH, outcome.case.id, BOSS,
+                      arg="us_ofac_sdn:12345", card_message_id="41")
+    assert flows.take_prompt("telegram", "-100", "78", BOSS) == flows.Prompt(
+        ActionKind.CLEAR_MATCH, outcome.case.id, "us_ofac_sdn:12345", "41")
 
     assert flows.first_delivery("slack", "Ev123") is True
     assert flows.first_delivery("slack", "Ev123") is False

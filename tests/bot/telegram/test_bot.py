@@ -255,6 +255,9 @@ async def test_note_in_a_private_chat(harness: Harness) -> None:
     await harness.command(SALES, SALES, "Met them at Canton Fair, booth 12.1", reply_to=prompt)
     said = await api.wait_for(lambda a: harness.sent_after(mark, SALES))
     assert "#" in said[0]["text"] and len(harness.sent_after(mark, SALES)) == 1
+    # no message links in a private chat: the card is found through the saved prompt and updated in place
+    edits = [c for c in api.calls[mark:] if c.method == "editMessageText"]
+    assert edits and all(e.params["message_id"] == card["message_id"] for e in edits)
     mark = len(api.calls)
     await harness.command(SALES, SALES, "/history Kestrel")
     history = await api.wait_for(lambda a: harness.sent_after(mark, SALES))
