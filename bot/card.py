@@ -197,6 +197,8 @@ def _status_line(case: CaseInfo, t) -> str:  # type: ignore[no-untyped-def]
             line += " — " + case.decision_reason
     elif case.status == "pending_approval" and case.requested_by:
         line += " · " + t("card.requested_by", who=case.requested_by)
+    elif case.status == "pending_approval":
+        line += " · " + t("card.not_requested")
     return line
 
 
@@ -220,10 +222,10 @@ def _actions(report: Report, case: CaseInfo, t) -> list[CardAction]:  # type: ig
     def add(kind: ActionKind, style: str | None = None, arg: str = "", label_key: str | None = None) -> None:
         actions.append(CardAction(kind=kind, label=t(label_key or f"action.{kind.value}"), case_id=case.id, arg=arg, style=style))
 
-    if case.status == "pending_approval":
+    if case.status == "pending_approval" and case.requested_by:
         add(ActionKind.APPROVE, "primary")
         add(ActionKind.REJECT, "danger")
-    elif report.risk.approval_required and case.status not in ("approved", "rejected"):
+    elif case.status == "pending_approval" or (report.risk.approval_required and case.status not in ("approved", "rejected")):
         add(ActionKind.REQUEST_APPROVAL, "primary")
     add(ActionKind.RECHECK)
     add(ActionKind.SCHEDULE_RECHECK, arg="30")

@@ -23,6 +23,8 @@ ACTIONS = {
     "rejected": "a manager rejected the buyer, with a reason",
     "approval_expired": "an approval reached its expiry date; the case needs approval again",
     "approval_invalidated": "a new check found a higher risk than the approved one",
+    "approval_needed": "a check at or above the policy's approval level: the case waits for approval",
+    "approval_not_needed": "a new check is below the approval level and nobody had asked: the case is open again",
     "note_added": "someone added a note",
     "match_cleared": "a manager marked a sanctions match as not this buyer",
     "match_realerted": "a cleared match's list entry changed, so it alerts again",

@@ -291,14 +291,33 @@ def _save_once(
     session.flush()
     audit.record(session, "check", actor=who.key, actor_name=who.label, case_id=case.id, workspace_id=ws.id,
                  details={"check_run": run.id, "risk": risk_level, "score": score, "platform": who.platform})
-    if case.status == CaseStatus.APPROVED.value:
-        approval = latest_decision(session, case.id)  # type: ignore[arg-type]
-        if approval and level_rank(risk_level) > level_rank(approval.risk_level):
-            case.status = CaseStatus.OPEN.value
-            audit.record(session, "approval_invalidated", actor=who.key, actor_name=who.label, case_id=case.id,
-                         workspace_id=ws.id, details={"approved_at_risk": approval.risk_level, "risk_now": risk_level})
+    _status_after_check(session, case, who, ws.id, risk_level, approval_required)  # type: ignore[arg-type]
     session.flush()
     return SavedCheck(case=case, run=run, created=created, matched_by=matched_by)
+
+
+def _status_after_check(session: Session, case: Case, who: Who, workspace_id: int, risk_level: str | None,
+                        approval_required: bool) -> None:
+    """A check at or above the approval level puts the case in pending_approval (the card then offers
+    "Request approval"; a manager decides once someone asked). An approval for a lower risk no longer
+    counts; a case nobody asked about goes back to open when the risk falls below the level."""
+    def record(action: str, **details: Any) -> None:
+        audit.record(session, action, actor=who.key, actor_name=who.label, case_id=case.id,
+                     workspace_id=workspace_id, details={"risk": risk_level, **details})
+
+    status = case.status
+    if status == CaseStatus.APPROVED.value:
+        approval = latest_decision(session, case.id)  # type: ignore[arg-type]
+        if approval and level_rank(risk_level) > level_rank(approval.risk_level):
+            case.status = CaseStatus.PENDING_APPROVAL.value if approval_required else CaseStatus.OPEN.value
+            record("approval_invalidated", approved_at_risk=approval.risk_level, risk_now=risk_level)
+    elif approval_required and status in (CaseStatus.OPEN.value, CaseStatus.WATCH.value):
+        case.status = CaseStatus.PENDING_APPROVAL.value
+        record("approval_needed")
+    elif (not approval_required and status == CaseStatus.PENDING_APPROVAL.value
+          and open_request(session, case.id) is None):  # type: ignore[arg-type]
+        case.status = CaseStatus.OPEN.value
+        record("approval_not_needed")
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -444,7 +463,7 @@ def expire_approval(session: Session, case: Case) -> bool:
 
 def request_approval(session: Session, case: Case, who: Who) -> Approval:
     expire_approval(session, case)
-    if case.status == CaseStatus.PENDING_APPROVAL.value:
+    if case.status == CaseStatus.PENDING_APPROVAL.value and open_request(session, case.id) is not None:  # type: ignore[arg-type]
         raise Refused("flows.refused.already_pending", id=case.id)
     if case.status == CaseStatus.APPROVED.value:
         raise Refused("flows.refused.already_approved", id=case.id)

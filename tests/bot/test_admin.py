@@ -51,7 +51,7 @@ async def test_cases_list_and_show(db_url: str, monkeypatch: pytest.MonkeyPatch,
     assert shown["approvals"][0]["decision"] == "reject" and shown["approvals"][0]["reason"] == "embargo"
     assert shown["approvals"][0]["requested_by"] == "Li Wei" and shown["approvals"][0]["decided_by"] == "Boss"
     assert shown["notes"][0]["text"] == "met at Canton Fair"
-    assert [e["action"] for e in shown["audit"]] == ["case_opened", "check", "approval_requested", "note_added", "rejected"]
+    assert [e["action"] for e in shown["audit"]] == ["case_opened", "check", "approval_needed", "approval_requested", "note_added", "rejected"]
     assert admin.cases_main(["show", str(case_id), "--lang", "zh"]) == 0
     text = capsys.readouterr().out
     assert "已拒绝" in text and "审计记录：" in text and "met at Canton Fair" in text
@@ -63,7 +63,7 @@ async def test_audit_export_csv_and_json_is_itself_audited(db_url: str, monkeypa
     case_id = await story(monkeypatch)
     assert admin.audit_main(["export", "--case", str(case_id)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [r["action"] for r in rows] == ["case_opened", "check", "approval_requested", "note_added", "rejected"]
+    assert [r["action"] for r in rows] == ["case_opened", "check", "approval_needed", "approval_requested", "note_added", "rejected"]
     assert json.loads(rows[-1]["details"])["reason"] == "embargo" and rows[-1]["actor"] == "terminal:boss"
     target = tmp_path / "audit.json"
     assert admin.audit_main(["export", "--case", str(case_id), "--format", "json", "-o", str(target)]) == 0

@@ -48,7 +48,7 @@ def test_the_whole_story_check_request_switch_approve_and_see_history(
 ) -> None:
     set_managers(monkeypatch, "terminal:boss")
     out = run_chat(monkeypatch, capsys, ["/check Sunrise Textiles country=IR"], "--user", "li", "--lang", "en")
-    assert "You are li (sales)" in out and "Risk: HIGH" in out and "Case #1: open" in out
+    assert "You are li (sales)" in out and "Risk: HIGH" in out and "Case #1: waiting for a manager's approval · nobody has asked yet" in out
     request = button(out, "Request approval")
 
     out = run_chat(monkeypatch, capsys, [
@@ -76,7 +76,7 @@ def test_the_whole_story_check_request_switch_approve_and_see_history(
         assert len(session.exec(select(CheckRun)).all()) == 3
         assert [c.status for c in session.exec(select(Case)).all()] == ["approved"]
         trail = [e.action for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()]
-    assert trail == ["case_opened", "check", "check", "approval_requested", "approved", "check"]
+    assert trail == ["case_opened", "check", "approval_needed", "check", "approval_requested", "approved", "check"]
 
 
 def test_four_eyes_and_reasons_in_the_chat(

@@ -63,7 +63,7 @@ def actions(db_url: str, case_id: int) -> list[str]:
 
 async def test_a_risky_check_offers_request_approval_and_the_story_runs(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     outcome = await risky_case(engine)
-    assert outcome.case and outcome.case.status == "open" and outcome.report.risk.approval_required
+    assert outcome.case and outcome.case.status == "pending_approval" and outcome.case.requested_by is None and outcome.report.risk.approval_required
     kinds = [a.kind for a in outcome.card.actions]
     assert ActionKind.REQUEST_APPROVAL in kinds and ActionKind.APPROVE not in kinds
     case_id = outcome.case.id
@@ -88,7 +88,7 @@ async def test_a_risky_check_offers_request_approval_and_the_story_runs(db_url: 
     assert "LC at sight" in history["history.approved"].detail
     assert "Li Wei" in history["history.previous_checks"].title
     assert recheck.case and recheck.case.status == "approved"
-    assert actions(db_url, case_id) == ["case_opened", "check", "approval_requested", "approved", "check"]
+    assert actions(db_url, case_id) == ["case_opened", "check", "approval_needed", "approval_requested", "approved", "check"]
 
 
 async def test_four_eyes_no_one_decides_their_own_request(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +179,7 @@ async def test_an_approval_expires(db_url: str, managers: None, engine) -> None:
                         .values(expires_at=utcnow() - timedelta(minutes=1)))  # time passes
         session.commit()
     later = await risky_case(engine)
-    assert later.case and later.case.status == "open"
+    assert later.case and later.case.status == "pending_approval"
     assert ActionKind.REQUEST_APPROVAL in [a.kind for a in later.card.actions]
     expired = next(f for f in later.report.sections.history if f.code == "history.approval_expired")
     assert expired.status is Status.FLAG
@@ -196,7 +196,7 @@ async def test_a_higher_risk_than_approved_needs_approval_again(db_url: str, man
     watchlist.entries["sunrise textiles"] = dict(ENTRY)
     worse = await flows.run_check("Sunrise Textiles country=IR", LI, engine=eng)
     assert worse.report.risk.level.value == "critical"
-    assert worse.case and worse.case.status == "open"
+    assert worse.case and worse.case.status == "pending_approval"
     assert "approval_invalidated" in actions(db_url, first.case.id)
 
 
@@ -268,7 +268,7 @@ async def test_notes_details_watching_and_recheck(db_url: str, managers: None, e
     note = next(f for f in (await risky_case(engine)).report.sections.history if f.code == "history.note")
     assert note.detail == "buyer asked for 90 days open account" and "Li Wei" in note.title
     assert actions(db_url, case_id) == [
-        "case_opened", "check", "note_added", "recheck_scheduled", "watch_stopped", "check", "check",
+        "case_opened", "check", "approval_needed", "note_added", "recheck_scheduled", "watch_stopped", "check", "check",
     ]
 
 

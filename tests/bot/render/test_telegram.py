@@ -87,7 +87,7 @@ def test_buttons_are_the_card_actions_within_64_bytes() -> None:
                                 data={"source": "us_csl", "source_id": "e" * 80}))
     result.sections.add(Finding(code="sanctions.hit", status=Status.FAIL, title="Listed", section=Section.RISK,
                                 data={"source": "ofac_sdn", "source_id": "36617"}))
-    card = build_card(result, CaseInfo(id=987654321, status="pending_approval"))
+    card = build_card(result, CaseInfo(id=987654321, status="pending_approval", requested_by="Li Wei"))
     markup = render(card).reply_markup
     assert markup is not None
     rows = markup.inline_keyboard
