@@ -129,7 +129,9 @@ _LOCAL: dict[str, Callable[[list[str]], int]] = {"check": check_main, "chat": ch
 def main(argv: list[str] | None = None) -> int:
     _configure_stdout()
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import logs
+
+    logs.configure(logging.WARNING)
     commands = sorted([*_LOCAL, *_DELEGATED])
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("usage: tradecheck {" + ",".join(commands) + "} ...\n")

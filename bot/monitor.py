@@ -724,7 +724,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--setup", help="module:function to call first (registers deliverers, handlers)")
     parser.add_argument("--lists-updated", action="store_true", help="screen watched cases against the lists now")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("TRADECHECK_LOG", "WARNING"))
+    from . import logs
+
+    logs.configure(os.environ.get("TRADECHECK_LOG", "WARNING").upper())
     if args.lists_updated:
         print(after_lists_update())
         return 0

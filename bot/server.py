@@ -232,7 +232,9 @@ def serve_main(argv: list[str]) -> int:
     parser.add_argument("--telegram-polling", action="store_true", help="Telegram by long polling instead of the webhook")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     args = parser.parse_args(argv)
-    logging.getLogger().setLevel(args.log_level.upper())
+    from . import logs
+
+    logs.configure(args.log_level.upper())
     settings = get_settings()
     try:
         return asyncio.run(_serve(args, settings))

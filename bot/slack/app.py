@@ -33,7 +33,6 @@ from ..render.slack import (
     REASON_INPUT,
     decode_action_id,
     decode_value,
-    escape,
     loading_view,
     mrkdwn,
     render_details_view,
@@ -158,7 +157,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         try:
             request = flows.parse_request(text, lang)
         except RequestError as error:
-            await ack(text=escape(flows.describe_error(error, lang)), response_type="ephemeral")
+            await ack(text=mrkdwn(flows.describe_error(error, lang)), response_type="ephemeral")
             return
         lang = request.lang or lang
         await ack(text=parsed_summary(request, lang), response_type="ephemeral")
@@ -193,7 +192,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         try:
             request = flows.parse_request(text, lang)
         except RequestError as error:
-            await tell(client, channel=channel, user=user, text=escape(flows.describe_error(error, lang)), respond=respond)
+            await tell(client, channel=channel, user=user, text=mrkdwn(flows.describe_error(error, lang)), respond=respond)
             return
         lang = request.lang or lang
         await tell(client, channel=channel, user=user, text=parsed_summary(request, lang), respond=respond)
@@ -232,7 +231,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             except asyncio.TimeoutError:
                 probe = None
             if probe is not None and not probe.ok and not probe.needs_reason:
-                await tell(client, channel=channel, user=user, text=escape(probe.message), respond=respond)
+                await tell(client, channel=channel, user=user, text=mrkdwn(probe.message), respond=respond)
                 return
             metadata = {"k": kind.value, "c": case_id, "a": arg, "ch": channel, "ts": ts, "th": thread, "l": lang}
             await client.views_open(trigger_id=trigger, view=render_reason_modal(kind, lang, metadata))
@@ -301,5 +300,5 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
 
 def _message_view(message: str, lang: str) -> dict[str, Any]:
     view = loading_view(lang)
-    view["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(message or "…")}}]
+    view["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(message or "…")}}]
     return view

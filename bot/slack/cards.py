@@ -24,7 +24,7 @@ from checks.request import CheckRequest
 from .. import flows
 from ..card import Card, build_card
 from ..progress import Coalescer
-from ..render.slack import escape, mrkdwn, render_message
+from ..render.slack import mrkdwn, render_message
 from .calls import call
 
 log = logging.getLogger(__name__)
@@ -164,11 +164,11 @@ async def apply_result(
 ) -> None:
     """Show a flow's result: refusals privately, the new card in place, the announcement in the thread."""
     if not result.ok:
-        await tell(client, channel=channel, user=user, text=escape(result.message), respond=respond)
+        await tell(client, channel=channel, user=user, text=mrkdwn(result.message), respond=respond)
         return
     if result.card is not None and channel and ts:
         await update_card(client, channel, ts, result.card)
     if result.announce and channel:
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts or ts, text=escape(result.announce))
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts or ts, text=mrkdwn(result.announce))
     elif result.message:
-        await tell(client, channel=channel, user=user, text=escape(result.message), respond=respond)
+        await tell(client, channel=channel, user=user, text=mrkdwn(result.message), respond=respond)

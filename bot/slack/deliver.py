@@ -18,7 +18,7 @@ from checks.config import Settings, get_settings
 from ..card import Card
 from ..delivery import DeliveryFailed
 from ..flows import Conversation
-from ..render.slack import MAX_MESSAGE_BLOCKS, MAX_TEXT, escape, render_message, shorten
+from ..render.slack import MAX_MESSAGE_BLOCKS, MAX_TEXT, mrkdwn, render_message, shorten
 from .client import make_client
 
 PERMANENT_ERRORS = {
@@ -63,12 +63,12 @@ class SlackDeliverer:
 def _message(text: str, card: Card | None) -> dict[str, Any]:
     """The text alone, or the text as a line above the card (if the card leaves a block free)."""
     if card is None:
-        return {"text": escape(text)[:MAX_TEXT]}
+        return {"text": mrkdwn(text)[:MAX_TEXT]}
     message = render_message(card)
     if text:
-        message["text"] = shorten(escape(text) + " — " + message["text"], MAX_TEXT)
+        message["text"] = shorten(mrkdwn(text) + " — " + message["text"], MAX_TEXT)
         if len(message["blocks"]) < MAX_MESSAGE_BLOCKS:
-            line = {"type": "section", "text": {"type": "mrkdwn", "text": shorten(escape(text), MAX_TEXT)}}
+            line = {"type": "section", "text": {"type": "mrkdwn", "text": shorten(mrkdwn(text), MAX_TEXT)}}
             message["blocks"] = [line, *message["blocks"]]
     return message
 

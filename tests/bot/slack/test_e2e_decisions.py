@@ -105,7 +105,7 @@ async def test_reject_through_the_modal_with_a_reason(slack: SlackHarness) -> No
     # an empty reason keeps the modal open with an error
     empty = await slack.interact(slack.view_submission(view, MANAGER, "   "))
     assert empty.json()["response_action"] == "errors" and "reason" in empty.json()["errors"]
-    response = await slack.interact(slack.view_submission(view, MANAGER, "Bank account in a third country <!here>"))
+    response = await slack.interact(slack.view_submission(view, MANAGER, "Bank account in a third country <!here> *urgent*"))
     assert response.status_code == 200
     update = await slack.fake.wait_for(lambda: slack.fake.of("chat.update")[before:])
     rejected = update[-1].params
@@ -116,6 +116,7 @@ async def test_reject_through_the_modal_with_a_reason(slack: SlackHarness) -> No
     announced = await slack.fake.wait_for(lambda: [c for c in slack.fake.of("chat.postMessage") if c.params.get("thread_ts")
                                                    == pending["ts"] and "Bank account in a third country" in c.params["text"]])
     assert "<!here>" not in announced[-1].params["text"] and "&lt;!here&gt;" in announced[-1].params["text"]
+    assert "*urgent*" not in announced[-1].params["text"]  # the reason's asterisks do not turn into bold
 
 
 async def test_reject_by_a_non_manager_is_refused_before_any_modal(slack: SlackHarness) -> None:
