@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from . import audit
 from .cases import Who, find_user, insert_ignore, user
-from .models import ConversationLink, PendingPrompt, ProcessedDelivery, Role, aware, utcnow
+from .models import AuditEvent, ConversationLink, PendingPrompt, ProcessedDelivery, Role, aware, utcnow
 
 ROLES = tuple(role.value for role in Role)
 _RANK = {"sales": 0, "manager": 1, "admin": 2}
@@ -27,12 +27,21 @@ def configured_managers(setting: str) -> set[str]:
 
 
 def effective_role(session: Session, platform: str, user_id: str, managers_setting: str = "") -> str:
-    """The stronger of the role in the database and the MANAGERS setting."""
+    """A role an admin set with `roles set` wins (it can also demote someone in MANAGERS); otherwise the
+    stronger of the stored role and the MANAGERS setting."""
+    key = f"{platform}:{user_id}"
     found = find_user(session, platform, user_id)
     role = found.role if found and found.role in _RANK else "sales"
-    if f"{platform}:{user_id}" in configured_managers(managers_setting) and _RANK[role] < _RANK["manager"]:
+    if found is not None and _set_by_admin(session, key):
+        return role
+    if key in configured_managers(managers_setting) and _RANK[role] < _RANK["manager"]:
         role = "manager"
     return role
+
+
+def _set_by_admin(session: Session, key: str) -> bool:
+    events = session.exec(select(AuditEvent.details).where(AuditEvent.action == "role_changed")).all()
+    return any(isinstance(details, dict) and details.get("user") == key for details in events)
 
 
 def set_role(session: Session, platform: str, user_id: str, role: str, by: Who) -> tuple[str, str]:

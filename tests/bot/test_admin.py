@@ -91,3 +91,16 @@ def test_roles_set_is_audited_and_takes_effect(db_url: str, capsys: pytest.Captu
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "role_changed")).one()
     assert event.details == {"user": "slack:U123", "from": "sales", "to": "manager"}
     assert event.actor.startswith("cli:")
+
+
+def test_an_admin_can_demote_someone_listed_in_managers(db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.storage.support import set_managers
+
+    set_managers(monkeypatch, "terminal:boss")
+    boss = flows.Actor("terminal", "boss", "Boss")
+    assert flows.role_of(boss) == "manager"  # from the configuration
+    assert admin.roles_main(["set", "terminal:boss", "sales"]) == 0
+    capsys.readouterr()
+    assert flows.role_of(boss) == "sales"  # the admin's decision wins over MANAGERS
+    assert flows.role_of(flows.Actor("terminal", "other", "Other")) == "sales"
