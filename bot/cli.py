@@ -13,6 +13,7 @@ import asyncio
 import getpass
 import importlib
 import logging
+import re
 import sys
 from typing import Callable
 
@@ -88,10 +89,14 @@ def _join(parts: list[str]) -> str:
     for part in parts:
         if "=" in part:
             key, _, value = part.partition("=")
-            if " " in value and not value.startswith(('"', "“", "'")):
+            more_keys = _KEY_IN_VALUE.search(value)  # "ACME email=a@b.ae site=b.ae": a whole request in one argument
+            if " " in value and not more_keys and not value.startswith(('"', "“", "'")):
                 part = f'{key}="{value}"'
         joined.append(part)
     return " ".join(joined)
+
+
+_KEY_IN_VALUE = re.compile(r"\s[A-Za-z_\-]+\s*=|\s[\u4e00-\u9fff]{2,3}\s*=")
 
 
 def lists_main(argv: list[str]) -> int:

@@ -288,7 +288,7 @@ def _phones(text: str, country: str | None) -> list[str]:
     """Valid numbers first (a street number is not a phone), then merely possible ones."""
     found: list[str] = []
     for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
-        for region in _unique([country, None]):
+        for region in _unique([country, "ZZ"]):  # ZZ: numbers written with their +country code
             try:
                 for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
                     if len(str(match.number.national_number)) < 6:

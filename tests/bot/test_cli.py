@@ -101,3 +101,17 @@ def test_bad_input_exits_non_zero_with_a_message_and_an_example(capsys: pytest.C
     assert cli.main(["check", *argv, "--offline", "--no-store"]) == 2
     err = capsys.readouterr().err
     assert "Example: /check" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["ACME Trading LLC email=j@acme.ae site=acme.ae country=AE"], {"email": "j@acme.ae", "site": "acme.ae", "country": "AE"}),
+    (["ACME Trading LLC", "email=j@acme.ae", "person=Jane Doe", "country=AE"], {"email": "j@acme.ae", "country": "AE"}),
+])
+def test_a_request_in_one_argument_or_split_by_the_shell_parses_alike(argv: list[str], expected: dict[str, str]) -> None:
+    from checks.request import parse
+
+    request = parse(cli._join(argv))
+    assert request.company == "ACME Trading LLC"
+    assert {key: getattr(request, key) for key in expected} == expected
+    if "person=Jane Doe" in argv:
+        assert request.persons == ["Jane Doe"]

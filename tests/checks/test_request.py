@@ -189,3 +189,10 @@ def test_bad_input_raises_a_localized_error(text: str, key: str) -> None:
 def test_control_characters_inside_text_are_removed() -> None:
     r = parse("ACME\x07 Trading\x1b LLC country=AE")
     assert r.company == "ACME Trading LLC"
+
+
+def test_paste_finds_an_international_number_when_no_country_is_written() -> None:
+    request = parse("Best regards,\nTom Baker\nPurchasing\nNorthwind Components Ltd\n"
+                    "Tel: +44 20 7946 0958\ntom@northwind-components.co.uk")
+    assert request.phone == "+442079460958"
+    assert request.company == "Northwind Components Ltd" and request.email == "tom@northwind-components.co.uk"
