@@ -684,6 +684,12 @@ def _alert(watched: _Watched, hits: list[Finding], lang: str) -> int:
                                   "entry": finding.data.get("listed_name"), "score": finding.data.get("score"),
                                   "query": finding.data.get("query"), "key": key})
             raised += 1
+        if raised:  # the whole check again now, not at the next scheduled date: level, status, approval
+            now = utcnow()
+            session.execute(update(Case).where(col(Case.id) == watched.id, col(Case.watching).is_(True))
+                            .values(next_recheck_at=now))
+            jobstore.enqueue(session, RECHECK, f"recheck:{watched.id}:{now.date().isoformat()}", now,
+                             case_id=watched.id)
         session.commit()
     return raised
 

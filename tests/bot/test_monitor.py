@@ -426,6 +426,9 @@ async def test_a_newly_listed_name_alerts_the_one_watched_case_that_matches(db_u
         [event] = s.exec(select(AuditEvent).where(AuditEvent.action == "list_alert")).all()
     assert event.case_id == target and event.details["source_id"] == "990001"
     assert all(case_row(db_url, other).watching for other in others)
+    # and the whole check runs again at once (level, status, approval), for that case only
+    due = [j for j in job_rows(db_url, "recheck") if j.status == "pending" and aware(j.due_at) <= utcnow()]
+    assert [j.case_id for j in due] == [target]
 
     # the next scheduled re-check does not announce the same hit again
     watchlist.entries["zephyr quantum logistics fze"] = {"source": "us_ofac_sdn", "source_id": "990001",
