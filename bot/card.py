@@ -231,6 +231,8 @@ def _actions(report: Report, case: CaseInfo, t) -> list[CardAction]:  # type: ig
     add(ActionKind.SCHEDULE_RECHECK, arg="30")
     add(ActionKind.ADD_NOTE)
     add(ActionKind.DETAILS)
+    if case.watching:
+        add(ActionKind.STOP_WATCHING)
     for finding in report.sections.risk:
         if finding.code == "sanctions.hit" and finding.data.get("source_id"):
             key = f"{finding.data.get('source')}:{finding.data.get('source_id')}"

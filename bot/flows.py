@@ -617,6 +617,8 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
                 due = store.schedule_recheck(session, case, who, days)
                 message = t("flows.done.schedule_recheck", lang, id=case.id, when=_date(due))
             elif kind is ActionKind.STOP_WATCHING:
+                if store.level_rank(case.last_risk_level) >= store.level_rank("high") and role not in store.MANAGER_ROLES:
+                    raise store.Refused("flows.refused.stop_watching_risky")
                 store.stop_watching(session, case, who)
                 message = t("flows.done.stop_watching", lang, id=case.id)
             elif kind is ActionKind.DETAILS:

@@ -120,3 +120,10 @@ def test_a_finding_said_more_precisely_elsewhere_is_left_for_details() -> None:
     assert "email.free_mail" not in codes(build_card(report))
     assert "email.free_mail" in codes(build_card(report, details=True))
     assert "email.free_mail" in codes(build_card(_report("en")))  # alone, the plain finding stays on the card
+
+
+def test_stop_watching_is_offered_only_while_the_case_is_watched() -> None:
+    watched = build_card(_report("en"), CaseInfo(id=3, status="open", watching=True))
+    assert ActionKind.STOP_WATCHING in [a.kind for a in watched.actions]
+    idle = build_card(_report("en"), CaseInfo(id=3, status="open", watching=False))
+    assert ActionKind.STOP_WATCHING not in [a.kind for a in idle.actions]

@@ -261,7 +261,9 @@ async def test_notes_details_watching_and_recheck(db_url: str, managers: None, e
     with storage_db.get_database(db_url).session() as session:
         jobs = session.exec(select(Job).where(Job.case_id == case_id)).all()
     assert len(jobs) == 1 and jobs[0].kind == "recheck" and jobs[0].status == "pending"
-    stopped = await flows.perform_action(ActionKind.STOP_WATCHING, case_id, LI)
+    refused = await flows.perform_action(ActionKind.STOP_WATCHING, case_id, LI)  # a high-risk buyer: managers only
+    assert not refused.ok and "manager" in refused.message and case_row(db_url, case_id).watching
+    stopped = await flows.perform_action(ActionKind.STOP_WATCHING, case_id, BOSS)
     assert stopped.ok and not case_row(db_url, case_id).watching
     rechecked = await flows.perform_action(ActionKind.RECHECK, case_id, LI)
     assert rechecked.ok and rechecked.card and rechecked.card.case_id == case_id
