@@ -128,17 +128,38 @@ def find_user(session: Session, platform: str, user_id: str) -> User | None:
 
 # --- finding the case ------------------------------------------------------------------------------
 def find_case(session: Session, workspace_id: int, keys: BuyerKeys) -> tuple[Case, str] | None:
-    """The case sharing the strongest key with the request, and that key's kind."""
+    """The case sharing the strongest key with the request, and that key's kind — unless what the
+    request says contradicts that case (`conflicts`): such a match is uncertain and never merged; the
+    check opens its own case and the card says which case it looks like."""
     if not keys.keys:
         return None
     rows = session.exec(
         select(CaseKey).where(CaseKey.workspace_id == workspace_id, col(CaseKey.key).in_([k for _, k in keys.keys]))
     ).all()
-    if not rows:
-        return None
-    best = min(rows, key=lambda row: (KIND_RANK.get(row.kind, 9), row.case_id))
-    case = session.get(Case, best.case_id)
-    return (case, best.kind) if case else None
+    for row in sorted(rows, key=lambda row: (KIND_RANK.get(row.kind, 9), row.case_id)):
+        case = session.get(Case, row.case_id)
+        if case is not None and not conflicts(case, keys, row.kind):
+            return case, row.kind
+    return None
+
+
+def conflicts(case: Case, keys: BuyerKeys, matched_by: str) -> list[str]:
+    """What the request says that contradicts a case it shares a key with: another LEI, VAT or registry
+    number; or, matched by name and country only, web domains that share nothing with the case's."""
+    found = [kind for kind, value in keys.identifiers.items()
+             if (case.identifiers or {}).get(kind) and (case.identifiers or {})[kind] != value]
+    if matched_by == "name" and keys.domains and case.domains and not set(keys.domains) & set(case.domains):
+        found.append("domain")
+    return found
+
+
+def add_keys(session: Session, workspace_id: int, case_id: int, keys: BuyerKeys) -> None:
+    """A new case's keys, except those another case already owns (an uncertain match keeps its own)."""
+    owned = set(session.exec(select(CaseKey.key).where(
+        CaseKey.workspace_id == workspace_id, col(CaseKey.key).in_([k for _, k in keys.keys]))).all())
+    for kind, key in keys.keys:
+        if key not in owned:
+            session.add(CaseKey(workspace_id=workspace_id, case_id=case_id, kind=kind, key=key))
 
 
 def case_in_workspace(session: Session, case_id: int, workspace_key: str) -> Case:
@@ -260,8 +281,7 @@ def _save_once(
         )
         session.add(case)
         session.flush()
-        for kind, key in keys.keys:
-            session.add(CaseKey(workspace_id=ws.id, case_id=case.id, kind=kind, key=key))
+        add_keys(session, ws.id, case.id, keys)  # type: ignore[arg-type]
         session.flush()  # IntegrityError here: someone else owns a key → roll back, retry, find it
         audit.record(session, "case_opened", actor=who.key, actor_name=who.label, case_id=case.id,
                      workspace_id=ws.id, details={"name": keys.name, "country": keys.country,

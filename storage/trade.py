@@ -44,8 +44,8 @@ from checks import countries
 
 from . import audit
 from .buyers import buyer_keys
-from .cases import Who, find_case, insert_ignore, workspace
-from .models import Case, CaseKey, TradeRecord, utcnow
+from .cases import Who, add_keys, find_case, insert_ignore, workspace
+from .models import Case, TradeRecord, utcnow
 
 KINDS = ("order", "shipment", "payment", "invoice", "overdue", "dispute")
 STATUSES = ("open", "paid", "settled", "closed", "cancelled")
@@ -191,6 +191,7 @@ def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: 
     """Add the rows in the caller's transaction; cases are found like a check's (or opened)."""
     ws = workspace(session, who.workspace)
     result = ImportResult()
+    per_case: dict[int, int] = {}
     for row in rows:
         keys = buyer_keys(row.buyer, row.country, site=row.domain, lei=row.lei, vat=row.vat, reg=row.reg)
         found = find_case(session, ws.id, keys)  # type: ignore[arg-type]
@@ -202,8 +203,7 @@ def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: 
                         identifiers=dict(keys.identifiers), created_by=who.label)
             session.add(case)
             session.flush()
-            for kind, key in keys.keys:
-                session.add(CaseKey(workspace_id=ws.id, case_id=case.id, kind=kind, key=key))
+            add_keys(session, ws.id, case.id, keys)  # type: ignore[arg-type]
             session.flush()
             audit.record(session, "case_opened", actor=who.key, actor_name=who.label, case_id=case.id,
                          workspace_id=ws.id, details={"name": keys.name, "from": "trade import", "line": row.line})
@@ -219,7 +219,9 @@ def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: 
         result.imported += inserted
         result.duplicates += 1 - inserted
         result.cases.add(case.id)
+        per_case[case.id] = per_case.get(case.id, 0) + 1
     for case_id in sorted(result.cases):
         audit.record(session, "trade_imported", actor=who.key, actor_name=who.label, case_id=case_id,
-                     workspace_id=ws.id, details={"file": source_file, "rows": len(rows)})
+                     workspace_id=ws.id, details={"file": source_file, "rows": per_case[case_id],
+                                                  "rows_in_file": len(rows)})
     return result

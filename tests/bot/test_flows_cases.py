@@ -126,3 +126,18 @@ def test_processes_starting_together_on_a_fresh_file_all_get_the_schema(tmp_path
     database = storage_db.Database(url=url, engine=storage_db.make_engine(url))
     assert database.current() == database.head()
     database.engine.dispose()
+
+
+async def test_same_name_but_another_vat_or_website_is_not_merged_but_shown(db_url: str) -> None:
+    first = await check("Acme Trading GmbH country=DE vat=DE811115368 site=acme-a.de")
+    other_vat = await check("Acme Trading GmbH country=DE vat=DE129273398", ANA)
+    other_site = await check("Acme Trading GmbH country=DE site=acme-b.de", ANA)
+    plain = await check("Acme Trading GmbH country=DE")  # nothing contradicts: the first case
+    assert first.case and other_vat.case and other_site.case and plain.case
+    assert other_vat.case.id != first.case.id and other_site.case.id not in (first.case.id, other_vat.case.id)
+    assert plain.case.id == first.case.id
+    for uncertain in (other_vat, other_site):
+        assert uncertain.case.looks_like and f"#{first.case.id}" in uncertain.case.looks_like  # type: ignore[union-attr]
+    again = await check("ACME TRADING GMBH vat=DE 129 273 398")  # the second VAT finds its own case
+    assert again.case and again.case.id == other_vat.case.id
+    assert counts(db_url) == (3, 5)

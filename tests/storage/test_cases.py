@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import col, select
 
 from storage import cases as store
 from storage import db as storage_db
@@ -42,6 +43,6 @@ def test_pending_without_a_request_opens_again_below_the_level_but_a_request_sta
         session.commit()
     assert _check(database, "low", False).status == "pending_approval"  # somebody asked: a manager decides
     with database.session() as session:
-        actions = [e.action for e in session.query(AuditEvent).order_by(AuditEvent.id)]
+        actions = [e.action for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))]
     assert actions.count("approval_needed") == 2 and actions.count("approval_not_needed") == 1
     assert "approval_requested" in actions
