@@ -285,7 +285,7 @@ def history_findings(history: store.History, lang: str) -> list[Finding]:
               who=last.actor_name or last.actor),
             t("flows.history.risk_then", lang, then=_level_name(last.risk_level, lang), score=last.score or 0),
             case_id=case.id, checks=history.run_count, last_level=last.risk_level, last_score=last.score,
-            last_at=_date(last.created_at),
+            last_at=_date(last.created_at), earlier=_earlier_checks(history, lang),
         ))
     decided = next((a for a in history.approvals if a.decision), None)
     pending = next((a for a in history.approvals if not a.decision), None)
@@ -308,11 +308,25 @@ def history_findings(history: store.History, lang: str) -> list[Finding]:
     if pending is not None and case.status == CaseStatus.PENDING_APPROVAL.value:
         out.append(_finding("history.pending_approval", Status.INFO, Severity.INFO,
                             t("flows.history.pending", lang, who=pending.requested_by, when=_date(pending.requested_at))))
+    for cleared in history.clears[:3]:
+        out.append(_finding("history.cleared_match", Status.INFO, Severity.INFO,
+                            t("history.cleared", lang, entry=cleared.entry_name or f"{cleared.source}:{cleared.source_id}",
+                              who=cleared.cleared_by or "?", when=_date(cleared.created_at)), cleared.reason,
+                            source=cleared.source, source_id=cleared.source_id))
     for note in history.notes[:3]:
         out.append(_finding("history.note", Status.INFO, Severity.INFO,
                             t("flows.history.note", lang, who=note.author, when=_date(note.created_at)), note.text))
     out.extend(_trade_findings(history, lang))
     return out
+
+
+def _earlier_checks(history: store.History, lang: str) -> str:
+    """The last few checks, newest first: when, by whom, the risk then."""
+    items = [t("history.earlier_item", lang, when=_date(run.created_at), who=run.actor_name or run.actor,
+               level=_level_name(run.risk_level, lang)) for run in history.runs[:5]]
+    if history.run_count > len(items):
+        items.append(t("history.earlier_more", lang, n=history.run_count - len(items)))
+    return " · ".join(items)
 
 
 def _money(amount: Any, currency: str | None) -> str:
@@ -391,6 +405,8 @@ def _fill_now(report: Report, lang: str) -> None:
             now = report.risk.level.value
             finding.detail = t("flows.history.risk_then_now", lang, then=_level_name(then, lang),
                                now=_level_name(now, lang), score=report.risk.score)
+            if finding.data.get("checks", 0) > 1 and finding.data.get("earlier"):
+                finding.detail += "\n" + str(finding.data["earlier"])
             finding.data["level_now"] = now
 
 

@@ -226,6 +226,8 @@ async def test_a_cleared_match_stays_visible_and_realerts_when_the_entry_changes
     assert second.report.risk.level.value == "low" and second.report.risk.score == 0  # the scorer did not count it
     assert second.case and second.case.cleared == ["us_ofac_sdn:36123"]
     assert all(a.kind is not ActionKind.CLEAR_MATCH for a in second.card.actions)
+    [told] = [f for f in second.report.sections.history if f.code == "history.cleared_match"]  # and in History
+    assert "cleared by Boss Wang" in told.title and "Dubai LLC" in told.detail
 
     watchlist.entries["globex shipping"]["programs"] = ["IRAN", "SDGT"]  # the publisher changed the entry
     third = await flows.run_check("Globex Shipping country=AE", LI, engine=eng)

@@ -141,3 +141,13 @@ async def test_same_name_but_another_vat_or_website_is_not_merged_but_shown(db_u
     again = await check("ACME TRADING GMBH vat=DE 129 273 398")  # the second VAT finds its own case
     assert again.case and again.case.id == other_vat.case.id
     assert counts(db_url) == (3, 5)
+
+
+async def test_history_lists_the_earlier_checks_with_who_and_the_risk_then(db_url: str) -> None:
+    await check("Sunrise Textiles country=IR")
+    await check("Sunrise Textiles country=IR", ANA)
+    third = await check("Sunrise Textiles country=IR")
+    [previous] = [f for f in third.report.sections.history if f.code == "history.previous_checks"]
+    assert previous.data["checks"] == 2
+    earlier = previous.detail.splitlines()[-1]
+    assert earlier.count(": HIGH") == 2 and earlier.index("Ana") < earlier.index("Li Wei")  # newest first
