@@ -203,10 +203,15 @@ class HttpSource:
         return self.parse_json(response)
 
     def parse_json(self, response: CachedResponse) -> Any:
+        """The response's JSON object. Every API we call answers an object; anything else (a list, a
+        string, HTML from a proxy) is a bad answer: the source is unavailable, not broken."""
         try:
-            return response.json()
+            data = response.json()
         except (ValueError, UnicodeDecodeError):
             raise SourceUnavailable(self.t("http.bad_response", source=self.name)) from None
+        if not isinstance(data, dict):
+            raise SourceUnavailable(self.t("http.bad_response", source=self.name))
+        return data
 
     async def request(
         self,

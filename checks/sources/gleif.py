@@ -178,6 +178,8 @@ class GleifSource(OnlineSource):
         links = (relationships.get(kind) or {}).get("links") or {}
         if "relationship-record" not in links:
             return None  # a reporting exception (e.g. NO_KNOWN_PERSON) or nothing
+        if not str(links["relationship-record"]).startswith(API + "/"):
+            return None  # only ever follow links back to GLEIF's own API
         try:
             relation = await http.get_json(links["relationship-record"])
             parent_lei = relation["data"]["attributes"]["relationship"]["endNode"]["id"]

@@ -88,6 +88,15 @@ async def test_malformed_json_is_unavailable():
         await source(handler).get_json("https://svc.example/x")
 
 
+@pytest.mark.parametrize("body", ["[]", '"x"', "null", "42"])
+async def test_json_that_is_not_an_object_is_unavailable(body: str):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=body, headers={"content-type": "application/json"})
+
+    with pytest.raises(SourceUnavailable, match="could not be read"):
+        await source(handler).get_json("https://svc.example/x")
+
+
 async def test_connect_error_is_retried_then_unavailable():
     calls = []
 

@@ -107,3 +107,29 @@ async def test_malformed_json_and_500_are_unavailable(settings, ctx):
     with pytest.raises(SourceUnavailable, match="HTTP 500"):
         await source.run(CheckRequest(company="ACME"), ctx)
     assert len(down.requests) == 3  # bounded: 1 + 2 retries
+
+
+async def test_a_record_answer_that_is_not_an_object_leaves_gleif_unavailable(settings, ctx):
+    import pytest
+
+    from checks.engine import SourceUnavailable
+
+    recorder = Recorder({("GET", f"{API}/{BLOOMBERG}"): httpx.Response(200, json=[],
+                                                                      headers={"Content-Type": "application/vnd.api+json"})})
+    source = build(GleifSource, settings, recorder.transport)
+    with pytest.raises(SourceUnavailable):
+        await source.run(CheckRequest(company="Bloomberg Finance L.P.", lei=BLOOMBERG), ctx)
+
+
+async def test_parent_links_off_gleif_are_not_followed(settings, ctx):
+    record = fixture_bytes("gleif", f"lei_record_Bloomberg_Finance_LP_{BLOOMBERG}.json").replace(
+        rb"https:\/\/api.gleif.org\/api\/v1\/lei-records\/5493001KJTIIGC8Y1R12\/direct-parent-relationship",
+        rb"http:\/\/169.254.169.254\/latest\/meta-data")
+    assert b"169.254.169.254" in record
+    routes = {**bloomberg_routes(), ("GET", f"{API}/{BLOOMBERG}"): httpx.Response(
+        200, content=record, headers={"Content-Type": "application/vnd.api+json"})}
+    recorder = Recorder(routes)
+    source = build(GleifSource, settings, recorder.transport)
+    [found] = await source.run(CheckRequest(company="Bloomberg Finance L.P.", lei=BLOOMBERG), ctx)
+    assert found.data["parents"].get("direct") is None
+    assert all("169.254" not in str(request.url) for request in recorder.requests)
