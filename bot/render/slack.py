@@ -324,7 +324,8 @@ def _view_title(text: str) -> dict[str, Any]:
 def render_details_view(card: Card) -> dict[str, Any]:
     """A modal with every finding in full (built from a details=True card); nothing cut silently."""
     t = translator(card.lang)
-    blocks: list[dict[str, Any]] = [_section(mrkdwn(card.title) + "\n" + _summary(card))]
+    # escaping can make a short name long (& becomes &amp;): the block is capped after escaping
+    blocks: list[dict[str, Any]] = [_section(shorten(mrkdwn(shorten(card.title, 300)) + "\n" + _summary(card), MAX_TEXT))]
     body = _body_blocks(card, full=True)
     if card.footer:
         body.append(_context([mrkdwn(line) for line in card.footer]))

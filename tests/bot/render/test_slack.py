@@ -150,6 +150,9 @@ def test_escape_heavy_text_stays_within_3000_after_escaping() -> None:
     card = build_card(_report(name="&" * 290, detail="<>&" * 900), _case())
     validate_blocks(render_blocks(card))
     validate_view(render_details_view(build_card(_report(name="&" * 290, detail="<>&" * 900), _case(), details=True)))
+    worst = build_card(_report(name="<&>" * 100, detail="x"), _case(), details=True)  # 300 characters, all escaped
+    worst.subtitle, worst.verdict = "&" * 400, "<" * 800
+    validate_view(render_details_view(worst))
 
 
 def test_never_more_than_50_blocks_and_the_rest_is_announced() -> None:
