@@ -156,6 +156,12 @@ def cases_main(argv: list[str]) -> int:
         cases.expire_approval(session, case)
         session.commit()
         data = _case_dict(session, case, full=True)
+        if args.json:  # the case with its whole audit trail, in a machine-readable form: an export
+            admin = _admin()
+            audit.record(session, "audit_exported", actor=admin.key, actor_name=admin.label, case_id=case.id,
+                         workspace_id=case.workspace_id,
+                         details={"format": "json", "events": len(data["audit"]), "via": "cases show"})
+            session.commit()
     if args.json:
         _print_json(data)
         return 0

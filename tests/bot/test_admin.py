@@ -55,6 +55,7 @@ async def test_cases_list_and_show(db_url: str, monkeypatch: pytest.MonkeyPatch,
     assert admin.cases_main(["show", str(case_id), "--lang", "zh"]) == 0
     text = capsys.readouterr().out
     assert "已拒绝" in text and "审计记录：" in text and "met at Canton Fair" in text
+    assert text.count("audit_exported") == 1  # the JSON above was an export, and says so in the trail
     assert admin.cases_main(["show", "4242"]) == 1
 
 
