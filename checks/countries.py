@@ -2,6 +2,12 @@
 
 Salespeople write "UAE", "阿联酋", "United Arab Emirates" or "AE"; everything downstream wants ISO
 3166-1 alpha-2. Babel gives the official names in both languages; a few common short forms are added.
+
+Babel's territory list also holds codes that are no country: "Unknown Region" (ZZ), groupings (EU,
+EZ, UN, QO) and the pseudo-locales XA and XB. They are rejected like an unknown name, so
+``country=ZZ`` is reported instead of being taken as a claimed country. XK (Kosovo) is kept: it is
+not in ISO 3166-1 but is the user-assigned code that the EU, SWIFT, banks and phone numbering use.
+CLDR's extra codes for real places (AC, CP, CQ, DG, EA, IC, TA) are kept as CLDR and phonenumbers use them.
 """
 
 from __future__ import annotations
@@ -26,6 +32,14 @@ _ALIASES = {
 }
 
 
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
+
+
+def _is_country_code(code: str) -> bool:
+    """Two letters and a place a buyer can be in (not a grouping, pseudo-locale or 'Unknown Region')."""
+    return len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+
+
 def _key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).strip().upper()
     return re.sub(r"\s+", " ", text)
@@ -36,7 +50,7 @@ def _names() -> dict[str, str]:
     table: dict[str, str] = {}
     for lang in ("en", "zh"):
         for code, name in Locale.parse(lang).territories.items():
-            if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "XK"):
+            if _is_country_code(code):
                 table.setdefault(_key(name), code)
     for alias, code in _ALIASES.items():
         table[_key(alias)] = code
@@ -45,7 +59,7 @@ def _names() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _codes() -> frozenset[str]:
-    return frozenset(code for code in Locale.parse("en").territories if len(code) == 2 and code.isalpha())
+    return frozenset(code for code in Locale.parse("en").territories if _is_country_code(code))
 
 
 def to_code(text: str | None) -> str | None:

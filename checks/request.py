@@ -4,6 +4,10 @@ Two forms:
 - fields: ``ACME Trading LLC email=j@acme.ae site=acme.ae phone=+971 4 123 4567 country=AE
   person="Jane Doe" lang=zh`` — text before the first ``key=`` is the company name; a value runs
   to the next `` key=`` or is quoted ("…", “…”, '…'). Full-width punctuation and spaces are folded.
+  A known key may also follow a comma, semicolon or 、 with no space (``email=j@acme.ae，country=AE``),
+  and on a single line a known key may take a colon (``邮箱：j@acme.ae 国家：阿联酋``, ``email: j@acme.ae``).
+  An unknown country (or a pseudo-region such as ZZ) or a language other than zh/en is dropped and
+  reported (`country_input`, `lang_input`), never fatal.
 - paste: an inquiry e-mail or signature block (several lines, no ``key=``): emails, web addresses,
   phone numbers, a country and the likely company name are extracted and shown to the user.
 
@@ -21,6 +25,7 @@ import phonenumbers
 from pydantic import BaseModel, Field
 
 from . import countries
+from .i18n import LANGUAGES
 
 MAX_TEXT = 20_000
 MAX_NAME = 300
@@ -41,7 +46,11 @@ FIELD_ALIASES: dict[str, str] = {
 }
 
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
-_KEY_RE = re.compile(r"(?:(?<=\s)|^)([A-Za-z_\-]+|[\u4e00-\u9fff]{2,3})\s*=\s*")
+_KEY_RE = re.compile(r"(?:(?<=[\s,;、])|^)([A-Za-z_\-]+|[\u4e00-\u9fff]{2,3})\s*([=:])\s*")
+_VALUE_PUNCT = " ,;，；、"
+# What users write for the two catalog languages (checks.i18n.LANGUAGES); anything else is reported.
+_LANG_NAMES = {"cn": "zh", "中文": "zh", "chinese": "zh", "汉语": "zh", "简体中文": "zh", "english": "en",
+               "英文": "en", "英语": "en"}
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。、]+", re.IGNORECASE)
@@ -96,6 +105,7 @@ class CheckRequest(BaseModel):
     extracted: dict[str, list[str]] = Field(default_factory=dict, description="what paste mode found")
     ignored: list[str] = Field(default_factory=list, description="unknown keys, ignored")
     country_input: str | None = Field(None, description="the country as typed, when it was not recognised")
+    lang_input: str | None = Field(None, description="the language as typed, when it is neither zh nor en")
 
     @property
     def email_domain(self) -> str | None:
@@ -132,7 +142,7 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
         if not text.strip():
             raise RequestError("request.error.empty")
 
-    matches = [m for m in _KEY_RE.finditer(text)]
+    matches = _key_matches(text)
     if matches:
         request = _parse_fields(text, matches)
     elif "\n" in text.strip() or _EMAIL_RE.search(text):
@@ -145,6 +155,31 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
         request.lang = default_lang
     _validate(request)
     return request
+
+
+def _key_matches(text: str) -> list[re.Match[str]]:
+    """Where keys start. After a space any ``word=`` is a key (unknown ones are reported); right
+    after a comma, semicolon or 、 only a known key is, so "paid 30%,rest=..." stays one value;
+    ``key:`` counts only for a known key on a single line, as signatures ("Tel: ...") are pastes."""
+    single_line = "\n" not in text
+    matches: list[re.Match[str]] = []
+    for match in _KEY_RE.finditer(text):
+        known = match.group(1).lower() in FIELD_ALIASES
+        after_space = match.start() == 0 or text[match.start() - 1].isspace()
+        if match.group(2) == ":" and not (single_line and known):
+            continue
+        if known or after_space:
+            matches.append(match)
+    return matches
+
+
+def _lang_code(value: str) -> str | None:
+    """'zh', 'zh-CN', '中文' → zh; 'en', 'English' → en; None for a language the catalogs lack."""
+    folded = value.strip().lower().replace("-", "_")
+    if folded in _LANG_NAMES:
+        return _LANG_NAMES[folded]
+    code = folded.split("_")[0]
+    return code if code in LANGUAGES else None
 
 
 def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
@@ -170,7 +205,7 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
             end = following.start() if following else len(text)
             value = text[value_start:end]
             position = end
-        value = " ".join(value.split()).strip(" ,;，；")
+        value = " ".join(value.split()).strip(_VALUE_PUNCT)
         field = FIELD_ALIASES.get(key)
         if field is None:
             ignored.append(key)
@@ -186,6 +221,11 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
         values["country"] = countries.to_code(country_text)
         if values["country"] is None:
             values["country_input"] = country_text
+    lang_text = values.get("lang")
+    if lang_text:
+        values["lang"] = _lang_code(lang_text)
+        if values["lang"] is None:  # the caller's default language stays
+            values["lang_input"] = lang_text
     for key in ("bank_country", "transit_country"):
         if values.get(key):
             values[key] = countries.to_code(values[key]) or values[key]

@@ -196,3 +196,65 @@ def test_paste_finds_an_international_number_when_no_country_is_written() -> Non
                     "Tel: +44 20 7946 0958\ntom@northwind-components.co.uk")
     assert request.phone == "+442079460958"
     assert request.company == "Northwind Components Ltd" and request.email == "tom@northwind-components.co.uk"
+
+
+@pytest.mark.parametrize("text", [
+    "ACME Trading LLC email=j@acme.ae，country=阿联酋",
+    "ACME Trading LLC email=j@acme.ae,country=AE",
+    "ACME Trading LLC email=j@acme.ae；country=AE",
+    "ACME Trading LLC email=j@acme.ae、国家=阿联酋",
+])
+def test_known_key_right_after_a_comma_semicolon_or_dun_starts_a_new_value(text: str) -> None:
+    r = parse(text)
+    assert (r.company, r.email, r.country) == ("ACME Trading LLC", "j@acme.ae", "AE")
+
+
+def test_values_with_commas_stay_whole_unless_a_known_key_follows() -> None:
+    r = parse('ACME Ltd note="paid 30%, rest on B/L" bank=Emirates NBD,branch=Deira,Dubai country=AE')
+    assert r.note == "paid 30%, rest on B/L"
+    assert r.bank == "Emirates NBD,branch=Deira,Dubai"  # 'branch' is no key: part of the value
+    assert r.ignored == [] and r.country == "AE"
+
+
+@pytest.mark.parametrize("text,company,email,country", [
+    ("ACME 邮箱：j@acme.ae 国家：阿联酋", "ACME", "j@acme.ae", "AE"),
+    ("ACME email: j@acme.ae", "ACME", "j@acme.ae", None),
+    ("Gulf Star LLC email:ahmed@gulfstar.ae country: United Arab Emirates lang=zh", "Gulf Star LLC",
+     "ahmed@gulfstar.ae", "AE"),
+])
+def test_colon_after_a_known_key_on_one_line(text: str, company: str, email: str, country: str | None) -> None:
+    r = parse(text)
+    assert not r.pasted
+    assert (r.company, r.email, r.country) == (company, email, country)
+
+
+def test_colon_keys_keep_web_addresses_and_unknown_labels_intact() -> None:
+    r = parse("ACME site: https://acme.ae/contact ref: 42")
+    assert r.site == "https://acme.ae/contact ref: 42"  # 'https' and 'ref' are no keys
+    assert r.ignored == []
+
+
+@pytest.mark.parametrize("country", ["ZZ", "zz", "EU", "UN", "QO", "XA"])
+def test_pseudo_regions_are_reported_like_an_unknown_country(country: str) -> None:
+    r = parse(f"ACME Ltd country={country}")
+    narnia = parse("ACME Ltd country=Narnia")
+    assert (r.country, r.country_input) == (None, country)
+    assert (narnia.country, narnia.country_input) == (None, "Narnia")
+
+
+def test_kosovo_code_is_accepted() -> None:
+    assert parse("Prishtina Trade LLC country=XK").country == "XK"
+
+
+def test_unavailable_language_keeps_the_default_and_is_reported() -> None:
+    r = parse("ACME Ltd lang=fr", default_lang="zh")
+    assert r.lang == "zh" and r.lang_input == "fr"
+    zh, en = (t("request.lang_unavailable", lang, language=r.lang_input) for lang in ("zh", "en"))
+    assert "“fr”" in zh and "中文" in zh and "zh" in zh and "en" in zh
+    assert '"fr"' in en and "only zh (Chinese) and en (English)" in en
+
+
+@pytest.mark.parametrize("typed,lang", [("zh-CN", "zh"), ("中文", "zh"), ("EN", "en"), ("English", "en")])
+def test_language_spellings_are_understood(typed: str, lang: str) -> None:
+    r = parse(f"ACME Ltd lang={typed}", default_lang="en" if lang == "zh" else "zh")
+    assert (r.lang, r.lang_input) == (lang, None)
