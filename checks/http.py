@@ -17,7 +17,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Awaitable, Mapping
 from urllib.parse import urlsplit
 
 import httpx
@@ -91,10 +91,10 @@ class TTLCache:
     """A small in-memory cache so that a re-check within the hour does not hit the services again."""
 
     def __init__(self, max_items: int = 2048) -> None:
-        self._items: dict[str, tuple[float, CachedResponse]] = {}
+        self._items: dict[str, tuple[float, Any]] = {}
         self.max_items = max_items
 
-    def get(self, key: str) -> CachedResponse | None:
+    def get(self, key: str) -> Any | None:
         item = self._items.get(key)
         if item is None:
             return None
@@ -104,7 +104,7 @@ class TTLCache:
             return None
         return value
 
-    def put(self, key: str, value: CachedResponse, ttl: float) -> None:
+    def put(self, key: str, value: Any, ttl: float) -> None:
         if ttl <= 0:
             return
         if len(self._items) >= self.max_items:
@@ -357,6 +357,18 @@ class OnlineSource(Source):
         self.cache = cache
         self.limiter = limiter
         self.now = now or (lambda: datetime.now(timezone.utc))
+
+    async def remember(self, key: str, produce: _Callable[[], Awaitable[Any]]) -> Any:
+        """`produce()`'s answer, kept TRADECHECK_CACHE_TTL seconds like HTTP answers (for what is not
+        plain HTTP: a web page behind the SSRF guard, DNS records, WHOIS). Failures are not kept."""
+        cache = CACHE if self.cache is None else self.cache
+        full_key = f"{self.name}:{key}"
+        found = cache.get(full_key)
+        if found is not None:
+            return found
+        value = await produce()
+        cache.put(full_key, value, float(self.settings.cache_ttl_seconds))
+        return value
 
     def http(self, ctx: CheckContext, **kwargs: Any) -> HttpSource:
         # leave a little of the engine's budget for parsing, so our own message wins over its timeout

@@ -76,7 +76,7 @@ class DnsEmailSource(OnlineSource):
 
         async def ask(name: str, rdtype: str) -> list[str]:
             try:
-                return await lookup(name, rdtype)
+                return await self.remember(f"{rdtype}:{name}", lambda: lookup(name, rdtype))
             except DnsFailure:
                 raise SourceUnavailable(t("dns.failure", domain=domain)) from None
 

@@ -179,7 +179,8 @@ class RdapSource(OnlineSource):
         if remaining < 1.0:
             return None
         try:
-            raw = await asyncio.wait_for(self.whois(domain, remaining - 0.2), timeout=remaining - 0.1)
+            raw = await self.remember(f"whois:{domain}", lambda: asyncio.wait_for(
+                self.whois(domain, remaining - 0.2), timeout=remaining - 0.1))
         except asyncio.TimeoutError:
             raise SourceUnavailable(ctx.t("http.timeout", source="WHOIS", seconds=f"{self.timeout:g}")) from None
         except OSError:  # no network, refused, reset

@@ -141,7 +141,8 @@ class WebsiteSource(OnlineSource):
 
     async def _get(self, url: str, budget: float | None = None) -> Page:
         timeout = min(10.0, self.timeout - 0.5) if budget is None else budget
-        return await fetch(url, resolver=self.resolver, transport=self.transport, timeout=timeout)
+        return await self.remember(
+            f"page:{url}", lambda: fetch(url, resolver=self.resolver, transport=self.transport, timeout=timeout))
 
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
         t = ctx.t

@@ -86,3 +86,29 @@ async def test_resolver_failure_is_unavailable(settings, ctx):
 async def test_free_mail_is_skipped(settings, ctx):
     with pytest.raises(SourceSkipped):
         await DnsEmailSource(settings, lookup=recorded({})).run(CheckRequest(email="p@gmail.com"), ctx)
+
+
+async def test_records_are_kept_for_the_cache_time_but_failures_are_not(ctx):
+    from checks.config import Settings
+    from checks.http import TTLCache
+
+    asked: list[tuple[str, str]] = []
+    answer = recorded(proton_zone("acme-industrial.example"))
+    failing = {"on": True}
+
+    async def lookup(name: str, rdtype: str) -> list[str]:
+        asked.append((name, rdtype))
+        if failing["on"] and rdtype == "MX":
+            raise DnsFailure("resolver timed out")
+        return await answer(name, rdtype)
+
+    source = DnsEmailSource(Settings(TRADECHECK_CACHE_TTL=3600), lookup=lookup, cache=TTLCache())
+    request = CheckRequest(email="buyer@acme-industrial.example")
+    with pytest.raises(SourceUnavailable):
+        await source.run(request, ctx)
+    failing["on"] = False
+    first = await source.run(request, ctx)
+    count = len(asked)
+    second = await source.run(request, ctx)
+    assert [f.code for f in first] == [f.code for f in second] and len(asked) == count  # nothing asked again
+    assert asked.count(("acme-industrial.example", "MX")) == 2  # the failure was not kept

@@ -94,3 +94,19 @@ def test_name_matching_ignores_legal_forms_and_generic_words():
     assert name_on_page("Siemens AG", "Siemens Healthineers")
     assert not name_on_page("Golden Star Trading LLC", "Silver Moon Trading LLC")
     assert name_on_page("深圳市华强电子有限公司", "Shenzhen Huaqiang Electronics 深圳市华强电子")
+
+
+async def test_a_recheck_within_the_cache_time_does_not_fetch_again(settings, ctx):
+    from checks.config import Settings
+
+    keeping = Settings(TRADECHECK_SOURCE_TIMEOUT=3, TRADECHECK_CACHE_TTL=3600)
+    routes = {("GET", "/"): html(HOME), ("GET", "/about-us"): html(CONTACT)}
+    request = CheckRequest(company="Golden Star Trading LLC", site="goldenstar.ae", country="AE")
+    source, recorder = make(keeping, routes)
+    first = await source.run(request, ctx)
+    second = await source.run(request, ctx)
+    assert [f.code for f in first] == [f.code for f in second] and len(recorder.requests) == 2  # home + about, once
+    source, recorder = make(settings, routes)  # TRADECHECK_CACHE_TTL=0: nothing kept
+    await source.run(request, ctx)
+    await source.run(request, ctx)
+    assert len(recorder.requests) == 4
