@@ -71,6 +71,8 @@ def check_main(argv: list[str]) -> int:
         print(db_not_ready_text(error, lang), file=sys.stderr)
         return 1
     if args.json:
+        for line in flows.describe_request(outcome.request):  # what was not understood, beside the JSON
+            print(line, file=sys.stderr)
         print(outcome.report.model_dump_json(indent=2))
         return 0
     from .render.terminal import renderable

@@ -104,6 +104,8 @@ def describe_request(request: CheckRequest) -> list[str]:
         lines.append(t("request.ignored", lang, keys=", ".join(request.ignored)))
     if request.country_input:
         lines.append(t("request.country_unknown", lang, country=request.country_input))
+    if request.lang_input:
+        lines.append(t("request.lang_unavailable", lang, language=request.lang_input))
     return lines
 
 

@@ -115,3 +115,12 @@ def test_a_request_in_one_argument_or_split_by_the_shell_parses_alike(argv: list
     assert {key: getattr(request, key) for key in expected} == expected
     if "person=Jane Doe" in argv:
         assert request.persons == ["Jane Doe"]
+
+
+def test_what_was_not_understood_is_said_beside_the_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert cli.main(["check", "ACME Trading LLC", "country=Narnia", "lang=fr", "--json", "--offline", "--no-store"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["subject"]["country"] is None
+    assert "Narnia" in captured.err and "fr" in captured.err
