@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("en", "zh")
 DEFAULT_LANG = "en"
 _LOCALE_DIRS: list[Path] = [Path(__file__).parent / "locales"]
+# Keys asked of t() that the catalog lacks (t() shows the raw key): tests assert none is asked.
+_requested_missing: set[str] = set()
 
 
 def register_locale_dir(path: Path) -> None:
@@ -80,6 +82,7 @@ def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
     texts = _catalog().get(key)
     if texts is None:
         log.warning("untranslated catalog key %s", key)
+        _requested_missing.add(key)
         return key
     template = texts.get(lang) or texts.get(DEFAULT_LANG) or key
     try:
@@ -87,6 +90,16 @@ def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
     except (ValueError, IndexError):  # a malformed template must not crash a check
         log.warning("bad template for catalog key %s", key)
         return template
+
+
+def untranslated() -> list[str]:
+    """Keys that t() was asked for but the catalog lacks, since the last `forget_untranslated()`."""
+    return sorted(_requested_missing)
+
+
+def forget_untranslated() -> None:
+    """Start a fresh record of missing keys (a test does this before building what it checks)."""
+    _requested_missing.clear()
 
 
 def has(key: str) -> bool:

@@ -3,7 +3,7 @@ what the country and type context said. Built from a `Match`, rendered with the 
 
 from __future__ import annotations
 
-from ..i18n import Translator
+from ..i18n import Translator, has
 from ..watchlists.model import NameKind
 from .matcher import Match, Query
 
@@ -16,11 +16,24 @@ LIST_TITLES = {
     "uk_sl": "UK Sanctions List",
 }
 
+# The names under which the country-risk source reports its lists' dates (Report.lists_as_of keys).
+COUNTRY_LIST_KEYS = {"FATF": "fatf", "EU AML high-risk": "eu_high_risk", "OFAC embargoes": "ofac_embargoes"}
+MAX_COUNTRIES = 6  # a listing with more countries says "+N more" rather than fill the card
 
-def list_label(match: Match) -> str:
+
+def list_title(key: str, t: Translator | None = None) -> str:
+    """A list's name for people, in the reader's language: a `Report.lists_as_of` key or a list source
+    (`un_sc`, `us_csl`, `FATF`, `EU AML high-risk`); without `t`, the English title (logs, JSON, CLI)."""
+    slug = COUNTRY_LIST_KEYS.get(key, key)
+    if t is not None and has(f"lists.{slug}"):
+        return t(f"lists.{slug}")
+    return LIST_TITLES.get(key, key)
+
+
+def list_label(match: Match, t: Translator | None = None) -> str:
     """'OFAC SDN (SDGT)', 'US CSL: Entity List (EL)', 'UN Security Council (Al-Qaida)'."""
     entity = match.entity
-    title = LIST_TITLES.get(entity.source, entity.source)
+    title = list_title(entity.source, t)
     if entity.source == "us_csl" and entity.list_name:
         return f"{title}: {entity.list_name}"
     if entity.programs:
@@ -46,7 +59,7 @@ def reasons(match: Match, query: Query, t: Translator) -> list[str]:
         lines.append(t("screening.reason.weak_alias"))
     elif match.name_kind is NameKind.FKA:
         lines.append(t("screening.reason.former_name"))
-    countries = ", ".join(match.entity.countries[:6])
+    countries = _countries(match.entity.countries, query.country if match.country == "agree" else None, t)
     if match.country == "agree":
         lines.append(t("screening.reason.country_agree", country=query.country, countries=countries))
     elif match.country == "differ":
@@ -58,3 +71,14 @@ def reasons(match: Match, query: Query, t: Translator) -> list[str]:
     if match.entity.dates_of_birth and match.entity.type.value == "person":
         lines.append(t("screening.reason.dob", dob=", ".join(match.entity.dates_of_birth[:3])))
     return lines
+
+
+def _countries(listed: list[str], matching: str | None, t: Translator) -> str:
+    """The listed countries, the one that agrees with the buyer's first (it must never be cut off)."""
+    ordered = list(listed)
+    agreeing = [c for c in ordered if matching and c.upper() == matching.upper()]
+    ordered = agreeing + [c for c in ordered if c not in agreeing]
+    shown = ", ".join(ordered[:MAX_COUNTRIES])
+    if len(ordered) > MAX_COUNTRIES:
+        shown += " " + t("screening.reason.more_countries", n=len(ordered) - MAX_COUNTRIES)
+    return shown

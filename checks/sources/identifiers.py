@@ -21,6 +21,7 @@ from stdnum.util import get_cc_module
 
 from .. import countries
 from ..engine import CheckContext, Source
+from ..i18n import Translator, has
 from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
 
@@ -281,6 +282,9 @@ def bank_numbers(text: str | None) -> list[tuple[str, Outcome]]:
     return found
 
 
+IBAN_UNREGISTERED = "IBAN: International Bank Account Number (check digits only; country not in the IBAN registry)"
+
+
 def _iban_outside_registry(number: str) -> Outcome:
     """The ISO 13616 mod-97 check alone, for countries that stdnum's IBAN registry does not list."""
     rearranged = number[4:] + number[:4]
@@ -288,8 +292,7 @@ def _iban_outside_registry(number: str) -> Outcome:
         valid = int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
     except ValueError:
         valid = False
-    scheme = "IBAN: International Bank Account Number (check digits only; country not in the IBAN registry)"
-    return Outcome("valid" if valid else "checksum", scheme, "iban", number, number[:2],
+    return Outcome("valid" if valid else "checksum", IBAN_UNREGISTERED, "iban", number, number[:2],
                    error="" if valid else "InvalidChecksum")
 
 
@@ -335,11 +338,32 @@ def outcome_finding(outcome: Outcome, kind: str, raw: str, ctx: CheckContext) ->
                          url=DOC_URL.format(version=stdnum.__version__, module=outcome.module) if outcome.module else None)]
     code, status, severity = SPECS[outcome.result]
     country_name = countries.name_of(outcome.country, ctx.lang) if outcome.country else "?"
-    params = {"kind": t(f"id.kind.{kind}"), "number": raw.strip()[:60], "scheme": outcome.scheme,
-              "country": country_name, "format": outcome.description}
+    params = {"kind": t(f"id.kind.{kind}"), "number": raw.strip()[:60], "scheme": scheme_text(outcome, kind, t),
+              "country": country_name, "format": format_text(outcome, kind, t)}
     return Finding(code=code, status=status, severity=severity, section=Section.VERIFICATION,
                    title=t(f"id.{outcome.result}.title", **params), detail=t(f"id.{outcome.result}.detail", **params),
                    evidence=evidence if outcome.module else [], data=data)
+
+
+def _text_key(outcome: Outcome, kind: str) -> str:
+    """The catalog suffix naming a number's kind: its stdnum module, else `<country>_<kind>` of a format-only one."""
+    if outcome.module == "iban" and outcome.scheme == IBAN_UNREGISTERED:
+        return "iban_unregistered"
+    if outcome.module:
+        return outcome.module
+    return f"{(outcome.country or '').lower()}_{kind}"
+
+
+def scheme_text(outcome: Outcome, kind: str, t: Translator) -> str:
+    """The number's kind in the reader's language; stdnum's English name only for kinds the catalog lacks."""
+    key = f"id.scheme.{_text_key(outcome, kind)}"
+    return t(key) if has(key) else outcome.scheme
+
+
+def format_text(outcome: Outcome, kind: str, t: Translator) -> str:
+    """The published format of a format-only number, in the reader's language where the catalog has it."""
+    key = f"id.format_rule.{_text_key(outcome, kind)}"
+    return t(key) if outcome.description and has(key) else outcome.description
 
 
 def findings_for(raw: str, kind: str, claimed: str | None, ctx: CheckContext) -> list[Finding]:

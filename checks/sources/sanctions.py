@@ -18,7 +18,7 @@ from ..config import Settings, get_settings
 from ..engine import CheckContext, Source, SourceUnavailable
 from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
-from ..screening.explain import LIST_TITLES, list_label, reasons
+from ..screening.explain import LIST_TITLES, list_label, list_title, reasons
 from ..screening.matcher import Match, Query
 from ..screening.service import Screener, get_screener, warm_up
 from ..watchlists.model import Entity
@@ -82,7 +82,7 @@ class SanctionsSource(Source):
             status=Status.FAIL,
             severity=Severity.CRITICAL,
             section=Section.RISK,
-            title=ctx.t("sanctions.hit.title", subject=subject, listed=match.name, list=list_label(match),
+            title=ctx.t("sanctions.hit.title", subject=subject, listed=match.name, list=list_label(match, ctx.t),
                         score=f"{match.score:.0%}"),
             detail=ctx.t("sanctions.hit.detail", reasons="; ".join(why)),
             evidence=[Evidence(source=LIST_TITLES.get(entity.source, entity.source), url=entity.url)],
@@ -105,8 +105,9 @@ class SanctionsSource(Source):
         )
 
     def _clear(self, subjects: list[tuple[str, str]], screener: Screener, ctx: CheckContext) -> Finding:
-        lists = ", ".join(LIST_TITLES.get(i.source, i.source) for i in screener.lists)
-        dates = ", ".join(f"{LIST_TITLES.get(i.source, i.source)} {i.as_of}" for i in screener.lists)
+        sep = "、" if ctx.lang == "zh" else ", "  # names in Chinese are listed with the enumeration comma
+        lists = sep.join(list_title(i.source, ctx.t) for i in screener.lists)
+        dates = sep.join(f"{list_title(i.source, ctx.t)} {i.as_of}" for i in screener.lists)
         return Finding(
             code="sanctions.clear",
             status=Status.PASS,
@@ -128,11 +129,11 @@ class SanctionsSource(Source):
         for key, info in infos.items():
             days = age_days(info.as_of)
             if days is None or days > self.settings.list_max_age_days:
-                stale.append(ctx.t("sanctions.warning.stale_item", list=LIST_TITLES.get(key, key),
+                stale.append(ctx.t("sanctions.warning.stale_item", list=list_title(key, ctx.t),
                                    as_of=info.as_of or "?", days=days if days is not None else "?"))
         if stale:  # one line for all of them: a card is not the place for five warnings
             out.append(ctx.t("sanctions.warning.stale", max_days=self.settings.list_max_age_days, lists="; ".join(stale)))
-        missing = [LIST_TITLES[key] for key in SOURCE_KEYS if key not in infos]
+        missing = [list_title(key, ctx.t) for key in SOURCE_KEYS if key not in infos]
         if missing:
-            out.append(ctx.t("sanctions.warning.missing", lists=", ".join(missing)))
+            out.append(ctx.t("sanctions.warning.missing", lists=("、" if ctx.lang == "zh" else ", ").join(missing)))
         return out

@@ -11,7 +11,8 @@ import bot  # noqa: F401  (registers the bot's catalog)
 from bot.card import ActionKind, CaseInfo, build_card
 from bot.flows import get_engine
 from bot.render.terminal import render_text
-from checks.i18n import catalog, missing_keys
+from checks import i18n
+from checks.i18n import catalog, forget_untranslated, missing_keys, untranslated
 from checks.models import (
     Evidence, Finding, Report, RiskAssessment, RiskFactor, RiskLevel, Section, Severity, SourceResult,
     SourceStatus, Status, Subject,
@@ -23,9 +24,18 @@ def test_catalog_has_every_key_in_both_languages() -> None:
     assert missing_keys() == []
 
 
+# A dotted lowercase word standing alone: not part of an address (gmail.com, /stdnum.eu.vat) nor a policy
+# reference in brackets (points[id.invalid_checksum]).
+_KEY_LIKE = re.compile(r"(?<![\w.@/\[-])[a-z_]+(?:\.[a-z_]+)+(?![\w@/(\]-])")
+# Taken once, from the full catalog: a key missing from it is still recognised by its namespace.
+_NAMESPACES = frozenset(key.split(".")[0] for key in catalog())
+
+
 def _raw_keys(text: str) -> list[str]:
+    """Catalog keys shown as text. t() shows a key precisely when the catalog lacks it, so a word counts
+    when it is a key or merely looks like one (`card.badge`, `section.verification`)."""
     keys = set(catalog())
-    return [word for word in re.findall(r"[a-z_]+(?:\.[a-z_]+)+", text) if word in keys]
+    return [word for word in _KEY_LIKE.findall(text) if word in keys or word.split(".")[0] in _NAMESPACES]
 
 
 def _report(lang: str) -> Report:
@@ -72,6 +82,7 @@ async def test_card_of_a_real_offline_check_is_fully_translated(lang: str) -> No
         f"ACME Trading LLC email=buyer.acme@gmail.com phone=+86 138 0013 8000 country=AE vat=DE123456789 "
         f"person=\"John Smith\" lang={lang}"
     )
+    forget_untranslated()
     report = await get_engine(offline=True).run(request)
     for status in SourceStatus:
         report.sources.append(SourceResult(name=f"x_{status.value}", status=status))
@@ -80,6 +91,7 @@ async def test_card_of_a_real_offline_check_is_fully_translated(lang: str) -> No
         card = build_card(report, CaseInfo(id=1, status="open"), details=True)
         text = render_text(card, width=160)
         assert _raw_keys(text) == [], text
+    assert untranslated() == []  # no key was asked of the catalog in vain, shown or not
 
 
 def test_in_progress_card_has_no_buttons() -> None:
@@ -127,3 +139,38 @@ def test_stop_watching_is_offered_only_while_the_case_is_watched() -> None:
     assert ActionKind.STOP_WATCHING in [a.kind for a in watched.actions]
     idle = build_card(_report("en"), CaseInfo(id=3, status="open", watching=False))
     assert ActionKind.STOP_WATCHING not in [a.kind for a in idle.actions]
+
+
+def _offline_request(lang: str) -> str:
+    return (f"ACME Trading LLC email=buyer.acme@gmail.com phone=+86 138 0013 8000 country=AE vat=DE123456789 "
+            f"lang={lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_key_missing_from_the_catalog_is_caught(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The detector itself can fail: with the card's keys gone, the card shows them and both checks say so."""
+    report = await get_engine(offline=True).run(parse(_offline_request(lang)))
+    pruned = {key: texts for key, texts in catalog().items() if not key.startswith(("card.", "section."))}
+    monkeypatch.setattr(i18n, "_catalog", lambda: pruned)
+    forget_untranslated()
+    text = render_text(build_card(report, CaseInfo(id=1, status="open")), width=160)
+    assert "card.badge" in text
+    assert {"card.badge", "section.verification", "card.sources"} <= set(_raw_keys(text))
+    assert {"card.badge", "card.verdict", "section.verification", "section.risk"} <= set(untranslated())
+
+
+def test_the_detector_leaves_addresses_and_policy_references_alone() -> None:
+    text = ("buyer.acme@gmail.com ↳ https://arthurdejong.org/python-stdnum/doc/2.2/stdnum.eu.vat fatf-gafi.org "
+            "+30 bad VAT · policy points[id.invalid_checksum] · policy points[email.free_mail].medium")
+    assert _raw_keys(text) == []
+    assert _raw_keys("Risk: card.badge. Then section.verification") == ["card.badge", "section.verification"]
+
+
+async def test_chinese_card_of_a_real_check_names_kinds_and_lists_in_chinese() -> None:
+    report = await get_engine(offline=True).run(parse(_offline_request("zh")))
+    text = render_text(build_card(report, CaseInfo(id=1, status="open"), details=True), width=200)
+    assert "校验位错误（欧盟增值税号）" in text
+    assert "European Union VAT number" not in text
+    assert "评分规则：points[id.invalid_checksum]" in text and "规则 points" not in text
+    sanctions_lines = [line for line in text.splitlines() if "制裁" in line]
+    assert sanctions_lines and not any("UN Security Council" in line for line in sanctions_lines)

@@ -393,3 +393,11 @@ def test_terminal_card_shows_level_factors_advice_and_questions(lang: str, headi
         assert heading in text
     else:
         assert "即期" in text or "预付" in text  # Chinese payment terms
+
+
+def test_chinese_factors_label_the_policy_reference() -> None:
+    """The policy trace stays for auditors, exact in both languages, but labelled in Chinese."""
+    report = report_of(finding("phone.country_mismatch"))
+    zh = assess(report, POLICY, CheckContext.for_lang("zh"))
+    assert zh.factors[0].reason.endswith(" · 评分规则：points[phone.country_mismatch]")
+    assert assess(report, POLICY, EN).factors[0].reason.endswith(" · policy points[phone.country_mismatch]")

@@ -189,3 +189,23 @@ def test_iban_of_a_country_outside_the_iban_registry() -> None:
     assert [(o.result, o.country) for _, o in bank_numbers("Bank Melli IR27 0170 0000 0010 0324 2000 01")] == [
         ("valid", "IR")]
     assert [o.result for _, o in bank_numbers("Bank Melli IR28 0170 0000 0010 0324 2000 01")] == ["checksum"]
+
+
+# --- the kind of number, named in the reader's language ----------------------------------------------------------
+@pytest.mark.parametrize("lang,name", [("zh", "欧盟增值税号"), ("en", "EU VAT number")])
+def test_a_common_kind_is_named_in_the_readers_language(lang: str, name: str) -> None:
+    finding = findings_for("DE123456789", "vat", "AE", CheckContext.for_lang(lang))[0]
+    assert finding.code == "id.invalid_checksum" and f"({name})" in finding.title.replace("（", "(").replace("）", ")")
+    assert "European Union VAT number" not in finding.title
+    assert finding.data["scheme"] == "European Union VAT number"  # the data keeps stdnum's own name
+
+
+def test_a_format_only_number_has_its_kind_and_format_in_chinese() -> None:
+    finding = findings_for("100123456", "vat", "AE", CheckContext.for_lang("zh"))[0]
+    assert finding.code == "id.invalid_format"
+    assert "阿联酋税务登记号（TRN）" in finding.title and "以 100 开头的 15 位数字" in finding.detail
+
+
+def test_a_kind_the_catalog_lacks_falls_back_to_stdnums_name() -> None:
+    finding = findings_for("123456785", "reg", "NO", CheckContext.for_lang("zh"))[0]
+    assert finding.data["module"] == "no.orgnr" and finding.data["scheme"] in finding.title
