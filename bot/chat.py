@@ -29,7 +29,7 @@ from .render.terminal import renderable
 PLATFORM = "terminal"
 WORKSPACE = "local"
 CHANNEL = "terminal"
-_ASK_REASON = {ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH}
+_ASK_REASON = flows.REASON_REQUIRED
 
 
 def db_not_ready_text(error: DatabaseNotReady, lang: str) -> str:

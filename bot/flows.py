@@ -531,7 +531,8 @@ async def recheck(case_id: int, actor: Actor, conversation: Conversation | None 
 
 
 # --- buttons -----------------------------------------------------------------------------------------
-_REASON_REQUIRED = {ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH}
+# Actions that need a reason typed by the person (each platform asks for it its own way).
+REASON_REQUIRED = frozenset({ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH})
 
 
 def _last_report(session: Any, case_id: int) -> Report | None:
@@ -595,9 +596,9 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
             case = store.case_in_workspace(session, case_id, actor.workspace)
             role = chatstate.effective_role(session, actor.platform, actor.user_id, get_settings().managers)
             name = case.name or f"#{case.id}"
-            if kind in _REASON_REQUIRED and kind is not ActionKind.ADD_NOTE and role not in store.MANAGER_ROLES:
+            if kind in REASON_REQUIRED and kind is not ActionKind.ADD_NOTE and role not in store.MANAGER_ROLES:
                 raise store.Refused("flows.refused.not_manager")
-            if kind in _REASON_REQUIRED and not (reason or "").strip():
+            if kind in REASON_REQUIRED and not (reason or "").strip():
                 return FlowResult(ok=False, needs_reason=True, message=t(f"flows.ask.{kind.value}", lang),
                                   case_id=case_id)
             if kind is ActionKind.REQUEST_APPROVAL:

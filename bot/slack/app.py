@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 COMMAND = "/check"
 SHORTCUT_CALLBACK = "check_sender"
 # Actions that need a text from the person: a modal asks for it before the flow runs.
-REASON_KINDS = {ActionKind.REJECT: True, ActionKind.ADD_NOTE: True, ActionKind.CLEAR_MATCH: True}
+REASON_KINDS = flows.REASON_REQUIRED
 PROBE_SECONDS = 1.5  # of the 3 s a trigger id lives
 HELP_WORDS = {"help", "-h", "--help", "?", "帮助", "幫助"}
 HISTORY_WORDS = {"history", "历史", "歷史"}
@@ -264,7 +264,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         lang = meta.get("l") or flows.default_lang()
         values = (view.get("state") or {}).get("values") or {}
         reason = ((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("value") or ""
-        if REASON_KINDS.get(kind) and not reason.strip():
+        if kind in REASON_KINDS and not reason.strip():
             await ack(response_action="errors", errors={REASON_BLOCK: t("slack.modal.empty", lang)})
             return
         await ack()
