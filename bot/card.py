@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from checks.i18n import translator
 from checks.models import Finding, Report, RiskLevel, Section, SourceStatus, Status
+from checks.screening.explain import list_title
 
 STATUS_ICON = {
     Status.FAIL: "❌",
@@ -211,7 +212,7 @@ def _footer(report: Report, t) -> list[str]:  # type: ignore[no-untyped-def]
     if report.pending:
         lines.append(t("card.pending", names=", ".join(report.pending)))
     if report.lists_as_of:
-        dates = ", ".join(f"{name} {date}" for name, date in sorted(report.lists_as_of.items()))
+        dates = ", ".join(f"{list_title(name, t)} {date}" for name, date in sorted(report.lists_as_of.items()))
         lines.append(t("card.lists_as_of", dates=dates))
     return lines
 

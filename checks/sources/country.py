@@ -22,6 +22,7 @@ from .. import countries
 from ..engine import CheckContext, Source
 from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
+from ..screening.explain import list_title
 from .identifiers import bank_country_of
 
 DATA_FILE = Path(__file__).parents[1] / "data" / "country_risk.json"
@@ -144,7 +145,7 @@ class CountryRiskSource(Source):
                  if (today - date.fromisoformat(as_of)).days > STALE_DAYS]
         if not stale:
             return []
-        listed = ", ".join(f"{name} {as_of}" for name, as_of in stale)
+        listed = ", ".join(f"{list_title(name, ctx.t)} {as_of}" for name, as_of in stale)
         return [ctx.t("country.warning.stale", lists=listed, months=6)]
 
 

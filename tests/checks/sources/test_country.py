@@ -116,7 +116,7 @@ def test_lists_as_of_and_staleness() -> None:
     warning = later.warnings(CheckContext.for_lang("en"))
     assert len(warning) == 1 and "OFAC embargoes 2025-07-01" in warning[0] and "EU AML" not in warning[0]
     much_later = CountryRiskSource(today=date(2027, 1, 1)).warnings(CheckContext.for_lang("zh"))
-    assert "FATF 2026-06-19" in much_later[0] and "个月" in much_later[0]
+    assert "FATF 名单 2026-06-19" in much_later[0] and "个月" in much_later[0]
 
 
 def test_source_applicability() -> None:
