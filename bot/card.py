@@ -183,7 +183,7 @@ def build_card(
         if case.looks_like:
             card.notices.append(case.looks_like)
 
-    card.footer = _footer(report, t)
+    card.footer = _footer(report, t, details=details)
     if case is not None and not report.pending:
         card.actions = _actions(report, case, t)
     return card
@@ -203,12 +203,16 @@ def _status_line(case: CaseInfo, t) -> str:  # type: ignore[no-untyped-def]
     return line
 
 
-def _footer(report: Report, t) -> list[str]:  # type: ignore[no-untyped-def]
+def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
     counts: dict[SourceStatus, int] = {}
     for result in report.sources:
         counts[result.status] = counts.get(result.status, 0) + 1
     parts = [t(f"source_status.{status.value}", n=n) for status, n in counts.items()]
     lines = [t("card.sources", summary=", ".join(parts))] if parts else []
+    if details:  # each source that did not answer, and why (e.g. which API key would turn it on)
+        lines.extend(t("card.source_line", name=result.name, status=t(f"source_state.{result.status.value}"),
+                       detail=result.detail or "—")
+                     for result in report.sources if result.status is not SourceStatus.OK)
     if report.pending:
         lines.append(t("card.pending", names=", ".join(report.pending)))
     if report.lists_as_of:

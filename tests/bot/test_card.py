@@ -174,3 +174,14 @@ async def test_chinese_card_of_a_real_check_names_kinds_and_lists_in_chinese() -
     assert "评分规则：points[id.invalid_checksum]" in text and "规则 points" not in text
     sanctions_lines = [line for line in text.splitlines() if "制裁" in line]
     assert sanctions_lines and not any("UN Security Council" in line for line in sanctions_lines)
+
+
+def test_details_say_why_each_source_did_not_answer() -> None:
+    report = _report("en")
+    report.sources.append(SourceResult(name="companies_house", status=SourceStatus.SKIPPED,
+                                       detail="set COMPANIES_HOUSE_API_KEY to look up UK companies"))
+    short = build_card(report)
+    assert not any("COMPANIES_HOUSE_API_KEY" in line for line in short.footer)
+    full = build_card(report, details=True)
+    assert "companies_house: skipped — set COMPANIES_HOUSE_API_KEY to look up UK companies" in full.footer
+    assert "gleif: unavailable — timeout" in full.footer and not any(line.startswith("email:") for line in full.footer)
