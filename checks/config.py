@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_url: str = Field("https://api.telegram.org/bot", alias="TELEGRAM_API_URL")
+    telegram_allowed_chats: str = Field("", alias="TELEGRAM_ALLOWED_CHATS",
+                                        description="chat ids the bot serves, e.g. -1001234567890,123456789")
     managers: str = Field("", alias="MANAGERS", description="e.g. slack:U123,telegram:456")
 
     # the engine

@@ -9,13 +9,17 @@ PTB's job queue is not used (its extra pins an old APScheduler; the product has 
 
 from __future__ import annotations
 
+import logging
+
 from telegram.ext import Application, ApplicationBuilder
 
 from checks.config import Settings
 from checks.engine import Engine
 
-from .handlers import EDIT_INTERVAL, TelegramHandlers, install
+from .handlers import EDIT_INTERVAL, TelegramHandlers, install, parse_chat_ids
 from .transport import file_url
+
+log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 32
 
@@ -33,6 +37,13 @@ def build_application(
 ) -> Application:
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise TelegramNotConfigured("TELEGRAM_BOT_TOKEN is not set")
+    try:
+        allowed_chats = parse_chat_ids(settings.telegram_allowed_chats)
+    except ValueError as error:  # refuse to start rather than guess which chats were meant
+        raise TelegramNotConfigured(str(error)) from None
+    if allowed_chats is None:
+        log.warning("TELEGRAM_ALLOWED_CHATS is not set: the Telegram bot answers every chat that messages it, "
+                    "as a member of the team (set TELEGRAM_ALLOWED_CHATS to the team's chat ids)")
     builder: ApplicationBuilder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -44,5 +55,5 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    install(application, TelegramHandlers(engine=engine, edit_interval=edit_interval))
+    install(application, TelegramHandlers(engine=engine, edit_interval=edit_interval, allowed_chats=allowed_chats))
     return application

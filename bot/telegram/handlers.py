@@ -59,12 +59,37 @@ def command_text(message: Message) -> str:
     return text.partition(" ")[2].strip() if text.startswith("/") else text.strip()
 
 
-class TelegramHandlers:
-    """The handlers of one Application; `engine` is None for the process-wide engine."""
+def parse_chat_ids(value: str) -> frozenset[int] | None:
+    """TELEGRAM_ALLOWED_CHATS ("-1001234567890,123456789") as ids; None when unset (every chat served).
 
-    def __init__(self, engine: Engine | None = None, edit_interval: float = EDIT_INTERVAL) -> None:
+    A malformed entry is an error, not skipped: a typo must not silently lock out (or let in) a chat.
+    """
+    parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    ids: set[int] = set()
+    for part in parts:
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ValueError(f"TELEGRAM_ALLOWED_CHATS: {part!r} is not a Telegram chat id") from None
+    return frozenset(ids) if ids else None
+
+
+class TelegramHandlers:
+    """The handlers of one Application; `engine` is None for the process-wide engine.
+
+    `allowed_chats`: the only chats served (None: every chat). The bot is the team's workspace, so an
+    unlisted chat would otherwise read the team's cases and press its buttons.
+    """
+
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        edit_interval: float = EDIT_INTERVAL,
+        allowed_chats: frozenset[int] | None = None,
+    ) -> None:
         self.engine = engine
         self.edit_interval = edit_interval
+        self.allowed_chats = allowed_chats
 
     # --- who and where ---------------------------------------------------------------------
 
@@ -94,6 +119,34 @@ class TelegramHandlers:
         if chosen:
             return normalize_lang(chosen)
         return (_app_lang(user) if user else None) or flows.default_lang()
+
+    # --- who may use the bot -----------------------------------------------------------------
+
+    async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Runs before everything else: an update from a chat not in TELEGRAM_ALLOWED_CHATS stops here.
+
+        It comes before de-duplication too, so an outsider causes no database work at all: a message
+        gets one refusal naming the chat id (what the admin needs to add it), a button an alert.
+        """
+        if self.allowed_chats is None:
+            return
+        chat = update.effective_chat
+        if chat is not None and chat.id in self.allowed_chats:
+            return
+        log.info("telegram update from chat %s refused: not in TELEGRAM_ALLOWED_CHATS", chat.id if chat else None)
+        user = update.effective_user
+        lang = (_app_lang(user) if user else None) or flows.default_lang()
+        query = update.callback_query
+        if query is not None:
+            text = t("tg.not_allowed", lang, chat_id=chat.id) if chat is not None else None
+            try:
+                await query.answer(text=text, show_alert=text is not None)
+            except TelegramError as error:
+                log.info("could not answer callback query: %s", error)
+        elif update.message is not None and chat is not None and not _for_another_bot(update.message, context):
+            text = html.escape(t("tg.not_allowed", lang, chat_id="\x00id\x00"), quote=False)
+            await self._reply(context, update.message, text.replace("\x00id\x00", f"<code>{chat.id}</code>"))
+        raise ApplicationHandlerStop
 
     # --- idempotency -------------------------------------------------------------------------
 
@@ -433,6 +486,16 @@ def _app_lang(user: User) -> str | None:
     return normalize_lang(code) if code.startswith(("zh", "en")) else None
 
 
+def _for_another_bot(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """`/check@some_other_bot`: not addressed to us, so not ours to answer either."""
+    text = message.text or ""
+    for entity in message.entities or ():
+        if entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+            _, at, name = text[: entity.length].partition("@")
+            return bool(at) and name.lower() != (context.bot.username or "").lower()
+    return False
+
+
 def _pages(lines: list[str], limit: int = 4000) -> list[str]:
     pages: list[str] = []
     current = ""
@@ -465,10 +528,12 @@ def _card_link(card: Message, case_id: int) -> str:
 
 
 def install(application: Application, handlers: TelegramHandlers) -> None:
-    """Register every handler on `application` (idempotency first, in its own group)."""
+    """Register every handler on `application` (the allow-list, then idempotency, each in its own group)."""
     from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
     only_new = filters.UpdateType.MESSAGE
+    if handlers.allowed_chats is not None:
+        application.add_handler(TypeHandler(Update, handlers.gate), group=-2)
     application.add_handler(TypeHandler(Update, handlers.dedupe), group=-1)
     application.add_handler(CommandHandler("check", handlers.check, filters=only_new))
     application.add_handler(CommandHandler("history", handlers.history, filters=only_new))
