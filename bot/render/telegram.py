@@ -5,6 +5,8 @@ holds at most 4,096 characters: the card is built from self-contained lines ("un
 spans two units), and when it does not fit the least important units are left out — passes before
 problems, details before titles — each section then saying "…and N more (Details)". The full
 card (the Details button) is split into several messages on unit boundaries, never mid-tag.
+The Details pages are not clipped: an item longer than a message is split at word boundaries
+(a Chinese text between any two characters), each piece closing and reopening its tags.
 Length is counted in UTF-16 code units of the HTML source, which is never less than what
 Telegram counts after parsing the entities, so the limit holds with a margin.
 """
@@ -12,6 +14,7 @@ Telegram counts after parsing the entities, so the limit holds with a margin.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -41,13 +44,13 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def clip(value: str, limit: int) -> str:
-    """Cut a plain value (before escaping, so never inside an entity) and mark the cut."""
+def clip(value: str, limit: int | None) -> str:
+    """Cut a plain value (before escaping, so never inside an entity) and mark the cut; None: keep it all."""
     value = value.strip()
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+    return value if limit is None or len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def esc(value: str, limit: int = LINE_MAX) -> str:
+def esc(value: str, limit: int | None = LINE_MAX) -> str:
     return html.escape(clip(value, limit), quote=False)
 
 
@@ -82,8 +85,9 @@ class TelegramMessage:
 class _Layout:
     """The card as an ordered list of units, with the "…and N more" line after each group."""
 
-    def __init__(self, card: Card, preface: Sequence[str]) -> None:
+    def __init__(self, card: Card, preface: Sequence[str], *, full: bool = False) -> None:
         self.t = translator(card.lang)
+        self.full = full  # the Details pages: no value is clipped (long lines are split instead)
         self.units: list[_Unit] = []
         self.groups: dict[str, _Group] = {}
         self.group_after: dict[int, str] = {}  # unit index -> group whose "more" line follows it
@@ -104,17 +108,18 @@ class _Layout:
 
     def _build(self, card: Card, preface: Sequence[str]) -> None:
         t, add = self.t, self.add
+        line_max, detail_max, title_max = (None, None, None) if self.full else (LINE_MAX, DETAIL_MAX, TITLE_MAX)
         for line in list(preface)[:4]:
             add(_Unit(f"<i>{esc(line)}</i>", 0))
-        add(_Unit(f"<b>{esc(card.title, TITLE_MAX)}</b>", 0))
+        add(_Unit(f"<b>{esc(card.title, title_max)}</b>", 0))
         if card.subtitle:
-            add(_Unit(esc(card.subtitle), 0))
+            add(_Unit(esc(card.subtitle, line_max), 0))
         if card.badge:
-            add(_Unit(f"<b>{esc(card.badge)}</b>", 0))
+            add(_Unit(f"<b>{esc(card.badge, line_max)}</b>", 0))
         if card.verdict:
-            add(_Unit(esc(card.verdict), 0))
+            add(_Unit(esc(card.verdict, line_max), 0))
         if card.status_line:
-            add(_Unit(f"<b>{esc(card.status_line)}</b>", 0))
+            add(_Unit(f"<b>{esc(card.status_line, line_max)}</b>", 0))
 
         for section in card.sections:
             key = f"section.{section.key.value}"
@@ -124,9 +129,9 @@ class _Layout:
                 add(_Unit(f"<i>{esc(t('card.no_history'))}</i>", 1))
             for item in section.items:
                 priority = _STATUS_PRIORITY.get(item.status, 5)
-                parent = add(_Unit(f"{item.icon} {esc(item.text)}", priority, key, counts=True))
+                parent = add(_Unit(f"{item.icon} {esc(item.text, line_max)}", priority, key, counts=True))
                 if item.detail:
-                    add(_Unit(f"    <i>{esc(item.detail, DETAIL_MAX)}</i>", _DETAIL_PRIORITY, key, parent=parent))
+                    add(_Unit(f"    <i>{esc(item.detail, detail_max)}</i>", _DETAIL_PRIORITY, key, parent=parent))
                 if item.links:
                     links = " · ".join(
                         f'<a href="{html.escape(clip(link.url, URL_MAX), quote=True)}">{esc(link.label, 60)}</a>'
@@ -146,18 +151,18 @@ class _Layout:
             self.open_group(key)
             add(_Unit(f"\n<b>{esc(t(key))}</b>", 1))
             for line in lines:
-                add(_Unit(f"• {esc(line)}", priority, key, counts=True))
+                add(_Unit(f"• {esc(line, line_max)}", priority, key, counts=True))
             self.close_group(key)
         if card.notices:
             self.open_group("card.notices")
             add(_Unit("", 1))
             for notice in card.notices:
-                add(_Unit(f"⚠️ {esc(notice)}", 5, "card.notices", counts=True))
+                add(_Unit(f"⚠️ {esc(notice, line_max)}", 5, "card.notices", counts=True))
             self.close_group("card.notices")
         if card.footer:
             add(_Unit("", 0))
             for line in card.footer[:4]:
-                add(_Unit(f"<i>{esc(line)}</i>", 0))
+                add(_Unit(f"<i>{esc(line, line_max)}</i>", 0))
 
     def more_line(self, group: _Group, kept: set[int]) -> str | None:
         dropped = sum(1 for i in group.units if self.units[i].counts and i not in kept)
@@ -216,12 +221,13 @@ def render_text(card: Card, *, preface: Sequence[str] = (), limit: int = MESSAGE
 
 
 def render_pages(card: Card, *, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The whole card (every item, detail and link) split into messages of at most `limit`."""
-    layout = _Layout(card, ())
+    """The whole card (every item, detail and link, unclipped) split into messages of at most `limit`."""
+    layout = _Layout(card, (), full=True)
+    lines = [piece for line in layout.lines(set(range(len(layout.units)))) for piece in split_html(line, limit)]
     pages: list[str] = []
     current: list[str] = []
     size = 0
-    for line in layout.lines(set(range(len(layout.units)))):
+    for line in lines:
         cost = utf16_len(line) + 1
         if current and size + cost > limit:
             pages.append("\n".join(current).strip("\n"))
@@ -231,6 +237,90 @@ def render_pages(card: Card, *, limit: int = MESSAGE_LIMIT) -> list[str]:
     if current:
         pages.append("\n".join(current).strip("\n"))
     return [page for page in pages if page]
+
+
+# A tag, an entity, a run of spaces, one CJK character (a line may break after any), or a word.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_ATOM = re.compile(rf"<[^>]*>|\s+|[{_CJK}]|(?:&#?\w+;|[^\s<{_CJK}])+")
+_CHAR = re.compile(r"&#?\w+;|.", re.S)  # a word too long for a message is cut between characters
+
+
+def _tag_name(tag: str) -> str:
+    match = re.match(r"</?\s*(\w+)", tag)
+    return match.group(1) if match else ""
+
+
+def split_html(line: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """One line of escaped HTML as pieces of at most `limit` UTF-16 units, each valid on its own.
+
+    Breaks between words (never inside a tag or an entity like `&amp;`); the tags open at a break are
+    closed at the end of the piece and reopened at the start of the next, so a long `<i>` detail
+    stays italic and a link stays a link. A single word longer than a whole message is cut
+    between characters.
+    """
+    if utf16_len(line) <= limit:
+        return [line]
+    pieces: list[str] = []
+    opened: list[tuple[str, str]] = []  # the open tags: (name, the tag as written, to reopen it)
+    parts: list[str] = []
+    size = 0  # UTF-16 units in parts
+    has_text = False
+
+    def closers() -> str:
+        return "".join(f"</{name}>" for name, _ in reversed(opened))
+
+    def fits(token: str) -> bool:
+        """Room for `token` and for closing every tag open after it."""
+        closing = utf16_len(closers())
+        if token.startswith("</"):
+            closing -= utf16_len(token)
+        elif token.startswith("<"):
+            closing += len(_tag_name(token)) + 3
+        return size + utf16_len(token) + closing <= limit
+
+    def flush() -> None:
+        nonlocal parts, size, has_text
+        pieces.append("".join(parts) + closers())
+        parts = [tag for _, tag in opened]
+        size, has_text = sum(utf16_len(tag) for tag in parts), False
+
+    def take(token: str) -> None:
+        nonlocal size, has_text
+        if token.startswith("</"):
+            if opened:
+                opened.pop()
+        elif token.startswith("<"):
+            opened.append((_tag_name(token), token))
+        elif token.isspace() and not has_text and pieces:
+            return  # a piece does not start with the space it was broken at
+        else:
+            has_text = True
+        parts.append(token)
+        size += utf16_len(token)
+
+    for atom in _ATOM.findall(line):
+        if fits(atom):
+            take(atom)
+        elif atom.isspace():  # the break itself
+            if has_text:
+                flush()
+        elif atom.startswith("<"):  # a tag is never cut: it starts the next piece
+            if has_text:
+                flush()
+            take(atom)
+        else:
+            if has_text:
+                flush()
+            if fits(atom):
+                take(atom)
+                continue
+            for char in _CHAR.findall(atom):  # longer than a whole message: cut between characters
+                if has_text and not fits(char):
+                    flush()
+                take(char)
+    if has_text or not pieces:
+        pieces.append("".join(parts) + closers())
+    return pieces
 
 
 def button_label(action: CardAction) -> str:

@@ -122,3 +122,57 @@ def test_fake_parser_is_strict_like_telegram() -> None:
     for bad in ("<b>open", "a < b", "<div>x</div>", "AT&T", "<b><i>x</b></i>"):
         with pytest.raises(EntityError):
             parse_html(bad)
+
+
+def _long_detail_report(length: int, marker: str) -> Report:
+    """One finding whose detail is `length` characters of escaped-on-render text ending in `marker`."""
+    result = report(findings=3)
+    filler = ("Registry extract: shareholder <Gulf & Co> holds 51% since 2019; " * (length // 40 + 1))
+    head = filler[: length - len(marker) - 1]
+    detail = head.rstrip() + "." * (length - len(marker) - 1 - len(head.rstrip())) + " " + marker  # exactly `length`
+    result.sections.add(Finding(code="test.long", status=Status.FLAG, severity=Severity.MEDIUM,
+                                title="Ownership chain", detail=detail, section=Section.PROFILE))
+    return result
+
+
+def test_details_pages_keep_a_2400_character_detail_whole() -> None:
+    marker = "ZANZIBARQUOKKA"
+    result = _long_detail_report(2400, marker)
+    detail = next(f.detail for f in result.sections.profile if f.code == "test.long")
+    assert len(detail) == 2400 and detail.endswith(marker)
+    card = build_card(result, CaseInfo(id=9), details=True)
+    assert marker not in render(card).text  # the card itself clips the detail to DETAIL_MAX
+    pages = render_pages(card)
+    for page in pages:
+        assert utf16_len(page) <= MESSAGE_LIMIT
+        parse_html(page)
+    assert marker in "\n".join(pages)
+    shown = "".join(parse_html(page)[0] for page in pages)
+    assert detail in shown  # not a character lost, escaping undone by the parser
+
+
+def test_a_detail_longer_than_a_message_is_split_at_words_not_cut() -> None:
+    marker = "ZANZIBARQUOKKA"
+    result = _long_detail_report(9000, marker)
+    detail = next(f.detail for f in result.sections.profile if f.code == "test.long")
+    pages = render_pages(build_card(result, CaseInfo(id=9), details=True))
+    assert len(pages) >= 3 and marker in pages[-1] + pages[-2]
+    texts = []
+    for page in pages:
+        assert utf16_len(page) <= MESSAGE_LIMIT
+        text, entities = parse_html(page)  # valid on its own: no tag or &amp; was split
+        texts.append(text)
+        if "Registry extract" in text:  # every piece of the detail is still italic
+            assert any(e["type"] == "italic" for e in entities)
+    # every word arrives whole, in order: the pieces were broken between words
+    assert " ".join(" ".join(texts).split()).count(" ".join(detail.split())) == 1
+
+
+def test_a_chinese_detail_without_spaces_is_split_between_characters() -> None:
+    result = report(lang="zh")
+    detail = "该公司登记地址与网站地址不一致，且股东信息无法核实。" * 400 + "终"
+    result.sections.add(Finding(code="test.zh", status=Status.FLAG, title="地址不一致", detail=detail,
+                                section=Section.PROFILE))
+    pages = render_pages(build_card(result, CaseInfo(id=4), details=True))
+    assert all(utf16_len(page) <= MESSAGE_LIMIT for page in pages)
+    assert detail in "".join(parse_html(page)[0] for page in pages).replace("\n", "").replace(" ", "")
