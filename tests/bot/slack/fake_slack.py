@@ -32,6 +32,7 @@ class FakeSlack:
         self.responses: list[Call] = []  # posts to response_url
         self.users = users or {}
         self.rate_limit: dict[str, int] = {}  # method -> how many 429s to give first
+        self.retry_after = "0"  # seconds the 429 asks the client to wait
         self.errors: dict[tuple[str, str | None], str] = {}  # (method, channel or None) -> Slack error code
         self.delay: dict[str, float] = {}  # method -> seconds to wait before answering
         self._ts = itertools.count(1)
@@ -116,7 +117,7 @@ class FakeSlack:
         if self.rate_limit.get(method):
             self.rate_limit[method] -= 1
             self._record(Call(method=f"{method}#429", params=params, token=token), self.calls)
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"})
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": self.retry_after})
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
         error = self.errors.get((method, params.get("channel"))) or self.errors.get((method, None))

@@ -113,9 +113,12 @@ async def test_language_from_slack_locale_and_the_home_choice(slack: SlackHarnes
 
 async def test_rate_limited_web_api_is_retried_after_retry_after(slack: SlackHarness) -> None:
     slack.fake.rate_limit["chat.postMessage"] = 2
+    slack.fake.retry_after = "1"
     await slack.command("Retry After Trading LLC")
     posts = await slack.fake.wait_for(lambda: slack.fake.of("chat.postMessage"), timeout=15)
-    assert len(slack.fake.of("chat.postMessage#429")) == 2
+    limited = slack.fake.of("chat.postMessage#429")
+    assert len(limited) == 2
+    assert limited[1].at - limited[0].at >= 0.9 and posts[0].at - limited[1].at >= 0.9  # waited as told
     assert posts[0].params["blocks"]
     await slack.fake.wait_for(lambda: [c for c in slack.fake.of("chat.update") if "⏳" not in c.params["blocks"][0]["text"]["text"]])
 
