@@ -17,11 +17,11 @@ import dns.exception
 import dns.resolver
 
 from ..domains import host_of
-from .email import is_free_mail
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
 from ..http import OnlineSource
 from ..models import Evidence, Finding, Severity, Status
 from ..request import CheckRequest
+from .email import is_free_mail
 
 
 class NoSuchDomain(Exception):

@@ -8,6 +8,7 @@ often broken, and this must never crash a check.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from html.parser import HTMLParser
@@ -19,12 +20,12 @@ from anyascii import anyascii
 
 from .. import countries
 from ..domains import name_tokens, registrable_domain
-from .email import is_free_mail
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
 from ..http import OnlineSource
 from ..models import Evidence, Finding, Severity, Status
 from ..netguard import FetchRefused, Page, Resolver, fetch
 from ..request import CheckRequest
+from .email import is_free_mail
 
 CONTACT_WORDS = re.compile(
     r"contact|about|kontakt|impressum|contacto|contato|contatti|nous-contacter|a-propos|uber-uns|ueber-uns|"
@@ -162,10 +163,8 @@ class WebsiteSource(OnlineSource):
         contact_url = self._contact_link(home, parsed)
         remaining = self.timeout - 0.5 - (time.monotonic() - started)
         if contact_url and remaining >= 1.0:
-            try:
+            with contextlib.suppress(FetchRefused):  # the home page alone still says a lot
                 pages.append(await self._get(contact_url, budget=min(10.0, remaining)))
-            except FetchRefused:
-                pass  # the home page alone still says a lot
         texts = [parse_page(p.text) if p is not home else parsed for p in pages]
         all_text = " ".join([parsed.title] + [" ".join(x.text) for x in texts])
         all_text += " " + " ".join(href for x in texts for href, _ in x.links if href.startswith(("mailto:", "tel:")))
