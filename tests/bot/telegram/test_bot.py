@@ -63,12 +63,12 @@ async def test_every_button_fits_64_bytes(harness: Harness) -> None:
 
 async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> None:
     api = harness.api
-    card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk")
+    card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk country=IR")
     case_id = int(buttons(card)["c"].split(":")[1])
 
-    # the salesperson asks for approval: the card now offers Approve / Reject
+    # the salesperson asks for approval (a risky buyer's card offers it): the card now offers Approve / Reject
     mark = len(api.calls)
-    await harness.press(card, SALES, f"r:{case_id}")
+    await harness.press(card, SALES, buttons(card)["r"])
     announce = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "approv" in p["text"].lower()])
     assert "Northwind" in announce[0]["text"]
     card = api.messages[(GROUP, card["message_id"])]
@@ -98,9 +98,9 @@ async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> 
 
 async def test_rejection_reason_is_captured_through_a_reply(harness: Harness) -> None:
     api = harness.api
-    card = await harness.check(GROUP, SALES, "/check Blue Lotus Trading Co email=sales@bluelotus-trading.com")
+    card = await harness.check(GROUP, SALES, "/check Blue Lotus Trading Co email=sales@bluelotus-trading.com country=KP")
     case_id = int(buttons(card)["c"].split(":")[1])
-    await harness.press(card, SALES, f"r:{case_id}")
+    await harness.press(card, SALES, buttons(card)["r"])
     await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(GROUP, card["message_id"])])))
     card = api.messages[(GROUP, card["message_id"])]
 
