@@ -288,3 +288,18 @@ async def test_recheck_and_schedule_buttons(harness: Harness) -> None:
     await harness.press(card, SALES, buttons(card)["s"])
     said = await api.wait_for(lambda a: harness.sent_after(mark, SALES))
     assert "#" in said[0]["text"]
+
+
+async def test_a_manager_cannot_approve_their_own_request(harness: Harness) -> None:
+    api = harness.api
+    card = await harness.check(GROUP, MANAGER, "/check Eastern Pearl Shipping country=CU")
+    mark = len(api.calls)
+    await harness.press(card, MANAGER, buttons(card)["r"])
+    await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "asks a manager" in p["text"]])
+    card = api.messages[(GROUP, card["message_id"])]
+    assert {"a", "x"} <= set(buttons(card))
+    mark = len(api.calls)
+    await harness.press(card, MANAGER, buttons(card)["a"])
+    refusal = await api.wait_for(lambda a: harness.sent_after(mark, GROUP))
+    assert "four eyes" in refusal[0]["text"].lower()
+    assert not [c for c in api.calls[mark:] if c.method == "editMessageText"]
