@@ -13,8 +13,11 @@ import asyncio
 import getpass
 import importlib
 import logging
+import os
 import re
 import sys
+import threading
+import time
 from typing import Callable
 
 from checks.i18n import normalize_lang, t
@@ -158,5 +161,25 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+STUCK_GRACE_SECONDS = 0.5
+
+
+def console_main(argv: list[str] | None = None) -> None:
+    """The `tradecheck` command. A lookup abandoned at its source's timeout (a DNS server that never
+    answers) leaves a thread blocked in getaddrinfo that Python would wait for at exit, for as long as
+    the system resolver takes; once everything is printed and stored, the command ends without it."""
+    code = main(argv)
+    deadline = time.monotonic() + STUCK_GRACE_SECONDS
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

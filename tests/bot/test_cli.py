@@ -124,3 +124,20 @@ def test_what_was_not_understood_is_said_beside_the_json(capsys: pytest.CaptureF
     captured = capsys.readouterr()
     assert json.loads(captured.out)["subject"]["country"] is None
     assert "Narnia" in captured.err and "fr" in captured.err
+
+
+def test_the_command_does_not_wait_for_a_lookup_it_abandoned(tmp_path: Path) -> None:
+    """A thread stuck in a system call (here: a sleep standing in for getaddrinfo on a dead DNS server)
+    must not keep `tradecheck` running after it has printed its answer."""
+    import time
+
+    script = ("import threading, time\n"
+              "threading.Thread(target=time.sleep, args=(60,)).start()\n"
+              "from bot.cli import console_main\n"
+              "console_main(['check', '--offline', '--no-store', '--json', 'ACME Trading LLC', 'country=AE'])\n")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert result.returncode == 0, result.stderr
+    assert '"subject"' in result.stdout  # everything was printed before leaving
+    assert time.monotonic() - started < 45
