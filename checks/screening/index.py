@@ -151,8 +151,15 @@ class Index:
     def word_break(self, word: str) -> list[str] | None:
         """Listed words (or legal-form words) that `word` is made of: "makingenterprise" -> making
         enterprise, "companystart" -> company start. None when it cannot be cut so."""
+        if len(word) < 6 or len(word) > 60 or self.similar_words(word):
+            return None
+        return self.pieces(word)
+
+    def pieces(self, word: str) -> list[str] | None:
+        """`word` cut into the fewest listed words (2 to 4), even when `word` is itself listed:
+        "gazpromneft" -> gazprom neft, so a name written apart on the list is still found."""
         n = len(word)
-        if n < 6 or n > 60 or self.similar_words(word):
+        if n < 6 or n > 60:
             return None
         legal = legal_words()
         best: list[list[str] | None] = [None] * (n + 1)
@@ -163,7 +170,7 @@ class Index:
                 if prefix is None:
                     continue
                 piece = word[start:end]
-                if piece not in self.vocab and piece not in legal:
+                if piece == word or (piece not in self.vocab and piece not in legal):
                     continue
                 if len(piece) < 3 and (start != 0 or piece not in JOINED_ARTICLES):
                     continue

@@ -23,6 +23,8 @@ def ids(screener, text: str, **context) -> list[str]:
         ("SBERBANK OF RUSIA", "us_ofac_sdn:17018"),  # typo
         ("Rosneft Trading SA", "us_ofac_sdn:18299"),
         ("ROSNEFTTRADING", "us_ofac_sdn:18299"),  # words run together
+        ("Gazpromneft", "us_ofac_cons:17143"),  # run together, though the list also has the joined word elsewhere
+        ("ООО Газпромнефть", "us_ofac_cons:17143"),  # Cyrillic, with a Russian legal form
         ("Huawei Technologies Co Ltd", "us_ofac_cons:30947"),
         ("Hashim Ahmad Al-Tai Sultan", "un_sc:IQi.027"),  # reordered
         ("ABDUL MANAN AGHA", "un_sc:QDi.018"),
