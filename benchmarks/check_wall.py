@@ -2,9 +2,11 @@
 
     python benchmarks/check_wall.py [--runs 3] [--with-offline]
 
-The fake server is an httpx.MockTransport that answers each service with its recorded response
-(tests/fixtures/) after a realistic delay; DNS and the website's address lookup are answered the
-same way. The engine must run the sources concurrently: the total should be close to the slowest
+The fake server is a real HTTP server on 127.0.0.1 (aiohttp) that answers each service with its
+recorded response (tests/fixtures/) after a realistic delay; the sources' requests reach it over
+real sockets through a transport that sends each request to the local port with the service's host
+name in a header (the product's transport seam, `use_transport`). DNS and the website's address
+lookup are answered by fakes with a small delay. The engine must run the sources concurrently: the total should be close to the slowest
 source, not the sum. Prints both, per run. (Offline sources are left out unless --with-offline:
 their cost is measured by their own benchmarks.)
 """
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,15 +57,50 @@ ROUTES: list[tuple[str, str, float, int, Path | bytes]] = [
 DNS_DELAY = 0.05
 
 
-async def fake_server(request: httpx.Request) -> httpx.Response:
-    for host, pattern, delay, status, body in ROUTES:
-        if request.url.host == host and re.search(pattern, request.url.path):
-            await asyncio.sleep(delay)
+def route(host: str, path: str) -> tuple[float, int, bytes, str]:
+    for route_host, pattern, delay, status, body in ROUTES:
+        if host == route_host and re.search(pattern, path):
             content = body if isinstance(body, bytes) else body.read_bytes()
-            kind = "text/html" if isinstance(body, bytes) else "application/json"
-            return httpx.Response(status, content=content, headers={"Content-Type": kind})
-    await asyncio.sleep(0.2)
-    return httpx.Response(404, json={"errors": [{"status": "404"}]})
+            return delay, status, content, "text/html" if isinstance(body, bytes) else "application/json"
+    return 0.2, 404, b'{"errors": [{"status": "404"}]}', "application/json"
+
+
+async def start_fake_server() -> tuple[web.AppRunner, int]:
+    """Every service on one local port; which one is asked comes in the X-Fake-Host header."""
+    async def answer(request: web.Request) -> web.Response:
+        delay, status, content, kind = route(request.headers.get("X-Fake-Host", ""), request.path)
+        await asyncio.sleep(delay)
+        return web.Response(status=status, body=content, content_type=kind)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, port
+
+
+class ToLocalServer(httpx.AsyncBaseTransport):
+    """Sends each request to the local fake server over a real connection, naming the service."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"host"]
+        forwarded = httpx.Request(request.method, request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port),
+                                  headers=[*headers, (b"X-Fake-Host", request.url.host.encode())],
+                                  content=await request.aread())
+        return await self.inner.handle_async_request(forwarded)
+
+    async def aclose(self) -> None:
+        """Each source's client closes its transport when done; this one is shared, so it stays open."""
+
+    async def shutdown(self) -> None:
+        await self.inner.aclose()
 
 
 async def fake_dns(name: str, rdtype: str) -> list[str]:
@@ -97,13 +135,17 @@ async def one_run(with_offline: bool) -> tuple[float, list[tuple[str, str, int]]
     RATE_LIMITER._next.clear()
     request = parse("Amazon Digital UK Ltd email=buyer@amazon-digital.co.uk site=amazon-digital.co.uk "
                     "country=GB vat=DE811115368 reg=00002065")
-    token = use_transport(httpx.MockTransport(fake_server))
+    runner, port = await start_fake_server()
+    transport = ToLocalServer(port)
+    token = use_transport(transport)
     try:
         started = time.perf_counter()
         report = await Engine(sources, analyzers(settings)).run(request)
         wall = time.perf_counter() - started
     finally:
         reset_transport(token)
+        await transport.shutdown()
+        await runner.cleanup()
     return wall, [(r.name, r.status.value, r.elapsed_ms) for r in report.sources]
 
 
