@@ -180,10 +180,14 @@ def parse_csv(text: str) -> list[ParsedRow]:
     return rows
 
 
-def _fingerprint(case_id: int, row: ParsedRow) -> str:
+def _fingerprint(case_id: int, row: ParsedRow, occurrence: int = 1) -> str:
+    """Same case and values: the same record. The n-th identical row of one file is its own record
+    (two equal shipments on one day), so importing the same file again still adds nothing."""
     parts = [str(case_id), row.kind, row.date.isoformat(), str(row.amount or ""), row.currency or "",
              row.due_date.isoformat() if row.due_date else "", str(row.days_overdue or ""), row.status or "",
              row.reference or "", row.note or ""]
+    if occurrence > 1:
+        parts.append(f"#{occurrence}")
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -192,6 +196,7 @@ def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: 
     ws = workspace(session, who.workspace)
     result = ImportResult()
     per_case: dict[int, int] = {}
+    seen: dict[str, int] = {}
     for row in rows:
         keys = buyer_keys(row.buyer, row.country, site=row.domain, lei=row.lei, vat=row.vat, reg=row.reg)
         found = find_case(session, ws.id, keys)  # type: ignore[arg-type]
@@ -209,11 +214,13 @@ def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: 
                          workspace_id=ws.id, details={"name": keys.name, "from": "trade import", "line": row.line})
             result.cases_opened += 1
         assert case.id is not None
+        base = _fingerprint(case.id, row)
+        seen[base] = occurrence = seen.get(base, 0) + 1
         inserted = insert_ignore(session, TradeRecord, {
             "workspace_id": ws.id, "case_id": case.id, "kind": row.kind, "date": row.date, "amount": row.amount,
             "currency": row.currency, "due_date": row.due_date, "days_overdue": row.days_overdue,
             "status": row.status, "reference": row.reference, "note": row.note,
-            "fingerprint": _fingerprint(case.id, row), "source_file": source_file[:500], "line": row.line,
+            "fingerprint": _fingerprint(case.id, row, occurrence), "source_file": source_file[:500], "line": row.line,
             "imported_by": who.label, "imported_at": utcnow(),
         })
         result.imported += inserted

@@ -16,7 +16,7 @@ from checks.models import Status
 from storage import db as storage_db
 from storage import trade
 from storage.cases import Who
-from storage.models import Case, TradeRecord
+from storage.models import AuditEvent, Case, TradeRecord
 
 from .support import db_url, pg_url, risk_engine, sqlite_template  # noqa: F401  (fixtures)
 
@@ -129,3 +129,23 @@ def test_the_import_command_from_a_shell(tmp_path: Path) -> None:
                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 1 and "line 2: unknown kind “refund”" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_equal_rows_are_two_records_and_the_file_imports_once(db_url: str) -> None:
+    from sqlmodel import col
+
+    twice = ("buyer,kind,date,country,amount,currency,note\n"
+             "Sunrise Textiles,shipment,2026-04-02,IN,1800,USD,one container\n"
+             "Sunrise Textiles,shipment,2026-04-02,IN,1800,USD,one container\n")
+    rows = trade.parse_csv(twice)
+    database = storage_db.get_database(db_url)
+    with database.session() as session:
+        first = trade.import_rows(session, rows, who(), "shipments.csv")
+        session.commit()
+        again = trade.import_rows(session, rows, who(), "shipments.csv")
+        session.commit()
+        assert (first.imported, first.duplicates, again.imported, again.duplicates) == (2, 0, 0, 2)
+        assert session.exec(select(func.count()).select_from(TradeRecord)).one() == 2
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "trade_imported")
+                             .order_by(col(AuditEvent.id))).first()
+        assert event is not None and event.details["rows"] == 2
