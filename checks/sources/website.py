@@ -8,6 +8,7 @@ often broken, and this must never crash a check.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -132,6 +133,9 @@ def _e164(value: str | None, region: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+RETRY_STATUSES = frozenset({"429", "502", "503", "504"})
+
+
 class WebsiteSource(OnlineSource):
     name = "website"
     needs = ("site", "email")
@@ -142,8 +146,21 @@ class WebsiteSource(OnlineSource):
 
     async def _get(self, url: str, budget: float | None = None) -> Page:
         timeout = min(10.0, self.timeout - 0.5) if budget is None else budget
-        return await self.remember(
-            f"page:{url}", lambda: fetch(url, resolver=self.resolver, transport=self.transport, timeout=timeout))
+        return await self.remember(f"page:{url}", lambda: self._fetch_retrying(url, timeout))
+
+    async def _fetch_retrying(self, url: str, timeout: float) -> Page:
+        """One more try after a busy answer (429, 502–504) when the budget allows; the same bounded
+        retry every HTTP source has, here through the SSRF guard."""
+        started = time.monotonic()
+        try:
+            return await fetch(url, resolver=self.resolver, transport=self.transport, timeout=timeout)
+        except FetchRefused as refused:
+            busy = refused.reason == "netguard.http_error" and refused.params.get("status") in RETRY_STATUSES
+            left = timeout - (time.monotonic() - started) - self.backoff
+            if not busy or left < 1.0:
+                raise
+        await asyncio.sleep(self.backoff)
+        return await fetch(url, resolver=self.resolver, transport=self.transport, timeout=left)
 
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
         t = ctx.t

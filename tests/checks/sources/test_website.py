@@ -110,3 +110,21 @@ async def test_a_recheck_within_the_cache_time_does_not_fetch_again(settings, ct
     await source.run(request, ctx)
     await source.run(request, ctx)
     assert len(recorder.requests) == 4
+
+
+async def test_a_busy_answer_is_tried_once_more_then_unavailable(settings, ctx):
+    answers = iter([httpx.Response(503, text="busy"), html(HOME)])
+    source, recorder = make(settings, {("GET", "/"): lambda request: next(answers)})
+    source.backoff = 0.01
+    findings = await source.run(CheckRequest(company="Golden Star Trading LLC", site="goldenstar.ae"), ctx)
+    assert any(f.code == "website.name_found" for f in findings)
+    assert [r.url.path for r in recorder.requests].count("/") == 2
+    source, recorder = make(settings, {("GET", "/"): httpx.Response(503, text="busy")})
+    source.backoff = 0.01
+    with pytest.raises(SourceUnavailable):
+        await source.run(CheckRequest(company="Golden Star Trading LLC", site="goldenstar.ae"), ctx)
+    assert len(recorder.requests) == 2  # bounded: one retry
+    source, recorder = make(settings, {("GET", "/"): httpx.Response(404, text="no")})
+    with pytest.raises(SourceUnavailable):
+        await source.run(CheckRequest(company="Golden Star Trading LLC", site="goldenstar.ae"), ctx)
+    assert len(recorder.requests) == 1  # a missing page is not retried
