@@ -242,5 +242,8 @@ def _actions(report: Report, case: CaseInfo, t) -> list[CardAction]:  # type: ig
         if finding.code == "sanctions.hit" and finding.data.get("source_id"):
             key = f"{finding.data.get('source')}:{finding.data.get('source_id')}"
             if key not in case.cleared:
-                add(ActionKind.CLEAR_MATCH, arg=key)
+                listed = str(finding.data.get("listed_name") or finding.data.get("name") or key)
+                name = listed if len(listed) <= 40 else listed[:39].rstrip() + "…"
+                actions.append(CardAction(kind=ActionKind.CLEAR_MATCH, label=t("action.clear_match_named", name=name),
+                                          case_id=case.id, arg=key))
     return actions

@@ -250,8 +250,6 @@ def _buttons(card: Card) -> list[dict[str, Any]]:
         n = seen.get(base, 0)
         seen[base] = n + 1
         label = action.label
-        if action.kind is ActionKind.CLEAR_MATCH and action.arg:
-            label = f"{label}: {action.arg}"
         button: dict[str, Any] = {
             "type": "button",
             "action_id": (base if n == 0 else f"{base}:{n}")[:MAX_ACTION_ID],

@@ -324,8 +324,6 @@ def split_html(line: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def button_label(action: CardAction) -> str:
-    if action.kind is ActionKind.CLEAR_MATCH and action.arg:
-        return clip(f"{action.label} ({action.arg})", 60)
     return clip(action.label, 60)
 
 

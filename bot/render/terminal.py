@@ -61,8 +61,7 @@ def renderable(card: Card) -> Panel:
         parts.extend(Text(line, style="dim") for line in card.footer)
     if card.actions:
         parts.append(Text(""))
-        buttons = "  ".join(f"[{i}] {a.label}" + (f" ({a.arg})" if a.kind.value == "clear_match" else "")
-                            for i, a in enumerate(card.actions, 1))
+        buttons = "  ".join(f"[{i}] {a.label}" for i, a in enumerate(card.actions, 1))
         parts.append(Text(buttons, style="bold cyan"))
     return Panel(Group(*parts), title=Text(card.title, style="bold"), title_align="left", expand=False)
 

@@ -185,3 +185,14 @@ def test_details_say_why_each_source_did_not_answer() -> None:
     full = build_card(report, details=True)
     assert "companies_house: skipped — set COMPANIES_HOUSE_API_KEY to look up UK companies" in full.footer
     assert "gleif: unavailable — timeout" in full.footer and not any(line.startswith("email:") for line in full.footer)
+
+
+def test_not_this_buyer_names_the_listed_party_not_its_list_id() -> None:
+    report = _report("zh")
+    report.sections.add(Finding(code="sanctions.hit", status=Status.FAIL, severity=Severity.CRITICAL, title="hit",
+                                section=Section.RISK, data={"source": "us_csl", "source_id": "3760ef16efb7a96d956eb5",
+                                                            "listed_name": "MAHAN AIR GENERAL TRADING LLC"}))
+    card = build_card(report, CaseInfo(id=2, status="open"))
+    labels = {a.arg: a.label for a in card.actions if a.kind is ActionKind.CLEAR_MATCH}
+    assert labels["us_csl:3760ef16efb7a96d956eb5"] == "非此买家：MAHAN AIR GENERAL TRADING LLC"
+    assert "3760ef16" not in render_text(card)
