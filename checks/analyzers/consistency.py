@@ -16,10 +16,7 @@ from ..models import Evidence, Finding, Report, Severity, Status
 from ..request import CheckRequest
 from .lookalike import Lookalike, find_lookalikes
 
-try:  # the offline email source's list: the core list plus every country suffix of the big providers
-    from ..sources.email import is_free_mail
-except ImportError:  # pragma: no cover - that source is optional
-    from ..domains import is_free_mail
+from ..sources.email import is_free_mail  # the core list plus every country suffix of the big providers
 
 SOURCE = "consistency"
 BUNDLED = "bundled well-known company domains"
@@ -140,7 +137,7 @@ class ConsistencyAnalyzer(Analyzer):
         else:
             report.verdict = "unknown"
             if not report.verdict_reasons:
-                report.verdict_reasons = good or [t("consistency.reason.nothing")]
+                report.verdict_reasons = good or [t(_missing_key(request))]
             else:
                 report.verdict_reasons = good + report.verdict_reasons
 
@@ -194,3 +191,13 @@ def _same_company(own_words: list[str], names: Iterable[str]) -> bool:
     if not own:
         return False
     return any(own <= set(name_tokens(name)) or set(name_tokens(name)) <= own for name in names)
+
+
+def _missing_key(request: CheckRequest) -> str:
+    """What would let the next check tell: ask only for what the buyer has not given yet."""
+    has_email = bool(request.email) and not is_free_mail(request.email_domain)
+    if has_email and not request.site:
+        return "consistency.reason.need_site"
+    if request.site and not has_email:
+        return "consistency.reason.need_email"
+    return "consistency.reason.nothing"

@@ -206,3 +206,14 @@ def test_exact_claim_of_a_well_known_company_from_an_unrelated_domain():
     assert report.verdict_reasons == ["claims to be Siemens AG but writes from eurotech-supplies.de"]
     # an unknown company on its own domain is not flagged
     assert "domain.not_official" not in analyze("Eurotech Supplies GmbH email=hans@eurotech-supplies.de").codes()
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("Kestrel Supplies Ltd", "email and website"),
+    ("Kestrel Supplies Ltd email=p@kestrel-supplies.co.uk", "website too"),
+    ("Kestrel Supplies Ltd site=kestrel-supplies.co.uk", "company email too"),
+    ("Kestrel Supplies Ltd email=p@kestrel-supplies.co.uk site=kestrel-supplies.co.uk", "same domain"),
+])
+def test_an_undecided_verdict_asks_only_for_what_is_missing(text: str, asks: str) -> None:
+    report = analyze(text)
+    assert report.verdict == "unknown" and asks in report.verdict_reasons[0]
