@@ -98,7 +98,8 @@ def describe_request(request: CheckRequest) -> list[str]:
     lang = request.lang or "en"
     lines: list[str] = []
     if request.pasted and request.extracted:
-        found = "; ".join(f"{key}: {', '.join(values)}" for key, values in request.extracted.items())
+        found = "; ".join(f"{t('request.extracted.' + key, lang)}: {', '.join(values)}"
+                          for key, values in request.extracted.items())
         lines.append(t("request.extracted", lang) + " — " + found)
     if request.ignored:
         lines.append(t("request.ignored", lang, keys=", ".join(request.ignored)))

@@ -320,3 +320,10 @@ async def test_chat_state_lives_in_the_database(db_url: str, managers: None, eng
     assert flows.role_of(LI) == "sales" and flows.role_of(BOSS) == "manager" and flows.role_of(CHEN) == "manager"
     zh = await flows.perform_action(ActionKind.DETAILS, outcome.case.id, LI)
     assert "全部检查结果" in zh.message
+
+
+def test_what_paste_mode_found_is_told_in_the_users_language() -> None:
+    request = flows.parse_request("此致\n王芳 采购经理\n宁波恒达进出口有限公司\n电话：+86 574 8765 4321\n"
+                                  "邮箱：wangfang@hengda-trade.com", "zh")
+    [line] = [line for line in flows.describe_request(request) if "wangfang" in line]
+    assert "邮箱：wangfang@hengda-trade.com" in line.replace(": ", "：") and "公司" in line and "emails" not in line
