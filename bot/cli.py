@@ -59,6 +59,10 @@ def check_main(argv: list[str]) -> int:
     from storage.db import DatabaseNotReady
 
     try:
+        if not args.no_store:
+            from . import lists_sync
+
+            lists_sync.enable(flows.ensure_database())
         outcome = asyncio.run(
             flows.run_check(
                 text, actor, lang=lang, store=not args.no_store,
@@ -119,6 +123,11 @@ def _rescreen_watched_cases(changed: list[str]) -> str:
 
     lang = flows.default_lang()
     try:
+        from checks.config import get_settings
+
+        from . import lists_sync
+
+        lists_sync.publish(flows.ensure_database(), get_settings().lists_dir, changed)  # for every other host
         alerts = monitor.after_lists_update()
     except DatabaseNotReady as error:
         from .chat import db_not_ready_text

@@ -71,7 +71,11 @@ def get_engine(offline: bool | None = None) -> Engine:
 
 
 def warm_up(offline: bool | None = None) -> None:
-    """Let the engine's slow-to-load sources (the sanctions index) load in the background now."""
+    """Share list versions through the database, and let the engine's slow-to-load sources (the
+    sanctions index) load in the background now."""
+    from . import lists_sync
+
+    lists_sync.enable(ensure_database())
     for source in get_engine(offline).sources:
         start = getattr(source, "warm_up", None)
         if callable(start):

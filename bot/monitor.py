@@ -708,7 +708,9 @@ async def _worker(args: argparse.Namespace) -> int:
     CONFIG.outbox_lease_seconds = args.lease
     CONFIG.plan_every_seconds = args.interval if args.plan else float("inf")
     CONFIG.batch = args.batch
-    await asyncio.to_thread(database)
+    from . import lists_sync
+
+    lists_sync.enable(await asyncio.to_thread(database))
     start_ticker(args.interval)
     try:
         while True:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -315,3 +315,17 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class WatchlistCopy(SQLModel, table=True):
+    """The live download of one sanctions list, shared through the database so that every process on
+    every host screens against the same version (`tradecheck lists update` runs on one of them)."""
+
+    __tablename__ = "watchlist_copy"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(sa_type=String(40), unique=True)
+    version: str = Field(sa_type=String(64))
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False),
+                           description="the list's files: xz-compressed JSON of name -> base64")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

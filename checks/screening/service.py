@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional
 
 from ..watchlists import load_all
 from ..watchlists.model import ListInfo
@@ -121,12 +122,34 @@ def build_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool 
     return Screener(Matcher(index), lists, versions, lists_dir)
 
 
+Refresher = Callable[[Optional[Path]], object]
+_refresher: Refresher | None = None
+
+
+def set_refresher(refresher: Refresher | None) -> None:
+    """A function that brings `lists_dir` up to date from elsewhere (the bot registers one that copies
+    lists another host downloaded from the shared database); called before each version check."""
+    global _refresher
+    _refresher = refresher
+
+
+def _refresh(lists_dir: Path | None) -> None:
+    if _refresher is None:
+        return
+    try:
+        _refresher(lists_dir)
+    except Exception:  # noqa: BLE001 - screening goes on with the lists it has
+        log.exception("could not refresh the lists from their shared copy")
+
+
 def get_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool = True) -> Screener:
     """The process-wide screener; rebuilt when a list version in `lists_dir` changed."""
     global _screener, _checked_at
     with _lock:
         now = time.monotonic()
         stale = _screener is None or _screener.lists_dir != lists_dir
+        if stale or now - _checked_at > RECHECK_SECONDS:
+            _refresh(lists_dir)
         if not stale and now - _checked_at > RECHECK_SECONDS:
             stale = current_versions(lists_dir) != _screener.versions  # type: ignore[union-attr]
             _checked_at = now

@@ -141,6 +141,27 @@ def update_lists(lists_dir: Path | None = None, sources: list[str] | None = None
             client.close()
 
 
+def export_current(lists_dir: Path | None, key: str) -> tuple[dict, dict[str, bytes]] | None:
+    """The live download of one list (its current.json record and its files), to share with other hosts."""
+    folder = resolve_lists_dir(lists_dir)
+    meta = read_current(folder, key)
+    files = downloaded_files(folder, key, meta) if meta else None
+    return (meta, files) if meta and files else None
+
+
+def install_version(lists_dir: Path | None, key: str, record: dict, files: dict[str, bytes]) -> bool:
+    """Make a version downloaded elsewhere the live one here (same atomic steps as an update).
+    False, and nothing changed, when the files do not match the record's version."""
+    if key not in SPECS or content_version(files) != record.get("version"):
+        return False
+    folder = resolve_lists_dir(lists_dir)
+    previous = read_current(folder, key)
+    _install(folder, key, str(record["version"]), files)
+    _write_pointer(folder, key, {**record, "previous": (previous or {}).get("version")})
+    _prune(folder, key, keep={str(record["version"]), str((previous or {}).get("version"))})
+    return True
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
