@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from babel import Locale
 
 _ALIASES = {
@@ -52,9 +54,21 @@ def _names() -> dict[str, str]:
         for code, name in Locale.parse(lang).territories.items():
             if _is_country_code(code):
                 table.setdefault(_key(name), code)
+    for lang in ("ru", "fa", "ar"):  # names in the scripts of Russian and Iranian or Arab addresses
+        for code, name in Locale.parse(lang).territories.items():
+            if _is_country_code(code):
+                table.setdefault(_key(name), code)
     for alias, code in _ALIASES.items():
         table[_key(alias)] = code
+    for code, cities in _cities().items():
+        for city in cities:
+            table.setdefault(_key(str(city)), code)
     return table
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, list[str]]:
+    return yaml.safe_load((Path(__file__).parent / "data" / "cities.yml").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +97,8 @@ def name_of(code: str | None, lang: str = "en") -> str:
 
 @lru_cache(maxsize=1)
 def _search_pattern() -> re.Pattern[str]:
-    names = sorted((n for n in _names() if len(n) >= 4 or not n.isascii()), key=len, reverse=True)
+    short = {_key(alias) for alias in _ALIASES if len(alias) == 3}  # USA, UAE, KSA, PRC, DRC: written as words
+    names = sorted((n for n in _names() if len(n) >= 4 or not n.isascii() or n in short), key=len, reverse=True)
     ascii_names = [re.escape(n) for n in names if n.isascii()]
     other_names = [re.escape(n) for n in names if not n.isascii()]
     parts = []

@@ -258,3 +258,9 @@ def test_unavailable_language_keeps_the_default_and_is_reported() -> None:
 def test_language_spellings_are_understood(typed: str, lang: str) -> None:
     r = parse(f"ACME Ltd lang={typed}", default_lang="en" if lang == "zh" else "zh")
     assert (r.lang, r.lang_input) == (lang, None)
+
+
+def test_a_signature_that_names_only_its_city_gets_its_country() -> None:
+    request = parse("Best regards,\nReza Ahmadi\nSales Manager\nPars Polymer Trading Co.\n"
+                    "No. 12, Valiasr St., Tehran\nreza@parspolymer.ir")
+    assert request.country == "IR" and request.company == "Pars Polymer Trading Co."
