@@ -267,9 +267,9 @@ def _parse_paste(text: str) -> CheckRequest:
     text_without_emails = _EMAIL_RE.sub(" ", text)
     bare = [d.lower() for d in _BARE_DOMAIN_RE.findall(text_without_emails) if not _looks_like_abbreviation(d)]
     sites = _unique([*urls, *(d for d in bare if d not in email_domains)])
-    country = countries.find_in_text(_address_text(lines))
-    phones = _phones(text, country)
     company, person = _company_and_person(lines)
+    country = countries.find_in_text(_address_text(lines, skip=(person,)))
+    phones = _phones(text, country)
 
     extracted: dict[str, list[str]] = {}
     for key, found in (("emails", emails), ("sites", sites), ("phones", phones)):
@@ -343,11 +343,15 @@ def _phones(text: str, country: str | None) -> list[str]:
     return found
 
 
-def _address_text(lines: list[str]) -> str:
-    """Lines that are not e-mail, web or phone lines: where an address and its country stand."""
+def _address_text(lines: list[str], skip: tuple[str | None, ...] = ()) -> str:
+    """Lines that are not e-mail, web or phone lines, nor the person's name (Chad Miller is not in
+    Chad; a country in the company's name still counts): where an address and its country stand."""
+    names = [name for name in skip if name]
     keep = []
     for line in lines:
         if _EMAIL_RE.search(line) or _URL_RE.search(line):
+            continue
+        if any(name in line for name in names) and not any(ch.isdigit() for ch in line):
             continue
         keep.append(_LABEL_RE.sub("", line))
     return "\n".join(keep)

@@ -264,3 +264,14 @@ def test_a_signature_that_names_only_its_city_gets_its_country() -> None:
     request = parse("Best regards,\nReza Ahmadi\nSales Manager\nPars Polymer Trading Co.\n"
                     "No. 12, Valiasr St., Tehran\nreza@parspolymer.ir")
     assert request.country == "IR" and request.company == "Pars Polymer Trading Co."
+
+
+@pytest.mark.parametrize("signature, country", [
+    ("Best regards,\nChad Miller\nPurchasing Director\nLone Star Industrial Supply Inc.\n2100 Main St, Dallas, TX 75201\n"
+     "chad@lonestar-supply.com", None),  # Chad Miller is not in Chad
+    ("Thanks,\nJordan Lee\nBuyer\nEvergreen Home Goods LLC\nPortland, OR 97205, USA\njordan@evergreen-home.com", "US"),
+    ("Regards\nAhmed Saleh\nJordan Trading Co.\nAmman, Jordan\nahmed@jordantrading.jo", "JO"),
+    ("Regards\nAli Rezaei\nPars Iran Polymer Co.\nali@parsiranpolymer.com", "IR"),  # the company's name still counts
+])
+def test_a_persons_name_is_not_a_country_but_the_company_name_still_counts(signature: str, country: str | None) -> None:
+    assert parse(signature).country == country
