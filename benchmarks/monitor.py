@@ -1,6 +1,6 @@
 """The monitor's speed: re-screening every watched case after a list update, and job throughput.
 
-Run by hand: ``python benchmarks/monitor.py [--cases 2000] [--jobs 2000] [--url DATABASE_URL]``.
+Run by hand: ``python benchmarks/monitor.py [--cases 2000] [--url DATABASE_URL]`` (N = --cases for both parts).
 Default database: a fresh SQLite file in a temporary folder (PostgreSQL: pass ``--url``; its tables are
 emptied first, so never point it at real data).
 
