@@ -9,6 +9,7 @@ here, server-side, whatever the button payload says (roles, four eyes, the case'
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -731,14 +732,8 @@ def _case_line(session: Any, case: Case, lang: str) -> str:
     return "\n   ".join(parts)
 
 
-@dataclass(frozen=True)
-class Prompt:
-    """What a "type your reason" prompt was for: the button, its case and argument, and its card."""
-
-    kind: ActionKind
-    case_id: int
-    arg: str = ""
-    card_message_id: str | None = None
+# What a "type your reason" prompt was for: the button (an ActionKind), its case and argument, and its card.
+Prompt = chatstate.TakenPrompt
 
 
 def save_prompt(platform: str, chat: str, prompt_message_id: str, kind: ActionKind, case_id: int, actor: Actor,
@@ -757,9 +752,7 @@ def take_prompt(platform: str, chat: str, prompt_message_id: str, actor: Actor) 
     with database.session() as session:
         taken = chatstate.take_prompt(session, platform, str(chat), str(prompt_message_id), actor.key)
         session.commit()
-    if taken is None:
-        return None
-    return Prompt(ActionKind(taken.kind), taken.case_id, taken.arg, taken.card_message_id)
+    return dataclasses.replace(taken, kind=ActionKind(taken.kind)) if taken is not None else None
 
 
 def first_delivery(platform: str, key: str) -> bool:
