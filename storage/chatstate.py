@@ -101,6 +101,8 @@ def mark_dead(session: Session, platform: str, channel: str) -> int:
 
 @dataclass(frozen=True)
 class TakenPrompt:
+    """What a reason prompt was for: the action, its case and argument, and the card's message id."""
+
     kind: str
     case_id: int
     arg: str = ""
