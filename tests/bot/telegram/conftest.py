@@ -52,11 +52,26 @@ class SlowRegistrySource(Source):
                         evidence=[Evidence(source="registry", url="https://example.org/search?q=a&b=<c>")])]
 
 
+class ManyFindingsSource(Source):
+    """A registry that says a lot (40 long findings) when asked about a company named "Verbose …":
+    the card must still fit one Telegram message."""
+
+    name = "test_verbose_registry"
+
+    async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
+        if not request.company.startswith("Verbose"):
+            return []
+        return [Finding(code="test.registry_line", status=Status.FLAG, severity=Severity.LOW, section=Section.PROFILE,
+                        title=f"Registry line {i}: " + "director changed, address moved, filing late; " * 8,
+                        detail="<b>not markup</b> & " * 40) for i in range(40)]
+
+
 def test_engine() -> Engine:
     from bot import flows
 
     base = flows.get_engine(offline=True)
-    return Engine([*base.sources, EmailShapeSource(), SlowRegistrySource()], base.analyzers, base.scorer)
+    return Engine([*base.sources, EmailShapeSource(), SlowRegistrySource(), ManyFindingsSource()],
+                  base.analyzers, base.scorer)
 
 
 @pytest.fixture

@@ -303,3 +303,17 @@ async def test_a_manager_cannot_approve_their_own_request(harness: Harness) -> N
     refusal = await api.wait_for(lambda a: harness.sent_after(mark, GROUP))
     assert "four eyes" in refusal[0]["text"].lower()
     assert not [c for c in api.calls[mark:] if c.method == "editMessageText"]
+
+
+async def test_a_report_with_many_findings_fits_one_message_and_details_say_where_the_rest_is(harness: Harness) -> None:
+    api = harness.api
+    card = await harness.check(GROUP, SALES, "/check Verbose Holdings Ltd email=info@verbose-holdings.com")
+    edits = [c for c in api.calls if c.method in ("sendMessage", "editMessageText") and c.params.get("chat_id") == GROUP]
+    assert edits and all(len(c.params["text"]) <= 4096 for c in edits)
+    assert "Registry line 0" in card["text"] and "<b>not markup</b>" not in card["text"]
+    mark = len(api.calls)
+    await harness.press(card, SALES, buttons(card)["d"])
+    pages = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "more pages" in p["text"]]
+                               and harness.sent_after(mark, GROUP))
+    assert len(pages) == 6 and all(len(p["text"]) <= 4096 for p in pages)  # five pages, then where the rest is
+    assert "Registry line 1:" in pages[0]["text"] and "tradecheck cases show" in pages[-1]["text"]
