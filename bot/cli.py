@@ -14,14 +14,13 @@ import getpass
 import importlib
 import logging
 import os
-import re
 import sys
 import threading
 import time
 from typing import Callable
 
 from checks.i18n import normalize_lang, t
-from checks.request import RequestError
+from checks.request import RequestError, key_matches
 
 # Subcommands implemented in their own modules: name -> (module, function taking argv).
 _DELEGATED: dict[str, tuple[str, str]] = {
@@ -98,14 +97,12 @@ def _join(parts: list[str]) -> str:
     for part in parts:
         if "=" in part:
             key, _, value = part.partition("=")
-            more_keys = _KEY_IN_VALUE.search(value)  # "ACME email=a@b.ae site=b.ae": a whole request in one argument
+            more_keys = key_matches(value)  # "ACME email=a@b.ae site=b.ae": a whole request in one argument
             if " " in value and not more_keys and not value.startswith(('"', "“", "'")):
                 part = f'{key}="{value}"'
         joined.append(part)
     return " ".join(joined)
 
-
-_KEY_IN_VALUE = re.compile(r"\s[A-Za-z_\-]+\s*=|\s[\u4e00-\u9fff]{2,3}\s*=")
 
 
 def lists_main(argv: list[str]) -> int:

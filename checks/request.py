@@ -142,7 +142,7 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
         if not text.strip():
             raise RequestError("request.error.empty")
 
-    matches = _key_matches(text)
+    matches = key_matches(text)
     if matches:
         request = _parse_fields(text, matches)
     elif "\n" in text.strip() or _EMAIL_RE.search(text):
@@ -157,7 +157,7 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
     return request
 
 
-def _key_matches(text: str) -> list[re.Match[str]]:
+def key_matches(text: str) -> list[re.Match[str]]:
     """Where keys start. After a space any ``word=`` is a key (unknown ones are reported); right
     after a comma, semicolon or 、 only a known key is, so "paid 30%,rest=..." stays one value;
     ``key:`` counts only for a known key on a single line, as signatures ("Tel: ...") are pastes."""
