@@ -252,7 +252,7 @@ def plan_due_work(now: datetime | None = None) -> int:
             )
         ).all():
             due = aware(due)
-            added += jobstore.enqueue(session, RECHECK, f"recheck:{case_id}:{due.date().isoformat()}", due,  # type: ignore[union-attr]
+            added += jobstore.enqueue(session, RECHECK, jobstore.recheck_key(case_id, due), due,  # type: ignore[union-attr]
                                       case_id=case_id)
         for approval_id, case_id, requested in session.exec(
             select(Approval.id, Approval.case_id, Approval.requested_at)
@@ -354,7 +354,7 @@ def _schedule_next(session: Session, case_id: int, job: jobstore.ClaimedJob, rep
         return  # someone scheduled another date meanwhile: theirs stands
     session.execute(update(Case).where(col(Case.id) == case_id, col(Case.watching).is_(True)).values(next_recheck_at=due))
     payload = {"days": days} if job.payload.get("days") else {}
-    jobstore.enqueue(session, RECHECK, f"recheck:{case_id}:{due.date().isoformat()}", due, case_id=case_id,
+    jobstore.enqueue(session, RECHECK, jobstore.recheck_key(case_id, due), due, case_id=case_id,
                      payload=payload)
 
 
@@ -688,7 +688,7 @@ def _alert(watched: _Watched, hits: list[Finding], lang: str) -> int:
             now = utcnow()
             session.execute(update(Case).where(col(Case.id) == watched.id, col(Case.watching).is_(True))
                             .values(next_recheck_at=now))
-            jobstore.enqueue(session, RECHECK, f"recheck:{watched.id}:{now.date().isoformat()}", now,
+            jobstore.enqueue(session, RECHECK, jobstore.recheck_key(watched.id, now), now,
                              case_id=watched.id)
         session.commit()
     return raised

@@ -586,6 +586,7 @@ def clear_match(
 
 def schedule_recheck(session: Session, case: Case, who: Who, days: int) -> datetime:
     """Watch the case: a `recheck` job is due in `days` (the scheduler claims it)."""
+    from .jobs import recheck_key
     from .models import Job
 
     due = utcnow() + timedelta(days=days)
@@ -595,7 +596,7 @@ def schedule_recheck(session: Session, case: Case, who: Who, days: int) -> datet
     session.add(case)
     insert_ignore(session, Job, {
         "kind": "recheck", "case_id": case.id, "due_at": due, "status": "pending", "attempts": 0,
-        "dedup_key": f"recheck:{case.id}:{due.date().isoformat()}", "payload": {"by": who.key, "days": days},
+        "dedup_key": recheck_key(case.id, due), "payload": {"by": who.key, "days": days},
         "created_at": utcnow(),
     })
     audit.record(session, "recheck_scheduled", actor=who.key, actor_name=who.label, case_id=case.id,

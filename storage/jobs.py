@@ -52,6 +52,11 @@ class ClaimedJob:
     lease_until: datetime | None = None
 
 
+def recheck_key(case_id: int | None, due: datetime) -> str:
+    """One re-check of a case per day: planned, chosen by a person or forced by a list update alike."""
+    return f"recheck:{case_id}:{due.date().isoformat()}"
+
+
 def enqueue(
     session: Session, kind: str, dedup_key: str, due_at: datetime, *,
     case_id: int | None = None, payload: dict[str, Any] | None = None,
