@@ -121,6 +121,30 @@ class RiskAssessment(BaseModel):
     incomplete_note: str = ""
 
 
+class DecisionCode(str, Enum):
+    """What the salesperson should do, most severe first. The card leads with it."""
+
+    STOP = "stop"  # strong sanctions/export-control match, embargoed country, impersonation: no business
+    VERIFY_FIRST = "verify_first"  # identity not established: settle it before quoting or extending credit
+    SAFE_TERMS = "safe_terms"  # identity holds together but there is risk: only on secure payment terms
+    PROCEED = "proceed"  # identity verified by independent sources, nothing material found
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe (proceed 0 … stop 3)."""
+        return ["proceed", "safe_terms", "verify_first", "stop"].index(self.value)
+
+
+class Decision(BaseModel):
+    """One decision with one reason and one next action, in the report's language (policy `decisions`)."""
+
+    code: DecisionCode = DecisionCode.VERIFY_FIRST
+    reason: str = ""
+    action: str = ""
+    rule: str = Field("", description="the policy line that decided it, e.g. decisions.stop[sanctions.hit]")
+    codes: list[str] = Field(default_factory=list, description="the finding codes behind the decision")
+
+
 class Subject(BaseModel):
     """Who was checked, as the salesperson described them (after parsing)."""
 
@@ -154,6 +178,7 @@ class Report(BaseModel):
     subject: Subject
     sections: Sections = Field(default_factory=Sections)
     risk: RiskAssessment = Field(default_factory=RiskAssessment)
+    decision: Decision = Field(default_factory=Decision)
     sources: list[SourceResult] = Field(default_factory=list)
     lists_as_of: dict[str, str] = Field(default_factory=dict)
     verdict: str = Field("unknown", description="identity consistency: consistent | inconsistent | unknown")
