@@ -16,7 +16,9 @@ def offline_sources(settings: Settings) -> list[Source]:
     from .sources.identifiers import IdentifierSource
     from .sources.phone import PhoneSource
 
-    sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource()]
+    from .sources.trade_remedies import TradeRemedySource
+
+    sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource(), TradeRemedySource(settings)]
     return sources
 
 
@@ -48,6 +50,9 @@ def analyzers(settings: Settings) -> list[Analyzer]:
     from .sources.trade_fraud import TradeFraudAnalyzer
 
     found.append(TradeFraudAnalyzer())
+    from .sources.trade_remedies import TradeRemedyAnalyzer
+
+    found.append(TradeRemedyAnalyzer())
     return found
 
 

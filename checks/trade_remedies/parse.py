@@ -1,0 +1,324 @@
+"""Each publisher's file format to `Measure`s. Used by the snapshot build and by `lists update`.
+
+Every parser raises `ValueError` on a file that is not what it should be (wrong columns, no rows),
+so a corrupt download is refused rather than read as "no measures".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from typing import Iterable
+
+from .model import ANY_ORIGIN, UNKNOWN_ORIGIN, Measure
+from .names import country_code, split_countries
+
+CBSA_MENU = "https://www.cbsa-asfc.gc.ca/sima-lmsi/mif-mev/menu-eng.html"
+TRON_ONGOING = "https://tron.trade.ec.europa.eu/investigations/api/eucase/list/ongoing"
+TRON_CASE = "https://tron.trade.ec.europa.eu/investigations/case-view?caseId={id}"
+UK_TARIFF_COMMODITY = "https://www.trade-tariff.service.gov.uk/commodities/{code}"
+USITC_ORDERS = "https://www.usitc.gov/trade_remedy/documents/orders.xls"
+ITIP_GOODS = "https://i-tip.wto.org/goods"
+MINCIT = "https://www.mincit.gov.co/comercio-exterior/defensa-comercial"
+EU_TARIC = "https://ec.europa.eu/taxation_customs/dds2/taric/measures.jsp?Lang=en&Goods={code}&Area=CN"
+
+_CA_TYPES = {"dumping": "anti_dumping", "subsidy": "countervailing", "subsidizing": "countervailing",
+             "undertaking": "undertaking"}
+
+
+def digits(code: str) -> str:
+    return re.sub(r"\D", "", code)
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+
+
+def _require(rows: list, what: str) -> None:
+    if not rows:
+        raise ValueError(f"no rows in the {what}")
+
+
+# ------------------------------------------------------------------ Canada (CBSA)
+
+
+def ca_measure(case: str, product: str, kind: str, country: str, codes: Iterable[str]) -> Measure | None:
+    measure_type = _CA_TYPES.get(kind.strip().lower())
+    origin = country_code(country)
+    if measure_type is None or origin is None or not case.strip():
+        return None
+    return Measure(jurisdiction="CA", type=measure_type, case=case.strip(), product=" ".join(product.split()),
+                   origin=origin, codes=sorted({digits(c) for c in codes if len(digits(c)) >= 6}),
+                   url=CBSA_MENU, source="CBSA SIMA measures in force",
+                   note="The tariff numbers are indicative; the product definition in the CBSA notice governs.")
+
+
+def parse_ca_json(data: bytes | str) -> list[Measure]:
+    """The measures-in-force table as JSON rows (case, product, type, country, codes)."""
+    rows = json.loads(_text(data))
+    if not isinstance(rows, list):
+        raise ValueError("CBSA measures: expected a list of rows")
+    measures = [m for row in rows if (m := ca_measure(row["case"], row["product"], row["type"], row["country"],
+                                                      row.get("codes") or []))]
+    _require(measures, "CBSA measures in force")
+    return measures
+
+
+class _Table(HTMLParser):
+    """The cells of every table row, as text (the CBSA menu page is one table)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "tr":
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+_CA_CODE = re.compile(r"\b\d{4}\.\d{2}\.\d{2}(?:\.\d{2})?\b")
+
+
+def parse_ca_html(data: bytes | str) -> list[Measure]:
+    """CBSA's "SIMA – Measures in force" page: a table of case, product, type, country, tariff numbers."""
+    table = _Table()
+    table.feed(_text(data))
+    measures = []
+    for cells in table.rows:
+        if len(cells) < 5:
+            continue
+        measure = ca_measure(cells[0], cells[1], cells[2], cells[3], _CA_CODE.findall(cells[4]))
+        if measure is not None:
+            measures.append(measure)
+    _require(measures, "CBSA measures-in-force page")
+    return measures
+
+
+# ------------------------------------------------------------------ United Kingdom
+
+
+def uk_code(code: str) -> str:
+    """A UK commodity code, with the leading zero some copies lost (301919011 → 0301919011)."""
+    code = digits(code)
+    return "0" + code if len(code) in (7, 9) else code
+
+
+def parse_uk_codes(data: bytes | str) -> list[str]:
+    """The UK tariff's commodity codes that carry a live trade-remedy measure, one a line."""
+    codes = sorted({uk_code(line) for line in _text(data).splitlines() if line.strip()})
+    bad = [c for c in codes if len(c) != 10]
+    if bad or not codes:
+        raise ValueError(f"UK commodity codes: {len(bad)} malformed lines, {len(codes)} codes")
+    return codes
+
+
+_TRA_TYPES = {"AD": "anti_dumping", "TD": "anti_dumping", "AS": "countervailing", "TS": "countervailing",
+              "SG": "safeguard", "SD": "safeguard", "SM": "safeguard", "SE": "safeguard", "SS": "safeguard"}
+
+
+def _date(text: str, formats: tuple[str, ...]) -> str | None:
+    text = (text or "").strip()
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_uk_cases(data: bytes | str, live_codes: Iterable[str]) -> list[Measure]:
+    """TRA cases joined to the UK tariff's live codes: a dumping, subsidy or safeguard case whose goods
+    carry a live measure is a measure in force; an active one without is an investigation. A completed
+    case with no live code is left out (it may have ended without duties)."""
+    live6 = {code[:6] for code in live_codes}
+    measures = []
+    for line in _text(data).splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        ref = str(case.get("case_ref") or "")
+        kind = _TRA_TYPES.get(ref[:2])
+        if kind is None:
+            continue
+        codes = sorted({uk_code(c) for c in case.get("commodity_codes") or [] if len(digits(c)) >= 6})
+        live = any(c[:6] in live6 for c in codes)
+        active = str(case.get("status") or "").lower() == "active"
+        if not live and not active:
+            continue
+        names = split_countries(str(case.get("country") or ""))
+        origins = [country_code(n) for n in names] or [None]
+        title = str(case.get("title") or "").strip()
+        for origin in origins:
+            measures.append(Measure(
+                jurisdiction="GB", type=kind if live else "investigation", case=ref, product=title,
+                origin=origin or (ANY_ORIGIN if kind == "safeguard" else UNKNOWN_ORIGIN), codes=codes,
+                since=None if live else _date(str(case.get("initiation_date") or ""), ("%d %b %Y",)),
+                url=case.get("url"), source="UK Trade Remedies Authority case register + UK Trade Tariff",
+                note=("The UK tariff carries a live trade-remedy measure on these goods; the case notice "
+                      "and the tariff's additional codes say which producers pay what.") if live else
+                     f"Investigation opened {case.get('initiation_date')}: no duty yet.",
+            ))
+    _require(measures, "UK TRA case register")
+    return measures
+
+
+def uk_code_measures(live_codes: Iterable[str], cases: list[Measure]) -> list[Measure]:
+    """A live UK code no TRA case explains: a measure of unstated kind and origin (often carried over
+    from the EU), to be looked up in the UK tariff."""
+    explained = {c[:6] for m in cases if m.type != "investigation" for c in m.codes}
+    by6: dict[str, list[str]] = {}
+    for code in live_codes:
+        if code[:6] not in explained:
+            by6.setdefault(code[:6], []).append(code)
+    return [Measure(jurisdiction="GB", type="unspecified", case=None, product="",
+                    origin=UNKNOWN_ORIGIN, codes=sorted(codes), url=UK_TARIFF_COMMODITY.format(code=sorted(codes)[0]),
+                    source="UK Trade Tariff (live trade-remedy measure types 551-555, 561-566, 570, 690, 696)",
+                    note="The tariff data here does not say which origin the measure targets.")
+            for _, codes in sorted(by6.items())]
+
+
+# ------------------------------------------------------------------ European Union
+
+
+def parse_eu_flags(data: bytes | str) -> list[Measure]:
+    """TARIC AD/CVD flags per HS6 for China (and the other origins flagged on the same HS6)."""
+    rows = list(csv.DictReader(io.StringIO(_text(data))))
+    if not rows or "anti_dumping_possible" not in rows[0] or "hs6" not in rows[0]:
+        raise ValueError("EU TARIC flags: missing columns")
+    measures = []
+    for row in rows:
+        hs6 = digits(row["hs6"])
+        if len(hs6) != 6:
+            raise ValueError(f"EU TARIC flags: bad hs6 {row['hs6']!r}")
+        origins = []
+        if (row.get("anti_dumping_possible") or "").strip().lower() == "yes":
+            origins.append(country_code(row.get("origin") or "CN") or "CN")
+        origins += [o.strip() for o in re.split(r"[;, ]+", row.get("other_origins_flagged_same_hs6") or "") if o.strip()]
+        for origin in origins:
+            measures.append(Measure(
+                jurisdiction="EU", type="ad_or_cvd", case=None, product="", origin=origin.upper(), codes=[hs6],
+                url=EU_TARIC.format(code=hs6 + "0000"), source="EU TARIC anti-dumping/countervailing flags (HS6)",
+                note="Producer-specific duties that may cover only some CN codes under this HS6; the regulation "
+                     "and TARIC additional codes govern.",
+            ))
+    return measures
+
+
+def parse_eu_tron(data: bytes | str) -> list[Measure]:
+    """TRON's ongoing EU trade-defence proceedings (investigations and reviews; no CN codes)."""
+    cases = json.loads(_text(data))
+    if not isinstance(cases, list) or not cases or "caseNumber" not in cases[0]:
+        raise ValueError("EU TRON: expected a list of cases")
+    measures = []
+    for case in cases:
+        names = [c.get("countryName", "") for c in case.get("caseCountries") or []]
+        origins = [country_code(n) for n in names if n] or [ANY_ORIGIN]
+        started = case.get("initDate")
+        since = (datetime.fromtimestamp(started / 1000, tz=timezone.utc).date().isoformat()
+                 if isinstance(started, (int, float)) else None)
+        number = str(case["caseNumber"])
+        for origin in origins:
+            measures.append(Measure(
+                jurisdiction="EU", type="investigation", case=number, product=" ".join(str(case.get("shortName") or "").split()),
+                origin=origin or UNKNOWN_ORIGIN, codes=[], since=since,
+                url=TRON_CASE.format(id=case.get("id")), source="EU TRON ongoing cases",
+                note=f"{case.get('caseType') or 'Proceeding'} opened {since}; not a measure in force by itself.",
+            ))
+    return measures
+
+
+# ------------------------------------------------------------------ United States
+
+
+def parse_us_orders(data: bytes | str) -> list[Measure]:
+    """USITC "AD/CVD orders in place" (as CSV): no HTS codes, matched by product name only."""
+    rows = list(csv.DictReader(io.StringIO(_text(data))))
+    if not rows or "DOC case No." not in rows[0]:
+        raise ValueError("USITC orders: missing columns")
+    measures = []
+    for row in rows:
+        kind = {"A": "anti_dumping", "C": "countervailing"}.get((row.get("AD/CVD") or "").strip().upper())
+        country = (row.get("Country") or "").strip() or (row.get("Column2") or "").strip()
+        origin = country_code(country)
+        if kind is None or origin is None:
+            continue
+        measures.append(Measure(
+            jurisdiction="US", type=kind, case=(row.get("DOC case No.") or "").strip() or None,
+            product=" ".join((row.get("Product") or "").split()), origin=origin, codes=[],
+            since=_date(row.get("Order date") or "", ("%m/%d/%Y",)),
+            url=(row.get("Link") or "").strip() or USITC_ORDERS, source="USITC AD/CVD orders in place",
+        ))
+    _require(measures, "USITC orders")
+    return measures
+
+
+def parse_us_itip(data: bytes | str) -> list[Measure]:
+    """WTO I-TIP's US anti-dumping measures with HS codes; withdrawn ones are left out."""
+    rows = list(csv.DictReader(io.StringIO(_text(data))))
+    if not rows or "HS" not in rows[0] or "Partner affected" not in rows[0]:
+        raise ValueError("I-TIP export: missing columns")
+    measures = []
+    for row in rows:
+        if (row.get("Withdrawn") or "").strip():
+            continue
+        origin = country_code(row.get("Partner affected") or "")
+        codes = sorted({digits(c) for c in (row.get("HS") or "").split(",") if len(digits(c)) >= 4})
+        if origin is None or not codes:
+            continue
+        measures.append(Measure(
+            jurisdiction="US", type="anti_dumping", case=None,
+            product=" ".join((row.get("Product description") or "").split()), origin=origin, codes=codes,
+            since=_date((row.get("In force") or "")[:10], ("%Y-%m-%d",)), url=ITIP_GOODS,
+            source="WTO I-TIP (US anti-dumping measures)",
+        ))
+    _require(measures, "I-TIP export")
+    return measures
+
+
+# ------------------------------------------------------------------ Colombia
+
+
+def parse_co(data: bytes | str) -> list[Measure]:
+    """MinCIT anti-dumping and safeguard lines (subpartida, rate, origin, resolution, product)."""
+    rows = list(csv.DictReader(io.StringIO(_text(data))))
+    if not rows or "subpartida" not in rows[0]:
+        raise ValueError("Colombia: missing columns")
+    measures = []
+    for row in rows:
+        rate = (row.get("valor") or "").strip()
+        kind = "safeguard" if rate.lower().startswith("salvaguarda") else "anti_dumping"
+        origin = country_code(row.get("paisOrigen") or "")
+        resolution = (row.get("decreto") or "").strip()
+        found = re.search(r"(\d{1,2}/\d{1,2}/\d{4})", resolution)
+        product = (row.get("producto") or "").strip()
+        measures.append(Measure(
+            jurisdiction="CO", type=kind, case=resolution.split(".")[0] or None,
+            product="" if product.lower() == "todos" else product, origin=origin or UNKNOWN_ORIGIN,
+            codes=[digits(row["subpartida"])], since=_date(found.group(1), ("%d/%m/%Y",)) if found else None,
+            duty=rate or None, url=MINCIT, source="Colombia MinCIT trade-defence resolutions",
+            note=resolution or None,
+        ))
+    _require(measures, "Colombia list")
+    return measures
