@@ -64,26 +64,10 @@ COVERAGE = {
 }
 
 
-# The CBSA table has no dates. The date of the CITT finding that put duties in place, for the cases
-# whose official page was read (nothing else is filled in: no date is better than a guessed one).
-CA_FINDING_DATES: dict[str, tuple[str, str]] = {
-    "SG": ("2011-04-19", "https://www.cbsa-asfc.gc.ca/sima-lmsi/mif-mev/sg-eng.html"),
-    "WT": ("2023-11-17", "https://decisions.citt-tcce.gc.ca/citt-tcce/a/en/item/521185/index.do"),
-}
-
-
-def _ca_dates(measures: list[Measure]) -> list[Measure]:
-    out = []
-    for measure in measures:
-        known = CA_FINDING_DATES.get(measure.case or "")
-        out.append(measure.model_copy(update={"since": known[0], "url": known[1]}) if known else measure)
-    return out
-
-
 def build(folder: Path) -> Snapshot:
     read = lambda key: (folder / FILES[key]).read_bytes()  # noqa: E731 - one line per file below
     measures: list[Measure] = []
-    measures += _ca_dates(parse.parse_ca_json(read("ca")))
+    measures += parse.parse_ca_json(read("ca"))
     live = parse.parse_uk_codes(read("uk_codes"))
     cases = parse.parse_uk_cases(read("uk_cases"), live)
     measures += cases + parse.uk_code_measures(live, cases)

@@ -46,14 +46,23 @@ def _require(rows: list, what: str) -> None:
 # ------------------------------------------------------------------ Canada (CBSA)
 
 
+# The CBSA table has no dates. The date of the CITT finding that put duties in place, for the cases
+# whose official page was read (nothing else is filled in: no date is better than a guessed one).
+CA_FINDING_DATES: dict[str, tuple[str, str]] = {
+    "SG": ("2011-04-19", "https://www.cbsa-asfc.gc.ca/sima-lmsi/mif-mev/sg-eng.html"),
+    "WT": ("2023-11-17", "https://decisions.citt-tcce.gc.ca/citt-tcce/a/en/item/521185/index.do"),
+}
+
+
 def ca_measure(case: str, product: str, kind: str, country: str, codes: Iterable[str]) -> Measure | None:
     measure_type = _CA_TYPES.get(kind.strip().lower())
     origin = country_code(country)
     if measure_type is None or origin is None or not case.strip():
         return None
+    since, url = CA_FINDING_DATES.get(case.strip(), (None, CBSA_MENU))
     return Measure(jurisdiction="CA", type=measure_type, case=case.strip(), product=" ".join(product.split()),
                    origin=origin, codes=sorted({digits(c) for c in codes if len(digits(c)) >= 6}),
-                   url=CBSA_MENU, source="CBSA SIMA measures in force",
+                   since=since, url=url, source="CBSA SIMA measures in force",
                    note="The tariff numbers are indicative; the product definition in the CBSA notice governs.")
 
 

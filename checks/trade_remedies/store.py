@@ -35,9 +35,9 @@ class UpdateSpec:
 
 
 SPECS: dict[str, UpdateSpec] = {
-    "ca_cbsa": UpdateSpec("ca_cbsa", "CA", "CBSA SIMA measures in force", parse.CBSA_MENU, parse.parse_ca_html,
+    "tr_ca_cbsa": UpdateSpec("tr_ca_cbsa", "CA", "CBSA SIMA measures in force", parse.CBSA_MENU, parse.parse_ca_html,
                           complete=True),
-    "eu_tron": UpdateSpec("eu_tron", "EU", "EU TRON ongoing cases", parse.TRON_ONGOING, parse.parse_eu_tron),
+    "tr_eu_tron": UpdateSpec("tr_eu_tron", "EU", "EU TRON ongoing cases", parse.TRON_ONGOING, parse.parse_eu_tron),
 }
 
 
