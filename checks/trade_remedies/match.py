@@ -111,8 +111,9 @@ def by_name(measures: list[Measure], origin: str, goods: str) -> list[Hit]:
     for measure in measures:
         if not measure.product or not origin_applies(measure, origin):
             continue
-        common = wanted & words(measure.product)
-        if common:
+        named = words(measure.product)
+        common = wanted & named
+        if common and len(common) * 2 >= len(named):  # most of what the measure names: not "bar" for "rebar"
             hits.append(Hit(measure, "name", " ".join(sorted(common)), "name"))
     return hits
 

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import Iterable
 
@@ -235,6 +235,14 @@ def parse_eu_flags(data: bytes | str) -> list[Measure]:
     return measures
 
 
+try:  # TRON's dates are midnight in Brussels
+    from zoneinfo import ZoneInfo
+
+    _BRUSSELS: timezone | ZoneInfo = ZoneInfo("Europe/Brussels")
+except Exception:  # pragma: no cover - no time-zone database: CET is right to the day for midnights
+    _BRUSSELS = timezone(timedelta(hours=2))
+
+
 def parse_eu_tron(data: bytes | str) -> list[Measure]:
     """TRON's ongoing EU trade-defence proceedings (investigations and reviews; no CN codes)."""
     cases = json.loads(_text(data))
@@ -245,7 +253,7 @@ def parse_eu_tron(data: bytes | str) -> list[Measure]:
         names = [c.get("countryName", "") for c in case.get("caseCountries") or []]
         origins = [country_code(n) for n in names if n] or [ANY_ORIGIN]
         started = case.get("initDate")
-        since = (datetime.fromtimestamp(started / 1000, tz=timezone.utc).date().isoformat()
+        since = (datetime.fromtimestamp(started / 1000, tz=_BRUSSELS).date().isoformat()
                  if isinstance(started, (int, float)) else None)
         number = str(case["caseNumber"])
         for origin in origins:
