@@ -72,7 +72,8 @@ def build(folder: Path) -> Snapshot:
     cases = parse.parse_uk_cases(read("uk_cases"), live)
     measures += cases + parse.uk_code_measures(live, cases)
     measures += parse.parse_eu_flags(read("eu_flags")) + parse.parse_eu_tron(read("eu_tron"))
-    measures += parse.parse_us_orders(read("us_orders")) + parse.parse_us_itip(read("us_itip"))
+    orders = parse.parse_us_orders(read("us_orders"))
+    measures += orders + parse.join_us(parse.parse_us_itip(read("us_itip")), orders)
     measures += parse.parse_co(read("co"))
     return Snapshot(built=datetime.now(timezone.utc).date().isoformat(), coverage=dict(COVERAGE), measures=measures)
 

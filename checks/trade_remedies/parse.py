@@ -282,9 +282,9 @@ def parse_us_orders(data: bytes | str) -> list[Measure]:
         if kind is None or origin is None:
             continue
         measures.append(Measure(
-            jurisdiction="US", type=kind, case=(row.get("DOC case No.") or "").strip() or None,
+            jurisdiction="US", type=kind, case=re.sub(r"[\u2010-\u2015]", "-", (row.get("DOC case No.") or "").strip()) or None,
             product=" ".join((row.get("Product") or "").split()), origin=origin, codes=[],
-            since=_date(row.get("Order date") or "", ("%m/%d/%Y",)),
+            since=_date(row.get("Order date") or "", ("%m/%d/%Y", "%Y/%m/%d", "%Y-%m-%d")),
             url=(row.get("Link") or "").strip() or USITC_ORDERS, source="USITC AD/CVD orders in place",
         ))
     _require(measures, "USITC orders")
@@ -312,6 +312,33 @@ def parse_us_itip(data: bytes | str) -> list[Measure]:
         ))
     _require(measures, "I-TIP export")
     return measures
+
+
+def join_us(itip: list[Measure], orders: list[Measure]) -> list[Measure]:
+    """Give an I-TIP measure the Commerce case number and Federal Register link of the one USITC order
+    with the same origin, the same product words and an order date within about a year of entry into
+    force; left as it is when none or several fit (no guessing)."""
+    from .match import words  # the same word rules as product matching
+
+    by_key: dict[tuple[str, frozenset[str]], list[Measure]] = {}
+    for order in orders:
+        if order.type == "anti_dumping":
+            by_key.setdefault((order.origin, frozenset(words(order.product))), []).append(order)
+    out = []
+    for measure in itip:
+        candidates = by_key.get((measure.origin, frozenset(words(measure.product))), [])
+        if measure.since:
+            start = datetime.fromisoformat(measure.since)
+            candidates = [o for o in candidates if o.since and abs((datetime.fromisoformat(o.since) - start).days) < 400]
+        if len(candidates) > 1:  # the same words twice (a 2009 and a 2020 order): the same wording decides
+            candidates = [o for o in candidates if o.product.lower() == measure.product.lower()]
+        if len(candidates) == 1:
+            order = candidates[0]
+            measure = measure.model_copy(update={"case": order.case, "url": order.url or measure.url,
+                                                 "since": measure.since or order.since,
+                                                 "note": f"Case and notice from the USITC orders list ({order.case})."})
+        out.append(measure)
+    return out
 
 
 # ------------------------------------------------------------------ Colombia

@@ -78,6 +78,12 @@ def test_us_orders_and_itip() -> None:
     assert extrusions and "luminum" in extrusions[0].product  # not "steel nails" (see SOURCES.md warning)
     itip = parse.parse_us_itip(read(FILES["us_itip"]))
     assert 400 <= len(itip) <= 417 and all(m.codes for m in itip)
+    joined = parse.join_us(itip, orders)
+    with_case = [m for m in joined if m.case]
+    assert len(with_case) > 300  # most measures find their one order; the rest stay without a number
+    assert all(m.case[:2] == "A-" for m in with_case)
+    nails = [m for m in joined if m.case == "A-570-967"]
+    assert not nails or all("luminum" in m.product or "luminium" in m.product for m in nails)
 
 
 def test_colombia_safeguard_is_erga_omnes_and_dated() -> None:

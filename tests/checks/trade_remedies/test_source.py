@@ -48,6 +48,8 @@ def test_us_says_its_data_is_from_2020(tmp_path) -> None:  # type: ignore[no-unt
     coverage = next(f for f in report.sections.risk if f.code == "trade_remedy.coverage")
     assert "data from 2020" in coverage.title
     assert report.trade_remedies and all(r.as_of.startswith("2020") for r in report.trade_remedies)
+    # I-TIP has no case numbers: each comes from the one USITC order of the same product and origin
+    assert {(r.case, r.since) for r in report.trade_remedies} == {("A-570-932", "2009-04-14"), ("A-570-104", "2020-04-03")}
 
 
 def test_a_country_without_data_is_not_checked_never_none_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -96,5 +98,5 @@ def test_origin_changes_the_answer(tmp_path) -> None:  # type: ignore[no-untyped
 def test_chinese_wording(text: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     report = run(text, tmp_path)
     measure = next(f for f in report.sections.risk if f.code == "trade_remedy.measure")
-    assert measure.title.startswith("加拿大：对原产于中国的steel grating征收反倾销税和反补贴税")
+    assert measure.title.startswith("加拿大：对原产于中国的 steel grating 征收反倾销税和反补贴税，自 2011 年起生效")
     assert "CBSA）案件 SG" in measure.title and "DDP" in measure.detail
