@@ -322,7 +322,7 @@ def join_us(itip: list[Measure], orders: list[Measure]) -> list[Measure]:
 
     by_key: dict[tuple[str, frozenset[str]], list[Measure]] = {}
     for order in orders:
-        if order.type == "anti_dumping":
+        if order.type == "anti_dumping" and (order.case or "").startswith("A-"):  # a row saying A with a C-number is a typo
             by_key.setdefault((order.origin, frozenset(words(order.product))), []).append(order)
     out = []
     for measure in itip:
