@@ -51,6 +51,8 @@ def _require(rows: list, what: str) -> None:
 CA_FINDING_DATES: dict[str, tuple[str, str]] = {
     "SG": ("2011-04-19", "https://www.cbsa-asfc.gc.ca/sima-lmsi/mif-mev/sg-eng.html"),
     "WT": ("2023-11-17", "https://decisions.citt-tcce.gc.ca/citt-tcce/a/en/item/521185/index.do"),
+    # CITT finding NQ-2004-005 of 7 Jan 2005 (carbon steel screws), continued by RR-2019-002 in 2020
+    "FAS": ("2005-01-07", "https://decisions.citt-tcce.gc.ca/citt-tcce/a/en/item/484648/index.do"),
 }
 
 
