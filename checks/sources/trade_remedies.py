@@ -28,7 +28,7 @@ from ..trade_remedies.model import ANY_ORIGIN, UNKNOWN_ORIGIN, Coverage, Snapsho
 
 DEFAULT_ORIGIN = "CN"
 OLD_DAYS = 730  # data older than two years is called out as old on the coverage line
-MAX_LINES = 8  # measure lines per jurisdiction on a card; the rest are counted
+MAX_LINES = 4  # measure lines on a card (the coverage line must stay visible); the rest are named on it
 
 
 def _type_key(types: list[str]) -> str:
@@ -191,7 +191,10 @@ def trade_remedy_findings(request: CheckRequest, snapshot: Snapshot, ctx: CheckC
             data={"jurisdiction": jurisdiction, "origin": origin, "trade_remedies": _remedies(group, coverage)},
         ))
 
-    in_force = [f for f in findings if f.code in ("trade_remedy.measure", "trade_remedy.possible")]
+    extra: list[Finding] = []
+    if len(findings) > MAX_LINES:  # settled measures came first; the rest are named on the coverage line
+        findings, extra = findings[:MAX_LINES], findings[MAX_LINES:]
+    in_force = [f for f in findings + extra if f.code in ("trade_remedy.measure", "trade_remedy.possible")]
     transit = request.transit_country
     if transit and len(transit) == 2 and jurisdiction_of(transit) != jurisdiction and in_force:
         findings.append(Finding(
@@ -201,12 +204,13 @@ def trade_remedy_findings(request: CheckRequest, snapshot: Snapshot, ctx: CheckC
             data={"jurisdiction": jurisdiction, "transit": transit.upper(), "origin": origin},
         ))
     findings.append(_coverage_finding(request, coverage, where, origin, checked, unchecked, bool(findings),
-                                      settled_any, ctx, today))
+                                      settled_any, ctx, today, extra))
     return findings
 
 
 def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, origin: str, checked: list[str],
-                      unchecked: list[str], found: bool, settled: bool, ctx: CheckContext, today: date) -> Finding:
+                      unchecked: list[str], found: bool, settled: bool, ctx: CheckContext, today: date,
+                      extra: list[Finding] = ()) -> Finding:  # type: ignore[assignment]
     t = ctx.t
     days = age_days(coverage.as_of, today)
     if coverage.jurisdiction == "US":
@@ -222,6 +226,10 @@ def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, ori
                        chapters=", ".join(coverage.hs_chapters or [])))
     if not request.hs and request.goods:
         parts.append(t("tr.coverage.name_only"))
+    more = [r for f in extra for r in f.data.get("trade_remedies", [])]
+    if extra:
+        names = list(dict.fromkeys(r.get("case") or r.get("product") or "?" for r in more))
+        parts.append(t("tr.coverage.more", n=len(extra), names=", ".join(names[:12])))
     status = Status.INFO
     if not found and checked:
         key = "tr.coverage.none_complete" if coverage.complete else "tr.coverage.none_partial"
@@ -237,7 +245,8 @@ def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, ori
         evidence=[Evidence(source=coverage.source, url=coverage.url)],
         data={"coverage": [TradeRemedyCoverage(jurisdiction=coverage.jurisdiction, as_of=coverage.as_of,
                                                complete=coverage.complete).model_dump()],
-              "checked_codes": checked, "unchecked_codes": unchecked, "settled": settled},
+              "checked_codes": checked, "unchecked_codes": unchecked, "settled": settled,
+              "trade_remedies": more},
     )
 
 

@@ -100,3 +100,13 @@ def test_chinese_wording(text: str, tmp_path) -> None:  # type: ignore[no-untype
     measure = next(f for f in report.sections.risk if f.code == "trade_remedy.measure")
     assert measure.title.startswith("加拿大：对原产于中国的 steel grating 征收反倾销税和反补贴税，自 2011 年起生效")
     assert "CBSA）案件 SG" in measure.title and "DDP" in measure.detail
+
+
+def test_many_matches_keep_the_coverage_line_on_the_card_and_everything_in_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = run("Maple Steel Inc country=CA hs=73", tmp_path)  # a chapter: every Canadian case under it
+    lines = [f for f in report.sections.risk if f.code in ("trade_remedy.measure", "trade_remedy.possible")]
+    coverage = next(f for f in report.sections.risk if f.code == "trade_remedy.coverage")
+    assert len(lines) == 4 and all(f.code == "trade_remedy.possible" for f in lines)  # a chapter settles nothing
+    assert "more lines not shown" in coverage.detail
+    cases = {r.case for r in report.trade_remedies}
+    assert {"SG", "WT", "FAS"} <= cases and len(report.trade_remedies) > 2 * len(lines)
