@@ -114,3 +114,38 @@ def update_trade_remedies(lists_dir: Path | None = None, keys: list[str] | None 
     finally:
         if own:
             client.close()
+
+
+# ------------------------------------------------------------------ sharing between hosts
+
+
+def export_download(lists_dir: Path | None, key: str) -> tuple[dict, dict[str, bytes]] | None:
+    """The live download of one source as (record, files), shaped like a watchlist copy (its `version` is
+    the measures' digest), for `bot.lists_sync` to publish to the database."""
+    path = store.folder(lists_dir) / f"{key}.json"
+    record = store.read_download(lists_dir, key)
+    if record is None or not record.get("digest"):
+        return None
+    meta = {k: v for k, v in record.items() if k != "measures"}
+    return {**meta, "version": record["digest"]}, {f"{key}.json": path.read_bytes()}
+
+
+def installed_version(lists_dir: Path | None, key: str) -> str | None:
+    record = store.read_download(lists_dir, key)
+    return str(record.get("digest")) if record else None
+
+
+def install_download(lists_dir: Path | None, key: str, record: dict, files: dict[str, bytes]) -> bool:
+    """Make a download shared by another host the live one here; False (nothing changed) when the file
+    does not hold the measures its record names."""
+    if key not in SPECS or f"{key}.json" not in files:
+        return False
+    try:
+        shared = json.loads(files[f"{key}.json"].decode("utf-8"))
+        measures = [store.Measure.model_validate(m) for m in shared["measures"]]
+    except (ValueError, KeyError, TypeError):
+        return False
+    if not measures or _digest(measures) != record.get("version") or shared.get("digest") != record.get("version"):
+        return False
+    _write(store.folder(lists_dir), key, shared)
+    return True

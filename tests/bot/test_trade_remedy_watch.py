@@ -61,3 +61,27 @@ async def test_new_measure_on_watched_goods_is_told_in_the_case_chat(db_url: str
     new = outbox_rows(db_url)[before:]
     assert [r.channel for r in new] == ["C-racks"]
     assert "New trade remedy" in new[0].text and "SSR" in new[0].text
+
+
+def test_a_trade_remedy_download_on_one_host_is_used_on_the_other(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    from bot import lists_sync
+    from checks.trade_remedies import store
+    from checks.trade_remedies.match import by_codes
+    from checks.trade_remedies.update import install_download
+    from storage import db as storage_db
+
+    database = storage_db.get_database(db_url)
+    database.ensure_ready()
+    here, there = tmp_path / "host-a", tmp_path / "host-b"
+    rows = json.loads(CA_JSON.read_text(encoding="utf-8"))
+    publish(here, rows + [{"case": "SSR", "product": "Steel storage racks", "type": "Dumping", "country": "China",
+                           "codes": ["9403.20.00.90"]}])
+    assert lists_sync.publish(database, here) == ["tr_ca_cbsa"]
+    assert lists_sync.publish(database, here) == []  # the same version once
+    assert not by_codes(store.load(there).for_jurisdiction("CA"), "CN", ["940320"])
+    assert lists_sync.pull(database, there) == ["tr_ca_cbsa"]
+    assert [h.measure.case for h in by_codes(store.load(there).for_jurisdiction("CA"), "CN", ["940320"])] == ["SSR"]
+    assert lists_sync.pull(database, there) == []
+    # a copy whose file does not hold the measures its record names is not installed
+    assert not install_download(tmp_path / "host-c", "tr_ca_cbsa", {"version": "0" * 16},
+                                {"tr_ca_cbsa.json": (store.folder(here) / "tr_ca_cbsa.json").read_bytes()})
