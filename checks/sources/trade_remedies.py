@@ -210,8 +210,9 @@ def trade_remedy_findings(request: CheckRequest, snapshot: Snapshot, ctx: CheckC
 
 def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, origin: str, checked: list[str],
                       unchecked: list[str], found: bool, settled: bool, ctx: CheckContext, today: date,
-                      extra: list[Finding] = ()) -> Finding:  # type: ignore[assignment]
+                      extra: list[Finding] | None = None) -> Finding:
     t = ctx.t
+    extra = extra or []
     days = age_days(coverage.as_of, today)
     if coverage.jurisdiction == "US":
         age = t("tr.coverage.age.us", as_of=coverage.as_of)
