@@ -214,7 +214,10 @@ def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, ori
     t = ctx.t
     extra = extra or []
     days = age_days(coverage.as_of, today)
-    if coverage.jurisdiction == "US":
+    orders = coverage.parts.get("USITC AD/CVD orders in place", "")
+    if coverage.jurisdiction == "US" and orders[:4] > "2020":  # a current orders list, HS codes still of 2020
+        age = t("tr.coverage.age.us_orders", orders=orders, as_of=coverage.as_of)
+    elif coverage.jurisdiction == "US":
         age = t("tr.coverage.age.us", as_of=coverage.as_of)
     elif days is not None and days > OLD_DAYS:
         age = t("tr.coverage.age.old", as_of=coverage.as_of, years=days // 365)

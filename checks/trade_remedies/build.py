@@ -54,6 +54,7 @@ COVERAGE = {
     "US": Coverage(jurisdiction="US", name="United States", as_of="2020-08-26", complete=False,
                    source="USITC orders in place (Aug 2020) + WTO I-TIP US anti-dumping (Sep 2020)",
                    url="https://www.usitc.gov/trade_remedy/documents/orders.xls",
+                   parts={"USITC AD/CVD orders in place": "2020-08-26", "WTO I-TIP (US anti-dumping measures)": "2020-09-10"},
                    scope="Data from 2020: orders imposed since then are missing and some listed ones have "
                          "been revoked. HS codes only for anti-dumping (I-TIP); countervailing orders by product "
                          "name only."),

@@ -272,8 +272,12 @@ def parse_eu_tron(data: bytes | str) -> list[Measure]:
 
 
 def parse_us_orders(data: bytes | str) -> list[Measure]:
-    """USITC "AD/CVD orders in place" (as CSV): no HTS codes, matched by product name only."""
-    rows = list(csv.DictReader(io.StringIO(_text(data))))
+    """USITC "AD/CVD orders in place": the official .xls workbook, or the same columns as CSV. No HTS
+    codes: matched by product name only (and joined to I-TIP's codes, see `join_us`)."""
+    if isinstance(data, bytes) and data[:8] == _OLE_MAGIC:
+        rows = _xls_rows(data)
+    else:
+        rows = list(csv.DictReader(io.StringIO(_text(data))))
     if not rows or "DOC case No." not in rows[0]:
         raise ValueError("USITC orders: missing columns")
     measures = []
@@ -291,6 +295,34 @@ def parse_us_orders(data: bytes | str) -> list[Measure]:
         ))
     _require(measures, "USITC orders")
     return measures
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old Excel (.xls) container
+
+
+def _xls_rows(data: bytes) -> list[dict[str, str]]:
+    """The first sheet's rows under its header row (the one naming "DOC case No."), as text; Excel
+    dates become MM/DD/YYYY like the CSV export."""
+    import xlrd  # imported here: only `lists update` reads workbooks
+
+    try:
+        book = xlrd.open_workbook(file_contents=data)
+    except Exception as exc:  # xlrd raises its own errors on a damaged file
+        raise ValueError(f"USITC orders: not a readable workbook ({exc})") from exc
+    sheet = book.sheet_by_index(0)
+
+    def text(cell: "xlrd.sheet.Cell") -> str:
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            return xlrd.xldate_as_datetime(cell.value, book.datemode).strftime("%m/%d/%Y")
+        if cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
+            return str(int(cell.value))
+        return str(cell.value).strip()
+
+    for index in range(min(sheet.nrows, 15)):
+        header = [text(c) for c in sheet.row(index)]
+        if "DOC case No." in header:
+            return [dict(zip(header, (text(c) for c in sheet.row(r)))) for r in range(index + 1, sheet.nrows)]
+    raise ValueError("USITC orders: no header row naming 'DOC case No.'")
 
 
 def parse_us_itip(data: bytes | str) -> list[Measure]:

@@ -38,6 +38,8 @@ SPECS: dict[str, UpdateSpec] = {
     "tr_ca_cbsa": UpdateSpec("tr_ca_cbsa", "CA", "CBSA SIMA measures in force", parse.CBSA_MENU, parse.parse_ca_html,
                           complete=True),
     "tr_eu_tron": UpdateSpec("tr_eu_tron", "EU", "EU TRON ongoing cases", parse.TRON_ONGOING, parse.parse_eu_tron),
+    "tr_us_usitc": UpdateSpec("tr_us_usitc", "US", "USITC AD/CVD orders in place", parse.USITC_ORDERS,
+                              parse.parse_us_orders),
 }
 
 

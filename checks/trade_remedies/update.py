@@ -4,10 +4,12 @@ when a download fails or looks wrong.
 - `tr_ca_cbsa`: CBSA "SIMA – Measures in force" (one HTML table: case, product, type, country, codes);
   Canada's complete list.
 - `tr_eu_tron`: DG TRADE TRON's ongoing cases (JSON).
+- `tr_us_usitc`: the USITC "AD/CVD orders in place" workbook (.xls; no HTS codes: the HS codes stay
+  WTO I-TIP's of 2020, and the coverage line says so).
 
 Not downloaded (no single machine-readable file): the UK TRA case register (one HTML page per case) and
 the UK tariff's measures (one API call per commodity code), EU TARIC measures 551-554 (no bulk
-extract), the USITC orders list (an .xls workbook). Their bundled snapshot stays in use, with its date.
+extract). Their bundled snapshot stays in use, with its date.
 
 Per source: one GET with a bounded retry (429, 5xx, network), then the file must parse into measures
 and hold at least half as many as the copy in use; only then is the normalised copy written beside the
