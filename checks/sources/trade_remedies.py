@@ -95,7 +95,7 @@ def _product(hits: list[Hit], t) -> str:  # type: ignore[no-untyped-def]
     m = hits[0].measure
     if m.product:  # "Hot-rolled Flat and Coil Products from China" → "hot-rolled flat and coil products"
         product = re.sub(r"\s+(?:from|originating in|imported from)\s+[A-Z].*$", "", m.product)
-        return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in product.split())
+        return " ".join(w if any(c.isupper() for c in w[1:]) else w.lower() for w in product.split())  # keep PET, TiO2
     codes = sorted({c for h in hits for c in (h.matched or h.measure.codes)})
     return t("tr.product.codes", codes=", ".join(_fmt_code(c) for c in codes[:4]))
 
