@@ -228,6 +228,10 @@ def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, ori
     if unchecked:
         parts.append(t("tr.coverage.unchecked_codes", codes=", ".join(_fmt_code(c) for c in unchecked),
                        chapters=", ".join(coverage.hs_chapters or [])))
+        counts = coverage.origin_counts.get(origin)
+        if counts and counts[0]:  # how common measures on this origin are, where the codes were not checked
+            parts.append(t("tr.coverage.origin_count", country=where, origin=origin_name(origin, ctx.lang, t),
+                           n=counts[0], total=counts[1]))
     if not request.hs and request.goods:
         parts.append(t("tr.coverage.name_only"))
     more = [r for f in extra for r in f.data.get("trade_remedies", [])]

@@ -26,6 +26,7 @@ FILES = {
     "uk_cases": "uk_tra_case_register_2026-08.jsonl",
     "eu_flags": "eu_taric_china_adcvd_flags_hs6_ch72-73_2026-09.csv",
     "eu_tron": "eu_tron_ongoing_cases_2026-08.json",
+    "eu_summary": "eu_taric_duty_summary_by_origin_2026-09.csv",
     "us_orders": "us_usitc_adcvd_orders_in_place_2020-08.csv",
     "us_itip": "us_wto_itip_us_antidumping_export_2020-09.csv",
     "co": "co_mincit_ad_safeguard_measures_2025-03.csv",
@@ -76,7 +77,9 @@ def build(folder: Path) -> Snapshot:
     orders = parse.parse_us_orders(read("us_orders"))
     measures += orders + parse.join_us(parse.parse_us_itip(read("us_itip")), orders)
     measures += parse.parse_co(read("co"))
-    return Snapshot(built=datetime.now(timezone.utc).date().isoformat(), coverage=dict(COVERAGE), measures=measures)
+    coverage = dict(COVERAGE)
+    coverage["EU"] = coverage["EU"].model_copy(update={"origin_counts": parse.parse_eu_origin_counts(read("eu_summary"))})
+    return Snapshot(built=datetime.now(timezone.utc).date().isoformat(), coverage=coverage, measures=measures)
 
 
 def write(snapshot: Snapshot, path: Path = SNAPSHOT) -> int:

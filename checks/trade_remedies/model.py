@@ -42,6 +42,8 @@ class Coverage(BaseModel):
     hs_chapters: list[str] | None = Field(None, description="chapters the code data covers; None: all")
     code_data: bool = True
     parts: dict[str, str] = Field(default_factory=dict, description="as-of date of each source behind it")
+    origin_counts: dict[str, tuple[int, int]] = Field(
+        default_factory=dict, description="origin -> (tariff codes with an AD/CVD measure, all codes), where known")
 
 
 class Snapshot(BaseModel):

@@ -245,6 +245,15 @@ except Exception:  # pragma: no cover - no time-zone database: CET is right to t
     _BRUSSELS = timezone(timedelta(hours=2))
 
 
+def parse_eu_origin_counts(data: bytes | str) -> dict[str, tuple[int, int]]:
+    """TARIC per-origin summary: how many CN codes carry an AD/CVD measure for each origin (of all)."""
+    rows = list(csv.DictReader(io.StringIO(_text(data))))
+    if not rows or "codes_with_anti_dumping" not in rows[0]:
+        raise ValueError("EU TARIC summary: missing columns")
+    return {row["origin"].strip().upper(): (int(row["codes_with_anti_dumping"]), int(row["cn_codes"]))
+            for row in rows if row.get("origin") and (row.get("codes_with_anti_dumping") or "").isdigit()}
+
+
 def parse_eu_tron(data: bytes | str) -> list[Measure]:
     """TRON's ongoing EU trade-defence proceedings (investigations and reviews; no CN codes)."""
     cases = json.loads(_text(data))

@@ -62,6 +62,8 @@ def test_eu_flags_and_ongoing_cases() -> None:
     assert len(china) == 87  # SOURCES.md: 87 of 291 HS6 flagged for China
     assert any(m.codes == ["731815"] for m in china)
     assert not any(m.codes == ["731811"] for m in china)
+    counts = parse.parse_eu_origin_counts(read(FILES["eu_summary"]))
+    assert len(counts) == 91 and counts["CN"] == (323, 9707) and counts["RU"][0] == 73  # SOURCES.md
     tron = parse.parse_eu_tron(read(FILES["eu_tron"]))
     assert len({m.case for m in tron}) == 66
     assert len({m.case for m in tron if m.origin == "CN"}) == 45

@@ -66,6 +66,7 @@ def test_eu_code_outside_the_covered_chapters_is_not_checked(tmp_path) -> None: 
     report = run("Motoren GmbH country=DE hs=8501.10", tmp_path)
     coverage = next(f for f in report.sections.risk if f.code == "trade_remedy.coverage")
     assert coverage.status is Status.INFO and "8501.10 not checked" in coverage.detail
+    assert "323 of its 9707 tariff codes for goods from China" in coverage.detail  # TARIC summary, Sep 2026
 
 
 def test_complete_list_without_a_measure_says_none_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
