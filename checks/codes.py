@@ -123,6 +123,7 @@ CODES: dict[str, Code] = {
     "country.high_risk": Code(R, "FATF 'call for action' jurisdiction (black list)", "FATF“呼吁采取行动”司法管辖区（黑名单）"),
     "country.sectoral_sanctions": Code(R, "Country under broad, not comprehensive, sanctions programmes", "受广泛（非全面）制裁项目约束的国家"),
     "country.monitored": Code(R, "FATF increased monitoring (grey list) or EU high-risk third country", "FATF 加强监控（灰名单）或欧盟高风险第三国"),
+    "country.notes": Code(P, "The buyer's local time, working week, coming public holidays, languages and etiquette", "买家当地时间、工作周、近期公共假日、书写语言与礼仪"),
     "country.clear": Code(R, "Country on none of the bundled country lists", "国家不在内置的国家风险名单上"),
     "media.adverse": Code(R, "News articles with risk words about the company", "有关该公司的负面新闻"),
     "media.none": Code(R, "No adverse news found", "未发现负面新闻"),

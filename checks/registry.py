@@ -48,6 +48,9 @@ def analyzers(settings: Settings) -> list[Analyzer]:
     from .sources.trade_fraud import TradeFraudAnalyzer
 
     found.append(TradeFraudAnalyzer())
+    from .country_notes import CountryNotesAnalyzer
+
+    found.append(CountryNotesAnalyzer())  # after the profile analyzer: it reads the registered address
     return found
 
 
