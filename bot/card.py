@@ -37,6 +37,7 @@ class ActionKind(str, Enum):
     DETAILS = "details"
     CLEAR_MATCH = "clear_match"
     STOP_WATCHING = "stop_watching"
+    EVIDENCE_PACK = "evidence_pack"  # the case's evidence pack (PDF) as a file in the card's thread
 
 
 class Link(BaseModel):
@@ -236,6 +237,7 @@ def _actions(report: Report, case: CaseInfo, t) -> list[CardAction]:  # type: ig
     add(ActionKind.SCHEDULE_RECHECK, arg="30")
     add(ActionKind.ADD_NOTE)
     add(ActionKind.DETAILS)
+    add(ActionKind.EVIDENCE_PACK)
     if case.watching:
         add(ActionKind.STOP_WATCHING)
     for finding in report.sections.risk:
