@@ -125,6 +125,8 @@ def _item(finding: Finding, lang: str) -> CardItem:
 SUPERSEDED_BY: dict[str, str] = {
     "email.free_mail": "email.free_mail_for_company",  # "free mail" vs "writes as ACME from free mail"
 }
+# Findings whose detail is long background, not a reason: one line on the card, the rest in Details.
+DETAIL_IN_DETAILS_ONLY = frozenset({"country.notes"})
 
 
 def build_card(
@@ -166,6 +168,10 @@ def build_card(
             continue
         section = CardSection(key=key, title=t(f"section.{key.value}"), items=[_item(f, lang) for f in shown])
         section.hidden = len(findings) - len(shown)
+        if not details:
+            for item in section.items:
+                if item.code in DETAIL_IN_DETAILS_ONLY:
+                    item.detail = ""
         if not findings:
             section.items = []
         card.sections.append(section)

@@ -164,3 +164,19 @@ def test_cli_check_offline_json_shows_the_saudi_weekend(capsys: pytest.CaptureFi
     expected = sorted(d.isoformat() for d in holidays.country_holidays("SA", years={today.year, today.year + 1})
                       if 0 <= (d - today).days <= 14)
     assert [h["date"] for h in notes["holidays_next_14_days"]] == expected
+
+
+def test_the_card_shows_one_line_and_details_show_the_rest() -> None:
+    from bot.card import build_card
+
+    engine = build_engine(Settings(), offline=True)
+    for analyzer in engine.analyzers:
+        if isinstance(analyzer, cn.CountryNotesAnalyzer):
+            analyzer.clock = lambda: at("2026-12-24T15:00")  # Christmas Eve, 10:00 in New York
+    report = asyncio.run(engine.run(parse("Acme Corp country=US phone=+12125550100")))
+    card = build_card(report)
+    [line] = [i for s in card.sections for i in s.items if i.code == "country.notes"]
+    assert line.detail == "" and "business hours" in line.text and "Christmas Day" in line.text
+    details = build_card(report, details=True)
+    [full] = [i for s in details.sections for i in s.items if i.code == "country.notes"]
+    assert "America/New_York" in full.detail and "2026-12-25 Christmas Day" in full.detail
