@@ -2,7 +2,8 @@
 
 Contract (../shared/DESIGN.md): chat · check TEXT... [--json] [--lang zh|en] [--no-store] ·
 screen NAME... | --file CSV [--json] · lists update|status · serve [--host H] [--port P]
-[--socket] [--telegram-polling] · db upgrade · cases list|show N [--json] · trade import CSV ·
+[--socket] [--telegram-polling] · db upgrade · cases list|show N [--json] ·
+cases export N --format pdf|html --out FILE [--lang zh|en] · cases verify FILE · trade import CSV ·
 audit export --case N · roles set PLATFORM:USER ROLE · telegram set-webhook URL|delete-webhook.
 """
 

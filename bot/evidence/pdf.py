@@ -2,8 +2,8 @@
 
 Chinese shows through ReportLab's built-in CID font STSong-Light (the reader's viewer supplies
 the glyphs from Adobe's Asian font pack or its own fallback), so no font file ships with the
-product. English text is set in Helvetica; any character beyond Latin-1 in it (a Chinese name or
-note) switches to STSong-Light for that run.
+product. Latin text is set in Helvetica in both languages; any run Helvetica cannot draw (Chinese,
+a Cyrillic name) switches to STSong-Light.
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ def _in_base_font(char: str) -> bool:
     return True
 
 
-def _markup(text: str, base: str) -> str:
-    """Escaped Paragraph markup; runs the base font cannot draw are set in the CJK font."""
-    if base == CJK_FONT:
-        return escape(text.translate(_CJK_SUBSTITUTES)).replace("\n", "<br/>")
+def _markup(text: str, base: str = "Helvetica") -> str:
+    """Escaped Paragraph markup; runs Helvetica cannot draw (Chinese, Cyrillic ...) are set in the CJK font.
+
+    Latin text stays in Helvetica in both languages: STSong-Light lacks accented letters, the bullet
+    and the en dash, which names, reasons and policy texts contain.
+    """
     out: list[str] = []
     run: list[str] = []
     wide = False
@@ -72,8 +74,7 @@ def render(title: str, blocks: list[Block], data: dict[str, Any], lang: str, foo
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
     _register()
-    base = CJK_FONT if lang == "zh" else "Helvetica"
-    bold = CJK_FONT if lang == "zh" else "Helvetica-Bold"
+    base, bold = "Helvetica", "Helvetica-Bold"  # Chinese runs switch to STSong-Light (_markup)
     wrap = "CJK" if lang == "zh" else None
 
     def style(name: str, size: float, font: str = base, leading: float | None = None, **extra: Any) -> ParagraphStyle:
@@ -88,7 +89,7 @@ def render(title: str, blocks: list[Block], data: dict[str, Any], lang: str, foo
         "small": style("small", 7.5, textColor=colors.HexColor("#444444"), spaceAfter=3),
         "cell": style("cell", 7.5),
         "head": style("head", 7.5, bold),
-        "mono": style("mono", 8, "Courier" if lang != "zh" else base, spaceAfter=3),
+        "mono": style("mono", 8, "Courier", spaceAfter=3),
     }
     # wordWrap=None on a style means "split on spaces": long URLs and JSON still break (splitLongWords)
     buffer = io.BytesIO()
@@ -124,9 +125,13 @@ def render(title: str, blocks: list[Block], data: dict[str, Any], lang: str, foo
 
     def on_page(canvas: Any, document: Any) -> None:
         canvas.saveState()
-        canvas.setFont(base, 7)
         label = page_label(document.page)
-        canvas.drawRightString(A4[0] - margin, 8 * mm, label.translate(_CJK_SUBSTITUTES) if base == CJK_FONT else label)
+        if lang == "zh":
+            canvas.setFont(CJK_FONT, 7)
+            label = label.translate(_CJK_SUBSTITUTES)
+        else:
+            canvas.setFont(base, 7)
+        canvas.drawRightString(A4[0] - margin, 8 * mm, label)
         canvas.restoreState()
 
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
