@@ -169,7 +169,7 @@ def build(data: dict[str, Any], lang: str, meta: Meta) -> tuple[str, list[Block]
     events = data.get("audit") or []
     blocks.append(Table(
         [t("evidence.col.when"), t("evidence.col.who"), t("evidence.col.action"), t("evidence.col.details")],
-        [[when(e.get("at")), e.get("actor_name") or e.get("actor") or "", e.get("action") or "",
+        [[when(e.get("at")), e.get("actor_name") or e.get("actor") or "", _action(e.get("action") or "", t),
           json.dumps(e.get("details") or {}, ensure_ascii=False, sort_keys=True)] for e in events], [2, 2, 2, 6])
         if events else Para(t("evidence.none")))
     return title, blocks
@@ -199,6 +199,11 @@ def _level(level: str | None, t: Any) -> str:
 
 def _status(status: str | None, t: Any) -> str:
     return t(f"evidence.status.{status}") if status and has(f"evidence.status.{status}") else str(status)
+
+
+def _action(action: str, t: Any) -> str:
+    """'approved (approved)', '批准 (approved)': the reader's word and the stable code auditors search for."""
+    return f"{t(f'evidence.action.{action}')} ({action})" if has(f"evidence.action.{action}") else action
 
 
 def _score(score: Any) -> str:
