@@ -102,6 +102,9 @@ def _matches(report: dict[str, Any]) -> list[dict[str, Any]]:
             "url": next((e.get("url") for e in raw.get("evidence") or [] if e.get("url")), None),
             "cleared": bool(data.get("cleared")), "cleared_by": data.get("cleared_by"),
             "fingerprint": entry_fingerprint(data),
+            # one finding per listed party across lists (12a): each list entry behind it, when given
+            "lists": list(data.get("lists") or []), "entries": list(data.get("entries") or []),
+            "listed_on": data.get("listed_on"), "matched_alias": data.get("matched_alias"),
         })
     return found
 
