@@ -203,4 +203,7 @@ def subject_of(request: CheckRequest) -> Subject:
         persons=list(request.persons),
         bank=request.bank,
         bank_country=request.bank_country,
+        hs=list(request.hs),
+        goods=request.goods,
+        origin=request.origin,
     )

@@ -170,6 +170,32 @@ class Subject(BaseModel):
     persons: list[str] = Field(default_factory=list)
     bank: str | None = None
     bank_country: str | None = None
+    hs: list[str] = Field(default_factory=list, description="HS / tariff codes of the goods, digits only")
+    goods: str | None = None
+    origin: str | None = Field(None, description="country of origin of the goods (None: China, the default)")
+
+
+class TradeRemedy(BaseModel):
+    """A trade-remedy measure (or case under way) of the buyer's country on these goods from this origin."""
+
+    jurisdiction: str
+    type: str = Field(description="anti_dumping | countervailing | undertaking | safeguard | ad_or_cvd | unspecified | investigation")
+    case: str | None = None
+    product: str = ""
+    origin: str = ""
+    codes: list[str] = Field(default_factory=list, description="the measure's codes that matched")
+    since: str | None = None
+    source: str = ""
+    as_of: str = ""
+    url: str | None = None
+    duty: str | None = None
+    match: str = Field("", description="code (exact | hs6 | heading | chapter) or name: how the goods matched")
+
+
+class TradeRemedyCoverage(BaseModel):
+    jurisdiction: str
+    as_of: str | None = Field(None, description="None: no data for this jurisdiction (not checked)")
+    complete: bool = False
 
 
 class HolidayNote(BaseModel):
@@ -216,6 +242,8 @@ class Report(BaseModel):
     decision: Decision = Field(default_factory=Decision)
     sources: list[SourceResult] = Field(default_factory=list)
     lists_as_of: dict[str, str] = Field(default_factory=dict)
+    trade_remedies: list[TradeRemedy] = Field(default_factory=list)
+    trade_remedies_coverage: list[TradeRemedyCoverage] = Field(default_factory=list)
     verdict: str = Field("unknown", description="identity consistency: consistent | inconsistent | unknown")
     verdict_reasons: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, description="plain words for everyone (stale lists ...)")

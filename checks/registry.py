@@ -16,7 +16,9 @@ def offline_sources(settings: Settings) -> list[Source]:
     from .sources.identifiers import IdentifierSource
     from .sources.phone import PhoneSource
 
-    sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource()]
+    from .sources.trade_remedies import TradeRemedySource
+
+    sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource(), TradeRemedySource(settings)]
     return sources
 
 
@@ -51,6 +53,9 @@ def analyzers(settings: Settings) -> list[Analyzer]:
     from .country_notes import CountryNotesAnalyzer
 
     found.append(CountryNotesAnalyzer())  # after the profile analyzer: it reads the registered address
+    from .sources.trade_remedies import TradeRemedyAnalyzer
+
+    found.append(TradeRemedyAnalyzer())
     return found
 
 

@@ -118,7 +118,10 @@ def lists_main(argv: list[str], out: TextIO | None = None,
     parser = argparse.ArgumentParser(prog="tradecheck lists", description="Update or show the sanctions lists.")
     sub = parser.add_subparsers(dest="command")
     update = sub.add_parser("update", help="download the current lists from their official addresses")
-    update.add_argument("--source", action="append", choices=list(SOURCE_KEYS), help="only this list (repeatable)")
+    from ..trade_remedies.update import KEYS as TRADE_REMEDY_KEYS
+
+    update.add_argument("--source", action="append", choices=list(SOURCE_KEYS) + list(TRADE_REMEDY_KEYS),
+                        help="only this list (repeatable)")
     sub.add_parser("status", help="each list's date, count and age")
     try:
         args = parser.parse_args(argv)
@@ -126,9 +129,14 @@ def lists_main(argv: list[str], out: TextIO | None = None,
         return int(exc.code or 0)
     settings = get_settings()
     if args.command == "update":
+        from ..trade_remedies.update import update_trade_remedies
         from ..watchlists.update import update_lists
 
-        results = update_lists(settings.lists_dir, args.source)
+        wanted = args.source or list(SOURCE_KEYS) + list(TRADE_REMEDY_KEYS)
+        sanctions = [key for key in wanted if key in SOURCE_KEYS]
+        remedies = [key for key in wanted if key in TRADE_REMEDY_KEYS]
+        results = update_lists(settings.lists_dir, sanctions) if sanctions else []
+        results += update_trade_remedies(settings.lists_dir, remedies) if remedies else []
         for result in results:
             extra = f"{result.count} entries, as of {result.as_of}" if result.status in ("updated", "unchanged") else result.detail
             print(f"{result.source:13} {result.status:9} {extra}", file=out)
@@ -152,6 +160,12 @@ def lists_main(argv: list[str], out: TextIO | None = None,
             stale = " STALE" if days is None or days > settings.list_max_age_days else ""
             print(f"{key:13} {info.as_of:10} {info.count:8d} {str(days) + 'd' if days is not None else '?':>6}  "
                   f"{info.origin}{stale}", file=out)
+        from ..trade_remedies.store import load as load_trade_remedies
+
+        for coverage in load_trade_remedies(settings.lists_dir).coverage.values():
+            days = age_days(coverage.as_of, date.today())
+            print(f"{'tr_' + coverage.jurisdiction.lower():13} {coverage.as_of:10} {'':>8} {str(days) + 'd':>6}  "
+                  f"trade remedies: {coverage.source} ({'complete' if coverage.complete else 'partial'})", file=out)
         print(f"lists folder: {resolve_lists_dir(settings.lists_dir)}", file=out)
         return 0
     parser.print_usage(sys.stderr)
