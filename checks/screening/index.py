@@ -10,6 +10,7 @@ thousands of names) are read only when the query has nothing rarer.
 from __future__ import annotations
 
 import math
+import re
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from typing import Iterable
 
 from rapidfuzz.distance import OSA
 
-from ..watchlists.model import Entity, EntityType, NameKind
+from ..watchlists.model import Entity, EntityType, Name, NameKind
+from .native import latin_skeletons
 from .normalize import Token, TokenClass, fold, key_tokens, legal_words, tokenize
 
 CLASS_FACTOR = {
@@ -59,6 +61,7 @@ class Index:
     postings: list[array] = field(default_factory=list)
     idf: list[float] = field(default_factory=list)
     deletes: dict[str, list[int]] = field(default_factory=dict)
+    skeletons: dict[str, list[int]] = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
     max_idf: float = 1.0
     build_seconds: float = 0.0
 
@@ -72,7 +75,7 @@ class Index:
         for entity_pos, entity in enumerate(index.entities):
             person = entity.type is EntityType.PERSON
             seen: set[str] = set()
-            for name in entity.names:
+            for name in _with_acronyms(entity.names, person):
                 tokens = tokenize(name.value, person=person)
                 keys = key_tokens(tokens)
                 signature = " ".join(t.text for t in keys)
@@ -118,6 +121,11 @@ class Index:
                 for variant in _deletes(word):
                     deletes.setdefault(variant, []).append(token_id)
         index.deletes = deletes
+        skeletons: dict[str, list[int]] = {}
+        for token_id, word in enumerate(index.words):
+            for skeleton in latin_skeletons(word):
+                skeletons.setdefault(skeleton, []).append(token_id)
+        index.skeletons = skeletons
         index.build_seconds = time.perf_counter() - started
         return index
 
@@ -191,6 +199,23 @@ class Index:
         size = sum(p.itemsize * len(p) + 64 for p in self.postings)
         size += sum(len(w) + 50 for w in self.words) + sum(len(k) + 90 for k in self.deletes)
         return size
+
+
+_TRAILING_ACRONYM = re.compile(r"^(?P<base>.+?)\s*\((?P<acronym>[^()]{2,40})\)\s*$")
+
+
+def _with_acronyms(names: list[Name], person: bool) -> list[Name]:
+    """'Beijing University of Aeronautics and Astronautics (BUAA)' is also listed as its two parts: a
+    query gives one or the other, and the acronym must not count as a missing word of the full name."""
+    out = list(names)
+    if person:
+        return out
+    for name in names:
+        found = _TRAILING_ACRONYM.match(name.value)
+        if found:
+            out.append(Name(found.group("base"), name.kind))
+            out.append(Name(found.group("acronym"), NameKind.WEAK_AKA if name.kind is not NameKind.WEAK_AKA else name.kind))
+    return out
 
 
 def _surname_len(text: str) -> int:

@@ -75,12 +75,38 @@ class Matcher:
 
     # ------------------------------------------------------------------ query words
 
+    def _spellings(self, token: Token) -> dict[int, float]:
+        """Listed words like a native-script word in any of its romanizations, or (Arabic script) with
+        its consonant skeleton."""
+        similar: dict[int, float] = {}
+        for spelling in token.variants:
+            for token_id, sim in self.index.similar_words(spelling).items():
+                if sim > similar.get(token_id, 0.0):
+                    similar[token_id] = sim
+        for skeleton in token.skeletons:
+            for token_id in self.index.skeletons.get(skeleton, ()):
+                word = self.index.words[token_id]
+                if len(skeleton) <= 2 and len(word) > 7:  # "rs" is Raisi, not Rosenbaums
+                    continue
+                sim = 0.95 if len(skeleton) >= 3 else 0.92
+                if sim > similar.get(token_id, 0.0):
+                    similar[token_id] = sim
+        return similar
+
     def _words(self, tokens: list[Token]) -> list[QueryWord]:
         words = []
         for token in tokens:
             similar = self.index.similar_words(token.text)
+            native = bool(token.variants or token.skeletons)
+            if native:
+                for token_id, sim in self._spellings(token).items():
+                    if sim > similar.get(token_id, 0.0):
+                        similar[token_id] = sim
             if token.text in self.index.vocab:
                 idf = self.index.idf[self.index.vocab[token.text]]
+            elif similar and native:  # the commonest of its best readings: "Ksm" is Qasem and Kassem
+                top = max(similar.values())
+                idf = min(self.index.idf[t] for t, sim in similar.items() if sim >= top - 0.03)
             elif similar:
                 idf = max(self.index.idf[t] for t in similar)
             else:
