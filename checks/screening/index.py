@@ -31,6 +31,13 @@ CLASS_FACTOR = {
     TokenClass.LEGAL: 0.0,
 }
 MIN_FUZZY_LEN = 4
+PATRONYMIC_FACTOR = 0.35  # a patronymic (Romanovich) is often left out: it weighs like a middle name
+COMMON_PERSON_ENTITIES = 5  # a word in this many listed persons' names is a common name
+_PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovychna|ich|ogly|oglu|kyzy|qizi)$")
+
+
+def is_patronymic(word: str) -> bool:
+    return len(word) >= 7 and _PATRONYMIC.search(word) is not None
 COMMON_POSTINGS = 1500
 # articles written joined to the next word at the start of a word: "Alislamiya", "Elnasr"
 JOINED_ARTICLES = {"al", "el", "ul", "ad", "an", "ar", "as", "at", "az", "ash", "abd", "abu", "bin", "ibn"}  # postings longer than this are skipped when the query has a rarer word
@@ -62,6 +69,7 @@ class Index:
     idf: list[float] = field(default_factory=list)
     deletes: dict[str, list[int]] = field(default_factory=dict)
     skeletons: dict[str, list[int]] = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
+    common_person: set[int] = field(default_factory=set)  # words in many listed persons' names (Khan, Maria)
     max_idf: float = 1.0
     build_seconds: float = 0.0
 
@@ -113,8 +121,15 @@ class Index:
         index.idf = [math.log(total / (len(p) + 1)) + 1.0 for p in postings]
         index.max_idf = math.log(total) + 1.0
         for item in index.names:
-            item.weights = tuple(index.weight(t, c) for t, c in zip(item.tokens, item.classes))
+            item.weights = tuple(index.weight(t, c) * (PATRONYMIC_FACTOR if item.person and is_patronymic(index.words[t])
+                                                       else 1.0) for t, c in zip(item.tokens, item.classes))
             item.total = sum(item.weights) or 1e-9
+        person_entities: dict[int, set[int]] = {}
+        for item in index.names:
+            if item.person:
+                for token_id in item.tokens:
+                    person_entities.setdefault(token_id, set()).add(item.entity)
+        index.common_person = {t for t, found in person_entities.items() if len(found) >= COMMON_PERSON_ENTITIES}
         deletes: dict[str, list[int]] = {}
         for token_id, word in enumerate(index.words):
             if len(word) >= MIN_FUZZY_LEN and not word.isdigit():
@@ -204,13 +219,27 @@ class Index:
 _TRAILING_ACRONYM = re.compile(r"^(?P<base>.+?)\s*\((?P<acronym>[^()]{2,40})\)\s*$")
 
 
+# Long official country names written inside listed names: the short name says the same
+_COUNTRY_FORMS = [
+    (re.compile(r"\bdemocratic people'?s republic of korea\b|\bdprk\b", re.I), "Korea"),
+    (re.compile(r"\bislamic republic of iran\b", re.I), "Iran"),
+    (re.compile(r"\bpeople'?s republic of china\b", re.I), "China"),
+    (re.compile(r"\bsyrian arab republic\b", re.I), "Syria"),
+    (re.compile(r"\brussian federation\b", re.I), "Russia"),
+]
+
+
 def _with_acronyms(names: list[Name], person: bool) -> list[Name]:
     """'Beijing University of Aeronautics and Astronautics (BUAA)' is also listed as its two parts: a
-    query gives one or the other, and the acronym must not count as a missing word of the full name."""
+    query gives one or the other, and the acronym must not count as a missing word of the full name.
+    'Central Bank of the Democratic People's Republic of Korea' is also 'Central Bank of Korea'."""
     out = list(names)
     if person:
         return out
     for name in names:
+        for pattern, short in _COUNTRY_FORMS:
+            if pattern.search(name.value):
+                out.append(Name(pattern.sub(short, name.value), name.kind))
         found = _TRAILING_ACRONYM.match(name.value)
         if found:
             out.append(Name(found.group("base"), name.kind))

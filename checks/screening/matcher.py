@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import Indel
 
 from ..watchlists.model import Entity, EntityType, NameKind
-from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, query_tokens
+from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, is_patronymic, query_tokens
+from .native import latin_skeletons
 from .normalize import Token, TokenClass, geo_words
 
 ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
@@ -59,6 +60,11 @@ class Match:
     missing_listed: list[str] = field(default_factory=list)
     country: str | None = None  # agree | differ | None when unknown
     type_mismatch: bool = False
+    # strong: every distinctive listed word found and nothing known contradicts it (a `stop`);
+    # possible: a partial, common-name, one-word or contradicted match (verify first). `doubts` says why:
+    # partial | common | one_word | country | type
+    strength: str = "strong"
+    doubts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +91,8 @@ class Matcher:
                     similar[token_id] = sim
         for skeleton in token.skeletons:
             for token_id in self.index.skeletons.get(skeleton, ()):
+                if token_id in similar:
+                    continue
                 word = self.index.words[token_id]
                 if len(skeleton) <= 2 and len(word) > 7:  # "rs" is Raisi, not Rosenbaums
                     continue
@@ -93,11 +101,25 @@ class Matcher:
                     similar[token_id] = sim
         return similar
 
+    def _latin_skeleton_matches(self, text: str, similar: dict[int, float]) -> None:
+        """Two vowels apart (Hezbollah / Hizballah, Mohammed / Muhammad) is beyond one-edit retrieval:
+        listed words with the same consonants and mostly the same letters."""
+        for skeleton in latin_skeletons(text):
+            if len(skeleton) < 3:
+                continue
+            for token_id in self.index.skeletons.get(skeleton, ()):
+                if token_id in similar:
+                    continue
+                if Indel.normalized_similarity(text, self.index.words[token_id]) >= 0.75:
+                    similar[token_id] = 0.9
+
     def _words(self, tokens: list[Token]) -> list[QueryWord]:
         words = []
         for token in tokens:
             similar = self.index.similar_words(token.text)
             native = bool(token.variants or token.skeletons)
+            if not native and token.cls is TokenClass.NAME and len(token.text) >= 6 and token.text.isalpha():
+                self._latin_skeleton_matches(token.text, similar)
             if native:
                 for token_id, sim in self._spellings(token).items():
                     if sim > similar.get(token_id, 0.0):
@@ -259,6 +281,12 @@ class Matcher:
             elif not self._surname_found(name, missing_c):
                 score *= 0.9
         else:
+            if cov_c >= 0.99 and missing_q:
+                # every listed word found: extra trade words in the query ("Air Lines", "Trading") cost less
+                weights = [w.weight for w in words]
+                total = sum(weights) or 1e-9
+                extra = sum(weights[i] for i in missing_q if words[i].cls is not TokenClass.NAME)
+                cov_q = min(1.0, cov_q * total / max(total - extra * 2 / 3, 1e-9))
             score = 0.6 * cov_q + 0.4 * cov_c
         # run-together comparison of the whole names, when the word counts differ (joined or split words)
         compact_q = "".join(w.text for w in words if w.cls is not TokenClass.STOP)
@@ -273,7 +301,7 @@ class Matcher:
                 missing_q, missing_c = [], []
         if not distinct_q:
             score *= 0.5
-        elif not has_name and missing_c:
+        elif not has_name and any(name.classes[j] is not TokenClass.STOP for j in missing_c):
             # only common words ("International Trading"): nothing short of the whole name is a match
             score *= 0.7
         return score * KIND_FACTOR[name.kind], (pairs, missing_q, missing_c)
@@ -316,8 +344,42 @@ class Matcher:
                 country=country,
                 type_mismatch=type_mismatch,
             )
+            self._grade(best[name.entity], words, name, pairs, missing_q, missing_c, query)
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.entity.source, m.entity.source_id))
         return ranked[:limit]
+
+
+    def _grade(self, match: Match, words: list[QueryWord], name: IndexedName, pairs: list[WordPair],
+               missing_q: list[int], missing_c: list[int], query: Query) -> None:
+        """strong or possible, by the rules of issue 14: a listed distinctive word missing, a common
+        person's name, one shared word, a contradicting country or type make it possible."""
+        index = self.index
+        doubts: list[str] = []
+        missing_names = [j for j in missing_c if name.classes[j] is TokenClass.NAME
+                         and not (name.person and is_patronymic(index.words[name.tokens[j]]))]
+        if missing_names:
+            doubts.append("partial")
+        if name.person:
+            found_names = [name.tokens[j] for j in range(len(name.tokens)) if j not in missing_c
+                           and name.classes[j] is not TokenClass.STOP]
+            rare = [t for t in found_names if t not in index.common_person]
+            if len(found_names) < 3 and len(rare) < 1:
+                doubts.append("common")
+        shared = len(name.tokens) - len(missing_c)
+        keyed = len([c for c in name.classes if c is not TokenClass.STOP])
+        if shared < 2 and keyed >= 2 and not pairs_joined(pairs):
+            doubts.append("one_word")
+        if match.country == "differ":
+            doubts.append("country")
+        if match.type_mismatch:
+            doubts.append("type")
+        match.doubts = doubts
+        match.strength = "possible" if doubts else "strong"
+
+
+def pairs_joined(pairs: list[WordPair]) -> bool:
+    """A run-together match ("JSCARGUMENT", "Sber Bank") pairs many words at once."""
+    return any(pair.how == "joined" for pair in pairs)
 
 
 _VOWELS = "aeiouy"

@@ -65,10 +65,14 @@ ABBREVIATIONS: dict[str, str] = {
     "svc": "services", "svcs": "services", "mgmt": "management", "mgt": "management", "grp": "group",
     "hldgs": "holdings", "hldg": "holding", 
     "chem": "chemical", "pharma": "pharmaceutical", "pharm": "pharmaceutical", "invest": "investment",
-    "trdg": "trading",
+    "trdg": "trading", "konsern": "concern", "kontsern": "concern", "korporatsiya": "corporation",
     "ltda": "limitada", "cia": "compania", "sdn": "sendirian", "bhd": "berhad", "mohd": "mohammed",
     "muhd": "muhammad", "st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
 }
+
+# Words written both as one and as two: always compared as two
+SPLIT_WORDS: dict[str, tuple[str, ...]] = {"airlines": ("air", "lines"), "airline": ("air", "line"),
+                                           "airways": ("air", "ways"), "airlift": ("air", "lift")}
 
 # Multi-word legal forms, longest first (after abbreviation expansion and joining of dotted letters).
 _LEGAL_PHRASES = [
@@ -381,6 +385,13 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
             folded.append(word)
             originals.append(as_written)
     words = [ABBREVIATIONS.get(w, w) if not person else w for w in folded]
+    if not person and any(w in SPLIT_WORDS for w in words):  # "Airlines" = "Air Lines"
+        split_words, split_originals = [], []
+        for word, original in zip(words, originals):
+            for piece in SPLIT_WORDS.get(word, (word,)):
+                split_words.append(piece)
+                split_originals.append(original)
+        words, originals = split_words, split_originals
     classes: list[TokenClass | None] = [None] * len(words)
     if unknown is not None:
         for index, word in enumerate(words):
