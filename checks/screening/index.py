@@ -32,7 +32,7 @@ CLASS_FACTOR = {
 }
 MIN_FUZZY_LEN = 4
 PATRONYMIC_FACTOR = 0.35  # a patronymic (Romanovich) is often left out: it weighs like a middle name
-COMMON_PERSON_ENTITIES = 5  # a word in this many listed persons' names is a common name
+COMMON_PERSON_ENTITIES = 4  # a word in this many listed persons' names is a common name
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovychna|ich|ogly|oglu|kyzy|qizi)$")
 
 
@@ -83,7 +83,7 @@ class Index:
         for entity_pos, entity in enumerate(index.entities):
             person = entity.type is EntityType.PERSON
             seen: set[str] = set()
-            for name in _with_acronyms(entity.names, person):
+            for name, shown in _with_acronyms(entity.names, person):
                 tokens = tokenize(name.value, person=person)
                 keys = key_tokens(tokens)
                 signature = " ".join(t.text for t in keys)
@@ -106,7 +106,7 @@ class Index:
                     IndexedName(
                         entity=entity_pos,
                         kind=name.kind,
-                        text=name.value,
+                        text=shown,
                         tokens=tuple(ids),
                         classes=tuple(t.cls for t in keys),
                         originals=tuple(t.original for t in keys),
@@ -229,21 +229,21 @@ _COUNTRY_FORMS = [
 ]
 
 
-def _with_acronyms(names: list[Name], person: bool) -> list[Name]:
+def _with_acronyms(names: list[Name], person: bool) -> list[tuple[Name, str]]:
     """'Beijing University of Aeronautics and Astronautics (BUAA)' is also listed as its two parts: a
     query gives one or the other, and the acronym must not count as a missing word of the full name.
     'Central Bank of the Democratic People's Republic of Korea' is also 'Central Bank of Korea'."""
-    out = list(names)
+    out = [(name, name.value) for name in names]
     if person:
         return out
     for name in names:
         for pattern, short in _COUNTRY_FORMS:
             if pattern.search(name.value):
-                out.append(Name(pattern.sub(short, name.value), name.kind))
+                out.append((Name(pattern.sub(short, name.value), name.kind), name.value))
         found = _TRAILING_ACRONYM.match(name.value)
         if found:
-            out.append(Name(found.group("base"), name.kind))
-            out.append(Name(found.group("acronym"), NameKind.WEAK_AKA if name.kind is not NameKind.WEAK_AKA else name.kind))
+            out.append((Name(found.group("base"), name.kind), name.value))
+            out.append((Name(found.group("acronym"), NameKind.WEAK_AKA), name.value))
     return out
 
 

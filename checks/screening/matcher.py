@@ -86,6 +86,11 @@ class Matcher:
         its consonant skeleton."""
         similar: dict[int, float] = {}
         for spelling in token.variants:
+            if len(spelling) < 6:  # a short romanization must be exact: Jong is not Yong
+                token_id = self.index.vocab.get(spelling)
+                if token_id is not None:
+                    similar[token_id] = 1.0
+                continue
             for token_id, sim in self.index.similar_words(spelling).items():
                 if sim > similar.get(token_id, 0.0):
                     similar[token_id] = sim
@@ -94,7 +99,7 @@ class Matcher:
                 if token_id in similar:
                     continue
                 word = self.index.words[token_id]
-                if len(skeleton) <= 2 and len(word) > 7:  # "rs" is Raisi, not Rosenbaums
+                if len(skeleton) < 2 or (len(skeleton) == 2 and len(word) > 6):  # "rs" is Raisi, not Rosenbaums
                     continue
                 sim = 0.95 if len(skeleton) >= 3 else 0.92
                 if sim > similar.get(token_id, 0.0):
@@ -108,7 +113,7 @@ class Matcher:
             if len(skeleton) < 3:
                 continue
             for token_id in self.index.skeletons.get(skeleton, ()):
-                if token_id in similar:
+                if token_id in similar or len(self.index.words[token_id]) < 8:
                     continue
                 if Indel.normalized_similarity(text, self.index.words[token_id]) >= 0.75:
                     similar[token_id] = 0.9
@@ -126,9 +131,9 @@ class Matcher:
                         similar[token_id] = sim
             if token.text in self.index.vocab:
                 idf = self.index.idf[self.index.vocab[token.text]]
-            elif similar and native:  # the commonest of its best readings: "Ksm" is Qasem and Kassem
+            elif similar and native:  # the rarest of its best readings
                 top = max(similar.values())
-                idf = min(self.index.idf[t] for t, sim in similar.items() if sim >= top - 0.03)
+                idf = max(self.index.idf[t] for t, sim in similar.items() if sim >= top - 0.03)
             elif similar:
                 idf = max(self.index.idf[t] for t in similar)
             else:
@@ -281,12 +286,6 @@ class Matcher:
             elif not self._surname_found(name, missing_c):
                 score *= 0.9
         else:
-            if cov_c >= 0.99 and missing_q:
-                # every listed word found: extra trade words in the query ("Air Lines", "Trading") cost less
-                weights = [w.weight for w in words]
-                total = sum(weights) or 1e-9
-                extra = sum(weights[i] for i in missing_q if words[i].cls is not TokenClass.NAME)
-                cov_q = min(1.0, cov_q * total / max(total - extra * 2 / 3, 1e-9))
             score = 0.6 * cov_q + 0.4 * cov_c
         # run-together comparison of the whole names, when the word counts differ (joined or split words)
         compact_q = "".join(w.text for w in words if w.cls is not TokenClass.STOP)
@@ -344,10 +343,28 @@ class Matcher:
                 country=country,
                 type_mismatch=type_mismatch,
             )
-            self._grade(best[name.entity], words, name, pairs, missing_q, missing_c, query)
+            match = best[name.entity]
+            self._grade(match, words, name, pairs, missing_q, missing_c, query)
+            if self._noise(match, words, name, missing_q, missing_c, tokens):
+                del best[name.entity]
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.entity.source, m.entity.source_id))
         return ranked[:limit]
 
+
+    def _noise(self, match: Match, words: list[QueryWord], name: IndexedName, missing_q: list[int],
+               missing_c: list[int], tokens: list[Token]) -> bool:
+        """Matches not worth an alert at all: a person's common name that is short or partial (John
+        Smith against JOHN B. PRIDMORE-SMITH, Wu Bin), or a name read from native script that leaves
+        query words unmatched (its romanization guessed only part of it)."""
+        if not name.person:
+            return False
+        if "common" in match.doubts and "partial" in match.doubts and match.country != "agree":
+            if name.surname_len and any(j in missing_c for j in range(min(name.surname_len, len(name.tokens)))):
+                return True  # Maria Hernandez against SALAZAR HERNANDEZ, Maria: a family name missing
+            if not name.surname_len and len(words) <= 2:
+                return True  # John Smith against JOHN B. PRIDMORE-SMITH
+        native = any(t.variants or t.skeletons for t in tokens)
+        return native and any(words[i].cls is not TokenClass.STOP for i in missing_q)
 
     def _grade(self, match: Match, words: list[QueryWord], name: IndexedName, pairs: list[WordPair],
                missing_q: list[int], missing_c: list[int], query: Query) -> None:

@@ -439,11 +439,24 @@ def arabic(words: list[str]) -> list[NativeWord]:
     return out
 
 
+# The commonest given names, whose skeletons are too short to compare: their usual spellings
+AR_NAMES: dict[str, tuple[str, ...]] = {
+    "محمد": ("muhammad", "mohammad", "mohammed", "muhammed", "mohamed", "mohamad", "mahmad"),
+    "أحمد": ("ahmad", "ahmed"), "احمد": ("ahmad", "ahmed"), "علي": ("ali",), "علی": ("ali",),
+    "عمر": ("omar", "umar"), "حسن": ("hasan", "hassan"), "حسين": ("husayn", "hussein", "hussain", "husain", "hossein"),
+    "حسین": ("hossein", "hussein", "husayn"), "يحيى": ("yahya", "yehia", "yahia"), "يحيي": ("yahya",),
+    "عيسى": ("isa", "issa", "eisa"), "موسى": ("musa", "moussa", "mousa"), "مهدی": ("mahdi", "mehdi"),
+    "مهدي": ("mahdi", "mehdi"), "هادي": ("hadi",), "هادی": ("hadi",), "رضا": ("reza", "rida", "ridha"),
+    "عبد": ("abd", "abdul", "abdel", "abdal"), "ولي": ("wali", "vali"), "ولی": ("vali", "wali"),
+}
+
+
 def _ar_word(word: str) -> NativeWord:
     skeletons = arabic_skeletons(word)
     if word == "عبد":
         skeletons |= {"bd"}
-    return NativeWord(re.sub(r"[^a-z0-9]", "", anyascii(word).lower()) or "x", skeletons=skeletons)
+    return NativeWord(re.sub(r"[^a-z0-9]", "", anyascii(word).lower()) or "x", set(AR_NAMES.get(word, ())),
+                      skeletons=skeletons)
 
 
 # ---------------------------------------------------------------------------------------------- entry

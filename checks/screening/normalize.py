@@ -401,6 +401,8 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
     tokens = []
     for index, word in enumerate(words):
         cls = classes[index] or _classify(word)
+        if not person and word in ("lines", "line", "ways") and index and words[index - 1] == "air":
+            cls = TokenClass.GENERIC  # "Mahan Air Lines" is Mahan Air
         spelling = spelled.get(word)
         if spelling is not None:
             tokens.append(Token(word, cls, originals[index], tuple(sorted(spelling.variants - {word})),
