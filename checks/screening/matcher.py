@@ -20,13 +20,14 @@ from rapidfuzz.distance import Indel
 
 from ..watchlists.model import Entity, EntityType, NameKind
 from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, is_patronymic, query_tokens
-from .native import latin_skeletons
+from .native import has_native, latin_skeletons, looks_like_person
 from .normalize import Token, TokenClass, geo_words
 
 ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
 CANDIDATES = 25
 MAX_QUERY = 500  # characters; a name is never longer, a pasted document is cut
 MIN_SHARE = 0.5
+SHORT_NAME_WORD = 4  # a person's name word this short (Li, Wu, Kim, Jing) is common, whatever the lists say
 KIND_FACTOR = {NameKind.PRIMARY: 1.0, NameKind.AKA: 1.0, NameKind.FKA: 0.98, NameKind.WEAK_AKA: 0.92}
 
 
@@ -126,6 +127,10 @@ class Matcher:
             if not native and token.cls is TokenClass.NAME and len(token.text) >= 6 and token.text.isalpha():
                 self._latin_skeleton_matches(token.text, similar)
             if native:
+                if token.skeletons:  # the letter-by-letter reading of Arabic script compares with nothing
+                    similar = {}
+                elif len(token.text) < 6:  # a short romanization must be exact: Yong is not Yang
+                    similar = {t: sim for t, sim in similar.items() if sim >= 0.95}
                 for token_id, sim in self._spellings(token).items():
                     if sim > similar.get(token_id, 0.0):
                         similar[token_id] = sim
@@ -318,9 +323,13 @@ class Matcher:
             return []
         # "X Trading Co" is a company whatever the list says about X: its "Trading" stays generic
         company_query = query.type == "company" or any(t.cls is TokenClass.LEGAL for t in tokens)
+        # 김정수, 吴彬, وليد الخالدي: a person's name in its own script is compared with persons only
+        persons_only = query.type != "company" and has_native(text) and looks_like_person(text)
         best: dict[int, Match] = {}
         for name_id in self._candidates(words):
             name = self.index.names[name_id]
+            if persons_only and not name.person:
+                continue
             score, (pairs, missing_q, missing_c) = self._score_name(words, name, query.type == "person", company_query)
             entity = self.index.entities[name.entity]
             final, country, type_mismatch = _context(score, entity, query)
@@ -363,8 +372,11 @@ class Matcher:
                 return True  # Maria Hernandez against SALAZAR HERNANDEZ, Maria: a family name missing
             if not name.surname_len and len(words) <= 2:
                 return True  # John Smith against JOHN B. PRIDMORE-SMITH
+        if "common" in match.doubts and len([c for c in name.classes if c is not TokenClass.STOP]) <= 2 and all(
+                len(w.text) <= SHORT_NAME_WORD for w in words) and match.country != "agree":
+            return True  # Wu Bin, Li Hao: two short common words name thousands of people
         native = any(t.variants or t.skeletons for t in tokens)
-        return native and any(words[i].cls is not TokenClass.STOP for i in missing_q)
+        return native and ("partial" in match.doubts or any(words[i].cls is not TokenClass.STOP for i in missing_q))
 
     def _grade(self, match: Match, words: list[QueryWord], name: IndexedName, pairs: list[WordPair],
                missing_q: list[int], missing_c: list[int], query: Query) -> None:
@@ -379,7 +391,7 @@ class Matcher:
         if name.person:
             found_names = [name.tokens[j] for j in range(len(name.tokens)) if j not in missing_c
                            and name.classes[j] is not TokenClass.STOP]
-            rare = [t for t in found_names if t not in index.common_person]
+            rare = [t for t in found_names if t not in index.common_person and len(index.words[t]) > SHORT_NAME_WORD]
             if len(found_names) < 3 and len(rare) < 1:
                 doubts.append("common")
         shared = len(name.tokens) - len(missing_c)

@@ -69,11 +69,12 @@ ZH_WORDS: dict[str, str] = {
     "塑胶": "plastic", "制品": "products", "製品": "products", "传媒": "media", "傳媒": "media",
     "计算机": "computer", "電腦": "computer", "电脑": "computer", "软件": "software", "軟件": "software",
     "数字": "digital", "數字": "digital", "供应链管理": "supply chain management", "供应链": "supply chain",
-    "管理": "management", "航空": "aeronautics", "航天": "astronautics", "航空航天": "aerospace",
+    "管理": "management", "航空": "aeronautics", "航天": "astronautics",
     "大学": "university", "大學": "university", "研究所": "research institute", "研究院": "research institute",
     "研究": "research", "学院": "academy", "學院": "academy", "科学院": "academy of sciences",
+    "中国人民解放军": "pla", "中國人民解放軍": "pla", "解放军": "pla",  # the owner's prefix of PLA institutions
     "中国": "china", "中國": "china", "香港": "hong kong", "国防": "national defense", "國防": "national defense",
-    "人民解放军": "peoples liberation army", "解放军": "liberation army", "兵器": "ordnance",
+    "人民解放军": "pla", "兵器": "ordnance",
     "银行": "bank", "銀行": "bank", "船务": "shipping", "船務": "shipping", "海运": "shipping",
     "海運": "shipping", "航运": "shipping", "物流": "logistics", "能源": "energy", "石油": "petroleum",
     "化学": "chemical", "光电": "optoelectronics", "光学": "optics", "半导体": "semiconductor",
@@ -349,9 +350,9 @@ _AR_SKELETON: dict[str, tuple[str, ...]] = {
     "ژ": ("z", "j"), "س": ("s",), "ص": ("s",), "ش": ("C",), "ض": ("d", "z"), "ظ": ("z",), "غ": ("G",),
     "ف": ("f",), "ق": ("k", "G"), "ك": ("k",), "ک": ("k",), "گ": ("G",), "ل": ("l",), "م": ("m",), "ن": ("n",),
 }
-_LATIN_DIGRAPHS = (("kh", "X"), ("gh", "G"), ("sh", "C"), ("ch", "P"), ("th", "t"), ("dh", "d"), ("zh", "z"),
+_LATIN_DIGRAPHS = (("ou", "u"), ("oo", "u"), ("ow", "u"), ("aw", "aw"), ("kh", "X"), ("gh", "G"), ("sh", "C"), ("ch", "P"), ("th", "t"), ("dh", "d"), ("zh", "z"),
                    ("ph", "f"), ("ck", "k"), ("dj", "j"))
-_LATIN_TO_SKELETON = str.maketrans({"q": "k", "c": "k", "g": "G", "x": "ks", "v": "", "w": "", "y": "", "a": "",
+_LATIN_TO_SKELETON = str.maketrans({"q": "k", "c": "k", "g": "G", "x": "ks", "v": "w", "w": "w", "y": "", "a": "",
                                     "e": "", "i": "", "o": "", "u": ""})
 
 
@@ -387,8 +388,21 @@ def latin_skeletons(word: str) -> set[str]:
     return {s for s in found if s}
 
 
+_ALIF = "اآأإ"
+
+
+def _waw(word: str, position: int) -> tuple[str, ...]:
+    """و is the consonant w/v at the start of a word or next to an alif (مروان Marwan, وليد Walid), else
+    a long vowel or a v (حوثي Houthi, موسوی Mousavi)."""
+    before = word[position - 1] if position else ""
+    after = word[position + 1] if position + 1 < len(word) else ""
+    if position == 0 or after in _ALIF or before in _ALIF:
+        return ("w",)
+    return ("", "w")
+
+
 def arabic_skeletons(word: str) -> set[str]:
-    options = [_AR_SKELETON.get(char, ("",)) for char in word]
+    options = [_waw(word, i) if char == "و" else _AR_SKELETON.get(char, ("",)) for i, char in enumerate(word)]
     options = [o for o in options if o != ("",)]
     if len(options) > 9:
         options = [o[:1] for o in options]
@@ -463,6 +477,17 @@ def _ar_word(word: str) -> NativeWord:
 
 _WORD = re.compile(r"\S+")
 _ZWNJ = re.compile("[\u200c\u200d\u0640\u064b-\u065f\u0670]")  # joiners, tatweel, vowel marks
+
+
+def looks_like_person(text: str) -> bool:
+    """A whole name in Chinese or Korean that reads as a person's (a surname, two to four characters,
+    no company word): compared with listed persons only."""
+    text = _ZWNJ.sub("", text).strip()
+    if HAN.search(text) and " " not in text:
+        return _zh_person(text) is not None
+    if HANGUL.search(text) and " " not in text:
+        return 2 <= len(text) <= 4 and text[0] in KO_SURNAMES and not any(w in text for w in KO_WORDS if len(w) > 1)
+    return False  # Arabic script: حزب الله and علي مروان look alike; no guess
 
 
 def has_native(text: str) -> bool:

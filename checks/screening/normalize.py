@@ -146,7 +146,7 @@ VERY_GENERIC = {
     "national", "international", "new", "united", "handels", "handel", "ticaret", "sanayi", "dis", "comercial",
     "comercializadora", "industrias", "grupo", "internacional", "nacional", "kompaniya", "gruppa", "torgovyi",
     "torgovy", "dom", "empresa", "sherkat", "tejarat", "bazargani", "brothers", "sons", "partners", "associates",
-    "ventures", "establishment", "co op", "importadora", "exportadora", "ithalat", "ihracat", "servicios", "solutions",
+    "ventures", "establishment", "co op", "pla", "importadora", "exportadora", "ithalat", "ihracat", "servicios", "solutions",
 }
 GENERIC = {
     "trading", "trade", "traders", "trader", "international", "group", "holding", "holdings", "industries",
