@@ -372,7 +372,7 @@ class Matcher:
                 return True  # Maria Hernandez against SALAZAR HERNANDEZ, Maria: a family name missing
             if not name.surname_len and len(words) <= 2:
                 return True  # John Smith against JOHN B. PRIDMORE-SMITH
-        if "common" in match.doubts and len([c for c in name.classes if c is not TokenClass.STOP]) <= 2 and all(
+        if "common" in match.doubts and len(name.tokens) <= 2 and all(
                 len(w.text) <= SHORT_NAME_WORD for w in words) and match.country != "agree":
             return True  # Wu Bin, Li Hao: two short common words name thousands of people
         native = any(t.variants or t.skeletons for t in tokens)

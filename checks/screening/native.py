@@ -448,6 +448,10 @@ def arabic(words: list[str]) -> list[NativeWord]:
         if word.startswith(("ال", "آل")) and len(word) > 3:
             out.append(NativeWord("al"))
             word = word[2:]
+        first = next((p for p in _AR_FIRST_PARTS if word.startswith(p) and len(word) - len(p) >= 3), None)
+        if first and first != "عبد":
+            out.append(_ar_word(first))
+            word = word[len(first) :]
         out.append(_ar_word(word))
         index += 1
     return out
@@ -462,7 +466,10 @@ AR_NAMES: dict[str, tuple[str, ...]] = {
     "عيسى": ("isa", "issa", "eisa"), "موسى": ("musa", "moussa", "mousa"), "مهدی": ("mahdi", "mehdi"),
     "مهدي": ("mahdi", "mehdi"), "هادي": ("hadi",), "هادی": ("hadi",), "رضا": ("reza", "rida", "ridha"),
     "عبد": ("abd", "abdul", "abdel", "abdal"), "ولي": ("wali", "vali"), "ولی": ("vali", "wali"),
+    "امیر": ("amir", "ameer"), "امير": ("amir", "ameer"),
 }
+# Persian compound given names written as one word: امیرعلی = Amir Ali, محمدرضا = Mohammad Reza
+_AR_FIRST_PARTS = ("محمد", "امیر", "امير", "علی", "علي", "عبد")
 
 
 def _ar_word(word: str) -> NativeWord:

@@ -284,7 +284,8 @@ def _unglue(word: str, as_written: str, unknown: Callable[[str], bool]) -> list[
         rest = word[: -len(suffix)]
         if word.endswith(suffix) and len(rest) >= 3:
             boundary = as_written[len(rest) - 1 : len(rest) + 1]
-            if not unknown(rest) or (len(boundary) == 2 and boundary[0].islower() and boundary[1].isupper()):
+            case_cut = len(boundary) == 2 and boundary[0].islower() and boundary[1].isupper()
+            if case_cut or (len(suffix) >= 3 and not unknown(rest)):  # NELCO is not NEL + Co
                 return [rest, suffix]
     for prefix in _GLUED_PREFIXES:
         rest = word[len(prefix) :]
@@ -371,6 +372,10 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
     originals: list[str] = []
     for word, as_written in zip(plain, shown):
         pieces = None
+        if word in spelled:  # read from native script: its spellings belong to the whole word
+            folded.append(word)
+            originals.append(as_written)
+            continue
         if unknown and not person and len(word) >= 5 and word not in _LEGAL_TOKENS and unknown(word):
             pieces = _unglue(word, as_written, unknown)
         if pieces is None and splitter and unknown and len(word) >= 6 and word not in _LEGAL_TOKENS and unknown(word) and not _legal_typo(word):
@@ -405,7 +410,8 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
             cls = TokenClass.GENERIC  # "Mahan Air Lines" is Mahan Air
         spelling = spelled.get(word)
         if spelling is not None:
-            tokens.append(Token(word, cls, originals[index], tuple(sorted(spelling.variants - {word})),
+            # the word itself is among its spellings: a token with spellings is one read from native script
+            tokens.append(Token(word, cls, originals[index], tuple(sorted(spelling.variants | {word})),
                                 tuple(sorted(spelling.skeletons))))
         else:
             tokens.append(Token(word, cls, originals[index]))
