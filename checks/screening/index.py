@@ -203,6 +203,27 @@ class Index:
         pieces = best[n]
         return pieces if pieces and 1 < len(pieces) <= 4 else None
 
+    def entity_count(self, token_id: int) -> int:
+        """How many listed parties have this word in one of their names (at most 50 counted)."""
+        seen: set[int] = set()
+        for name_id in self.postings[token_id]:
+            seen.add(self.names[name_id].entity)
+            if len(seen) >= 50:
+                break
+        return len(seen)
+
+    def brand(self, token_id: int) -> bool:
+        """A word that names a family of listed parties in one country (HUAWEI and its subsidiaries),
+        not a common word that unrelated parties happen to share (PHOENIX in six countries)."""
+        entities = {self.names[n].entity for n in self.postings[token_id]}
+        if len(entities) < 5:
+            return False
+        countries: dict[str, int] = {}
+        for entity in entities:
+            for country in set(self.entities[entity].countries[:3]):
+                countries[country] = countries.get(country, 0) + 1
+        return bool(countries) and max(countries.values()) >= 0.6 * len(entities)
+
     def unknown(self, word: str) -> bool:
         return word not in self.vocab
 

@@ -27,6 +27,9 @@ ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
 CANDIDATES = 25
 MAX_QUERY = 500  # characters; a name is never longer, a pasted document is cut
 MIN_SHARE = 0.5
+SHORT_ORG_WORD = 7  # a company's only distinctive word this short may be anybody's (Wagner, Phoenix, Spar)
+BRAND_ENTITIES = 5  # ... unless it names this many listed parties (Huawei and its subsidiaries)
+SYLLABLE = 5  # Chinese, Korean, Vietnamese names are made of syllables this short
 SHORT_NAME_WORD = 4  # a person's name word this short (Li, Wu, Kim, Jing) is common, whatever the lists say
 KIND_FACTOR = {NameKind.PRIMARY: 1.0, NameKind.AKA: 1.0, NameKind.FKA: 0.98, NameKind.WEAK_AKA: 0.92}
 
@@ -102,7 +105,7 @@ class Matcher:
                 word = self.index.words[token_id]
                 if len(skeleton) < 2 or (len(skeleton) == 2 and len(word) > 6):  # "rs" is Raisi, not Rosenbaums
                     continue
-                sim = 0.95 if len(skeleton) >= 3 else 0.92
+                sim = 1.0 if len(skeleton) >= 4 else 0.95 if len(skeleton) == 3 else 0.92
                 if sim > similar.get(token_id, 0.0):
                     similar[token_id] = sim
         return similar
@@ -324,6 +327,7 @@ class Matcher:
         # "X Trading Co" is a company whatever the list says about X: its "Trading" stays generic
         company_query = query.type == "company" or any(t.cls is TokenClass.LEGAL for t in tokens)
         # 김정수, 吴彬, وليد الخالدي: a person's name in its own script is compared with persons only
+        native_query = any(t.variants or t.skeletons for t in tokens)
         persons_only = query.type != "company" and has_native(text) and looks_like_person(text)
         best: dict[int, Match] = {}
         for name_id in self._candidates(words):
@@ -353,7 +357,7 @@ class Matcher:
                 type_mismatch=type_mismatch,
             )
             match = best[name.entity]
-            self._grade(match, words, name, pairs, missing_q, missing_c, query)
+            self._grade(match, words, name, pairs, missing_q, missing_c, query, native_query)
             if self._noise(match, words, name, missing_q, missing_c, tokens):
                 del best[name.entity]
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.entity.source, m.entity.source_id))
@@ -365,6 +369,10 @@ class Matcher:
         """Matches not worth an alert at all: a person's common name that is short or partial (John
         Smith against JOHN B. PRIDMORE-SMITH, Wu Bin), or a name read from native script that leaves
         query words unmatched (its romanization guessed only part of it)."""
+        if "partial" in match.doubts and len(words) >= 2 and all(len(w.text) <= SYLLABLE for w in words) and all(
+                len(self.index.words[name.tokens[j]]) <= SYLLABLE for j in missing_c
+                if name.classes[j] is TokenClass.NAME):
+            return True  # Lai Yong is not LAI Yong Chian: a syllable of a given name is not a middle name
         if not name.person:
             return False
         if "common" in match.doubts and "partial" in match.doubts and match.country != "agree":
@@ -379,7 +387,7 @@ class Matcher:
         return native and ("partial" in match.doubts or any(words[i].cls is not TokenClass.STOP for i in missing_q))
 
     def _grade(self, match: Match, words: list[QueryWord], name: IndexedName, pairs: list[WordPair],
-               missing_q: list[int], missing_c: list[int], query: Query) -> None:
+               missing_q: list[int], missing_c: list[int], query: Query, native: bool = False) -> None:
         """strong or possible, by the rules of issue 14: a listed distinctive word missing, a common
         person's name, one shared word, a contradicting country or type make it possible."""
         index = self.index
@@ -398,6 +406,17 @@ class Matcher:
         keyed = len([c for c in name.classes if c is not TokenClass.STOP])
         if shared < 2 and keyed >= 2 and not pairs_joined(pairs):
             doubts.append("one_word")
+        distinctive = [j for j, c in enumerate(name.classes) if c is TokenClass.NAME]
+        if not name.person and len(distinctive) == 1 and keyed == 1:
+            word = index.words[name.tokens[distinctive[0]]]
+            if len(word) <= SHORT_ORG_WORD and not index.brand(name.tokens[distinctive[0]]):
+                doubts.append("common_word")  # WAGNER, PHOENIX, SPAR: one short word names many firms
+        exact = [p for p in pairs if p.how in ("exact", "joined")]
+        close_short = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= 5]
+        if native and exact:
+            close_short = []  # a romanization is expected to differ a little; one exact word anchors it
+        if distinctive and (not exact or close_short):
+            doubts.append("spelling")  # Samina for Sanmina, Phong for Hong: the spelling differs
         if match.country == "differ":
             doubts.append("country")
         if match.type_mismatch:
