@@ -13,6 +13,7 @@ Context (country, type) moves a score a little and is explained; it never hides 
 from __future__ import annotations
 
 import heapq
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -369,9 +370,8 @@ class Matcher:
         """Matches not worth an alert at all: a person's common name that is short or partial (John
         Smith against JOHN B. PRIDMORE-SMITH, Wu Bin), or a name read from native script that leaves
         query words unmatched (its romanization guessed only part of it)."""
-        if "partial" in match.doubts and len(words) >= 2 and all(len(w.text) <= SYLLABLE for w in words) and all(
-                len(self.index.words[name.tokens[j]]) <= SYLLABLE for j in missing_c
-                if name.classes[j] is TokenClass.NAME):
+        if "partial" in match.doubts and len(words) >= 2 and all(_syllable(w.text) for w in words) and all(
+                _syllable(self.index.words[name.tokens[j]]) for j in missing_c if name.classes[j] is TokenClass.NAME):
             return True  # Lai Yong is not LAI Yong Chian: a syllable of a given name is not a middle name
         if not name.person:
             return False
@@ -428,6 +428,18 @@ class Matcher:
 def pairs_joined(pairs: list[WordPair]) -> bool:
     """A run-together match ("JSCARGUMENT", "Sber Bank") pairs many words at once."""
     return any(pair.how == "joined" for pair in pairs)
+
+
+_SYLLABLE = re.compile(
+    r"^(?:ch|zh|sh|ts|tz|hs|kk|tt|pp|ss|jj|[bcdfghjklmnpqrstwxyz])?[wy]?"
+    r"(?:a|e|i|o|u|ae|ai|ao|ei|eo|eu|ia|ie|io|iu|oa|oe|ou|ua|ue|ui|uo|uai|iao|iu|yeo|yae)"
+    r"(?:ng|n|m|l|k|p|t|r)?$")
+
+
+def _syllable(word: str) -> bool:
+    """One syllable of a Chinese, Korean or Vietnamese name as romanized (lai, yong, chian, myong), not a
+    word like Ahmed, Khan or Anwar."""
+    return len(word) <= SYLLABLE and _SYLLABLE.match(word) is not None
 
 
 _VOWELS = "aeiouy"
