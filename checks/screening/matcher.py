@@ -370,8 +370,7 @@ class Matcher:
         """Matches not worth an alert at all: a person's common name that is short or partial (John
         Smith against JOHN B. PRIDMORE-SMITH, Wu Bin), or a name read from native script that leaves
         query words unmatched (its romanization guessed only part of it)."""
-        if "partial" in match.doubts and len(words) >= 2 and all(_syllable(w.text) for w in words) and all(
-                _syllable(self.index.words[name.tokens[j]]) for j in missing_c if name.classes[j] is TokenClass.NAME):
+        if "partial" in match.doubts and len(words) >= 2 and all(_syllable(w.text) for w in words):
             return True  # Lai Yong is not LAI Yong Chian: a syllable of a given name is not a middle name
         if not name.person:
             return False
@@ -384,6 +383,8 @@ class Matcher:
                 len(w.text) <= SHORT_NAME_WORD for w in words) and match.country != "agree":
             return True  # Wu Bin, Li Hao: two short common words name thousands of people
         native = any(t.variants or t.skeletons for t in tokens)
+        if native and "common" in match.doubts and "spelling" in match.doubts:
+            return True  # وليد الخالدي against WALEED, Khalid: common names, read by their consonants only
         return native and ("partial" in match.doubts or any(words[i].cls is not TokenClass.STOP for i in missing_q))
 
     def _grade(self, match: Match, words: list[QueryWord], name: IndexedName, pairs: list[WordPair],
@@ -411,12 +412,20 @@ class Matcher:
             word = index.words[name.tokens[distinctive[0]]]
             if len(word) <= SHORT_ORG_WORD and not index.brand(name.tokens[distinctive[0]]):
                 doubts.append("common_word")  # WAGNER, PHOENIX, SPAR: one short word names many firms
-        exact = [p for p in pairs if p.how in ("exact", "joined")]
+        matched = [j for j in distinctive if j not in missing_c]
+        exact = [j for j in matched if any(w.similar.get(name.tokens[j], 0.0) >= 0.999 for w in words)]
+        if name.person:  # Ali, Kim, Khan found exactly say little
+            exact = [j for j in exact if name.tokens[j] not in index.common_person]
+        exact += [0] * len([p for p in pairs if p.how == "joined"])
         close_short = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= 5]
         if native and exact:
             close_short = []  # a romanization is expected to differ a little; one exact word anchors it
         if distinctive and (not exact or close_short):
             doubts.append("spelling")  # Samina for Sanmina, Phong for Hong: the spelling differs
+        places_q = {w.text for w in words if w.text in geo_words()}
+        places_c = {index.words[t] for t in name.tokens if index.words[t] in geo_words()}
+        if places_q and places_c and not places_q & places_c and not name.person:
+            doubts.append("place")  # Shenzhen Tianyi against DALIAN TIANYI: another city's firm
         if match.country == "differ":
             doubts.append("country")
         if match.type_mismatch:
