@@ -106,7 +106,7 @@ class Matcher:
                 word = self.index.words[token_id]
                 if len(skeleton) < 2 or (len(skeleton) == 2 and len(word) > 6):  # "rs" is Raisi, not Rosenbaums
                     continue
-                sim = 1.0 if len(skeleton) >= 4 else 0.95 if len(skeleton) == 3 else 0.92
+                sim = 1.0 if len(skeleton) >= 4 else 0.96 if len(skeleton) == 3 else 0.92
                 if sim > similar.get(token_id, 0.0):
                     similar[token_id] = sim
         return similar
@@ -398,8 +398,7 @@ class Matcher:
         if missing_names:
             doubts.append("partial")
         if name.person:
-            found_names = [name.tokens[j] for j in range(len(name.tokens)) if j not in missing_c
-                           and name.classes[j] is not TokenClass.STOP]
+            found_names = [name.tokens[j] for j in range(len(name.tokens)) if j not in missing_c]
             rare = [t for t in found_names if t not in index.common_person and len(index.words[t]) > SHORT_NAME_WORD]
             if len(found_names) < 3 and len(rare) < 1:
                 doubts.append("common")
@@ -413,18 +412,23 @@ class Matcher:
             if len(word) <= SHORT_ORG_WORD and not index.brand(name.tokens[distinctive[0]]):
                 doubts.append("common_word")  # WAGNER, PHOENIX, SPAR: one short word names many firms
         matched = [j for j in distinctive if j not in missing_c]
-        exact = [j for j in matched if any(w.similar.get(name.tokens[j], 0.0) >= 0.999 for w in words)]
+        # a romanization found, or a company word's consonant skeleton, is as good as exact; a person's
+        # three consonants are not (Jamal / Jumul)
+        bar = (0.97 if name.person else 0.95) if native else 0.999
+        exact = [j for j in matched if any(w.similar.get(name.tokens[j], 0.0) >= bar for w in words)]
         if name.person:  # Ali, Kim, Khan found exactly say little
             exact = [j for j in exact if name.tokens[j] not in index.common_person]
         exact += [0] * len([p for p in pairs if p.how == "joined"])
         close_short = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= 5]
         if native and exact:
             close_short = []  # a romanization is expected to differ a little; one exact word anchors it
-        if distinctive and (not exact or close_short):
+        close_any = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= SHORT_ORG_WORD]
+        if distinctive and ((not exact and (close_any or not native)) or close_short):
             doubts.append("spelling")  # Samina for Sanmina, Phong for Hong: the spelling differs
         places_q = {w.text for w in words if w.text in geo_words()}
         places_c = {index.words[t] for t in name.tokens if index.words[t] in geo_words()}
-        if places_q and places_c and not places_q & places_c and not name.person:
+        if places_q and places_c and not name.person and not any(
+                a[:4] == b[:4] for a in places_q for b in places_c):  # Iran = Iranian
             doubts.append("place")  # Shenzhen Tianyi against DALIAN TIANYI: another city's firm
         if match.country == "differ":
             doubts.append("country")
