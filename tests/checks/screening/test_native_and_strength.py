@@ -25,7 +25,7 @@ def names(screener, text: str, **context) -> list[tuple[str, str]]:
         ("Аркадий Романович Ротенберг", "ROTENBERG"),  # Cyrillic person (Arkady / Arkadiy / Arkadii)
         ("김정은", "KIM"),  # Korean: McCune-Reischauer Kim Jong Un
         ("حزب الله", "HIZBALLAH"),  # Arabic: a word joined to Allah
-        ("قاسم سلیمانی", "SOLEIMANI"),  # Persian, unvocalised
+        ("قاسم سلیمانی", "QASEM"),  # Persian, unvocalised (SOLEIMANI, SULEMANI, SALIMANI)
         ("Hezbollah", "HIZBALLAH"),  # two vowels apart in Latin letters
         ("Mahan Air Lines", "MAHAN AIR"),
         ("Mahan Airlines", "MAHAN AIR"),
