@@ -423,7 +423,7 @@ class Matcher:
         if native and exact:
             close_short = []  # a romanization is expected to differ a little; one exact word anchors it
         close_any = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= SHORT_ORG_WORD]
-        if distinctive and ((not exact and (close_any or not native)) or close_short):
+        if distinctive and ((not exact and close_any) or close_short):
             doubts.append("spelling")  # Samina for Sanmina, Phong for Hong: the spelling differs
         places_q = {w.text for w in words if w.text in geo_words()}
         places_c = {index.words[t] for t in name.tokens if index.words[t] in geo_words()}

@@ -92,3 +92,23 @@ def test_possible_match_says_what_settles_it(screener):
     chinese = reasons(match, query, translator("zh"))[0]
     assert english.startswith("Possible match") and "full name and date of birth" in english
     assert chinese.startswith("可能匹配") and "出生日期" in chinese
+
+
+def test_spelling_grades_short_words_only(screener):
+    # one slip in a long coined name is still that name; in a short one it may be another firm
+    assert names(screener, "Rosoboronexprt")[0][1] == "strong"
+    found = names(screener, "Mahab Air")  # MAHAN AIR, or an airline called Mahab
+    assert found and all(strength == "possible" for _, strength in found)
+
+
+def test_another_city_in_the_name_makes_it_possible(screener):
+    found = screener.screen(Query("Beijing Tianyi Trading Co"))
+    assert found and all(m.strength == "possible" and "place" in m.doubts for m in found)
+
+
+@pytest.mark.parametrize("word, syllable", [("yong", True), ("chian", True), ("myong", True), ("ahmed", False),
+                                            ("khan", False), ("anwar", False), ("weimi", False)])
+def test_syllables_of_east_asian_names(word, syllable):
+    from checks.screening.matcher import _syllable
+
+    assert _syllable(word) is syllable
