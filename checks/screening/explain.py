@@ -47,7 +47,7 @@ def settle(match: Match, query: Query, t: Translator) -> str | None:
     if getattr(match, "strength", "strong") != "possible":
         return None
     entity = match.entity
-    sep = "; "
+    sep = t("screening.settle.sep")
     doubts = []
     for doubt in match.doubts:
         if doubt == "partial":

@@ -32,6 +32,7 @@ CLASS_FACTOR = {
 }
 MIN_FUZZY_LEN = 4
 PATRONYMIC_FACTOR = 0.35  # a patronymic (Romanovich) is often left out: it weighs like a middle name
+VERY_COMMON_ENTITIES = 12  # not a family's name (eight listed Rotenbergs) but everybody's (Ali, Kim)
 COMMON_PERSON_ENTITIES = 4  # a word in this many listed persons' names is a common name
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovychna|ich|ogly|oglu|kyzy|qizi)$")
 
@@ -70,6 +71,7 @@ class Index:
     deletes: dict[str, list[int]] = field(default_factory=dict)
     skeletons: dict[str, list[int]] = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
     common_person: set[int] = field(default_factory=set)  # words in many listed persons' names (Khan, Maria)
+    very_common_person: set[int] = field(default_factory=set)  # ... in very many (Ali, Mohammed, Kim)
     max_idf: float = 1.0
     build_seconds: float = 0.0
 
@@ -130,6 +132,7 @@ class Index:
                 for token_id in item.tokens:
                     person_entities.setdefault(token_id, set()).add(item.entity)
         index.common_person = {t for t, found in person_entities.items() if len(found) >= COMMON_PERSON_ENTITIES}
+        index.very_common_person = {t for t, found in person_entities.items() if len(found) >= VERY_COMMON_ENTITIES}
         deletes: dict[str, list[int]] = {}
         for token_id, word in enumerate(index.words):
             if len(word) >= MIN_FUZZY_LEN and not word.isdigit():

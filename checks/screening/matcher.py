@@ -417,7 +417,7 @@ class Matcher:
         bar = (0.97 if name.person else 0.95) if native else 0.999
         exact = [j for j in matched if any(w.similar.get(name.tokens[j], 0.0) >= bar for w in words)]
         if name.person:  # Ali, Kim, Khan found exactly say little
-            exact = [j for j in exact if name.tokens[j] not in index.common_person]
+            exact = [j for j in exact if name.tokens[j] not in index.very_common_person]
         exact += [0] * len([p for p in pairs if p.how == "joined"])
         close_short = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= 5]
         if native and exact:
