@@ -247,7 +247,7 @@ def _actions(report: Report, case: CaseInfo, t) -> list[CardAction]:  # type: ig
     if case.watching:
         add(ActionKind.STOP_WATCHING)
     for finding in report.sections.risk:
-        if finding.code == "sanctions.hit" and finding.data.get("source_id"):
+        if finding.code in ("sanctions.hit", "sanctions.possible") and finding.data.get("source_id"):
             key = f"{finding.data.get('source')}:{finding.data.get('source_id')}"
             if key not in case.cleared:
                 listed = str(finding.data.get("listed_name") or finding.data.get("name") or key)
