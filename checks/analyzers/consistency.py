@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..domains import claimed_domains, name_tokens, registrable_domain, well_known
+from ..domains import claimed_domains, name_tokens, registrable_domain, split_domain, well_known
 from ..engine import Analyzer, CheckContext
 from ..models import Evidence, Finding, Report, Severity, Status
 from ..request import CheckRequest
 from .lookalike import Lookalike, find_lookalikes
+from . import namematch
+from .. import countries
 
 from ..sources.email import is_free_mail  # the core list plus every country suffix of the big providers
 
@@ -39,6 +41,7 @@ class ConsistencyAnalyzer(Analyzer):
         registry_domains = set(_official_domains(report.findings()))
         official = targets | registry_domains
         own_words = name_tokens(company)
+        prof = namematch.profile(company, _country_words(request.country))
         bad: list[str] = []
         good: list[str] = []
         evidence = [Evidence(source=BUNDLED)]
@@ -76,12 +79,50 @@ class ConsistencyAnalyzer(Analyzer):
                     data={"domain": domain, "field": field},
                 ))
                 continue
-            looks = find_lookalikes(domain, official, own_name_words=own_words)
+            parts = split_domain(domain)
+            brand_tld = bool(parts) and namematch.brand_tld(parts.suffix, prof)
+            by_name = namematch.match_label(parts.label, prof, parts.suffix) if parts and not brand_tld else None
+            spelled = brand_tld or (by_name is not None and by_name.kind == "consistent")
+            looks = [] if spelled else find_lookalikes(domain, official, own_name_words=own_words)
             if looks:
                 best = looks[0]
                 add(_lookalike_finding(best, looks, field, company, exact, ctx))
                 bad.append(t("consistency.reason.lookalike", domain=domain, target=best.target))
                 continue
+            if by_name is not None and by_name.kind == "lookalike":
+                add(_name_lookalike_finding(by_name, domain, field, namematch.display_name(company), ctx))
+                bad.append(t("consistency.reason.lookalike_name", domain=domain, company=company))
+                continue
+            if by_name is not None and by_name.kind == "lure":
+                add(_lure_finding(by_name, domain, field, namematch.display_name(company), ctx))
+                bad.append(t("consistency.reason.lure_word", domain=domain, company=company))
+                continue
+            tld = namematch.unusual_tld(parts.suffix, request.country) if parts and not brand_tld else ""
+            if tld:
+                add(Finding(
+                    code="domain.unusual_tld", status=Status.FLAG, severity=Severity.MEDIUM,
+                    title=t("consistency.unusual_tld.title", domain=domain, tld=tld),
+                    detail=t("consistency.unusual_tld.detail_name" if spelled else "consistency.unusual_tld.detail",
+                             domain=domain, tld=tld, company=company or domain),
+                    evidence=[Evidence(source=SOURCE)], data={"domain": domain, "field": field, "tld": tld},
+                ))
+                bad.append(t("consistency.reason.unusual_tld", domain=domain, tld=tld))
+            home = bool(parts) and _home_country_site(parts, official, request.country)
+            if brand_tld or home:
+                # `home.sandvik` (only the brand can register under its own ending), `bosch.de` from a German buyer
+                good.append(t("consistency.reason.family", domain=domain, company=company))
+                continue
+            if spelled and official and domain not in official:
+                # spelled from the claimed name, but not a domain we know for it: a question, not an accusation
+                add(Finding(
+                    code="domain.unconfirmed", status=Status.INFO, severity=Severity.INFO,
+                    title=t("consistency.unconfirmed.title", domain=domain, company=company),
+                    detail=t("consistency.unconfirmed.detail", company=company, domains=", ".join(sorted(official))),
+                    evidence=evidence, data={"domain": domain, "field": field, "official_domains": sorted(official)},
+                ))
+                continue
+            if spelled:
+                continue  # spelled from the buyer's own name: nothing to say against it
             other = well_known().get(domain)
             if other is not None and company and official and not _same_company(own_words, other.names):
                 add(Finding(
@@ -166,6 +207,61 @@ def _lookalike_finding(
             "others": [l.target for l in looks[1:5]],
         },
     )
+
+
+_EDIT_KEYS = {"omission", "insertion", "repetition", "transposition", "replacement", "vowel_swap", "bit_flip",
+              "digit", "homoglyph", "idn_homoglyph", "hyphen", "dot_dropped", "plural"}
+
+
+def _name_lookalike_finding(match: namematch.NameMatch, domain: str, field: str, company: str,
+                            ctx: CheckContext) -> Finding:
+    """`hapag-lolyd.com` for Hapag-Lloyd: the buyer's own name, almost."""
+    edit = match.edit if match.edit in _EDIT_KEYS else "replacement"
+    letters = match.detail
+    return Finding(
+        code="domain.lookalike_name", status=Status.FLAG, severity=Severity.HIGH,
+        title=ctx.t("consistency.lookalike_name.title", domain=domain, company=company),
+        detail=ctx.t(f"consistency.lookalike_name.edit.{edit}", domain=domain, company=company, form=match.form,
+                     a=letters[:1], b=letters[1:2], letters=letters)
+        + " " + ctx.t("consistency.lookalike_name.advice", company=company),
+        evidence=[Evidence(source=SOURCE)],
+        data={"domain": domain, "field": field, "edit": edit, "reads_as": match.form, "letters": letters},
+    )
+
+
+def _lure_finding(match: namematch.NameMatch, domain: str, field: str, company: str, ctx: CheckContext) -> Finding:
+    """`scania-payments.com`: the name plus a word that asks for money, passwords or orders."""
+    words = ", ".join(match.lures)
+    return Finding(
+        code="domain.lure_word", status=Status.FLAG, severity=Severity.HIGH if match.strong_lure else Severity.MEDIUM,
+        title=ctx.t("consistency.lure_word.title", domain=domain, company=company, words=words),
+        detail=ctx.t("consistency.lure_word.detail_strong" if match.strong_lure else "consistency.lure_word.detail",
+                     domain=domain, company=company, words=words),
+        evidence=[Evidence(source=SOURCE)],
+        data={"domain": domain, "field": field, "lure_words": list(match.lures), "strong": match.strong_lure},
+    )
+
+
+def _home_country_site(parts, official: set[str], country: str | None) -> bool:  # type: ignore[no-untyped-def]
+    """The label of an official domain under the claimed country's own ending: `bosch.de` for a German buyer."""
+    if not country or not official:
+        return False
+    tld = parts.suffix.rsplit(".", 1)[-1]
+    if tld != country.lower() and not (tld == "uk" and country.upper() == "GB"):
+        return False
+    labels = {p.label for p in (split_domain(d) for d in official) if p is not None}
+    return parts.label in labels
+
+
+def _country_words(country: str | None) -> tuple[str, ...]:
+    """The home country's code and English name words: `cn`, `china` may sit in a real domain."""
+    if not country:
+        return ()
+    words = {country.lower()}
+    words.update(w for w in namematch.anyascii(countries.name_of(country, "en")).lower().split() if len(w) >= 3)
+    if country.upper() == "GB":
+        words.add("uk")
+    return tuple(sorted(words))
 
 
 def _official_domains(findings: Iterable[Finding]) -> Iterable[str]:

@@ -70,6 +70,8 @@ def compare(candidate: DomainParts, target: DomainParts, *, claimed: bool) -> st
     c, t = candidate.label, target.label
     if c == t:
         return "other_tld"
+    if len(t) >= 3 and c.startswith(t) and c[len(t):].lstrip("-") in _DROPPED_DOT | set(target.suffix.split(".")):
+        return "dot_dropped"  # `boschcom.com`, `maersk-com.net`: the dot before the ending left out
     if c.replace("-", "") == t.replace("-", ""):
         return "typo"  # a hyphen added or dropped: `akzo-nobel` for `akzonobel`
     sc, st = skeleton(c), skeleton(t)
@@ -122,7 +124,51 @@ def _split_with(text: str, filler: frozenset[str]) -> bool:
     return any(text[:size] in filler and _split_with(text[size:], filler) for size in range(min(len(text), 14), 1, -1))
 
 
-_KIND_ORDER = {"homoglyph": 0, "typo": 1, "added_word": 2, "other_tld": 3}
+_KIND_ORDER = {"homoglyph": 0, "typo": 1, "dot_dropped": 1, "added_word": 2, "other_tld": 3}
+_DROPPED_DOT = frozenset({"com", "net", "org", "co"})
+
+
+@dataclass(frozen=True)
+class _Target:
+    parts: DomainParts
+    plain: str  # label without hyphens
+    skeleton: str
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[list[_Target], dict[str, list[_Target]]]:
+    """The well-known domains prepared once: labels, skeletons, and a map from label and skeleton."""
+    targets: list[_Target] = []
+    by_key: dict[str, list[_Target]] = {}
+    for domain in well_known():
+        parts = split_domain(domain)
+        if parts is None:
+            continue
+        target = _Target(parts, parts.label.replace("-", ""), skeleton(parts.label))
+        targets.append(target)
+        for key in {target.plain, target.skeleton}:
+            by_key.setdefault(key, []).append(target)
+    return targets, by_key
+
+
+def _candidates(candidate: DomainParts) -> list[DomainParts]:
+    """Well-known domains close enough to be worth a full comparison (a cheap filter, same results)."""
+    from rapidfuzz import process
+
+    targets, by_key = _index()
+    plain = candidate.label.replace("-", "")
+    sk = skeleton(candidate.label)
+    found: dict[str, DomainParts] = {}
+    for key in (plain, sk):
+        for target in by_key.get(key, ()):
+            found[target.parts.domain] = target.parts
+    for target in targets:  # the target's name inside the candidate: added words, dropped dot
+        if (len(target.plain) >= 2 and target.plain in plain) or (len(target.skeleton) >= 4 and target.skeleton in sk):
+            found[target.parts.domain] = target.parts
+    for _, _, index in process.extract(plain, [t.plain for t in targets], scorer=OSA.distance, score_cutoff=2,
+                                       limit=None):
+        found[targets[index].parts.domain] = targets[index].parts
+    return list(found.values())
 
 
 def find_lookalikes(
@@ -151,9 +197,8 @@ def find_lookalikes(
     own_words = [w for w in own_name_words if w]
     known = well_known()
     if candidate.domain not in known and not found:
-        for target_domain in known:
-            target = split_domain(target_domain)
-            if target is None or target in claimed:
+        for target in _candidates(candidate):
+            if target in claimed:
                 continue
             kind = compare(candidate, target, claimed=False)
             if not kind:
