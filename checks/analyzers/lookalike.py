@@ -162,9 +162,11 @@ def _candidates(candidate: DomainParts) -> list[DomainParts]:
     for key in (plain, sk):
         for target in by_key.get(key, ()):
             found[target.parts.domain] = target.parts
-    for target in targets:  # the target's name inside the candidate: added words, dropped dot
-        if (len(target.plain) >= 2 and target.plain in plain) or (len(target.skeleton) >= 4 and target.skeleton in sk):
-            found[target.parts.domain] = target.parts
+    for text, least in ((plain, 2), (sk, 4)):  # the target's name inside the candidate: added words, dropped dot
+        for start in range(len(text)):
+            for end in range(start + least, len(text) + 1):
+                for target in by_key.get(text[start:end], ()):
+                    found[target.parts.domain] = target.parts
     for _, _, index in process.extract(plain, [t.plain for t in targets], scorer=OSA.distance, score_cutoff=2,
                                        limit=None):
         found[targets[index].parts.domain] = targets[index].parts

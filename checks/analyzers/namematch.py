@@ -56,14 +56,17 @@ BUSINESS_LURES = frozenset(
 LURES = STRONG_LURES | BUSINESS_LURES
 # What is left of a suffix when the dot before it is dropped: `boschcom.com`, `sinodatanet.cn`.
 _SUFFIX_PARTS = frozenset({"com", "net", "org", "co", "or", "ne", "ac", "gov", "edu", "biz", "info"})
+_ARTICLES = frozenset({"the", "el", "la", "le", "il", "los", "las", "les", "der", "die", "das"})
 _CONNECTORS = frozenset({"and", "of", "the", "de", "du", "des", "la", "le", "el", "und", "et", "y", "e", "for", "&"})
 
 _VOWELS = frozenset("aeiou")
 # ASCII glyphs that read alike in a mail client's font (Unicode's confusables.txt has rn/m, 0/O, 1/l, I/l;
 # the rest are the classic typosquatting pairs). Folded on both sides before comparing.
 _ASCII_PAIRS = (("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"), ("lc", "k"), ("lh", "h"), ("lb", "b"))
-_ASCII_SINGLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "q": "g", "u": "v", "3": "e", "5": "s",
-                               "8": "b", "6": "b", "9": "g"})
+_ASCII_SINGLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "q": "g", "u": "v"})
+# letters that read alike only in small type: allowed for at most two letters of a label
+_ASCII_WEAK = str.maketrans({"c": "e", "d": "b", "m": "n", "r": "n"})
+_MAX_WEAK = 2
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +117,10 @@ def skeleton(text: str) -> str:
     return text.translate(_ASCII_SINGLE)
 
 
+def weak_skeleton(text: str) -> str:
+    return skeleton(text).translate(_ASCII_WEAK)
+
+
 # ------------------------------------------------------------------ the name's units
 
 
@@ -134,6 +141,7 @@ class NameProfile:
     by_second: dict[str, list[Unit]] = field(default_factory=dict)
     non_ascii: frozenset[str] = frozenset()
     initials: frozenset[str] = frozenset()  # first letters of the name words: a hyphen piece may be one
+    skeletons: dict[str, list[Unit]] | None = None  # filled on first use
 
     @property
     def empty(self) -> bool:
@@ -207,6 +215,20 @@ def _add(units: dict[str, Unit], text: str, kind: str, word: str = "") -> None:
         units[text] = Unit(text, kind, word)
 
 
+@lru_cache(maxsize=1)
+def _static_units() -> dict[str, Unit]:
+    """Units every company shares: legal forms, articles, neutral company words, lure words."""
+    units: dict[str, Unit] = {}
+    for word in LEGAL_WORDS | _ARTICLES:
+        _add(units, word, "legal", word)
+    for word in NEUTRAL_WORDS:
+        _add(units, word, "neutral", word)
+        _add(units, word + "s", "neutral", word)
+    for word in LURES:
+        _add(units, word, "lure", word)
+    return units
+
+
 @lru_cache(maxsize=4096)
 def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
     words, core, parts = _name_words(name or "")
@@ -258,24 +280,19 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
                 _add(units, "".join(w[0] for w in every[start:end]), "initials")
     if len(whole) >= 3:  # `eand` for e&
         _add(units, whole, "word", whole)
-    for word in LEGAL_WORDS:
-        _add(units, word, "legal", word)
-    for word in NEUTRAL_WORDS:
-        _add(units, word, "neutral", word)
     for word in country_words:
         _add(units, word, "country", word)
     stems = {w[:3] for w in words if len(w) >= 4}
     for word in LURES:  # `bank` for a Bancorp, `finance` for Finans: the company's own word
-        _add(units, word, "neutral" if word[:3] in stems else "lure", word)
+        if word[:3] in stems:
+            _add(units, word, "neutral", word)
+    units = {**_static_units(), **units}
     by_first: dict[str, list[Unit]] = {}
-    for unit in units.values():
-        by_first.setdefault(unit.text[0], []).append(unit)
-    for items in by_first.values():
-        items.sort(key=lambda u: -len(u.text))
     by_second: dict[str, list[Unit]] = {}
-    for unit in units.values():
-        if len(unit.text) >= 4 and unit.kind not in _NO_SLIP:
-            by_second.setdefault(unit.text[1], []).append(unit)
+    for text, unit in units.items():
+        by_first.setdefault(text[0], []).append(unit)
+        if len(text) >= _MIN_SLIP and unit.kind not in _NO_SLIP:
+            by_second.setdefault(text[1], []).append(unit)
     initials = frozenset(w[0] for w in core)
     non_ascii = frozenset(c for c in unicodedata.normalize("NFKC", (name or "").lower()) if not c.isascii())
     return NameProfile(core, list(units.values()), by_first, by_second, non_ascii, initials)
@@ -285,6 +302,7 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
 
 
 _NAME_KINDS = frozenset({"word", "prefix", "initials", "number"})
+_MIN_SLIP = 3  # a slip in a shorter unit could be anything
 _NO_SLIP = frozenset({"prefix", "lure", "country"})  # a slip inside these is too many guesses deep
 
 
@@ -395,6 +413,9 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
             hyphen = _hyphen_inside_word(shown, prof)
             if hyphen:
                 return NameMatch("lookalike", label, _form(exact), "hyphen", detail=hyphen)
+            dropped = _dropped_dot(exact, suffix)
+            if dropped:
+                return NameMatch("lookalike", label, _form(exact), "dot_dropped", detail=dropped)
             return _consistent_or_lure(label, exact)
     else:
         folded = fold_unicode(plain)
@@ -407,13 +428,14 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
         plain = folded
     # glyphs that read alike: `rnaersk`, `b0sch`, `lcvreha`
     sk = skeleton(plain)
-    if sk != plain:
-        sk_units = _skeleton_units(prof)
-        readings = _read(sk, prof, sk_units)
-        readings = [r for r in readings if r.names_something]
-        if readings:
-            edit = "homoglyph" if ascii_label else "idn_homoglyph"
-            return NameMatch("lookalike", label, _form(readings[0]), edit)
+    weak = sk.translate(_ASCII_WEAK)
+    if weak != plain:
+        readings = [r for r in _read(weak, prof, _skeleton_units(prof)) if r.names_something]
+        for reading in readings:
+            form = "".join(u.word for u in reading.units)  # the reading in plain glyph-folded letters
+            if len(form) == len(sk) and sum(a != b for a, b in zip(form, sk)) <= _MAX_WEAK:
+                edit = "homoglyph" if ascii_label else "idn_homoglyph"
+                return NameMatch("lookalike", label, form, edit)
     # the dot dropped: `boschcom`, `aktiafi`, `sinodatanet`
     for part in sorted(_SUFFIX_PARTS | set(suffix.split(".")) - {""}, key=len, reverse=True):
         if plain.endswith(part) and len(plain) > len(part) + 2:
@@ -446,6 +468,19 @@ def _read_pieces(shown: str, prof: NameProfile) -> Reading | None:
         units.extend(readings[0].units)
     reading = Reading(tuple(units))
     return reading if reading.names_something else None
+
+
+def _dropped_dot(reading: Reading, suffix: str) -> str:
+    """`boshicn.cn`, `bksat.com`, `boditechco.kr`: the name, then what was the ending, with the dot left out."""
+    if len(reading.units) < 2 or not any(u.kind in _NAME_KINDS for u in reading.units[:-1]):
+        return ""
+    last = reading.units[-1].text
+    tld = suffix.rsplit(".", 1)[-1]
+    if last == tld and len(tld) >= 2:
+        return last
+    if last == "com" or (last in _SUFFIX_PARTS and len(tld) == 2 and "." not in suffix):
+        return last
+    return ""
 
 
 def _best_exact(text: str, prof: NameProfile) -> Reading | None:
@@ -483,23 +518,33 @@ def _hyphen_inside_word(shown: str, prof: NameProfile) -> str:
 _HYPHEN_PREFIXES = frozenset({"e", "i", "my", "go"})  # e-jumbo, i-mobile: common prefixes
 
 
-@lru_cache(maxsize=512)
-def _skeleton_units_cached(key: int, texts: tuple[tuple[str, str, str], ...]) -> dict[str, list[Unit]]:
+def _skeleton_map(units: list[Unit]) -> dict[str, list[Unit]]:
     by_first: dict[str, list[Unit]] = {}
     seen: set[str] = set()
-    for text, kind, word in texts:
-        sk = skeleton(text)
-        if sk and sk not in seen:
-            seen.add(sk)
-            by_first.setdefault(sk[0], []).append(Unit(sk, kind, word))
-    for items in by_first.values():
-        items.sort(key=lambda u: -len(u.text))
+    for unit in units:
+        sk = skeleton(unit.text)
+        weak = sk.translate(_ASCII_WEAK)
+        if weak and weak not in seen:
+            seen.add(weak)
+            by_first.setdefault(weak[0], []).append(Unit(weak, unit.kind, sk))
     return by_first
 
 
+@lru_cache(maxsize=1)
+def _static_skeletons() -> dict[str, list[Unit]]:
+    return _skeleton_map(list(_static_units().values()))
+
+
 def _skeleton_units(prof: NameProfile) -> dict[str, list[Unit]]:
-    texts = tuple((u.text, u.kind, u.word) for u in prof.units)
-    return _skeleton_units_cached(hash(texts), texts)
+    """The units as they look (glyph-folded), for reading a label that swaps look-alike glyphs."""
+    if prof.skeletons is None:
+        static = _static_units()
+        own = _skeleton_map([u for u in prof.units if static.get(u.text) is not u])
+        merged = {k: list(v) for k, v in _static_skeletons().items()}
+        for key, items in own.items():
+            merged.setdefault(key, []).extend(items)
+        prof.skeletons = merged
+    return prof.skeletons
 
 
 def _one_edit(plain: str, prof: NameProfile) -> NameMatch | None:
@@ -512,11 +557,11 @@ def _one_edit(plain: str, prof: NameProfile) -> NameMatch | None:
         if not start_ok[i]:
             continue
         # a unit one slip away starts with the same letter, or its second letter is here or next
-        near = {id(u): u for u in prof.by_first.get(plain[i], ()) if len(u.text) >= 4 and u.kind not in _NO_SLIP}
+        near = {id(u): u for u in prof.by_first.get(plain[i], ()) if len(u.text) >= _MIN_SLIP and u.kind not in _NO_SLIP}
         for key in {plain[i], plain[i + 1] if i + 1 < n else ""} - {""}:
             near.update((id(u), u) for u in prof.by_second.get(key, ()))
         for first in prof.by_first.get(plain[i + 1], ()) if i + 1 < n else ():
-            if len(first.text) >= 4 and first.kind not in _NO_SLIP:
+            if len(first.text) >= _MIN_SLIP and first.kind not in _NO_SLIP:
                 near[id(first)] = first
         for unit in near.values():
             size = len(unit.text)
@@ -593,8 +638,9 @@ _LEGACY_TLDS = frozenset({"com", "net", "org", "edu", "gov", "int", "mil"})
 _ABUSED_CC = frozenset({"ws", "tk", "ml", "ga", "cf", "gq", "pw", "cc", "su", "to", "nu", "la", "vu", "cm", "om",
                         "ly", "st", "fm", "cx", "ms"})
 # generic endings that say what a company is: a real group may use them for its site
-_COMPANY_TLDS = frozenset({"group", "holdings", "inc", "global", "bank", "insurance", "reit", "tech", "company",
-                           "corp", "ltda", "gmbh", "ag"})
+_COMPANY_TLDS = frozenset({"holdings", "inc", "global", "bank", "insurance", "reit", "tech", "corp", "gmbh", "ag"})
+# country endings where companies register under a second level (`.com.br`, `.co.za`): a bare one is odd
+_SECOND_LEVEL_ONLY = frozenset({"br", "ar", "za", "th", "au", "bd", "pk", "np", "eg", "kh"})
 
 
 def brand_tld(suffix: str, prof: NameProfile) -> bool:
@@ -608,6 +654,8 @@ def unusual_tld(suffix: str, country: str | None) -> str:
     if tld in _LEGACY_TLDS or tld in _COMPANY_TLDS or tld.startswith("xn--"):
         return ""
     if len(tld) == 2:
+        if tld in _SECOND_LEVEL_ONLY and suffix == tld:
+            return tld
         return tld if tld in _ABUSED_CC and tld != (country or "").lower() else ""
     return tld
 
