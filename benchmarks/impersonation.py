@@ -68,14 +68,14 @@ async def run_row(raw: dict[str, str], ctx: CheckContext, policy, decide, analyz
     if source.applicable(request):
         for finding in await source.run(request, ctx):
             report.sections.add(finding)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the machine's other load does not count
     ConsistencyAnalyzer().analyze(request, report, ctx)
-    analyzer_time.append(time.perf_counter() - started)
+    analyzer_time.append(time.process_time() - started)
     report.risk = assess(report, policy, ctx, offline=True)
     decided = None
     if decide is not None:
         try:
-            result = decide(report, policy, ctx)
+            result = decide(report, policy, offline=True)
         except TypeError:
             result = decide(report, policy)
         if result is not None and hasattr(result, "code"):
@@ -129,9 +129,9 @@ def main() -> None:
     lookalike_kinds = sorted(k for k in total if k not in ("real_domain", "free_mail"))
     mode = "decision computed" if decide else "NO decision in this engine: 'caught' = a domain.* finding flagged only"
     print(f"{path.name}: {len(rows)} rows in {elapsed:.1f} s; {mode}")
-    analyzer_time.sort()
+    analyzer_time = sorted(analyzer_time[1:])
     n = len(analyzer_time)
-    print(f"consistency analyzer per check: mean {1000 * sum(analyzer_time) / n:.3f} ms, "
+    print(f"consistency analyzer per check (CPU time, first check warms the caches): mean {1000 * sum(analyzer_time) / n:.3f} ms, "
           f"p50 {1000 * analyzer_time[n // 2]:.3f} ms, p99 {1000 * analyzer_time[int(n * 0.99)]:.3f} ms")
     print(f"{'kind':15} {'ok':>5} {'of':>5} {'rate':>7}   (finding only)")
     for kind in lookalike_kinds + ["real_domain", "free_mail"]:

@@ -82,7 +82,8 @@ class ConsistencyAnalyzer(Analyzer):
             parts = split_domain(domain)
             brand_tld = bool(parts) and namematch.brand_tld(parts.suffix, prof)
             by_name = namematch.match_label(parts.label, prof, parts.suffix) if parts and not brand_tld else None
-            spelled = brand_tld or (by_name is not None and by_name.kind == "consistent")
+            spelled = brand_tld or (by_name is not None and by_name.kind == "consistent"
+                                    and not (targets and by_name.extra))  # `siemens-group` is not Siemens's
             looks = [] if spelled else find_lookalikes(domain, official, own_name_words=own_words)
             if looks:
                 best = looks[0]
@@ -225,7 +226,8 @@ def _name_lookalike_finding(match: namematch.NameMatch, domain: str, field: str,
                      a=letters[:1], b=letters[1:2], letters=letters)
         + " " + ctx.t("consistency.lookalike_name.advice", company=company),
         evidence=[Evidence(source=SOURCE)],
-        data={"domain": domain, "field": field, "edit": edit, "reads_as": match.form, "letters": letters},
+        data={"domain": domain, "field": field, "edit": edit, "reads_as": match.form, "letters": letters,
+              "company": company},
     )
 
 
@@ -238,7 +240,8 @@ def _lure_finding(match: namematch.NameMatch, domain: str, field: str, company: 
         detail=ctx.t("consistency.lure_word.detail_strong" if match.strong_lure else "consistency.lure_word.detail",
                      domain=domain, company=company, words=words),
         evidence=[Evidence(source=SOURCE)],
-        data={"domain": domain, "field": field, "lure_words": list(match.lures), "strong": match.strong_lure},
+        data={"domain": domain, "field": field, "lure_words": list(match.lures), "strong": match.strong_lure,
+              "company": company},
     )
 
 

@@ -395,6 +395,7 @@ class NameMatch:
     lures: tuple[str, ...] = ()
     strong_lure: bool = False
     detail: str = ""  # e.g. the two swapped letters
+    extra: tuple[str, ...] = ()  # company or country words around the name (`group`, `global`, `cn`)
 
 
 UNRELATED = "unrelated"
@@ -500,7 +501,8 @@ def _consistent_or_lure(label: str, reading: Reading) -> NameMatch:
         strong = any(l in STRONG_LURES for l in lures)
         name_part = "".join(u.text for u in reading.units if u.kind != "lure")
         return NameMatch("lure", label, name_part, lures=lures, strong_lure=strong)
-    return NameMatch("consistent", label, _form(reading))
+    extra = tuple(u.text for u in reading.units if u.kind in ("neutral", "country"))
+    return NameMatch("consistent", label, _form(reading), extra=extra)
 
 
 def _hyphen_inside_word(shown: str, prof: NameProfile) -> str:
