@@ -250,9 +250,12 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
         if len(word) >= 6:  # a shortened word: `pharm` for pharmaceuticals, `ind` for industries
             for size in range(3, len(word) - 1):
                 _add(units, word[:size], "prefix" if kind == "word" else kind, word)
+                if word.endswith("s") and size <= 4:  # labs, bros
+                    _add(units, word[:size] + "s", "prefix" if kind == "word" else kind, word)
     # initials of consecutive words (connectors skipped), then optionally the next word in full,
     # and a word in full followed by the initials of the next ones (`bunka-s`, `cmstd`)
     options = [sorted(_initials_of(w, parts)) for w in core]
+    seq = [w for w in words if w != "&"]  # every word in order, for `ufpt` (UFP Technologies), `riyuehi`
     for start in range(len(core)):
         for end in range(start + 1, min(len(core), start + 4) + 1):
             for combo in product(*options[start:end]):
@@ -263,7 +266,8 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
                     _add(units, acro + core[end], "initials")
         if start + 1 < len(core) and len(core[start]) >= 4:  # `izdemir` for Izmir Demir
             _add(units, core[start][:2] + core[start + 1], "initials", core[start])
-        tail = [w[0] for w in core[start + 1:start + 4]]
+        at = seq.index(core[start]) if core[start] in seq else -1
+        tail = [w[0] for w in seq[at + 1:at + 5]] if at >= 0 else []
         for size in range(1, len(tail) + 1):
             _add(units, core[start] + "".join(tail[:size]), "initials", core[start])
         for single in options[start]:
@@ -278,6 +282,14 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
         for start in range(len(every)):
             for end in range(start + 3, min(len(every), start + 6) + 1):
                 _add(units, "".join(w[0] for w in every[start:end]), "initials")
+    for k, word in enumerate(words):  # F&B -> fnb, fb; Engineering & Construction -> enc, ec
+        if word == "&" and 0 < k < len(words) - 1:
+            a, b = words[k - 1][0], words[k + 1][0]
+            _add(units, a + "n" + b, "initials")
+            _add(units, a + b, "initials")
+    spoken = [w for w in words if w not in LEGAL_WORDS and w != "&"]
+    if len(spoken) > len(core) and len(spoken) >= 3:  # Bolsas y Mercados Argentinos -> byma
+        _add(units, "".join(w[0] for w in spoken), "initials")
     if len(whole) >= 3:  # `eand` for e&
         _add(units, whole, "word", whole)
     for word in country_words:
@@ -323,7 +335,13 @@ class Reading:
 
     @property
     def names_something(self) -> bool:
-        return any(u.kind in _NAME_KINDS and len(u.text) >= 2 for u in self.units)
+        if not any(u.kind in _NAME_KINDS and len(u.text) >= 2 for u in self.units):
+            return False
+        # `co`, `ab`, `le` glue only to the name: two in a row (`ab`+`le`) spell anything
+        for unit, after in zip(self.units, self.units[1:]):
+            if len(unit.text) <= 2 and unit.kind not in _NAME_KINDS and after.kind not in _NAME_KINDS:
+                return False
+        return True
 
 
 def _read(text: str, prof: NameProfile, unit_map: dict[str, list[Unit]] | None = None) -> list[Reading]:
@@ -639,6 +657,7 @@ _LEGACY_TLDS = frozenset({"com", "net", "org", "edu", "gov", "int", "mil"})
 # country endings sold worldwide as cheap generic names, or look-alikes of .com
 _ABUSED_CC = frozenset({"ws", "tk", "ml", "ga", "cf", "gq", "pw", "cc", "su", "to", "nu", "la", "vu", "cm", "om",
                         "ly", "st", "fm", "cx", "ms"})
+_CC_AT_HOME = frozenset({"CN", "TW", "HK", "MO"})  # .cc is a common company ending there
 # generic endings that say what a company is: a real group may use them for its site
 _COMPANY_TLDS = frozenset({"holdings", "inc", "global", "bank", "insurance", "reit", "tech", "corp", "gmbh", "ag"})
 # country endings where companies register under a second level (`.com.br`, `.co.za`): a bare one is odd
@@ -658,6 +677,8 @@ def unusual_tld(suffix: str, country: str | None) -> str:
     if len(tld) == 2:
         if tld in _SECOND_LEVEL_ONLY and suffix == tld:
             return tld
+        if tld == "cc" and (country or "").upper() in _CC_AT_HOME:
+            return ""
         return tld if tld in _ABUSED_CC and tld != (country or "").lower() else ""
     return tld
 
