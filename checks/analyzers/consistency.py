@@ -41,7 +41,8 @@ class ConsistencyAnalyzer(Analyzer):
         registry_domains = set(_official_domains(report.findings()))
         official = targets | registry_domains
         own_words = name_tokens(company)
-        prof = namematch.profile(company, _country_words(request.country))
+        prof = namematch.profile(company, _country_words(request.country),
+                                 not request.country or request.country.upper() in namematch.PINYIN_COUNTRIES)
         bad: list[str] = []
         good: list[str] = []
         evidence = [Evidence(source=BUNDLED)]

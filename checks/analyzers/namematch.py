@@ -199,12 +199,12 @@ def _syllable_cost(option: tuple[str, ...]) -> tuple[int, int]:
     return (len(option), sum(s[0] in _VOWELS for s in option))
 
 
-def _initials_of(word: str, parts: dict[str, list[str]]) -> set[str]:
+def _initials_of(word: str, parts: dict[str, list[str]], chinese: bool = True) -> set[str]:
     """How a word may be abbreviated to initials: its first letter, its parts' or syllables' initials."""
     found = {word[0]}
     if word in parts:
         found.add("".join(p[0] for p in parts[word]))
-    sy = syllables(word)
+    sy = syllables(word) if chinese else ()
     if sy:
         found.add("".join(s[0] for s in sy))
     return found
@@ -230,7 +230,8 @@ def _static_units() -> dict[str, Unit]:
 
 
 @lru_cache(maxsize=4096)
-def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
+def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True) -> NameProfile:
+    """The units of `name`; `chinese`: the name may be romanised Chinese (pinyin syllables and their initials)."""
     words, core, parts = _name_words(name or "")
     whole = "".join("and" if w == "&" else w for w in words if w not in LEGAL_WORDS)
     if not core and len(whole) >= 3:  # e&
@@ -243,10 +244,13 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
             continue
         kind = "legal" if word in LEGAL_WORDS or word in _CONNECTORS else "number" if word.isdigit() else "word"
         _add(units, word, kind, word)
-        for part in parts.get(word, ()) or syllables(word):  # BrightGene -> bright, gene; huawu -> hua, wu
+        for part in parts.get(word, ()) or (syllables(word) if chinese else ()):  # BrightGene; huawu -> hua, wu
             _add(units, part, kind, word)
         if kind == "word" and len(word) >= 5:
-            _add(units, word[:-1] if word.endswith("s") else word + "s", "word", word)  # foods/food
+            if word.endswith("s"):
+                _add(units, word[:-1], "word", word)  # Foods -> food
+            else:
+                _add(units, word + "s", "plural", word)  # Enzyme -> enzymes, only at the end
         if len(word) >= 6:  # a shortened word: `pharm` for pharmaceuticals, `ind` for industries
             for size in range(3, len(word) - 1):
                 _add(units, word[:size], "prefix" if kind == "word" else kind, word)
@@ -254,7 +258,7 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
                     _add(units, word[:size] + "s", "prefix" if kind == "word" else kind, word)
     # initials of consecutive words (connectors skipped), then optionally the next word in full,
     # and a word in full followed by the initials of the next ones (`bunka-s`, `cmstd`)
-    options = [sorted(_initials_of(w, parts)) for w in core]
+    options = [sorted(_initials_of(w, parts, chinese)) for w in core]
     seq = [w for w in words if w != "&"]  # every word in order, for `ufpt` (UFP Technologies), `riyuehi`
     for start in range(len(core)):
         for end in range(start + 1, min(len(core), start + 4) + 1):
@@ -313,7 +317,7 @@ def profile(name: str, country_words: tuple[str, ...] = ()) -> NameProfile:
 # ------------------------------------------------------------------ reading a label
 
 
-_NAME_KINDS = frozenset({"word", "prefix", "initials", "number"})
+_NAME_KINDS = frozenset({"word", "prefix", "initials", "number", "plural"})
 _MIN_SLIP = 3  # a slip in a shorter unit could be anything
 _NO_SLIP = frozenset({"prefix", "lure", "country"})  # a slip inside these is too many guesses deep
 
@@ -335,12 +339,18 @@ class Reading:
 
     @property
     def names_something(self) -> bool:
+        if self.units and self.units[-1].kind == "plural" and len(self.units) == 1:
+            return True
         if not any(u.kind in _NAME_KINDS and len(u.text) >= 2 for u in self.units):
             return False
         # `co`, `ab`, `le` glue only to the name: two in a row (`ab`+`le`) spell anything
-        for unit, after in zip(self.units, self.units[1:]):
+        for index, (unit, after) in enumerate(zip(self.units, self.units[1:])):
             if len(unit.text) <= 2 and unit.kind not in _NAME_KINDS and after.kind not in _NAME_KINDS:
                 return False
+            if index and unit.text in _FORMS and unit.kind == "legal" and after.kind in _NAME_KINDS:
+                return False  # a legal form comes after the name, not inside it (`cansadagoose`)
+            if unit.kind == "plural":
+                return False  # a plural ends the label: `advancedenzymes`, not `gildanscorp`
         return True
 
 
@@ -572,7 +582,7 @@ def _one_edit(plain: str, prof: NameProfile) -> NameMatch | None:
     n = len(plain)
     start_ok = _reachable_from_start(plain, prof)
     end_ok = _reachable_to_end(plain, prof)
-    best: tuple[tuple[int, int], NameMatch] | None = None
+    best: tuple[tuple[int, int, int], NameMatch] | None = None
     for i in range(n):
         if not start_ok[i]:
             continue
@@ -602,7 +612,8 @@ def _one_edit(plain: str, prof: NameProfile) -> NameMatch | None:
                 if rest is None:
                     continue
                 # prefer a slip in a name word, and a corrected label that reads simply
-                score = (0 if unit.kind in ("word", "initials") else 1, len(rest.units))
+                generic = sum(u.kind not in _NAME_KINDS for u in rest.units)
+                score = (0 if unit.kind in ("word", "initials") else 1, generic, len(rest.units))
                 match = NameMatch("lookalike", plain, form, edit, tuple(rest.lures),
                                   any(l in STRONG_LURES for l in rest.lures), detail)
                 if best is None or score < best[0]:
@@ -701,3 +712,7 @@ def display_name(company: str) -> str:
         else:
             break
     return " ".join(words).rstrip(",. ") or company
+
+
+# where company names are often romanised Chinese (pinyin): `cz` for Changzhou, `hua-wu`
+PINYIN_COUNTRIES = frozenset({"CN", "TW", "HK", "MO", "SG", "MY"})
