@@ -145,6 +145,11 @@ class ConsistencyAnalyzer(Analyzer):
                 ))
                 bad.append(t("consistency.reason.not_official", domain=domain, company=company))
 
+        young = _young_domain_of_old_company(report, {d for d in (email_domain, site_domain) if d} - official, company, ctx)
+        if young is not None:
+            add(young)
+            bad.append(young.title)
+
         if email_domain and site_domain and not free and email_domain != site_domain:
             if not (email_domain in official and site_domain in official):
                 add(Finding(
@@ -244,6 +249,36 @@ def _lure_finding(match: namematch.NameMatch, domain: str, field: str, company: 
         data={"domain": domain, "field": field, "lure_words": list(match.lures), "strong": match.strong_lure,
               "company": company},
     )
+
+
+OLD_COMPANY_YEARS = 10
+
+
+def _young_domain_of_old_company(report: Report, domains: set[str], company: str, ctx: CheckContext) -> Finding | None:
+    """RDAP says the buyer's domain is weeks old, a registry says the company is decades old: not its domain."""
+    founded: list[str] = []
+    for finding in report.findings():
+        value = (finding.data.get("facts") or {}).get("founded") if isinstance(finding.data.get("facts"), dict) else None
+        if value and str(value)[:4].isdigit():
+            founded.append(str(value)[:10])
+    if not founded or not company:
+        return None
+    oldest = min(founded)
+    for finding in report.findings():
+        if finding.code != "domain.young" or finding.data.get("domain") not in domains:
+            continue
+        registered = str(finding.data.get("registered") or "")
+        if not registered[:4].isdigit() or int(registered[:4]) - int(oldest[:4]) < OLD_COMPANY_YEARS:
+            continue
+        return Finding(
+            code="domain.younger_than_company", status=Status.FLAG, severity=Severity.HIGH,
+            title=ctx.t("consistency.younger.title", domain=finding.data["domain"], registered=registered,
+                        company=company, founded=oldest[:4]),
+            detail=ctx.t("consistency.younger.detail", company=company, domain=finding.data["domain"]),
+            evidence=list(finding.evidence), data={"domain": finding.data["domain"], "registered": registered,
+                                                   "founded": oldest, "company": company},
+        )
+    return None
 
 
 def _home_country_site(parts, official: set[str], country: str | None) -> bool:  # type: ignore[no-untyped-def]

@@ -198,3 +198,49 @@ def test_issue_names_are_recognised(name: str, domain: str) -> None:
 def test_known_brand_plus_company_word_is_still_a_lookalike() -> None:
     report = check("Siemens AG email=procurement@siemens-group-global.com")
     assert "domain.lookalike" in problems(report) and report.decision.code is DecisionCode.STOP
+
+
+# --- online facts: the official website from Wikidata and the domain's age from RDAP --------------------------------
+def _with(text: str, *extra) -> Report:  # type: ignore[no-untyped-def]
+    from checks.models import Evidence, Finding, Section  # noqa: F401
+
+    request = parse(text)
+    report = Report(subject=subject_of(request))
+    for finding in extra:
+        report.sections.add(finding)
+    ConsistencyAnalyzer().analyze(request, report, CheckContext.for_lang("en"))
+    return report
+
+
+def _wikidata(domains: list[str], founded: str):  # type: ignore[no-untyped-def]
+    from checks.models import Evidence, Finding, Section
+
+    return Finding(code="wikidata.company", status=Status.INFO, title="Wikidata", section=Section.PROFILE,
+                   evidence=[Evidence(source="Wikidata")],
+                   data={"official_domains": domains, "facts": {"founded": founded}})
+
+
+def _young(domain: str, registered: str):  # type: ignore[no-untyped-def]
+    from checks.models import Evidence, Finding, Severity
+
+    return Finding(code="domain.young", status=Status.FLAG, severity=Severity.HIGH, title=f"{domain} is young",
+                   evidence=[Evidence(source="RDAP")], data={"domain": domain, "registered": registered, "age_days": 12})
+
+
+def test_official_website_from_wikidata_makes_its_lookalike_a_claimed_one() -> None:
+    report = _with("Hapag-Lloyd AG email=booking@hapag-lloyd-booking.com", _wikidata(["hapag-lloyd.com"], "1970-09-01"))
+    look = next(f for f in report.findings() if f.code == "domain.lookalike")
+    assert look.data["target"] == "hapag-lloyd.com" and look.data["claimed"] is True
+    assert "domain.matches_claim" in _with("Hapag-Lloyd AG email=booking@hapag-lloyd.com",
+                                           _wikidata(["hapag-lloyd.com"], "1970-09-01")).codes()
+
+
+def test_a_weeks_old_domain_for_a_decades_old_company_is_said() -> None:
+    report = _with("Grundfos Holding A/S email=buyer@grundfos-dk.com",
+                   _wikidata(["grundfos.com"], "1945-01-01"), _young("grundfos-dk.com", "2026-11-24"))
+    found = next(f for f in report.findings() if f.code == "domain.younger_than_company")
+    assert found.title == "grundfos-dk.com was registered on 2026-11-24, but Grundfos Holding A/S has existed since 1945"
+    # a young company's new domain is not the same story
+    report = _with("Newco Trading Ltd email=buyer@newco-trading.com",
+                   _wikidata([], "2024-02-01"), _young("newco-trading.com", "2026-11-24"))
+    assert "domain.younger_than_company" not in report.codes()
