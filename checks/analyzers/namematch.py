@@ -347,7 +347,8 @@ class Reading:
         for index, (unit, after) in enumerate(zip(self.units, self.units[1:])):
             if len(unit.text) <= 2 and unit.kind not in _NAME_KINDS and after.kind not in _NAME_KINDS:
                 return False
-            if index and unit.text in _FORMS and unit.kind == "legal" and after.kind in _NAME_KINDS:
+            if index and unit.text in _FORMS and unit.text not in _CONNECTORS and unit.kind == "legal" \
+                    and after.kind in _NAME_KINDS:
                 return False  # a legal form comes after the name, not inside it (`cansadagoose`)
             if unit.kind == "plural":
                 return False  # a plural ends the label: `advancedenzymes`, not `gildanscorp`
@@ -442,7 +443,7 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
             hyphen = _hyphen_inside_word(shown, prof)
             if hyphen:
                 return NameMatch("lookalike", label, _form(exact), "hyphen", detail=hyphen)
-            dropped = _dropped_dot(exact, suffix)
+            dropped = _dropped_dot(exact, suffix, "-" in shown)
             if dropped:
                 return NameMatch("lookalike", label, _form(exact), "dot_dropped", detail=dropped)
             return _consistent_or_lure(label, exact)
@@ -471,6 +472,13 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
             rest = _best_exact(plain[: -len(part)], prof)
             if rest is not None and not rest.lures and part not in {u.text for u in rest.units}:
                 return NameMatch("lookalike", label, _form(rest), "dot_dropped", detail=part)
+    # `fattal-hotelscom`, `guilintravelcom`: a name, a word of its own, and `com` glued on
+    if plain.endswith("com") and len(plain) > 6 and not any(u.text.endswith("com") and u.kind in _NAME_KINDS
+                                                            for u in prof.units):
+        head = plain[:-3]
+        if any(head.startswith(u.text) for u in prof.by_first.get(head[0], ()) if u.kind in ("word", "initials")
+               and len(u.text) >= 3):
+            return NameMatch("lookalike", label, head, "dot_dropped", detail="com")
     # one typing slip: omission, insertion, repetition, transposition, replacement, vowel swap, bit flip
     slip = _one_edit(plain, prof)
     if slip is not None:
@@ -499,7 +507,7 @@ def _read_pieces(shown: str, prof: NameProfile) -> Reading | None:
     return reading if reading.names_something else None
 
 
-def _dropped_dot(reading: Reading, suffix: str) -> str:
+def _dropped_dot(reading: Reading, suffix: str, hyphenated: bool = False) -> str:
     """`boshicn.cn`, `bksat.com`, `boditechco.kr`: the name, then what was the ending, with the dot left out."""
     if len(reading.units) < 2 or not any(u.kind in _NAME_KINDS for u in reading.units[:-1]):
         return ""
@@ -509,6 +517,8 @@ def _dropped_dot(reading: Reading, suffix: str) -> str:
         return last
     if last == "com" or (last in _SUFFIX_PARTS and len(tld) == 2 and "." not in suffix):
         return last
+    if reading.units[-1].kind == "country" and len(last) == 2 and not hyphenated:
+        return last  # `collectorse.com`, `cewede.com`: the home country's ending glued on
     return ""
 
 
@@ -670,7 +680,7 @@ _ABUSED_CC = frozenset({"ws", "tk", "ml", "ga", "cf", "gq", "pw", "cc", "su", "t
                         "ly", "st", "fm", "cx", "ms"})
 _CC_AT_HOME = frozenset({"CN", "TW", "HK", "MO"})  # .cc is a common company ending there
 # generic endings that say what a company is: a real group may use them for its site
-_COMPANY_TLDS = frozenset({"holdings", "inc", "global", "bank", "insurance", "reit", "tech", "corp", "gmbh", "ag"})
+_COMPANY_TLDS = frozenset({"holdings", "inc", "bank", "insurance", "reit", "tech", "corp", "gmbh", "ag"})
 # country endings where companies register under a second level (`.com.br`, `.co.za`): a bare one is odd
 _SECOND_LEVEL_ONLY = frozenset({"br", "ar", "za", "th", "au", "bd", "pk", "np", "eg", "kh"})
 
