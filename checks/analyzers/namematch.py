@@ -628,7 +628,39 @@ def _one_edit(plain: str, prof: NameProfile) -> NameMatch | None:
                                   any(l in STRONG_LURES for l in rest.lures), detail)
                 if best is None or score < best[0]:
                     best = (score, match)
-    return best[1] if best else None
+    return best[1] if best else _one_edit_with_residue(plain, prof, start_ok, end_ok)
+
+
+_RESIDUE = 3  # letters a real domain may add that the name does not explain (`21yangjie`, `cn-`)
+_RESIDUE_WORD = 5  # only a long name word, one slip away, is worth reading past them
+
+
+def _one_edit_with_residue(plain: str, prof: NameProfile, start_ok: list[bool], end_ok: list[bool]) -> NameMatch | None:
+    """`21yingjie` for Yangzhou Yangjie: a few unexplained letters, then a long name word with one slip."""
+    n = len(plain)
+    for i in range(min(n, _RESIDUE + 1)):
+        for unit in prof.units:
+            if unit.kind != "word" or len(unit.text) < _RESIDUE_WORD:
+                continue
+            if plain[i] != unit.text[0] and plain[i:i + 1] != unit.text[1:2]:
+                continue
+            size = len(unit.text)
+            for length in (size - 1, size, size + 1):
+                j = i + length
+                if j > n:
+                    continue
+                head_ok, tail_ok = start_ok[i], end_ok[j]
+                if head_ok == tail_ok or (not head_ok and i == 0) or (not tail_ok and n - j > _RESIDUE):
+                    continue  # exactly one side unexplained, and short
+                piece = plain[i:j]
+                if piece == unit.text or piece[0] != unit.text[0] or piece[-1] != unit.text[-1]:
+                    continue  # a slip at the word's edge cannot be told from the unexplained letters
+                if OSA.distance(piece, unit.text, score_cutoff=1) > 1:
+                    continue
+                edit, detail = classify_edit(unit.text, piece)
+                if edit:
+                    return NameMatch("lookalike", plain, plain[:i] + unit.text + plain[j:], edit, detail=detail)
+    return None
 
 
 def _plural_es(piece: str, word: str) -> bool:
