@@ -60,6 +60,7 @@ _ARTICLES = frozenset({"the", "el", "la", "le", "il", "los", "las", "les", "der"
 _CONNECTORS = frozenset({"and", "of", "the", "de", "du", "des", "la", "le", "el", "und", "et", "y", "e", "for", "&"})
 
 _VOWELS = frozenset("aeiou")
+_VOWELS_Y = frozenset("aeiouy")
 # ASCII glyphs that read alike in a mail client's font (Unicode's confusables.txt has rn/m, 0/O, 1/l, I/l;
 # the rest are the classic typosquatting pairs). Folded on both sides before comparing.
 _ASCII_PAIRS = (("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"), ("lc", "k"), ("lh", "h"), ("lb", "b"))
@@ -500,6 +501,9 @@ def _read_pieces(shown: str, prof: NameProfile) -> Reading | None:
             units.append(Unit(piece, "initials" if piece in prof.initials else "legal"))
             continue
         readings = _read(piece, prof)
+        if not readings and 2 <= len(piece) <= 4 and piece.isalpha() and not set(piece) & _VOWELS_Y:
+            units.append(Unit(piece, "legal"))  # `maxwell-gp`, `jxr-fertility`: an abbreviation of its own
+            continue
         if not readings:
             return None
         units.extend(readings[0].units)
@@ -550,6 +554,8 @@ def _hyphen_inside_word(shown: str, prof: NameProfile) -> str:
     for piece in shown.split("-"):
         if not piece or piece in prof.initials or piece in _HYPHEN_PREFIXES:
             continue
+        if 2 <= len(piece) <= 4 and piece.isalpha() and not set(piece) & _VOWELS_Y:
+            continue  # an abbreviation of its own: `-gp`, `nb-`
         if not _read(piece, prof):
             return shown
     return ""
