@@ -30,7 +30,8 @@ LEGAL_WORDS = frozenset(
     """inc incorporated corp corporation co company companies ltd limited llc lp llp plc ag se sa sas sarl srl spa
     nv bv gmbh kg kgaa ab asa as oy oyj pte pty pvt bhd sdn jsc pjsc ooo oao zao ao fze fzco fzc dmcc kk tbk the
     holdings holding hd hldgs hldg cv sab sl aps ltda lda sro doo dd bsc saog wll est publ nyrt ind inds
-    industries industry industrial tech technology technologies brand brands mfg reit tx dx rx""".split()
+    industries industry industrial tech technology technologies brand brands mfg reit tx dx rx gufen gf jituan keji
+    """.split()
 )
 # Words real companies often put after their name (`colruytgroup`, `eizoglobal`): consistent there,
 # a lure when put before it (`globalkumhoenc`, `group-toread`).
@@ -61,6 +62,7 @@ _CONNECTORS = frozenset({"and", "of", "the", "de", "du", "des", "la", "le", "el"
 
 _VOWELS = frozenset("aeiou")
 _VOWELS_Y = frozenset("aeiouy")
+_GLUED_OK = frozenset({"cn"})  # Chinese companies often end their name with `cn` (`tahoecn.com`)
 # ASCII glyphs that read alike in a mail client's font (Unicode's confusables.txt has rn/m, 0/O, 1/l, I/l;
 # the rest are the classic typosquatting pairs). Folded on both sides before comparing.
 _ASCII_PAIRS = (("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"), ("lc", "k"), ("lh", "h"), ("lb", "b"))
@@ -502,7 +504,7 @@ def _read_pieces(shown: str, prof: NameProfile) -> Reading | None:
             continue
         readings = _read(piece, prof)
         if not readings and 2 <= len(piece) <= 4 and piece.isalpha() and not set(piece) & _VOWELS_Y:
-            units.append(Unit(piece, "legal"))  # `maxwell-gp`, `jxr-fertility`: an abbreviation of its own
+            units.append(Unit(piece, "abbrev"))  # `maxwell-gp`, `jxr-fertility`: an abbreviation of its own
             continue
         if not readings:
             return None
@@ -521,7 +523,7 @@ def _dropped_dot(reading: Reading, suffix: str, hyphenated: bool = False) -> str
         return last
     if last == "com" or (last in _SUFFIX_PARTS and len(tld) == 2 and "." not in suffix):
         return last
-    if reading.units[-1].kind == "country" and len(last) == 2 and not hyphenated:
+    if reading.units[-1].kind == "country" and len(last) == 2 and not hyphenated and last not in _GLUED_OK:
         return last  # `collectorse.com`, `cewede.com`: the home country's ending glued on
     return ""
 
