@@ -21,9 +21,6 @@ from ..domains import FILLER_WORDS, DomainParts, split_domain, unicode_label, we
 _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"), ("ii", "u"))
 _SINGLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "3": "e", "4": "a", "5": "s",
                          "7": "t", "8": "b", "9": "g", "$": "s", "@": "a"})
-_COUNTRY_TLDS = re.compile(r"^[a-z]{2}$|^(com|co|net|org|gov|edu|ac|or|ne)\.[a-z]{2}$")
-# country endings sold worldwide as look-alikes of .com (`.co`, `.cm`, `.om`) or as generic ones
-_GENERIC_CC = frozenset({"co", "cm", "om", "cc", "ws", "io", "me", "ai", "tv", "biz", "info"})
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ def _typo_distance_allowed(target: str, claimed: bool) -> int:
     length = len(target)
     if claimed:
         return 0 if length < 3 else 1 if length < 9 else 2
-    return 0 if length < 6 else 1 if length < 12 else 2
+    return 0 if length < 4 else 1 if length < 12 else 2  # `bosh`, `bisf`: short brands too, one slip
 
 
 def compare(candidate: DomainParts, target: DomainParts, *, claimed: bool) -> str | None:
@@ -205,9 +202,9 @@ def find_lookalikes(
             kind = compare(candidate, target, claimed=False)
             if not kind:
                 continue
-            local = _COUNTRY_TLDS.match(candidate.suffix) and candidate.suffix not in _GENERIC_CC
-            if kind == "other_tld" and (local or len(target.label) < 5):
-                continue  # `delta.in`, `gm.org`: local firms share short words; claimed names are checked above
+            if kind == "other_tld" and len(target.label) < 5:
+                continue  # `gm.org`: short words are shared; claimed names are checked above
+            # `maersk.co.in` from a buyer of another name: a question (medium), never an accusation
             if kind != "homoglyph" and _is_own_name(candidate.label, own_words):
                 continue
             found.append(Lookalike(candidate.domain, target.domain, kind, False))

@@ -244,3 +244,15 @@ def test_a_weeks_old_domain_for_a_decades_old_company_is_said() -> None:
     report = _with("Newco Trading Ltd email=buyer@newco-trading.com",
                    _wikidata([], "2024-02-01"), _young("newco-trading.com", "2026-11-24"))
     assert "domain.younger_than_company" not in report.codes()
+
+
+@pytest.mark.parametrize("domain, target, decision", [
+    ("bosh.com", "bosch.com", DecisionCode.STOP),  # a short brand, one letter left out
+    ("bisf.com", "basf.com", DecisionCode.STOP),
+    ("boschcom.com", "bosch.com", DecisionCode.STOP),  # the dot dropped
+    ("maersk.co.in", "maersk.com", DecisionCode.VERIFY_FIRST),  # a country domain elsewhere: a question
+])
+def test_brand_lookalikes_under_an_unrelated_buyer_name(domain: str, target: str, decision: DecisionCode) -> None:
+    report = check(f"Global Sourcing Ltd email=buyer@{domain}")
+    look = next(f for f in report.findings() if f.code == "domain.lookalike")
+    assert look.data["target"] == target and report.decision.code is decision
