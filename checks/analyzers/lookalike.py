@@ -7,7 +7,6 @@ list of well-known company domains (careful: only close resemblances, to keep fa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
