@@ -475,6 +475,11 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
             rest = _best_exact(plain[: -len(part)], prof)
             if rest is not None and not rest.lures and part not in {u.text for u in rest.units}:
                 return NameMatch("lookalike", label, _form(rest), "dot_dropped", detail=part)
+    # `jungfrau2`: one digit added to a name that has none
+    if plain[-1:].isdigit() and not plain[-2:-1].isdigit() and not any(c.isdigit() for w in prof.words for c in w):
+        head = _best_exact(plain[:-1], prof)
+        if head is not None and not head.lures:
+            return NameMatch("lookalike", label, plain[:-1], "insertion", detail=plain[-1])
     # `fattal-hotelscom`, `guilintravelcom`: a name, a word of its own, and `com` glued on
     if plain.endswith("com") and len(plain) > 6 and not any(u.text.endswith("com") and u.kind in _NAME_KINDS
                                                             for u in prof.units):
