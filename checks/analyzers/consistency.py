@@ -118,8 +118,9 @@ class ConsistencyAnalyzer(Analyzer):
                 # spelled from the claimed name, but not a domain we know for it: a question, not an accusation
                 add(Finding(
                     code="domain.unconfirmed", status=Status.INFO, severity=Severity.INFO,
-                    title=t("consistency.unconfirmed.title", domain=domain, company=company),
-                    detail=t("consistency.unconfirmed.detail", company=company, domains=", ".join(sorted(official))),
+                    title=t("consistency.unconfirmed.title", domain=domain, company=namematch.display_name(company)),
+                    detail=t("consistency.unconfirmed.detail", company=namematch.display_name(company),
+                             domains=", ".join(sorted(official))),
                     evidence=evidence, data={"domain": domain, "field": field, "official_domains": sorted(official)},
                 ))
                 continue
@@ -225,16 +226,27 @@ def _name_lookalike_finding(match: namematch.NameMatch, domain: str, field: str,
     """`hapag-lolyd.com` for Hapag-Lloyd: the buyer's own name, almost."""
     edit = match.edit if match.edit in _EDIT_KEYS else "replacement"
     letters = match.detail
+    shown = _shown(domain)
     return Finding(
         code="domain.lookalike_name", status=Status.FLAG, severity=Severity.HIGH,
-        title=ctx.t("consistency.lookalike_name.title", domain=domain, company=company),
-        detail=ctx.t(f"consistency.lookalike_name.edit.{edit}", domain=domain, company=company, form=match.form,
+        title=ctx.t("consistency.lookalike_name.title", domain=shown, company=company),
+        detail=ctx.t(f"consistency.lookalike_name.edit.{edit}", domain=shown, company=company, form=match.form,
                      a=letters[:1], b=letters[1:2], letters=letters)
         + " " + ctx.t("consistency.lookalike_name.advice", company=company),
         evidence=[Evidence(source=SOURCE)],
         data={"domain": domain, "field": field, "edit": edit, "reads_as": match.form, "letters": letters,
               "company": company},
     )
+
+
+def _shown(domain: str) -> str:
+    """`xn--sfricom-8va21a.co.ke` as the reader sees it: `sàāfricom.co.ke (xn--sfricom-8va21a.co.ke)`."""
+    if "xn--" not in domain:
+        return domain
+    from ..domains import unicode_label
+
+    readable = ".".join(unicode_label(part) for part in domain.split("."))
+    return f"{readable} ({domain})" if readable != domain else domain
 
 
 def _lure_finding(match: namematch.NameMatch, domain: str, field: str, company: str, ctx: CheckContext) -> Finding:
