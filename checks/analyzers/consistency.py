@@ -84,7 +84,8 @@ class ConsistencyAnalyzer(Analyzer):
             brand_tld = bool(parts) and namematch.brand_tld(parts.suffix, prof)
             by_name = namematch.match_label(parts.label, prof, parts.suffix) if parts and not brand_tld else None
             spelled = brand_tld or (by_name is not None and by_name.kind == "consistent"
-                                    and not (targets and by_name.extra))  # `siemens-group` is not Siemens's
+                                    and not (targets and by_name.extra)  # `siemens-group` is not Siemens's
+                                    and not _one_slip_from(parts.label, official))  # `wellfargo`: a typo
             looks = [] if spelled else find_lookalikes(domain, official, own_name_words=own_words)
             if looks:
                 best = looks[0]
@@ -237,6 +238,21 @@ def _name_lookalike_finding(match: namematch.NameMatch, domain: str, field: str,
         data={"domain": domain, "field": field, "edit": edit, "reads_as": match.form, "letters": letters,
               "company": company},
     )
+
+
+def _one_slip_from(label: str, official: set[str]) -> bool:
+    """The label is one typing slip from an official domain's label (and not the same)."""
+    from rapidfuzz.distance import OSA
+
+    plain = label.replace("-", "")
+    for domain in official:
+        parts = split_domain(domain)
+        if parts is None:
+            continue
+        other = parts.label.replace("-", "")
+        if plain != other and len(other) >= 4 and OSA.distance(plain, other, score_cutoff=1) <= 1:
+            return True
+    return False
 
 
 def _shown(domain: str) -> str:
