@@ -233,7 +233,7 @@ def _name_lookalike_finding(match: namematch.NameMatch, domain: str, field: str,
         title=ctx.t("consistency.lookalike_name.title", domain=shown, company=company),
         detail=ctx.t(f"consistency.lookalike_name.edit.{edit}", domain=shown, company=company, form=match.form,
                      a=letters[:1], b=letters[1:2], letters=letters)
-        + " " + ctx.t("consistency.lookalike_name.advice", company=company),
+        + ("" if ctx.lang == "zh" else " ") + ctx.t("consistency.lookalike_name.advice", company=company),
         evidence=[Evidence(source=SOURCE)],
         data={"domain": domain, "field": field, "edit": edit, "reads_as": match.form, "letters": letters,
               "company": company},
