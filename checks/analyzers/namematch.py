@@ -443,7 +443,7 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
     if ascii_label:
         exact = _read_pieces(shown, prof) or _best_exact(plain, prof)
         if exact is not None:
-            hyphen = _hyphen_inside_word(shown, prof)
+            hyphen = _hyphen_inside_word(shown, prof) or _hyphen_splits_a_word(shown, plain, prof)
             if hyphen:
                 return NameMatch("lookalike", label, _form(exact), "hyphen", detail=hyphen)
             dropped = _dropped_dot(exact, suffix, "-" in shown)
@@ -565,6 +565,32 @@ def _hyphen_inside_word(shown: str, prof: NameProfile) -> str:
             continue  # an abbreviation of its own: `-gp`, `nb-`
         if not _read(piece, prof):
             return shown
+    return ""
+
+
+def _hyphen_splits_a_word(shown: str, plain: str, prof: NameProfile) -> str:
+    """`comba--telecom`, `topbui-ld`, `merlinpropertie-s`: read whole, a name word runs across the hyphen."""
+    if "--" in shown.replace("xn--", ""):
+        return shown
+    if "-" not in shown:
+        return ""
+    whole = _best_exact(plain, prof)
+    if whole is None:
+        return ""
+    cuts, pos = set(), 0
+    for piece in shown.split("-")[:-1]:
+        pos += len(piece)
+        cuts.add(pos)
+    texts = {u.text for u in prof.units if u.kind in ("word", "prefix")}
+    start = 0
+    for unit in whole.units:
+        end = start + len(unit.text)
+        if unit.kind == "word" and len(unit.text) >= 4 and unit.text in prof.words:
+            for cut in cuts:
+                k = cut - start
+                if 0 < k < len(unit.text) and not (unit.text[:k] in texts and unit.text[k:] in texts):
+                    return shown  # not a split at the word's own parts (`bright-gene`, `hua-wu`)
+        start = end
     return ""
 
 

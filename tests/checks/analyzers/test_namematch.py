@@ -43,6 +43,8 @@ def problems(report: Report) -> dict[str, str]:
     ("Safaricom PLC", "xn--sfricom-8va21a", "idn_homoglyph"),  # sāfaricom with a Latin-extended a
     ("Maersk Line", "rnaersk", "homoglyph"),  # rn reads as m
     ("Ferrero SpA", "ferrer-o", "hyphen"),
+    ("Hapag-Lloyd AG", "hapag--lloyd", "hyphen"),  # a double hyphen
+    ("Lloyd Shipping Services", "lloydshippingservice-s", "hyphen"),  # each piece reads, a word runs across
     ("Hapag-Lloyd AG", "hapaglloydcom", "dot_dropped"),
     ("Grundfos Holding A/S", "grundfoss", "repetition"),
     ("Yangming Marine Transport", "yangsming", "plural"),
