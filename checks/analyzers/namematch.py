@@ -574,23 +574,21 @@ def _hyphen_splits_a_word(shown: str, plain: str, prof: NameProfile) -> str:
         return shown
     if "-" not in shown:
         return ""
-    whole = _best_exact(plain, prof)
-    if whole is None:
-        return ""
     cuts, pos = set(), 0
     for piece in shown.split("-")[:-1]:
         pos += len(piece)
         cuts.add(pos)
     texts = {u.text for u in prof.units if u.kind in ("word", "prefix")}
-    start = 0
-    for unit in whole.units:
-        end = start + len(unit.text)
-        if unit.kind == "word" and len(unit.text) >= 4 and unit.text in prof.words:
+    for word in prof.words:
+        if len(word) < 4:
+            continue
+        start = plain.find(word)
+        while start >= 0:
             for cut in cuts:
                 k = cut - start
-                if 0 < k < len(unit.text) and not (unit.text[:k] in texts and unit.text[k:] in texts):
+                if 0 < k < len(word) and not (word[:k] in texts and word[k:] in texts):
                     return shown  # not a split at the word's own parts (`bright-gene`, `hua-wu`)
-        start = end
+            start = plain.find(word, start + 1)
     return ""
 
 
