@@ -30,7 +30,7 @@ LEGAL_WORDS = frozenset(
     """inc incorporated corp corporation co company companies ltd limited llc lp llp plc ag se sa sas sarl srl spa
     nv bv gmbh kg kgaa ab asa as oy oyj pte pty pvt bhd sdn jsc pjsc ooo oao zao ao fze fzco fzc dmcc kk tbk the
     holdings holding hd hldgs hldg cv sab sl aps ltda lda sro doo dd bsc saog wll est publ nyrt ind inds
-    industries industry industrial tech technology technologies brand brands mfg reit tx dx rx gufen gf jituan keji
+    industries industry industrial tech technology technologies brand brands mfg reit gufen gf jituan keji
     """.split()
 )
 # Words real companies often put after their name (`colruytgroup`, `eizoglobal`): consistent there,
@@ -301,6 +301,9 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
         _add(units, whole, "word", whole)
     for word in country_words:
         _add(units, word, "country", word)
+    for stem, short in (("therap", "tx"), ("diagnos", "dx"), ("pharma", "rx")):  # `crisprtx`, `amoydx`
+        if any(w.startswith(stem) for w in words):
+            _add(units, short, "legal", short)
     stems = {w[:3] for w in words if len(w) >= 4}
     for word in LURES:  # `bank` for a Bancorp, `finance` for Finans: the company's own word
         if word[:3] in stems:
@@ -344,6 +347,8 @@ class Reading:
     def names_something(self) -> bool:
         if self.units and self.units[-1].kind == "plural" and len(self.units) == 1:
             return True
+        if self.units and self.units[-1].text in _ARTICLES and len(self.units) > 1:
+            return False  # an article comes before a word: `odfjel` is not odfj + el
         if not any(u.kind in _NAME_KINDS and len(u.text) >= 2 for u in self.units):
             return False
         # `co`, `ab`, `le` glue only to the name: two in a row (`ab`+`le`) spell anything
