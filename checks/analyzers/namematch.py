@@ -304,9 +304,9 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
     for stem, short in (("therap", "tx"), ("diagnos", "dx"), ("pharma", "rx")):  # `crisprtx`, `amoydx`
         if any(w.startswith(stem) for w in words):
             _add(units, short, "legal", short)
-    stems = {w[:3] for w in words if len(w) >= 4}
+    stems = {w[:4].replace("c", "k") for w in words if len(w) >= 4}
     for word in LURES:  # `bank` for a Bancorp, `finance` for Finans: the company's own word
-        if word[:3] in stems:
+        if len(word) >= 4 and word[:4].replace("c", "k") in stems:
             _add(units, word, "neutral", word)
     units = {**_static_units(), **units}
     by_first: dict[str, list[Unit]] = {}
