@@ -75,6 +75,11 @@ CODES: dict[str, Code] = {
     # --- domains and websites
     "domain.matches_claim": Code(V, "The domain is the claimed company's official domain", "域名是所称公司的官方域名"),
     "domain.lookalike": Code(V, "The domain imitates a well-known company's domain", "域名仿冒知名公司域名"),
+    "domain.lookalike_name": Code(V, "The domain is a look-alike of the claimed company's own name (a typo, glyphs, a hyphen, the dot dropped)", "域名仿冒所称公司自身名称（错拼、形近字符、连字符、漏点）"),
+    "domain.lure_word": Code(V, "The domain is the company's name plus a lure word (payments, billing, official, group ...)", "域名是公司名称加诱饵词（payments、billing、official、group 等）"),
+    "domain.unusual_tld": Code(V, "The domain uses an ending companies rarely use for their own site (.top, .xyz, .ws ...)", "域名使用公司很少用于官网的后缀（.top、.xyz、.ws 等）"),
+    "domain.unconfirmed": Code(V, "The domain is spelled from the claimed name but is not among the company's known domains", "域名由所称名称拼成，但不在该公司已知域名中"),
+    "domain.younger_than_company": Code(V, "The domain was registered recently, but the company is decades old", "域名刚注册不久，而该公司已成立数十年"),
     "domain.other_company": Code(V, "The domain belongs to another company", "域名属于另一家公司"),
     "domain.not_official": Code(V, "A well-known company writes from a domain that is not one of its own", "知名公司却使用非其官方域名的邮箱"),
     "domain.mismatch": Code(V, "The email and website domains do not match the company", "邮箱与网站域名和公司不符"),
