@@ -110,6 +110,8 @@ class Engine:
         for source in self.sources:
             report.lists_as_of.update(source.lists_as_of())
             report.warnings.extend(source.warnings(ctx))
+        if request.country_input:  # dropped from the check: the card says so, not only the ack
+            report.warnings.append(ctx.t("request.country_unknown", country=request.country_input[:100]))
 
         applicable = [s for s in self.sources if s.applicable(request)]
         for source in self.sources:
