@@ -8,8 +8,11 @@ one broken service cannot fail a check. Analyzers run after the sources, over al
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, ClassVar, Iterable
@@ -51,6 +54,9 @@ class Source(ABC):
     name: ClassVar[str]
     needs: ClassVar[tuple[str, ...]] = ()  # request fields; the source applies if any is present
     online: ClassVar[bool] = False
+    # CPU work (screening, parsing numbers): run on a worker thread with its own event loop, so a
+    # server's loop keeps answering while 20 checks screen at once. Set by the registry.
+    in_thread: bool = False
     timeout: float = 8.0
 
     def applicable(self, request: CheckRequest) -> bool:
@@ -135,6 +141,16 @@ class Engine:
             for task in tasks:
                 task.cancel()
 
+        if any(source.in_thread for source in self.sources):  # a server: keep the CPU work off its loop
+            await asyncio.get_running_loop().run_in_executor(
+                _CPU_POOL, contextvars.copy_context().run, self._analyze_and_score, request, report, ctx)
+        else:
+            self._analyze_and_score(request, report, ctx)
+        order = {s.name: i for i, s in enumerate(self.sources)}
+        report.sources.sort(key=lambda r: order.get(r.name, len(order)))
+        return report
+
+    def _analyze_and_score(self, request: CheckRequest, report: Report, ctx: CheckContext) -> None:
         for analyzer in self.analyzers:
             try:
                 analyzer.analyze(request, report, ctx)
@@ -142,9 +158,6 @@ class Engine:
                 log.exception("analyzer %s failed", analyzer.name)
         if self.scorer is not None:
             self.scorer.score(report, ctx)
-        order = {s.name: i for i, s in enumerate(self.sources)}
-        report.sources.sort(key=lambda r: order.get(r.name, len(order)))
-        return report
 
     @staticmethod
     async def _notify(on_progress: ProgressCallback, report: Report) -> None:
@@ -162,7 +175,12 @@ class Engine:
             return int((time.perf_counter() - started) * 1000)
 
         try:
-            findings = await asyncio.wait_for(source.run(request, ctx), timeout=source.timeout)
+            if source.in_thread:
+                work = asyncio.get_running_loop().run_in_executor(
+                    _CPU_POOL, contextvars.copy_context().run, _run_on_thread_loop, source, request, ctx)
+            else:
+                work = source.run(request, ctx)
+            findings = await asyncio.wait_for(work, timeout=source.timeout)
         except asyncio.TimeoutError:
             detail = ctx.t("source.timeout", seconds=f"{source.timeout:g}")
             return SourceResult(name=source.name, status=SourceStatus.UNAVAILABLE, elapsed_ms=elapsed(), detail=detail), []
@@ -175,6 +193,19 @@ class Engine:
             detail = ctx.t("source.error", error=type(exc).__name__)
             return SourceResult(name=source.name, status=SourceStatus.ERROR, elapsed_ms=elapsed(), detail=detail), []
         return SourceResult(name=source.name, status=SourceStatus.OK, elapsed_ms=elapsed()), list(findings)
+
+
+# Two threads: the work holds the GIL anyway, and more threads would only take it from the event loop.
+_CPU_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checks-cpu")
+_THREAD = threading.local()
+
+
+def _run_on_thread_loop(source: Source, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
+    """Run an async source to completion on this worker thread's own (reused) event loop."""
+    loop = getattr(_THREAD, "loop", None)
+    if loop is None:
+        loop = _THREAD.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(source.run(request, ctx))
 
 
 def subject_of(request: CheckRequest) -> Subject:

@@ -17,6 +17,8 @@ def offline_sources(settings: Settings) -> list[Source]:
     from .sources.phone import PhoneSource
 
     sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource()]
+    for source in sources:  # pure CPU work: off the event loop, which a server needs for its acks
+        source.in_thread = True
     return sources
 
 

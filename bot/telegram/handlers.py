@@ -176,7 +176,7 @@ class TelegramHandlers:
             wanted = ""  # normalize_lang maps anything unknown to English; only accept real choices
         if not wanted:
             lang = await self.lang_of(actor, user)
-            await self._reply(context, message, html.escape(t("tg.lang.usage", lang, lang=lang)))
+            await self._reply(context, message, html.escape(t("tg.lang.usage", lang, current=lang)))
             return
         lang = normalize_lang(wanted)
         await call_flow(flows.set_user_lang, actor, lang)
@@ -211,7 +211,7 @@ class TelegramHandlers:
         if not text and replied is not None:
             text = (replied.text or replied.caption or "").strip()
         try:
-            request = flows.parse_request(text, lang)
+            request = await call_flow(flows.parse_request, text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await self._reply(context, message, html.escape(flows.describe_error(error, lang)))
             return
