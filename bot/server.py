@@ -232,7 +232,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 stack.callback(task.cancel)
 
         app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
-                         run_ticker=args.monitor)
+                         run_ticker=getattr(args, "monitor", True))
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                                lifespan="on"))
         try:

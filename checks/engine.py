@@ -113,9 +113,12 @@ class Engine:
         report = Report(subject=subject_of(request), lang=ctx.lang)
         for finding in extra_findings:
             report.sections.add(finding)
-        for source in self.sources:
-            report.lists_as_of.update(source.lists_as_of())
-            report.warnings.extend(source.warnings(ctx))
+        threaded = any(source.in_thread for source in self.sources)
+        if threaded:  # list dates are read from files: that too waits for the GIL, off the loop
+            await asyncio.get_running_loop().run_in_executor(
+                _CPU_POOL, contextvars.copy_context().run, self._list_notes, report, ctx)
+        else:
+            self._list_notes(report, ctx)
         if request.country_input:  # dropped from the check: the card says so, not only the ack
             report.warnings.append(ctx.t("request.country_unknown", country=request.country_input[:100]))
 
@@ -141,7 +144,7 @@ class Engine:
             for task in tasks:
                 task.cancel()
 
-        if any(source.in_thread for source in self.sources):  # a server: keep the CPU work off its loop
+        if threaded:  # a server: keep the CPU work off its loop
             await asyncio.get_running_loop().run_in_executor(
                 _CPU_POOL, contextvars.copy_context().run, self._analyze_and_score, request, report, ctx)
         else:
@@ -149,6 +152,11 @@ class Engine:
         order = {s.name: i for i, s in enumerate(self.sources)}
         report.sources.sort(key=lambda r: order.get(r.name, len(order)))
         return report
+
+    def _list_notes(self, report: Report, ctx: CheckContext) -> None:
+        for source in self.sources:
+            report.lists_as_of.update(source.lists_as_of())
+            report.warnings.extend(source.warnings(ctx))
 
     def _analyze_and_score(self, request: CheckRequest, report: Report, ctx: CheckContext) -> None:
         for analyzer in self.analyzers:
@@ -175,12 +183,11 @@ class Engine:
             return int((time.perf_counter() - started) * 1000)
 
         try:
-            if source.in_thread:
-                work = asyncio.get_running_loop().run_in_executor(
+            if source.in_thread:  # its timeout runs on the thread: time waiting for the thread is not its own
+                findings = await asyncio.get_running_loop().run_in_executor(
                     _CPU_POOL, contextvars.copy_context().run, _run_on_thread_loop, source, request, ctx)
             else:
-                work = source.run(request, ctx)
-            findings = await asyncio.wait_for(work, timeout=source.timeout)
+                findings = await asyncio.wait_for(source.run(request, ctx), timeout=source.timeout)
         except asyncio.TimeoutError:
             detail = ctx.t("source.timeout", seconds=f"{source.timeout:g}")
             return SourceResult(name=source.name, status=SourceStatus.UNAVAILABLE, elapsed_ms=elapsed(), detail=detail), []
@@ -195,17 +202,19 @@ class Engine:
         return SourceResult(name=source.name, status=SourceStatus.OK, elapsed_ms=elapsed()), list(findings)
 
 
-# Two threads: the work holds the GIL anyway, and more threads would only take it from the event loop.
-_CPU_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checks-cpu")
+# One thread: the work holds the GIL anyway, and each more thread competing for it makes the event
+# loop wait longer whenever it wants the GIL back (benchmarks/loop_lag.py).
+_CPU_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks-cpu")
 _THREAD = threading.local()
 
 
 def _run_on_thread_loop(source: Source, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
-    """Run an async source to completion on this worker thread's own (reused) event loop."""
+    """Run an async source to completion, within its timeout, on this worker thread's own (reused)
+    event loop. The timeout starts when the source does, not while it queued behind other checks."""
     loop = getattr(_THREAD, "loop", None)
     if loop is None:
         loop = _THREAD.loop = asyncio.new_event_loop()
-    return loop.run_until_complete(source.run(request, ctx))
+    return loop.run_until_complete(asyncio.wait_for(source.run(request, ctx), timeout=source.timeout))
 
 
 def subject_of(request: CheckRequest) -> Subject:

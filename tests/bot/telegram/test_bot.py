@@ -317,3 +317,41 @@ async def test_a_report_with_many_findings_fits_one_message_and_details_say_wher
                                and harness.sent_after(mark, GROUP))
     assert len(pages) == 6 and all(len(p["text"]) <= 4096 for p in pages)  # five pages, then where the rest is
     assert "Registry line 1:" in pages[0]["text"] and "tradecheck cases show" in pages[-1]["text"]
+
+
+async def test_a_forged_button_for_a_case_whose_card_is_in_another_chat_is_refused(harness: Harness) -> None:
+    """One bot, one workspace, two chats: a manager in GROUP sends the callback data of a SALES-chat case
+    from a card in GROUP. The case stays undecided, and the manager is told why."""
+    api = harness.api
+    theirs = await harness.check(SALES, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk country=IR")
+    their_case = int(buttons(theirs)["c"].split(":")[1])
+    await harness.press(theirs, SALES, buttons(theirs)["r"])  # approval requested: Approve would now work there
+    await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(SALES, theirs["message_id"])])))
+    here = await harness.check(GROUP, MANAGER, "/check ACME Trading LLC email=j@acme-trading.ae country=AE")
+
+    mark = len(api.calls)
+    await harness.press(here, MANAGER, f"a:{their_case}")
+    told = await api.wait_for(lambda a: harness.sent_after(mark, GROUP))
+    assert f"#{their_case}" in told[0]["text"] and "another chat" in told[0]["text"]
+    assert not [c for c in api.calls[mark:] if c.method == "editMessageText"]
+    assert not harness.sent_after(mark, SALES)  # nothing announced where the case lives
+
+    # in its own chat the same press works: the refusal was about the chat, not the manager
+    mark = len(api.calls)
+    await harness.press(api.messages[(SALES, theirs["message_id"])], MANAGER, f"a:{their_case}")
+    approved = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, SALES) if "approved" in p["text"]])
+    assert f"#{their_case}" in approved[0]["text"] or "Northwind" in approved[0]["text"]
+
+
+async def test_lang_without_a_choice_or_with_an_unknown_one_shows_the_usage(harness: Harness) -> None:
+    for text in ("/lang", "/lang fr", "/lang 123"):
+        mark = len(harness.api.calls)
+        await harness.command(SALES, SALES, text)
+        said = await harness.api.wait_for(lambda a: harness.sent_after(mark, SALES))
+        assert "Usage: /lang zh or /lang en (current: en)" in said[0]["text"]
+    mark = len(harness.api.calls)
+    await harness.command(SALES, SALES, "/lang zh")
+    await harness.api.wait_for(lambda a: harness.sent_after(mark, SALES))  # updates run concurrently
+    await harness.command(SALES, SALES, "/lang")
+    said = await harness.api.wait_for(lambda a: [p for p in harness.sent_after(mark, SALES) if "用法" in p["text"]])
+    assert "当前：zh" in said[0]["text"]
