@@ -103,3 +103,11 @@ def _no_network() -> Iterator[None]:
     if tried:
         pytest.fail("test reached for the network (tests/conftest.py allows loopback only): " + "; ".join(tried[:5]),
                     pytrace=False)
+
+
+# With TEST_DATABASE_URL set, a skipped PostgreSQL test fails the run (tests/pg_required.py).
+from tests.pg_required import (  # noqa: E402,F401  (hooks, registered by being in this module)
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
