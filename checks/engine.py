@@ -71,7 +71,11 @@ class Source(ABC):
         return {}
 
     def warnings(self, ctx: CheckContext) -> list[str]:
-        """Card-level warnings, e.g. a stale list."""
+        """Card-level warnings in plain words, e.g. a stale list (no commands or codes: salespeople read them)."""
+        return []
+
+    def admin_notes(self, ctx: CheckContext) -> list[str]:
+        """What an administrator can do about a warning (e.g. the command that updates the lists): Details only."""
         return []
 
 
@@ -157,6 +161,7 @@ class Engine:
         for source in self.sources:
             report.lists_as_of.update(source.lists_as_of())
             report.warnings.extend(source.warnings(ctx))
+            report.admin_notes.extend(source.admin_notes(ctx))
 
     def _analyze_and_score(self, request: CheckRequest, report: Report, ctx: CheckContext) -> None:
         for analyzer in self.analyzers:
@@ -166,6 +171,10 @@ class Engine:
                 log.exception("analyzer %s failed", analyzer.name)
         if self.scorer is not None:
             self.scorer.score(report, ctx)
+        if not report.decision.rule:  # a scorer that does not decide (tests, custom ones): the policy's rules
+            from .decision import decide
+
+            report.decision = decide(report)
 
     @staticmethod
     async def _notify(on_progress: ProgressCallback, report: Report) -> None:
