@@ -15,6 +15,8 @@ from checks.i18n import translator
 from checks.models import Finding, Report, RiskLevel, Section, SourceStatus, Status
 from checks.screening.explain import list_title
 
+from .text import clean_card
+
 STATUS_ICON = {
     Status.FAIL: "❌",
     Status.FLAG: "⚠️",
@@ -193,7 +195,7 @@ def build_card(
     card.footer = _footer(report, t, details=details)
     if case is not None and not report.pending:
         card.actions = _actions(report, case, t)
-    return card
+    return clean_card(card)  # no escape sequence or control character reaches any platform
 
 
 def _status_line(case: CaseInfo, t) -> str:  # type: ignore[no-untyped-def]

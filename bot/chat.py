@@ -26,6 +26,7 @@ from storage.db import DatabaseNotReady
 from . import flows
 from .card import ActionKind, Card
 from .render.terminal import renderable
+from .text import clean
 
 PLATFORM = "terminal"
 WORKSPACE = "local"
@@ -58,7 +59,7 @@ class TerminalChat:
         return flows.Conversation(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
 
     def say(self, text: str, style: str | None = None) -> None:
-        self.console.print(text, markup=False, highlight=False, style=style, soft_wrap=True)
+        self.console.print(clean(text), markup=False, highlight=False, style=style, soft_wrap=True)
 
     def ask(self, prompt: str) -> str | None:
         """A line from the user; None at end of input."""

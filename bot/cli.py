@@ -179,7 +179,12 @@ def console_main(argv: list[str] | None = None) -> None:
     """The `tradecheck` command. A lookup abandoned at its source's timeout (a DNS server that never
     answers) leaves a thread blocked in getaddrinfo that Python would wait for at exit, for as long as
     the system resolver takes; once everything is printed and stored, the command ends without it."""
-    code = main(argv)
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `tradecheck screen --file X | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        code = 141  # 128 + SIGPIPE, what a shell reports for a command its pipe stopped
     deadline = time.monotonic() + STUCK_GRACE_SECONDS
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:

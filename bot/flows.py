@@ -118,7 +118,7 @@ def describe_request(request: CheckRequest) -> list[str]:
 
 __all__ = [
     "Actor", "Conversation", "CheckOutcome", "FlowResult", "DatabaseNotReady", "run_check", "recheck",
-    "perform_action", "link_card", "history_text", "save_prompt", "take_prompt", "first_delivery",
+    "perform_action", "link_card", "card_in_chat", "history_text", "save_prompt", "take_prompt", "first_delivery",
     "mark_conversation_dead", "get_user_lang", "set_user_lang", "role_of", "ensure_database", "get_engine",
     "default_lang", "describe_error", "describe_request", "parse_request", "cases_text", "card_for_case",
 ]
@@ -699,6 +699,15 @@ def link_card(case_id: int, conversation: Conversation) -> None:
         chatstate.link(session, case_id, conversation.platform, conversation.workspace, conversation.channel,
                        conversation.thread, conversation.message)
         session.commit()
+
+
+def card_in_chat(case_id: int, conversation: Conversation) -> bool:
+    """Whether the case's card was posted in this chat. A button is a claim about the message it sits
+    on: a press in one chat naming a case whose card is in another is a forged payload."""
+    database = ensure_database()
+    with database.session() as session:
+        return any(link.platform == conversation.platform and link.workspace == conversation.workspace
+                   and link.channel == conversation.channel for link in chatstate.links(session, case_id))
 
 
 def history_text(query: str, actor: Actor, lang: str) -> list[str]:

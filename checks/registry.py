@@ -19,6 +19,8 @@ def offline_sources(settings: Settings) -> list[Source]:
     from .sources.trade_remedies import TradeRemedySource
 
     sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource(), TradeRemedySource(settings)]
+    for source in sources:  # pure CPU work: off the event loop, which a server needs for its acks
+        source.in_thread = True
     return sources
 
 

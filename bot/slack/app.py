@@ -24,7 +24,7 @@ from checks.engine import Engine
 from checks.i18n import t
 from checks.request import RequestError
 
-from .. import flows
+from .. import flows, offloop
 from ..card import ActionKind
 from ..render.slack import (
     LANG_ACTION,
@@ -155,7 +155,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             await _history(client, actor, lang, rest.strip(), channel=channel, respond=respond)
             return
         try:
-            request = flows.parse_request(text, lang)
+            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await ack(text=mrkdwn(flows.describe_error(error, lang)), response_type="ephemeral")
             return
@@ -190,7 +190,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             await tell(client, channel=channel, user=user, text=t("slack.error.no_text", lang), respond=respond)
             return
         try:
-            request = flows.parse_request(text, lang)
+            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await tell(client, channel=channel, user=user, text=mrkdwn(flows.describe_error(error, lang)), respond=respond)
             return

@@ -24,6 +24,7 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     token: str | None = None
+    response: dict[str, Any] | None = None  # what the fake answered (views.open: the view and its id)
 
 
 class FakeSlack:
@@ -124,10 +125,11 @@ class FakeSlack:
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
         error = self.errors.get((method, params.get("channel"))) or self.errors.get((method, None))
-        self._record(Call(method=method, params=params, token=token), self.calls)
-        if error:
+        answer = None if error else self._answer(method, params)
+        self._record(Call(method=method, params=params, token=token, response=answer), self.calls)
+        if error or answer is None:
             return web.json_response({"ok": False, "error": error})
-        return web.json_response(self._answer(method, params))
+        return web.json_response(answer)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
