@@ -103,6 +103,22 @@ async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
         monitor.stop_ticker()
 
 
+def _background(start: Callable[[], Any]) -> Lifespan:
+    """A lifespan hook running `start()` (a coroutine) as a task while the app serves."""
+
+    @contextlib.asynccontextmanager
+    async def hook(app: Any) -> AsyncIterator[None]:
+        task = asyncio.ensure_future(start())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    return hook
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -133,6 +149,9 @@ def create_app(
             return shared_session(bolt_client)
 
         hooks.append(slack_session)
+        resumer = getattr(slack_app, "tradecheck_resumer", None)
+        if resumer is not None:
+            hooks.append(_background(resumer))
 
         async def slack_events(request: Request) -> Response:
             return await handler.handle(request)
