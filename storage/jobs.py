@@ -102,6 +102,7 @@ def claim_one(db: Database, dedup_key: str, *, lease_seconds: float = LEASE_SECO
         result = session.execute(
             update(Job).where(col(Job.id) == row.id, col(Job.attempts) == row.attempts, _claimable(now))
             .values(status=RUNNING, lease_until=now + timedelta(seconds=lease_seconds), attempts=row.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()

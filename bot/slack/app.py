@@ -107,7 +107,13 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
     def in_background(coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
         background.add(task)
-        task.add_done_callback(background.discard)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("background work failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
 
     @app.middleware
     async def once_per_delivery(request: AsyncBoltRequest, body: dict[str, Any], context: Any, next: Any) -> Any:
