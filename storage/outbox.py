@@ -4,8 +4,10 @@ A message is a row first, written in the same transaction as the work that decid
 a unique `dedup_key` (e.g. `recheck:12:2026-11-02:link7`): running that work again — another process
 after a crash, a retry — inserts nothing new, so the person sees it once. Rows are never deleted.
 
-Sending claims a row like a job (`status='sending'`, `next_attempt_at` doubles as the lease, and
-`attempts` as the fencing token), hands it to the platform's deliverer, then marks it `sent`. A
+Sending claims a few rows like jobs (`status='sending'`, `next_attempt_at` doubles as the lease, and
+`attempts` as the fencing token); right before each send the lease is renewed by compare-and-set
+(`renew`) and kept renewed while the platform answers, so a row whose lease was lost — another
+sender claimed it while it waited in the batch — is never sent here; then it is marked `sent`. A
 failure goes back to `pending` with exponential backoff (or the platform's Retry-After); a permanent
 failure (bot blocked, channel gone) marks it `dead`; after `MAX_ATTEMPTS` it is `failed` and kept.
 
@@ -102,9 +104,21 @@ def _held(message: OutgoingMessage) -> Any:
 
 def _set(db: Database, message: OutgoingMessage, **values: Any) -> bool:
     with db.session() as session:
-        result = session.execute(update(Outbox).where(_held(message)).values(**values))
+        result = session.execute(update(Outbox).where(_held(message)).values(**values)
+                                 .execution_options(synchronize_session=False))
         session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def renew(db: Database, message: OutgoingMessage, lease_seconds: float = LEASE_SECONDS,
+          now: datetime | None = None) -> bool:
+    """Right before a send (and while it runs): extend the lease if it is still ours — compare-and-set
+    on the fencing token. False: another sender claimed the row meanwhile; it must not be sent here.
+
+    A row whose lease ran out but which nobody claimed yet is still ours (its `attempts` did not
+    move), and renewing it makes it unclaimable again."""
+    now = now or utcnow()
+    return _set(db, message, next_attempt_at=now + timedelta(seconds=lease_seconds))
 
 
 def mark_sent(db: Database, message: OutgoingMessage) -> bool:
