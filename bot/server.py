@@ -153,8 +153,13 @@ def create_app(
         if resumer is not None:
             hooks.append(_background(resumer))
 
+        from .slack.guard import admit
+
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+
         async def slack_events(request: Request) -> Response:
-            return await handler.handle(request)
+            refused = await admit(request, secret)  # size and signature before any parsing
+            return refused if refused is not None else await handler.handle(request)
 
         routes.append(Route(SLACK_PATH, slack_events, methods=["POST"]))
         state["slack"] = True
