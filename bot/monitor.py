@@ -52,6 +52,7 @@ from storage.models import Approval, AuditEvent, Case, CaseStatus, CheckRun, Use
 from . import flows
 from .card import Card
 from .delivery import Deliverer, DeliveryFailed
+from .logs import redact
 
 log = logging.getLogger(__name__)
 
@@ -432,7 +433,7 @@ async def run_job(job: jobstore.ClaimedJob) -> bool:
         return await asyncio.to_thread(_complete, job, result)
     except Exception as error:  # one bad job must not stop the others; it is retried with backoff
         log.exception("job %s failed", job.dedup_key)
-        await asyncio.to_thread(jobstore.fail, db, job, f"{type(error).__name__}: {error}")
+        await asyncio.to_thread(jobstore.fail, db, job, redact(f"{type(error).__name__}: {error}"))
         return False
 
 
@@ -463,16 +464,22 @@ async def send_one(message: outbox.OutgoingMessage) -> str:
     try:
         sent_id = await _keeping_lease(db, message, lease, deliverer.deliver(conversation, message.text, card))
     except DeliveryFailed as failure:
+        if failure.misconfigured:  # e.g. a revoked token: stop sending there (said once), keep the message
+            if _DELIVERERS.pop(message.platform, None) is not None:
+                log.error("%s: %s — this process stops sending %s messages until it is restarted with a "
+                          "working configuration; they wait in the outbox", message.platform, failure, message.platform)
+            await asyncio.to_thread(outbox.mark_retry, db, message, redact(str(failure)), retry_after=0)
+            return "misconfigured"
         if failure.permanent:
-            await asyncio.to_thread(outbox.mark_dead, db, message, str(failure))
-            await asyncio.to_thread(outbox.bury_channel, db, message.platform, message.channel, str(failure))
+            await asyncio.to_thread(outbox.mark_dead, db, message, redact(str(failure)))
+            await asyncio.to_thread(outbox.bury_channel, db, message.platform, message.channel, redact(str(failure)))
             await asyncio.to_thread(flows.mark_conversation_dead, message.platform, message.channel)
             return "dead"
-        await asyncio.to_thread(outbox.mark_retry, db, message, str(failure), retry_after=failure.retry_after)
+        await asyncio.to_thread(outbox.mark_retry, db, message, redact(str(failure)), retry_after=failure.retry_after)
         return "retry"
     except Exception as error:  # a deliverer bug: keep the message and try again later
         log.exception("delivery of %s failed", message.dedup_key)
-        await asyncio.to_thread(outbox.mark_retry, db, message, f"{type(error).__name__}: {error}")
+        await asyncio.to_thread(outbox.mark_retry, db, message, redact(f"{type(error).__name__}: {error}"))
         return "retry"
     if not await asyncio.to_thread(outbox.mark_sent, db, message):
         log.warning("outbox %s: sent, but the lease had been lost meanwhile (may be sent twice)", message.dedup_key)
