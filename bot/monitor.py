@@ -73,6 +73,7 @@ class MonitorConfig:
     batch: int = 20
     outbox_batch: int = 5
     outbox_per_tick: int = 200
+    outbox_max_send_seconds: float = 300.0
     plan_every_seconds: float = 60.0
     recheck_horizon: timedelta = timedelta(hours=1)
 
@@ -458,7 +459,7 @@ async def send_one(message: outbox.OutgoingMessage) -> str:
                                       message=message.reply_to)
     lease = CONFIG.outbox_lease_seconds
     # the row may have waited in the batch past its lease: send only if it is still ours
-    if not await asyncio.to_thread(outbox.renew, db, message, lease):
+    if not outbox.surely_held(message, lease) and not await asyncio.to_thread(outbox.renew, db, message, lease):
         log.info("outbox %s: lease lost before sending; another sender has it", message.dedup_key)
         return "lost"
     try:
@@ -492,11 +493,13 @@ async def _keeping_lease(db: Database, message: outbox.OutgoingMessage, lease: f
     answering in seconds) must not let another sender claim a message that is being sent."""
     task = asyncio.ensure_future(sending)
     held = True
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + CONFIG.outbox_max_send_seconds  # a platform call hanging for ever must not hold the row for ever
     while True:
         done, _ = await asyncio.wait({task}, timeout=max(lease / 3, 0.05))
         if done:
             return task.result()
-        if held and not await asyncio.to_thread(outbox.renew, db, message, lease):
+        if held and loop.time() < give_up and not await asyncio.to_thread(outbox.renew, db, message, lease):
             held = False
             log.warning("outbox %s: lease lost while the platform was answering", message.dedup_key)
 

@@ -19,7 +19,7 @@ from here; it is milliseconds wide.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -48,6 +48,7 @@ class OutgoingMessage:
     card: dict[str, Any] | None
     attempts: int
     created_at: datetime | None = None
+    lease_until: datetime | None = None  # as claimed: until then nobody else can claim the row
 
 
 def enqueue(
@@ -95,7 +96,7 @@ def claim(db: Database, platforms: Iterable[str], *, now: datetime | None = None
                         {"status": SENDING, "next_attempt_at": lease})
         rows = list(session.exec(select(Outbox).where(col(Outbox.id).in_(ids)).order_by(col(Outbox.id)))) if ids else []
         session.commit()
-    return [_message(row) for row in rows]
+    return [replace(_message(row), lease_until=lease) for row in rows]
 
 
 def _held(message: OutgoingMessage) -> Any:
@@ -119,6 +120,12 @@ def renew(db: Database, message: OutgoingMessage, lease_seconds: float = LEASE_S
     move), and renewing it makes it unclaimable again."""
     now = now or utcnow()
     return _set(db, message, next_attempt_at=now + timedelta(seconds=lease_seconds))
+
+
+def surely_held(message: OutgoingMessage, lease_seconds: float, now: datetime | None = None) -> bool:
+    """More than half of the claimed lease is left: nobody can have claimed the row, no need to ask."""
+    now = now or utcnow()
+    return message.lease_until is not None and message.lease_until - now > timedelta(seconds=lease_seconds / 2)
 
 
 def mark_sent(db: Database, message: OutgoingMessage) -> bool:
