@@ -223,6 +223,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             socket_handler = AsyncSocketModeHandler(socket_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()
             stack.push_async_callback(socket_handler.close_async)
+            await stack.enter_async_context(_background(socket_app.tradecheck_resumer)(None))  # checks of dead processes
             log.info("Slack connected over Socket Mode")
         if args.telegram_polling:
             module = _telegram_module()
