@@ -123,12 +123,22 @@ async def run_and_post(
     engine: Engine | None,
     respond: Respond | None = None,
     progress_interval: float = 1.0,
+    posted: Posted | None = None,
+    on_posted: Callable[[Posted], Awaitable[bool]] | None = None,
 ) -> Posted | None:
-    """Post the card, run the check with live updates, finish the card, remember where it is."""
+    """Post the card, run the check with live updates, finish the card, remember where it is.
+
+    `posted`: the card is already there (a check job taken over from a process that died).
+    `on_posted` records where the placeholder went; False from it means stop (None returned)."""
     engine = engine or flows.get_engine()
-    posted = await post_card(client, channel, placeholder(request, engine, lang), thread_ts=thread_ts, user=actor.user_id)
+    if posted is None:
+        posted = await post_card(client, channel, placeholder(request, engine, lang), thread_ts=thread_ts,
+                                 user=actor.user_id)
+        if on_posted is not None and not await on_posted(posted):
+            return None
+        if posted.moved_to_dm:
+            await tell(client, channel=channel, user=actor.user_id, text=t("slack.not_in_channel", lang), respond=respond)
     if posted.moved_to_dm:
-        await tell(client, channel=channel, user=actor.user_id, text=t("slack.not_in_channel", lang), respond=respond)
         thread_ts = None
     conversation = flows.Conversation(
         platform="slack", workspace=actor.workspace, channel=posted.channel, thread=thread_ts, message=posted.ts
