@@ -6,7 +6,7 @@ chat renderers build cards from it. Add fields; do not rename them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -198,6 +198,30 @@ class TradeRemedyCoverage(BaseModel):
     complete: bool = False
 
 
+class HolidayNote(BaseModel):
+    date: date
+    name: str = Field(description="in the report's language where known")
+    name_en: str = ""
+
+
+class CountryNotes(BaseModel):
+    """Working notes on the buyer's country (checks/country_notes.py): when and how to write to them."""
+
+    country: str
+    timezone: str
+    timezone_basis: str = Field("capital", description="capital | phone | address | only zone")
+    local_time: datetime
+    utc_offset: str = ""
+    business_hours_now: bool
+    business_hours: list[int] = Field(default_factory=lambda: [9, 18], description="[start hour, end hour) local")
+    weekend: list[int] = Field(default_factory=list, description="weekday numbers, Monday = 0")
+    holiday_today: bool = False
+    holidays_next_14_days: list[HolidayNote] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list, description="BCP 47 codes of the business languages")
+    etiquette: str = ""
+    covered: bool = Field(True, description="False when the country is not in the data file (time and holidays only)")
+
+
 class Sections(BaseModel):
     verification: list[Finding] = Field(default_factory=list)
     profile: list[Finding] = Field(default_factory=list)
@@ -229,6 +253,7 @@ class Report(BaseModel):
     pending: list[str] = Field(default_factory=list, description="sources still running (progress updates)")
     lang: str = "en"
     created_at: datetime = Field(default_factory=utcnow)
+    country_notes: CountryNotes | None = None
 
     def findings(self) -> list[Finding]:
         return self.sections.all()

@@ -19,6 +19,8 @@ def offline_sources(settings: Settings) -> list[Source]:
     from .sources.trade_remedies import TradeRemedySource
 
     sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource(), TradeRemedySource(settings)]
+    for source in sources:  # pure CPU work: off the event loop, which a server needs for its acks
+        source.in_thread = True
     return sources
 
 
@@ -50,6 +52,9 @@ def analyzers(settings: Settings) -> list[Analyzer]:
     from .sources.trade_fraud import TradeFraudAnalyzer
 
     found.append(TradeFraudAnalyzer())
+    from .country_notes import CountryNotesAnalyzer
+
+    found.append(CountryNotesAnalyzer())  # after the profile analyzer: it reads the registered address
     from .sources.trade_remedies import TradeRemedyAnalyzer
 
     found.append(TradeRemedyAnalyzer())

@@ -31,6 +31,8 @@ MAX_TEXT = 20_000
 MAX_NAME = 300
 MAX_VALUE = 500
 MAX_PERSONS = 10
+MAX_PHONES = 10  # phone numbers paste mode keeps
+PHONE_TRIES = 40  # phone candidates paste mode looks at per pass, found or failed
 
 FIELD_ALIASES: dict[str, str] = {
     "email": "email", "mail": "email", "e-mail": "email", "邮箱": "email",
@@ -54,8 +56,14 @@ _VALUE_PUNCT = " ,;，；、"
 # What users write for the two catalog languages (checks.i18n.LANGUAGES); anything else is reported.
 _LANG_NAMES = {"cn": "zh", "中文": "zh", "chinese": "zh", "汉语": "zh", "简体中文": "zh", "english": "en",
                "英文": "en", "英语": "en"}
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escape sequences (colour, cursor, clear screen, titles): removed whole, so "ACME \x1b[2J LLC"
+# is "ACME LLC", not "ACME [2J LLC". CSI, OSC (ended by BEL or ST) and two-character escapes.
+ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[!-/]*[0-~]")
+# Every pattern below runs on up to 20,000 characters of hostile input, so none may be quadratic:
+# a run of a repeated class starts only where the class does (a look-behind), so a long run without
+# the character that ends a match is scanned once, not once per start position.
+_EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。、]+", re.IGNORECASE)
 _BARE_DOMAIN_RE = re.compile(r"(?<![@\w.\-])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?![\w@\-])", re.I)
 _LEGAL_FORM_RE = re.compile(
@@ -139,10 +147,12 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
     if len(text) > MAX_TEXT:
         raise RequestError("request.error.too_long", limit=MAX_TEXT, length=len(text))
     if _CONTROL_RE.search(text):
-        text = _CONTROL_RE.sub(" ", text)
+        text = _CONTROL_RE.sub(" ", ANSI_RE.sub("", text))
         if not text.strip():
             raise RequestError("request.error.control")
     text = fold(text).strip()
+    if len(text) > MAX_TEXT:  # NFKC grows some characters up to 18 times (㎉ → kcal, ﷽)
+        raise RequestError("request.error.too_long", limit=MAX_TEXT, length=len(text))
     if text.lower().startswith("/check"):
         text = re.sub(r"^/check(@\w+)?\s*", "", text, flags=re.I)
         if not text.strip():
@@ -161,6 +171,13 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
         request.lang = default_lang
     _validate(request)
     return request
+
+
+def warm_up() -> None:
+    """Load what the first paste would load lazily (country names, phone metadata; ~1 s), so a
+    server pays it at start, off its event loop, not inside a user's request."""
+    parse("Best regards\nJane Doe\nACME Trading LLC\nDubai, United Arab Emirates\nTel: +971 4 295 1234\n"
+          "Email: jane@acme-trading.ae")
 
 
 def key_matches(text: str) -> list[re.Match[str]]:
@@ -194,6 +211,7 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
     company = text[: matches[0].start()].strip()
     position = matches[0].start()
     index = 0
+    following_index = 1  # the first key at or after the current value's start (never moves back)
     while index < len(matches):
         match = matches[index]
         if match.start() < position:  # inside a quoted value
@@ -207,8 +225,10 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
             value = text[value_start + 1 : end]
             position = end + 1
         else:
-            following = next((m for m in matches[index + 1 :] if m.start() >= value_start), None)
-            end = following.start() if following else len(text)
+            following_index = max(following_index, index + 1)
+            while following_index < len(matches) and matches[following_index].start() < value_start:
+                following_index += 1
+            end = matches[following_index].start() if following_index < len(matches) else len(text)
             value = text[value_start:end]
             position = end
         value = " ".join(value.split()).strip(_VALUE_PUNCT)
@@ -236,7 +256,7 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
         if values.get(key):
             values[key] = countries.to_code(values[key]) or values[key]
     _goods_fields(values)
-    return CheckRequest(**values, ignored=ignored, raw_text=text)
+    return CheckRequest(**values, ignored=_unique(ignored), raw_text=text)
 
 
 _HS_SPLIT = re.compile(r"[,;，；、/]+")
@@ -290,10 +310,28 @@ def _validate(request: CheckRequest) -> None:
             raise RequestError("request.error.value_too_long", field=name, limit=MAX_VALUE)
     if len(request.persons) > MAX_PERSONS:
         raise RequestError("request.error.too_many_persons", limit=MAX_PERSONS)
-    if request.email and "@" not in request.email:
+    if request.email and not _usable_email(request.email):
         raise RequestError("request.error.bad_email", email=request.email[:100])
     if request.company and not re.search(r"\w", request.company):
         raise RequestError("request.error.no_company")
+
+
+def _usable_email(email: str) -> bool:
+    """One @, something before it, and a host name after it that DNS could hold (labels of 1–63
+    characters, IDNA-encodable): anything else (``john@@acme..ae``, ``x@[127.0.0.1]``) would only
+    fail later inside the web and DNS sources, so it is refused here like ``not-an-email``.
+    Subtler problems (a bad character in the local part) stay findings of the email source."""
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "@" in local or not domain or " " in domain:
+        return False
+    domain = domain.rstrip(".")
+    if "." not in domain or len(domain) > 253 or domain.startswith("["):
+        return False
+    try:
+        domain.encode("idna")  # every label non-empty and at most 63 characters once encoded
+    except UnicodeError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- paste mode
@@ -369,11 +407,8 @@ def _goods_in_paste(lines: list[str]) -> tuple[list[str], str | None]:
 
 
 def _unique(items: Any) -> list[str]:
-    seen: list[str] = []
-    for item in items:
-        if item and item not in seen:
-            seen.append(item)
-    return seen
+    """Non-empty items in first-seen order (a dict, so thousands of pasted addresses stay linear)."""
+    return list(dict.fromkeys(item for item in items if item))
 
 
 def _url_host(url: str) -> str:
@@ -396,17 +431,25 @@ def _best_email(emails: list[str]) -> str | None:
 
 
 def _phones(text: str, country: str | None) -> list[str]:
-    """Valid numbers first (a street number is not a phone), then merely possible ones."""
+    """Valid numbers first (a street number is not a phone), then merely possible ones.
+
+    phonenumbers spends ~0.2 ms on each candidate, so a paste of thousands of numbers is bounded:
+    each pass looks at PHONE_TRIES numbers (found or failed) at most, and MAX_PHONES are kept."""
     found: list[str] = []
     for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
         for region in _unique([country, "ZZ"]):  # ZZ: numbers written with their +country code
             try:
-                for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+                matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency, max_tries=PHONE_TRIES)
+                for seen, match in enumerate(matcher, 1):
+                    if seen > PHONE_TRIES:
+                        break
                     if len(str(match.number.national_number)) < 6:
                         continue
                     formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
                     if formatted not in found:
                         found.append(formatted)
+                    if len(found) >= MAX_PHONES:
+                        return found
             except Exception:  # phonenumbers is strict about odd input; a paste must never crash
                 continue
         if found:

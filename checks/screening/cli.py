@@ -3,7 +3,8 @@
 screen NAME... | --file CSV [--json] [--type company|person] [--country CC] [--lang en|zh]
   Each NAME argument is one name (quote names with spaces). The CSV has a header with `name` and
   optionally `type` (company|person) and `country`. With --json: one JSON object per input name, in
-  order: {"query", "hit", "matches": [{"source", "source_id", "name", "score", "list", "reasons"}]},
+  order: {"query", "hit", "matches": [{"source", "source_id", "name", "score", "list", "reasons", "strength"}]},
+  strength is "strong" (every distinctive listed word found, nothing contradicts) or "possible".
   matches at or above the alert threshold only, best first. Exit status 0 when screening ran (hit or
   not), 2 on bad usage or an unreadable file.
 lists update [--source KEY]... | lists status
@@ -91,7 +92,7 @@ def screen_main(argv: list[str], out: TextIO | None = None) -> int:
                 "hit": bool(matches),
                 "matches": [
                     {"source": m.entity.source, "source_id": m.entity.source_id, "name": m.name, "score": m.score,
-                     "list": list_label(m), "reasons": reasons(m, query, t)}
+                     "list": list_label(m), "reasons": reasons(m, query, t), "strength": m.strength}
                     for m in matches
                 ],
             }
@@ -102,7 +103,8 @@ def screen_main(argv: list[str], out: TextIO | None = None) -> int:
             continue
         print(f"HIT    {query.text}: {t('screening.cli.hit', count=len(matches))}", file=out)
         for m in matches:
-            print(f"  {m.score:.3f}  {m.name}  [{list_label(m)}, {m.entity.source}:{m.entity.source_id}]", file=out)
+            print(f"  {m.score:.3f}  {m.name}  [{list_label(m)}, {m.entity.source}:{m.entity.source_id}] "
+                  f"{t('screening.strength.' + m.strength)}", file=out)
             if m.entity.url:
                 print(f"         {m.entity.url}", file=out)
             for line in reasons(m, query, t):
