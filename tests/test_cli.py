@@ -62,7 +62,7 @@ def test_check_json_has_the_report_contract(country: str, level: str, tmp_path: 
     # offline: the sources with their input answered, those without it were skipped; none failed
     statuses = {source["name"]: source["status"] for source in report["sources"]}
     assert statuses == {"sanctions": "ok", "country_risk": "ok", "email": "skipped", "phone": "skipped",
-                        "identifiers": "skipped"}
+                        "identifiers": "skipped", "trade_remedies": "skipped"}  # no hs= or goods=
 
 
 def test_unknown_command_and_help() -> None:
