@@ -54,7 +54,7 @@ async def test_sanctioned_company_is_stop(engine: Engine) -> None:
     decision = report.decision
     assert decision.code is STOP and decision.codes == ["sanctions.hit"]
     assert decision.rule.endswith("sanctions") and not decision.verified
-    assert decision.reason == "Rosoboronexport matches ROSOBORONEKSPORT OAO, on OFAC SDN, OFAC Non-SDN and US CSL"
+    assert decision.reason == "Rosoboronexport matches ROSOBORONEKSPORT OAO on OFAC SDN, OFAC Non-SDN and US CSL"
     assert "Do not quote" in decision.action
 
 
