@@ -39,6 +39,7 @@ class ActionKind(str, Enum):
     DETAILS = "details"
     CLEAR_MATCH = "clear_match"
     STOP_WATCHING = "stop_watching"
+    EVIDENCE_PACK = "evidence_pack"  # the case's evidence pack (PDF) as a file in the card's thread
 
 
 class Link(BaseModel):
@@ -126,6 +127,8 @@ def _item(finding: Finding, lang: str) -> CardItem:
 SUPERSEDED_BY: dict[str, str] = {
     "email.free_mail": "email.free_mail_for_company",  # "free mail" vs "writes as ACME from free mail"
 }
+# Findings whose detail is long background, not a reason: one line on the card, the rest in Details.
+DETAIL_IN_DETAILS_ONLY = frozenset({"country.notes"})
 
 
 def build_card(
@@ -167,6 +170,10 @@ def build_card(
             continue
         section = CardSection(key=key, title=t(f"section.{key.value}"), items=[_item(f, lang) for f in shown])
         section.hidden = len(findings) - len(shown)
+        if not details:
+            for item in section.items:
+                if item.code in DETAIL_IN_DETAILS_ONLY:
+                    item.detail = ""
         if not findings:
             section.items = []
         card.sections.append(section)
@@ -238,10 +245,11 @@ def _actions(report: Report, case: CaseInfo, t) -> list[CardAction]:  # type: ig
     add(ActionKind.SCHEDULE_RECHECK, arg="30")
     add(ActionKind.ADD_NOTE)
     add(ActionKind.DETAILS)
+    add(ActionKind.EVIDENCE_PACK)
     if case.watching:
         add(ActionKind.STOP_WATCHING)
     for finding in report.sections.risk:
-        if finding.code == "sanctions.hit" and finding.data.get("source_id"):
+        if finding.code in ("sanctions.hit", "sanctions.possible") and finding.data.get("source_id"):
             key = f"{finding.data.get('source')}:{finding.data.get('source_id')}"
             if key not in case.cleared:
                 listed = str(finding.data.get("listed_name") or finding.data.get("name") or key)

@@ -14,6 +14,7 @@ import asyncio
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
@@ -47,6 +48,7 @@ class TerminalChat:
         self.lang = normalize_lang(lang) if lang else (flows.get_user_lang(self.actor) or flows.default_lang())
         self.card: Card | None = None
         self.runner = asyncio.Runner()
+        self.export_dir = Path.cwd()  # where the Evidence pack button writes its file
 
     @staticmethod
     def _actor(user: str) -> flows.Actor:
@@ -187,6 +189,10 @@ class TerminalChat:
                 self.say(t("chat.cancelled", self.lang))
                 return
             result = self._perform(action.kind, action.case_id, action.arg, reason)
+        if result.attachment is not None:  # the evidence pack: a file in the current folder
+            path = self.export_dir / result.attachment.filename
+            path.write_bytes(result.attachment.content)
+            self.say(t("evidence.terminal.written", self.lang, file=str(path.resolve())))
         self.say(result.message, style=None if result.ok else "yellow")
         if result.announce:
             self.say(result.announce, style="bold")

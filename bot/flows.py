@@ -124,6 +124,16 @@ __all__ = [
 ]
 
 
+class Attachment(BaseModel):
+    """A file a flow hands to the adapter (the evidence pack): Slack uploads it, Telegram sends it."""
+
+    filename: str
+    content: bytes
+    mime: str
+    caption: str = ""
+    lang: str = "en"
+
+
 class FlowResult(BaseModel):
     """What a button press did, for the adapter to show."""
 
@@ -135,6 +145,7 @@ class FlowResult(BaseModel):
     case_id: int | None = None
     needs_reason: bool = False
     announce: str | None = None
+    attachment: Attachment | None = None
 
 
 # --- database and policy ---------------------------------------------------------------------------
@@ -422,8 +433,7 @@ def _fill_now(report: Report, lang: str) -> None:
 
 
 def _rescore(engine: Engine, report: Report) -> None:
-    if engine.scorer is not None:
-        engine.scorer.score(report, CheckContext.for_lang(report.lang))
+    engine.score(report, CheckContext.for_lang(report.lang))  # the risk and the decision
 
 
 def _case_info(session: Any, case: Case, report: Report | None, lang: str, looks_like: bool = True) -> CaseInfo:
@@ -593,6 +603,10 @@ async def perform_action(
         return FlowResult(ok=True, message=t("flows.done.recheck", lang, id=case_id), card=outcome.card,
                           case_id=case_id)
     database = await asyncio.to_thread(ensure_database)
+    if kind is ActionKind.EVIDENCE_PACK:
+        from .evidence import chat as evidence_chat
+
+        return await asyncio.to_thread(evidence_chat.pack_result, database, case_id, actor, lang)
     return await asyncio.to_thread(_perform, database, kind, case_id, actor, arg, reason, lang, conversation)
 
 

@@ -123,6 +123,22 @@ async def _warm_up_off_loop(app: Any) -> AsyncIterator[None]:
     yield
 
 
+def _background(start: Callable[[], Any]) -> Lifespan:
+    """A lifespan hook running `start()` (a coroutine) as a task while the app serves."""
+
+    @contextlib.asynccontextmanager
+    async def hook(app: Any) -> AsyncIterator[None]:
+        task = asyncio.ensure_future(start())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    return hook
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -155,9 +171,17 @@ def create_app(
             return shared_session(bolt_client)
 
         hooks.append(slack_session)
+        resumer = getattr(slack_app, "tradecheck_resumer", None)
+        if resumer is not None:
+            hooks.append(_background(resumer))
+
+        from .slack.guard import admit
+
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
 
         async def slack_events(request: Request) -> Response:
-            return await handler.handle(request)
+            refused = await admit(request, secret)  # size and signature before any parsing
+            return refused if refused is not None else await handler.handle(request)
 
         routes.append(Route(SLACK_PATH, slack_events, methods=["POST"]))
         state["slack"] = True
@@ -219,6 +243,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             socket_handler = AsyncSocketModeHandler(socket_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()
             stack.push_async_callback(socket_handler.close_async)
+            await stack.enter_async_context(_background(socket_app.tradecheck_resumer)(None))  # checks of dead processes
             log.info("Slack connected over Socket Mode")
         if args.telegram_polling:
             module = _telegram_module()

@@ -170,9 +170,15 @@ class Engine:
                 analyzer.analyze(request, report, ctx)
             except Exception:  # an analyzer bug must not lose the sources' findings
                 log.exception("analyzer %s failed", analyzer.name)
+        self.score(report, ctx)
+
+    def score(self, report: Report, ctx: CheckContext | None = None) -> None:
+        """Score and decide (again, e.g. after a manager cleared a match): every report ends in a decision,
+        also with a scorer that does not decide itself (tests, custom scorers get the policy's rules)."""
+        ctx = ctx or CheckContext.for_lang(report.lang)
         if self.scorer is not None:
             self.scorer.score(report, ctx)
-        if not report.decision.rule:  # a scorer that does not decide (tests, custom ones): the policy's rules
+        if not getattr(self.scorer, "decides", False):
             from .decision import decide
 
             report.decision = decide(report)
@@ -262,4 +268,7 @@ def subject_of(request: CheckRequest) -> Subject:
         persons=list(request.persons),
         bank=request.bank,
         bank_country=request.bank_country,
+        hs=list(request.hs),
+        goods=request.goods,
+        origin=request.origin,
     )

@@ -45,10 +45,13 @@ FIELD_ALIASES: dict[str, str] = {
     "lang": "lang", "语言": "lang",
     "bank": "bank", "bank_country": "bank_country", "transit": "transit_country", "transit_country": "transit_country",
     "note": "note", "备注": "note",
+    "hs": "hs", "hs_code": "hs", "hscode": "hs", "海关编码": "hs", "税号": "hs", "商品编码": "hs",
+    "goods": "goods", "product": "goods", "商品": "goods", "产品": "goods",
+    "origin": "origin", "原产地": "origin", "原产国": "origin",
 }
 
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
-_KEY_RE = re.compile(r"(?:(?<=[\s,;、])|^)([A-Za-z_\-]+|[\u4e00-\u9fff]{2,3})\s*([=:])\s*")
+_KEY_RE = re.compile(r"(?:(?<=[\s,;、])|^)([A-Za-z_\-]+|[\u4e00-\u9fff]{2,4})\s*([=:])\s*")
 _VALUE_PUNCT = " ,;，；、"
 # What users write for the two catalog languages (checks.i18n.LANGUAGES); anything else is reported.
 _LANG_NAMES = {"cn": "zh", "中文": "zh", "chinese": "zh", "汉语": "zh", "简体中文": "zh", "english": "en",
@@ -114,6 +117,9 @@ class CheckRequest(BaseModel):
     ignored: list[str] = Field(default_factory=list, description="unknown keys, ignored")
     country_input: str | None = Field(None, description="the country as typed, when it was not recognised")
     lang_input: str | None = Field(None, description="the language as typed, when it is neither zh nor en")
+    hs: list[str] = Field(default_factory=list, description="HS / tariff codes of the goods, digits only")
+    goods: str | None = Field(None, description="the goods, as the salesperson or the inquiry names them")
+    origin: str | None = Field(None, description="ISO alpha-2 country of origin of the goods (None: China)")
 
     @property
     def email_domain(self) -> str | None:
@@ -249,7 +255,42 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
     for key in ("bank_country", "transit_country"):
         if values.get(key):
             values[key] = countries.to_code(values[key]) or values[key]
+    _goods_fields(values)
     return CheckRequest(**values, ignored=_unique(ignored), raw_text=text)
+
+
+_HS_SPLIT = re.compile(r"[,;，；、/]+")
+MAX_HS = 20
+
+
+def hs_codes(text: str) -> list[str]:
+    """'7308.90, 7318 15 00' → ['730890', '73181500']: 2 to 10 digits each; dots and spaces allowed."""
+    codes: list[str] = []
+    for part in _HS_SPLIT.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        code = re.sub(r"[\s.\-]", "", part)
+        if not code.isdigit() or not 2 <= len(code) <= 10:
+            raise RequestError("request.error.bad_hs", value=part[:40])
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_HS:
+        raise RequestError("request.error.too_many_hs", limit=MAX_HS)
+    return codes
+
+
+def _goods_fields(values: dict[str, Any]) -> None:
+    """hs= to a list of codes; origin= to a country code (an unknown one is an error: it decides the measures)."""
+    if values.get("hs"):
+        values["hs"] = hs_codes(values["hs"])
+    else:
+        values.pop("hs", None)
+    if values.get("origin"):
+        code = countries.to_code(values["origin"])
+        if code is None:
+            raise RequestError("request.error.bad_origin", value=values["origin"][:60])
+        values["origin"] = code
 
 
 def _clean_name(name: str) -> str:
@@ -264,7 +305,7 @@ def _validate(request: CheckRequest) -> None:
         raise RequestError("request.error.empty")
     if len(request.company) > MAX_NAME:
         raise RequestError("request.error.name_too_long", limit=MAX_NAME)
-    for name, value in request.model_dump(include={"email", "site", "phone", "vat", "lei", "reg", "bank", "note"}).items():
+    for name, value in request.model_dump(include={"email", "site", "phone", "vat", "lei", "reg", "bank", "note", "goods"}).items():
         if value and len(value) > MAX_VALUE:
             raise RequestError("request.error.value_too_long", field=name, limit=MAX_VALUE)
     if len(request.persons) > MAX_PERSONS:
@@ -319,6 +360,11 @@ def _parse_paste(text: str) -> CheckRequest:
         extracted["persons"] = [person]
     if country:
         extracted["country"] = [country]
+    hs, goods = _goods_in_paste(lines)
+    if hs:
+        extracted["hs"] = hs
+    if goods:
+        extracted["goods"] = [goods]
     if not (emails or sites or phones or company):
         raise RequestError("request.error.nothing_found")
     email = _best_email(emails)
@@ -332,7 +378,32 @@ def _parse_paste(text: str) -> CheckRequest:
         raw_text=text,
         pasted=True,
         extracted=extracted,
+        hs=hs,
+        goods=goods,
     )
+
+
+# An HS code only after its label (a bare number may be a phone or an order number).
+_PASTE_HS = re.compile(r"(?:\bH\.?S\.?(?:\s*code)?|\bHTS(?:\s*code)?|tariff\s*(?:code|no\.?)|海关编码|商品编码|税号|税则号)"
+                       r"\s*(?:no\.?|number)?\s*[:：#=]?\s*((?:\d[\d. ]{0,12}\d)(?:\s*[,/、]\s*\d[\d. ]{0,12}\d)*)", re.I)
+_PASTE_GOODS = re.compile(r"^\s*(?:product(?:s| name)?|item|goods|commodity|description of goods|产品(?:名称)?|品名|商品(?:名称)?|货物)"
+                          r"\s*[:：]\s*(.{2,120})$", re.I)
+
+
+def _goods_in_paste(lines: list[str]) -> tuple[list[str], str | None]:
+    """HS codes written after a label ("HS code: 7308.90") and a labelled product line ("Product: steel grating")."""
+    codes: list[str] = []
+    goods = None
+    for line in lines:
+        for match in _PASTE_HS.finditer(line):
+            for part in _HS_SPLIT.split(match.group(1)):
+                code = re.sub(r"[\s.]", "", part)
+                if code.isdigit() and 4 <= len(code) <= 10 and code not in codes:
+                    codes.append(code)
+        found = _PASTE_GOODS.match(line)
+        if found and goods is None:
+            goods = found.group(1).strip(" .;")
+    return codes[:MAX_HS], goods
 
 
 def _unique(items: Any) -> list[str]:

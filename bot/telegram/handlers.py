@@ -358,6 +358,15 @@ class TelegramHandlers:
             for page in pages:
                 await sender.send(chat_id, page, reply_to=card_message.message_id, thread=self._thread(card_message))
             return
+        if result.attachment is not None:  # the evidence pack: the file as a reply to the card
+            file = result.attachment
+            try:
+                await sender.send_document(chat_id, file.content, file.filename, caption=result.message,
+                                           reply_to=card_message.message_id, thread=self._thread(card_message))
+            except TelegramError as error:
+                log.warning("sendDocument failed: %s", error)
+                await self._tell(sender, card_message, user, t("tg.upload_failed", lang))
+            return
         await self._after_change(sender, card_message, user, result)
 
     async def _after_change(self, sender: Sender, card_message: Message, user: User, result: flows.FlowResult) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from bot import cli, monitor
 from checks.config import get_settings
+from checks.trade_remedies import update as tr_update
 from checks.watchlists import update
 from storage import db as storage_db
 
@@ -40,6 +41,8 @@ def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     monkeypatch.setattr(update, "update_lists", lambda folder, sources: [
         update.UpdateResult("us_ofac_sdn", status, count=18_000, as_of="2026-11-30"),
         update.UpdateResult("un_sc", "unchanged", count=1_000, as_of="2026-11-29")])
+    monkeypatch.setattr(tr_update, "update_trade_remedies", lambda folder, keys: [
+        update.UpdateResult("tr_ca_cbsa", "unchanged", count=189, as_of="2026-08-28")])
     calls: list[int] = []
     real = monitor.after_lists_update
 
