@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from concurrent.futures import ThreadPoolExecutor
-
+from checks.engine import ProcessLocalPool
 from checks.request import CheckRequest
 
-_PARSE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
+_PARSE = ProcessLocalPool("parse")
 
 
 async def parse_request(text: str, lang: str | None = None) -> CheckRequest:
@@ -22,4 +21,4 @@ async def parse_request(text: str, lang: str | None = None) -> CheckRequest:
     from . import flows
 
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_PARSE_POOL, contextvars.copy_context().run, flows.parse_request, text, lang)
+    return await loop.run_in_executor(_PARSE.get(), contextvars.copy_context().run, flows.parse_request, text, lang)

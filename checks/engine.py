@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -120,7 +121,7 @@ class Engine:
         threaded = any(source.in_thread for source in self.sources)
         if threaded:  # list dates are read from files: that too waits for the GIL, off the loop
             await asyncio.get_running_loop().run_in_executor(
-                _CPU_POOL, contextvars.copy_context().run, self._list_notes, report, ctx)
+                _CPU.get(), contextvars.copy_context().run, self._list_notes, report, ctx)
         else:
             self._list_notes(report, ctx)
         if request.country_input:  # dropped from the check: the card says so, not only the ack
@@ -150,7 +151,7 @@ class Engine:
 
         if threaded:  # a server: keep the CPU work off its loop
             await asyncio.get_running_loop().run_in_executor(
-                _CPU_POOL, contextvars.copy_context().run, self._analyze_and_score, request, report, ctx)
+                _CPU.get(), contextvars.copy_context().run, self._analyze_and_score, request, report, ctx)
         else:
             self._analyze_and_score(request, report, ctx)
         order = {s.name: i for i, s in enumerate(self.sources)}
@@ -200,7 +201,7 @@ class Engine:
         try:
             if source.in_thread:  # its timeout runs on the thread: time waiting for the thread is not its own
                 findings = await asyncio.get_running_loop().run_in_executor(
-                    _CPU_POOL, contextvars.copy_context().run, _run_on_thread_loop, source, request, ctx)
+                    _CPU.get(), contextvars.copy_context().run, _run_on_thread_loop, source, request, ctx)
             else:
                 findings = await asyncio.wait_for(source.run(request, ctx), timeout=source.timeout)
         except asyncio.TimeoutError:
@@ -217,10 +218,32 @@ class Engine:
         return SourceResult(name=source.name, status=SourceStatus.OK, elapsed_ms=elapsed()), list(findings)
 
 
-# One thread: the work holds the GIL anyway, and each more thread competing for it makes the event
-# loop wait longer whenever it wants the GIL back (benchmarks/loop_lag.py).
-_CPU_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks-cpu")
 _THREAD = threading.local()
+
+
+class ProcessLocalPool:
+    """A one-thread executor for this process. A forked child (tests, prefork servers) inherits the
+    parent's executor object but not its thread: work submitted there would wait forever, so a child
+    gets its own pool. One thread: the work holds the GIL anyway, and each more thread competing for
+    it makes the event loop wait longer whenever it wants the GIL back (benchmarks/loop_lag.py)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+
+    def get(self) -> ThreadPoolExecutor:
+        pid = os.getpid()
+        if self._pool is None or self._pid != pid:
+            with self._lock:
+                if self._pool is None or self._pid != pid:
+                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
+                    self._pid = pid
+        return self._pool
+
+
+_CPU = ProcessLocalPool("checks-cpu")
 
 
 def _run_on_thread_loop(source: Source, request: CheckRequest, ctx: CheckContext) -> list[Finding]:

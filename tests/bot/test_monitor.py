@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator
@@ -537,8 +538,16 @@ def test_two_processes_200_jobs_each_seen_once_even_when_one_is_killed(pg_url: s
             return (len(delivered(log)) >= 200 and all(j.status == "done" for j in first_reminders(pg_url))
                     and len(rows) == 200 and all(r.status == "sent" for r in rows))
 
-        assert wait_while_progressing(finished, lambda: len(delivered(log)), processes), \
-            f"{len(delivered(log))} of 200 delivered, and no progress for 120 s"
+        def progress() -> tuple[int, tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+            """Deliveries, and the jobs' and messages' states and attempts: a retry waiting out its backoff
+            is progress too, it changes a row."""
+            return (len(delivered(log)), tuple((j.status, j.attempts) for j in first_reminders(pg_url)),
+                    tuple((r.status, r.attempts) for r in outbox_rows(pg_url)))
+
+        assert wait_while_progressing(finished, progress, processes), (
+            f"{len(delivered(log))} of 200 delivered, nothing changed for 120 s; jobs "
+            f"{sorted(Counter(j.status for j in first_reminders(pg_url)).items())}, messages "
+            f"{sorted(Counter((r.status, r.attempts) for r in outbox_rows(pg_url)).items())}")
     finally:
         for process in (a, b, *processes):
             if process.poll() is None:
