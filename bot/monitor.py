@@ -555,6 +555,27 @@ def idle(now: datetime | None = None) -> bool:
 
 # --- the ticker ------------------------------------------------------------------------------------------
 _scheduler: Any = None
+TICK_JOB_ID = "tradecheck-monitor-tick"
+
+
+class _SkippedBeats(logging.Filter):
+    """Drops APScheduler's "skipped: maximum number of running instances reached" for our ticker.
+
+    A tick that lasts longer than the interval (a batch of jobs, a slow platform) makes APScheduler
+    skip the beats meanwhile, as intended (`max_instances=1`), but it says so at WARNING on *every*
+    skipped beat: with a short interval that is an endless stream (~2 KB/s at 0.1 s). Besides
+    drowning real warnings, a process whose stderr is a pipe nobody drains (a supervisor, a test
+    harness) then blocks in `write()` once the pipe is full, inside the event loop: the whole
+    worker stops claiming and sending, with its leases held until they expire."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Execution of job") or "maximum number of running" not in str(record.msg):
+            return True
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return getattr(job, "id", None) != TICK_JOB_ID
+
+
+_SKIPPED_BEATS = _SkippedBeats()
 
 
 async def _tick_safely() -> None:
@@ -573,8 +594,11 @@ def start_ticker(interval_seconds: float = 30) -> Any:
     if _scheduler is not None:
         return _scheduler
     register_configured_deliverers()
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(_tick_safely, "interval", seconds=interval_seconds, id="tradecheck-monitor-tick",
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if _SKIPPED_BEATS not in scheduler_log.filters:
+        scheduler_log.addFilter(_SKIPPED_BEATS)
+    scheduler = AsyncIOScheduler(timezone="UTC", logger=scheduler_log)
+    scheduler.add_job(_tick_safely, "interval", seconds=interval_seconds, id=TICK_JOB_ID,
                       max_instances=1, coalesce=True, next_run_time=datetime.now().astimezone())
     scheduler.start()
     _scheduler = scheduler

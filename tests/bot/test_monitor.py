@@ -9,6 +9,7 @@ real OS processes (`python -m bot.monitor --worker`) with a file-recording fake 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -365,6 +366,35 @@ async def test_the_ticker_runs_due_work(db_url: str, watchlist, fake) -> None:  
     finally:
         monitor.stop_ticker()
     assert len(fake.sent) == 1
+
+
+async def test_a_tick_longer_than_the_interval_skips_beats_without_a_warning_each(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """APScheduler warns at every beat skipped while a tick runs: at a short interval an endless
+    stream that filled the undrained stderr pipe of a worker and froze it (the 200-jobs test stalled)."""
+    from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_tick(now=None):  # type: ignore[no-untyped-def]
+        started.set()
+        await release.wait()
+        return {}
+
+    monkeypatch.setattr(monitor, "tick", slow_tick)
+    skipped = asyncio.Event()
+    caplog.set_level(logging.WARNING, logger="apscheduler.scheduler")
+    scheduler = monitor.start_ticker(0.02)
+    try:
+        scheduler.add_listener(lambda event: skipped.set(), EVENT_JOB_MAX_INSTANCES)
+        await started.wait()
+        await skipped.wait()  # APScheduler did skip a beat of the running tick
+    finally:
+        release.set()
+        monitor.stop_ticker()
+        monitor.unregister_deliverer("terminal")
+    assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
 
 
 def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
