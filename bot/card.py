@@ -180,7 +180,9 @@ def build_card(
 
     if not report.pending:
         risk = report.risk
-        card.risk_factors = [t("card.factor", points=f"{f.points:+g}", reason=f.reason) for f in risk.factors]
+        card.risk_factors = [t("card.factor", points=f"{f.points:+g}", reason=f.reason)
+                             + (" · " + t("risk.factor.policy", rule=f.rule) if details and f.rule else "")
+                             for f in risk.factors]  # the policy line only under Details
         card.advice = list(risk.payment_terms) + [a for a in risk.actions if a not in risk.payment_terms]
         card.ask_next = list(risk.ask_next)
         if risk.incomplete_note:
@@ -222,6 +224,8 @@ def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: 
         lines.extend(t("card.source_line", name=result.name, status=t(f"source_state.{result.status.value}"),
                        detail=result.detail or "—")
                      for result in report.sources if result.status is not SourceStatus.OK)
+    if details:  # what an administrator can do (e.g. the command that updates the lists)
+        lines.extend(report.admin_notes)
     if report.pending:
         lines.append(t("card.pending", names=", ".join(report.pending)))
     if report.lists_as_of:

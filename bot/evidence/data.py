@@ -90,7 +90,7 @@ def _matches(report: dict[str, Any]) -> list[dict[str, Any]]:
 
     found = []
     for raw in (report.get("sections") or {}).get("risk") or []:
-        if raw.get("code") != "sanctions.hit":
+        if raw.get("code") not in ("sanctions.hit", "sanctions.possible"):  # strong and possible matches
             continue
         data = raw.get("data") or {}
         found.append({

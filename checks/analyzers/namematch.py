@@ -498,6 +498,14 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
         return slip.__class__(slip.kind, label, slip.form, slip.edit, slip.lures, slip.strong_lure, slip.detail)
     if not ascii_label and _best_exact(anyascii(shown).replace("-", ""), prof) is not None:
         return NameMatch("lookalike", label, anyascii(shown), "idn_homoglyph")
+    if not ascii_label:
+        # letters dressed as Latin ones (`ovɇrstoćk`, `junsħiƥharma`) around a word of the name: nobody types
+        # those for a company whose name has none of them
+        foreign = {c for c in shown if not c.isascii() and c.isalpha()} - prof.non_ascii
+        dressed = foreign and all(len(fold_unicode(c)) == 1 and fold_unicode(c).isalnum() for c in foreign)
+        folded = fold_unicode(shown).replace("-", "")
+        if dressed and any(len(w) >= 4 and w in folded for w in prof.words):
+            return NameMatch("lookalike", label, folded, "idn_homoglyph", detail="".join(sorted(foreign)))
     return NameMatch(UNRELATED, label)
 
 

@@ -22,7 +22,7 @@ from rapidfuzz.distance import Indel
 from ..watchlists.model import Entity, EntityType, NameKind
 from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, is_patronymic, query_tokens
 from .native import has_native, latin_skeletons, looks_like_person
-from .normalize import Token, TokenClass, geo_words
+from .normalize import Token, TokenClass, geo_words, legal_words
 
 ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
 CANDIDATES = 25
@@ -322,6 +322,8 @@ class Matcher:
         if not text:
             return []
         tokens = query_tokens(self.index, text, person=query.type == "person")
+        if all(t.text in legal_words() for t in tokens):  # "ООО", "有限公司", "Co. Ltd.": a legal form, no name
+            return []
         words = self._words([t for t in tokens if t.cls is not TokenClass.LEGAL])
         if not words:
             return []

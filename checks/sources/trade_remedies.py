@@ -20,6 +20,7 @@ from typing import ClassVar
 from .. import countries
 from ..config import Settings, get_settings
 from ..engine import Analyzer, CheckContext, Source
+from ..i18n import cjk_spacing
 from ..models import Evidence, Finding, Report, Section, Severity, Status, TradeRemedy, TradeRemedyCoverage
 from ..request import CheckRequest
 from ..trade_remedies import store
@@ -55,6 +56,12 @@ def _fmt_code(code: str) -> str:
         return code
     groups = [code[:4]] + [code[i:i + 2] for i in range(4, len(code), 2)]
     return ".".join(groups)
+
+
+def _spaced(text: str, lang: str) -> str:
+    """Chinese text with one space around Latin names (product names come in English), none between
+    Chinese characters."""
+    return cjk_spacing(text).strip() if lang == "zh" else text
 
 
 def age_days(as_of: str | None, today: date) -> int | None:
@@ -97,12 +104,12 @@ def _product(hits: list[Hit], t) -> str:  # type: ignore[no-untyped-def]
         product = re.sub(r"\s+(?:from|originating in|imported from)\s+[A-Z].*$", "", m.product)
         return " ".join(w if any(c.isupper() for c in w[1:]) else w.lower() for w in product.split())  # keep PET, TiO2
     codes = sorted({c for h in hits for c in (h.matched or h.measure.codes)})
-    return t("tr.product.codes", codes=", ".join(_fmt_code(c) for c in codes[:4]))
+    return t("tr.product.codes", codes=t("tr.sep").join(_fmt_code(c) for c in codes[:4]))
 
 
 def _case_label(hits: list[Hit], t) -> str:  # type: ignore[no-untyped-def]
     m = hits[0].measure
-    return t(f"tr.case.{m.jurisdiction}", case=m.case or "", source=m.source) if m.case else t("tr.case.none", source=m.source)
+    return t(f"tr.case.{m.jurisdiction}", case=m.case) if m.case else t(f"tr.case.none.{m.jurisdiction}")
 
 
 def _since(hits: list[Hit], coverage: Coverage | None, t) -> str:  # type: ignore[no-untyped-def]
@@ -163,14 +170,14 @@ def trade_remedy_findings(request: CheckRequest, snapshot: Snapshot, ctx: CheckC
         detail = []
         if hit.by == "code":
             detail.append(t(f"tr.detail.match.{hit.precision}", query=_fmt_code(hit.query),
-                            codes=", ".join(_fmt_code(c) for c in matched[:6])))
+                            codes=t("tr.sep").join(_fmt_code(c) for c in matched[:6])))
         else:
             detail.append(t("tr.detail.match.name", words=hit.query))
         duties = sorted({d for h in group if (d := h.measure.duty)})
         if duties:
-            detail.append(t("tr.detail.duty", duty="; ".join(duties)))
-        if m.note and not (hit.by == "code" and hit.precision == "hs6" and m.jurisdiction == "CA"):
-            detail.append(m.note if lang == "en" or m.jurisdiction == "CO" else "")
+            detail.append(t("tr.detail.duty", duty=t("tr.sep").join(duties)))
+        if m.note and lang == "en" and not (hit.by == "code" and hit.precision == "hs6" and m.jurisdiction == "CA"):
+            detail.append(m.note)  # the publisher's own words (English, or Spanish for Colombia)
         if jurisdiction == "US":
             detail.append(t("tr.detail.us_old", as_of=coverage.as_of))
         if m.type == "investigation":
@@ -186,8 +193,8 @@ def trade_remedy_findings(request: CheckRequest, snapshot: Snapshot, ctx: CheckC
             detail.append(t("tr.detail.settle") if hit.by == "name" else t("tr.detail.check_notice"))
         findings.append(Finding(
             code=code, status=status, severity=severity, section=Section.RISK,
-            title=t(f"tr.{key}.title", **params), detail=" ".join(d for d in detail if d),
-            evidence=[Evidence(source=m.source, url=m.url)] if m.url else [],
+            title=_spaced(t(f"tr.{key}.title", **params), lang), detail=_spaced(" ".join(d for d in detail if d), lang),
+            evidence=[Evidence(source=t(f"tr.source.{m.jurisdiction}"), url=m.url)] if m.url else [],
             data={"jurisdiction": jurisdiction, "origin": origin, "trade_remedies": _remedies(group, coverage)},
         ))
 
@@ -224,10 +231,11 @@ def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, ori
     else:
         age = t("tr.coverage.age", as_of=coverage.as_of, months=max(0, (days or 0) // 30))
     extent = t("tr.coverage.complete") if coverage.complete else t("tr.coverage.partial")
-    parts = [t("tr.coverage.line", country=where, source=coverage.source, age=age, extent=extent)]
+    source = t(f"tr.source.{coverage.jurisdiction}")
+    parts = [t("tr.coverage.line", country=where, source=source, age=age, extent=extent)]
     if unchecked:
-        parts.append(t("tr.coverage.unchecked_codes", codes=", ".join(_fmt_code(c) for c in unchecked),
-                       chapters=", ".join(coverage.hs_chapters or [])))
+        parts.append(t("tr.coverage.unchecked_codes", codes=t("tr.sep").join(_fmt_code(c) for c in unchecked),
+                       chapters=t("tr.sep").join(coverage.hs_chapters or [])))
         counts = coverage.origin_counts.get(origin)
         if counts and counts[0]:  # how common measures on this origin are, where the codes were not checked
             parts.append(t("tr.coverage.origin_count", country=where, origin=origin_name(origin, ctx.lang, t),
@@ -237,20 +245,21 @@ def _coverage_finding(request: CheckRequest, coverage: Coverage, where: str, ori
     more = [r for f in extra for r in f.data.get("trade_remedies", [])]
     if extra:
         names = list(dict.fromkeys(r.get("case") or r.get("product") or "?" for r in more))
-        parts.append(t("tr.coverage.more", n=len(extra), names=", ".join(names[:12])))
+        parts.append(t("tr.coverage.more", n=len(extra), names=t("tr.sep").join(names[:12])))
     status = Status.INFO
     if not found and checked:
         key = "tr.coverage.none_complete" if coverage.complete else "tr.coverage.none_partial"
-        parts.insert(0, t(key, country=where, codes=", ".join(_fmt_code(c) for c in checked),
+        parts.insert(0, t(key, country=where, codes=t("tr.sep").join(_fmt_code(c) for c in checked),
                           origin=origin_name(origin, ctx.lang, t)))
         status = Status.PASS if coverage.complete and not unchecked else Status.INFO
+    parts = [_spaced(part, ctx.lang) for part in parts]
     title = parts[0] if found or not checked else f"{parts[0]} · {parts[1]}"
     if not found and checked:
         parts.pop(1)
     return Finding(
         code="trade_remedy.coverage", status=status, section=Section.RISK, title=title,
         detail=" ".join(parts[1:] + [coverage.scope if ctx.lang == "en" else ""]).strip(),
-        evidence=[Evidence(source=coverage.source, url=coverage.url)],
+        evidence=[Evidence(source=source, url=coverage.url)],
         data={"coverage": [TradeRemedyCoverage(jurisdiction=coverage.jurisdiction, as_of=coverage.as_of,
                                                complete=coverage.complete).model_dump()],
               "checked_codes": checked, "unchecked_codes": unchecked, "settled": settled,

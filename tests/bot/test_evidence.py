@@ -26,8 +26,8 @@ from tests.storage.support import db_url, pg_url, set_managers, sqlite_template 
 LI = flows.Actor("terminal", "li", "Li Wei")
 BOSS = flows.Actor("terminal", "boss", "Boss Wang")
 OUTSIDER = flows.Actor("slack", "U666", "Mallory", workspace="T-other")
-COMPANY = "Mahan Air General Trading LLC"
-CLEAR_REASON = "The listed party is the airline itself; our buyer is a Dubai trading licence holder"
+COMPANY = "Mahan Air"  # the bundled lists: a strong CSL (DPL) hit and a possible OFAC SDN match
+CLEAR_REASON = "The DPL entry is the airline's Dubai trading arm; our buyer is registered elsewhere"
 NOTE = "Buyer sent its Dubai trade licence; 李经理已电话核实地址"
 
 
@@ -39,11 +39,12 @@ async def story(db_url: str, monkeypatch: pytest.MonkeyPatch) -> int:
     outcome = await flows.run_check(f"{COMPANY} email=sales@mahan-trading.ae country=AE", LI, engine=engine)
     assert outcome.case is not None
     case_id = outcome.case.id
+    codes = {f.code for f in outcome.report.sections.risk}
+    assert {"sanctions.hit", "sanctions.possible"} <= codes, codes
     clears = [a for a in outcome.card.actions if a.kind is ActionKind.CLEAR_MATCH]
-    assert len(clears) >= 2, "the real lists list both the airline and the trading company"
-    airline = next(a for a in clears if a.arg.startswith("us_ofac_sdn:"))
+    trading = next(a for a in clears if a.arg.startswith("us_csl:"))
     for kind, actor, kwargs in (
-        (ActionKind.CLEAR_MATCH, BOSS, {"arg": airline.arg, "reason": CLEAR_REASON}),
+        (ActionKind.CLEAR_MATCH, BOSS, {"arg": trading.arg, "reason": CLEAR_REASON}),
         (ActionKind.ADD_NOTE, LI, {"reason": NOTE}),
         (ActionKind.REQUEST_APPROVAL, LI, {}),
         (ActionKind.APPROVE, BOSS, {"reason": "100% T/T in advance only"}),

@@ -58,6 +58,8 @@ def test_unicode_homoglyph_pasted_and_punycode_read_the_same() -> None:
     assert match_label("ѕcania", profile("Scania AB")).edit == "idn_homoglyph"  # Cyrillic ѕ
     punycode = "xn--" + "ѕcania".encode("punycode").decode("ascii")
     assert match_label(punycode, profile("Scania AB")).edit == "idn_homoglyph"
+    # letters dressed as Latin ones around a name word, even when the rest does not read
+    assert match_label("ovɇrstoćkdeals", profile("Overstock Inc.")).edit == "idn_homoglyph"
     # the name's own accented letters are not homoglyphs: müller for Müller
     assert match_label("müller", profile("Müller GmbH")).kind == "consistent"
 

@@ -49,3 +49,15 @@ def test_a_route_around_the_measure_is_verify_first() -> None:
 def test_country_without_data_does_not_lower_or_raise_the_decision() -> None:
     report = verified_buyer_report("Maple Racking Inc country=IN hs=7308.90")
     assert decide(report, POLICY).code is DecisionCode.PROCEED
+
+
+def test_the_circumvention_question_is_asked_even_while_verifying_first() -> None:
+    import asyncio
+
+    from checks.registry import build_engine
+
+    report = asyncio.run(build_engine(offline=True).run(parse("Maple Racking Inc country=CA hs=7308.90 transit=US")))
+    assert report.decision.code is DecisionCode.VERIFY_FIRST
+    assert any("third country" in question for question in report.risk.ask_next)
+    measure = next(f for f in report.findings() if f.code == "trade_remedy.measure")
+    assert "Quote DDP only with the duty in the price" in measure.detail  # the advice rides on the line itself
