@@ -75,7 +75,7 @@ def test_country_context_explains_but_never_hides_a_strong_match(screener):
     assert "us_ofac_sdn:18299" in [f"{m.entity.source}:{m.entity.source_id}" for m in elsewhere]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "!!!", "Co. Ltd.", "a" * 500, "\x00\x1a", "ООО", "有限公司", "12345",
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "Co. Ltd.", "a" * 500, "\x00\x1a", "有限公司", "12345",
                                   "Banco " * 5000, "Trading LLC", "Bank"])
 def test_junk_or_only_common_words_match_nothing(screener, text):
     """No name, only a legal form, or only words every bank and trader has: no entry is named by them."""
