@@ -61,13 +61,22 @@ def default_cache_dir() -> Path | None:
 
 
 def _code_digest() -> str:
-    """The screening and loading code: a change in any of it makes a new cache key."""
+    """The screening and loading code: a change in any of it makes a new cache key. Read once, when this
+    module is imported, so a process never files an index built by the code it runs under the key of
+    newer files on disk (a long-running process during an upgrade)."""
+    return _CODE_DIGEST
+
+
+def _digest_code() -> str:
     digest = hashlib.sha256(CACHE_FORMAT.encode())
     root = Path(__file__).resolve().parents[1]
     for folder in ("screening", "watchlists"):
         for path in sorted((root / folder).glob("*.py")):
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+_CODE_DIGEST = _digest_code()
 
 
 def _cache_path(cache_dir: Path, versions: tuple[str, ...]) -> Path:

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 from collections import Counter
@@ -475,10 +476,19 @@ async def test_a_newly_listed_name_alerts_the_one_watched_case_that_matches(db_u
 def spawn(url: str, log: Path, marker: Path, *extra: str, **env: str) -> subprocess.Popen[str]:
     environment = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "MONITOR_FAKE_LOG": str(log),
                    "MONITOR_FAKE_MARKER": str(marker), **env}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.monitor", "--worker", "--setup", "tests.bot.monitor_fake:setup", *extra],
-        env=environment, cwd=log.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
+    # stderr goes to a file, never to a pipe nobody drains: a full pipe freezes the worker mid-write
+    with tempfile.NamedTemporaryFile("w", dir=log.parent, prefix="worker-", suffix=".stderr", delete=False) as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.monitor", "--worker", "--setup", "tests.bot.monitor_fake:setup", *extra],
+            env=environment, cwd=log.parent, stdout=subprocess.DEVNULL, stderr=err, text=True,
+        )
+    process.stderr_path = err.name  # type: ignore[attr-defined]
+    return process
+
+
+def stderr_of(process: subprocess.Popen[str]) -> str:
+    """The end of what a spawned worker wrote to stderr (for failure messages)."""
+    return Path(process.stderr_path).read_text(errors="replace")[-3000:]  # type: ignore[attr-defined]
 
 
 def waiting_approvals(url: str, n: int, hours_ago: float, start: int = 0) -> None:
@@ -507,7 +517,7 @@ def wait_for(predicate, timeout: float, processes: list[subprocess.Popen[str]] =
         if predicate():
             return True
         for process in processes:
-            assert process.poll() is None, process.stderr.read()  # type: ignore[union-attr]
+            assert process.poll() is None, stderr_of(process)
         time.sleep(0.1)
     return False
 
@@ -523,7 +533,7 @@ def wait_while_progressing(predicate, progress, processes: list[subprocess.Popen
         elif time.monotonic() - last_change > stall:
             return False
         for process in processes:
-            assert process.poll() is None, process.stderr.read()  # type: ignore[union-attr]
+            assert process.poll() is None, stderr_of(process)
         time.sleep(0.1)
     return True
 
@@ -615,8 +625,8 @@ def test_a_restart_keeps_every_pending_reminder_and_runs_the_overdue_ones_once(d
     assert sorted(j.status for j in jobs) == ["pending"] * 3 + ["running"] * 3  # the dead process's leases
     for _ in range(2):  # restart, and restart again: the overdue ones run once, the others wait
         restarted = spawn(db_url, log, tmp_path / "never", "--interval", "0.1", "--lease", "1", "--exit-when-idle")
-        _, stderr = restarted.communicate(timeout=40)
-        assert restarted.returncode == 0, stderr[-3000:]
+        restarted.wait(timeout=120)
+        assert restarted.returncode == 0, stderr_of(restarted)
     channels = sorted(channel for channel, _, _ in delivered(log))
     assert channels == ["c0", "c1", "c2"]
     jobs = first_reminders(db_url)
