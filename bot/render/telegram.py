@@ -23,7 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from checks.i18n import translator
 from checks.models import Status
 
-from ..card import ActionKind, Card, CardAction
+from ..card import ActionKind, Card, CardAction, resolve_times
 from ..telegram.callbacks import encode
 
 MESSAGE_LIMIT = 4096
@@ -36,7 +36,7 @@ URL_MAX = 500
 _STATUS_PRIORITY = {Status.FAIL: 3, Status.FLAG: 4, Status.UNAVAILABLE: 5, Status.INFO: 6, Status.PASS: 7}
 _DETAIL_PRIORITY = 8
 _LINK_PRIORITY = 9
-_DECISIONS = (ActionKind.REQUEST_APPROVAL, ActionKind.APPROVE, ActionKind.REJECT)
+_DECISIONS = (ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE, ActionKind.APPROVE, ActionKind.REJECT)
 
 
 def utf16_len(text: str) -> int:
@@ -109,17 +109,23 @@ class _Layout:
     def _build(self, card: Card, preface: Sequence[str]) -> None:
         t, add = self.t, self.add
         line_max, detail_max, title_max = (None, None, None) if self.full else (LINE_MAX, DETAIL_MAX, TITLE_MAX)
+        # the first lines: decision, reason, action (the notification shows the first line)
+        if card.decision_badge and not card.in_progress:
+            add(_Unit(f"<b>{esc(card.decision_badge, line_max)}</b>", 0))
+            if card.decision_reason:
+                add(_Unit(f"<b>{esc(card.decision_reason, line_max)}</b>", 0))
+            if card.decision_action:
+                add(_Unit("→ " + esc(card.decision_action, line_max), 0))
         for line in list(preface)[:4]:
             add(_Unit(f"<i>{esc(line)}</i>", 0))
-        add(_Unit(f"<b>{esc(card.title, title_max)}</b>", 0))
+        buyer = f"<b>{esc(card.title, title_max)}</b>"
         if card.subtitle:
-            add(_Unit(esc(card.subtitle, line_max), 0))
+            buyer += " · " + esc(card.subtitle, line_max)
+        add(_Unit(buyer, 0))
         if card.badge:
-            add(_Unit(f"<b>{esc(card.badge, line_max)}</b>", 0))
-        if card.verdict:
-            add(_Unit(esc(card.verdict, line_max), 0))
+            add(_Unit(f"<b>{esc(card.badge, line_max)}</b>" + (" · " + esc(card.verdict, line_max) if card.verdict else ""), 0))
         if card.status_line:
-            add(_Unit(f"<b>{esc(card.status_line, line_max)}</b>", 0))
+            add(_Unit(f"<b>{esc(resolve_times(card.status_line, card), line_max)}</b>", 0))
 
         for section in card.sections:
             key = f"section.{section.key.value}"
@@ -159,7 +165,14 @@ class _Layout:
             for notice in card.notices:
                 add(_Unit(f"⚠️ {esc(notice, line_max)}", 5, "card.notices", counts=True))
             self.close_group("card.notices")
-        if card.footer:
+        if self.full and card.footer:  # Details: the housekeeping in full
+            add(_Unit("", 0))
+            for line in card.footer:
+                add(_Unit(f"<i>{esc(line, line_max)}</i>", 0))
+        elif card.trust_line:
+            add(_Unit("", 0))
+            add(_Unit(f"<i>{esc(card.trust_line, line_max)}</i>", 0))
+        elif card.footer:
             add(_Unit("", 0))
             for line in card.footer[:4]:
                 add(_Unit(f"<i>{esc(line, line_max)}</i>", 0))

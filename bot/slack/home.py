@@ -87,7 +87,7 @@ def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": shorten(t("slack.home.title", lang), 150)}},
         _section(t("slack.home.intro", lang)),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(t("slack.home.role", lang, role=role))}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(t("slack.home.role", lang, role=t(f"chat.role.{role}", lang)))}]},
         {"type": "divider"},
     ]
     if mine is None:

@@ -26,6 +26,7 @@ CODES: dict[ActionKind, str] = {
     ActionKind.DETAILS: "d",
     ActionKind.CLEAR_MATCH: "m",
     ActionKind.STOP_WATCHING: "w",
+    ActionKind.ESCALATE: "e",
 }
 KINDS: dict[str, ActionKind] = {code: kind for kind, code in CODES.items()}
 HASH_MARK = "#"
