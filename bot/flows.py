@@ -136,6 +136,7 @@ class FlowResult(BaseModel):
     case_id: int | None = None
     needs_reason: bool = False
     needs_confirm: bool = False
+    prompt: str = ""  # what the reason prompt is for: an ActionKind value, or approve_stop
     announce: str | None = None
 
 
@@ -717,7 +718,8 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
             reason_needed = kind in REASON_REQUIRED or (kind is ActionKind.APPROVE and (stop or _level_at_least_high(case)))
             if reason_needed and not (reason or "").strip():
                 ask = "approve_stop" if kind is ActionKind.APPROVE and stop else kind.value
-                return FlowResult(ok=False, needs_reason=True, message=t(f"flows.ask.{ask}", lang), case_id=case_id)
+                return FlowResult(ok=False, needs_reason=True, message=t(f"flows.ask.{ask}", lang), case_id=case_id,
+                                  prompt=ask)
             if kind is ActionKind.APPROVE and stop and not confirmed:
                 return FlowResult(ok=False, needs_confirm=True, message=t("flows.confirm.approve_stop", lang, id=case.id,
                                                                           name=name), case_id=case_id)

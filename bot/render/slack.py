@@ -401,6 +401,8 @@ def loading_view(lang: str) -> dict[str, Any]:
 
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
+DEAL_BLOCK = "deal"
+DEAL_INPUT = "deal_input"
 
 
 def render_reason_modal(kind: ActionKind, lang: str, metadata: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
@@ -413,6 +415,8 @@ def render_reason_modal(kind: ActionKind, lang: str, metadata: dict[str, Any], *
     if metadata.get("c") is not None:
         blocks.append(_context([mrkdwn(t("slack.modal.context", id=metadata["c"]))
                                 + (f" · {mrkdwn(metadata['a'])}" if metadata.get("a") else "")]))
+    if kind.value in ("approve",) and metadata.get("cf"):
+        blocks.append(_section("⚠️ " + mrkdwn(t("action.confirm_stop_approval"))))
     blocks.append({
         "type": "input",
         "block_id": REASON_BLOCK,
@@ -426,6 +430,13 @@ def render_reason_modal(kind: ActionKind, lang: str, metadata: dict[str, Any], *
             "placeholder": _plain(t(f"slack.modal.placeholder.{kind.value}"), 150),
         },
     })
+    if kind.value in ("request_approval", "escalate"):  # the deal, optional
+        blocks.append({
+            "type": "input", "block_id": DEAL_BLOCK, "optional": True,
+            "label": _plain(t("slack.modal.label.deal"), 2000),
+            "element": {"type": "plain_text_input", "action_id": DEAL_INPUT, "max_length": 500,
+                        "placeholder": _plain(t("slack.modal.placeholder.deal"), 150)},
+        })
     return {
         "type": "modal",
         "callback_id": REASON_CALLBACK,
