@@ -25,7 +25,7 @@ CODES: dict[str, Code] = {
     "email.invalid": Code(V, "The address is not a valid email address", "邮箱地址格式无效"),
     "email.free_mail": Code(V, "Address at a free webmail provider (gmail.com, qq.com, 163.com ...)", "免费邮箱（gmail.com、qq.com、163.com 等）"),
     "email.disposable": Code(V, "Address at a throw-away (disposable) mail service", "一次性（临时）邮箱"),
-    "email.role_address": Code(V, "Shared role mailbox (info@, sales@ ...), not a named person", "公共职能邮箱（info@、sales@ 等），非具名个人"),
+    "email.role_address": Code(V, "Shared role mailbox (info@, sales@ ...), not a named person", "部门公用邮箱（info@、sales@ 等），非具名个人"),
     "email.free_mail_for_company": Code(V, "A company writes from a free-mail address", "公司却使用免费邮箱联系"),
     "email.domain_missing": Code(V, "The email domain does not exist in DNS", "邮箱域名在 DNS 中不存在"),
     "email.no_mx": Code(V, "The email domain cannot receive mail (no MX record)", "邮箱域名无法收信（无 MX 记录）"),
@@ -118,6 +118,8 @@ CODES: dict[str, Code] = {
     "history.trade_dispute": Code(H, "A trade dispute on record", "有贸易纠纷记录"),
     # --- risk: sanctions, country, media, fraud
     "sanctions.hit": Code(R, "Name matches an entry on a sanctions list", "名称与制裁名单条目相符"),
+    "sanctions.possible": Code(R, "Name possibly matches a listed party: not confirmed, settle it before quoting",
+                               "名称与制裁名单条目疑似匹配：尚未确认，报价前须核实"),
     "sanctions.clear": Code(R, "No match on the sanctions lists", "制裁名单中无匹配"),
     "country.embargoed": Code(R, "Country under a comprehensive embargo (e.g. OFAC: Cuba, Iran, North Korea)", "全面禁运国家（如 OFAC：古巴、伊朗、朝鲜）"),
     "country.high_risk": Code(R, "FATF 'call for action' jurisdiction (black list)", "FATF“呼吁采取行动”司法管辖区（黑名单）"),

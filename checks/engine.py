@@ -140,6 +140,10 @@ class Engine:
                 log.exception("analyzer %s failed", analyzer.name)
         if self.scorer is not None:
             self.scorer.score(report, ctx)
+        if not report.decision.rule:  # a scorer that does not decide (tests, custom ones): the policy's rules
+            from .decision import decide
+
+            report.decision = decide(report)
         order = {s.name: i for i, s in enumerate(self.sources)}
         report.sources.sort(key=lambda r: order.get(r.name, len(order)))
         return report

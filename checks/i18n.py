@@ -8,6 +8,7 @@ A missing key or language is never silent: `missing_keys()` lists them and the t
 from __future__ import annotations
 
 import logging
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -116,3 +117,18 @@ def translator(lang: str) -> Translator:
         return t(key, lang, **params)
 
     return _t
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_THEN_LATIN = re.compile(rf"([{_CJK}])([A-Za-z0-9@$])")
+_LATIN_THEN_CJK = re.compile(rf"([A-Za-z0-9%)\]])([{_CJK}])")
+
+
+def cjk_spacing(text: str) -> str:
+    """One space between Chinese characters and Latin letters or digits ("在 OFAC SDN 名单上").
+
+    Templates filled with names in either script cannot know which will come, so the spacing is
+    set afterwards; full-width punctuation gets no space, and spaces between Chinese characters
+    (a stray one is an error in Chinese) are never added.
+    """
+    return _LATIN_THEN_CJK.sub(r"\1 \2", _CJK_THEN_LATIN.sub(r"\1 \2", text))

@@ -117,8 +117,14 @@ class RiskAssessment(BaseModel):
     payment_terms: list[str] = Field(default_factory=list)
     ask_next: list[str] = Field(default_factory=list)
     approval_required: bool = False
-    confidence: str = "complete"
+    confidence: str = Field("complete", description=(
+        "complete: online and every source that ran answered; incomplete: offline, or some did not answer; "
+        "low: at least the policy's unavailable.low_confidence_fraction did not answer. Only `complete` "
+        "can lead to a proceed decision; anything else the card shows as unverified"))
     incomplete_note: str = ""
+    offline: bool = Field(False, description="checked without the online sources (registries, DNS, web)")
+    answered: int = Field(0, description="sources that ran and answered (for 'checked 5 of 10 sources')")
+    total: int = Field(0, description="sources that ran (not skipped as not applicable)")
 
 
 class DecisionCode(str, Enum):
@@ -143,6 +149,9 @@ class Decision(BaseModel):
     action: str = ""
     rule: str = Field("", description="the policy line that decided it, e.g. decisions.stop[sanctions.hit]")
     codes: list[str] = Field(default_factory=list, description="the finding codes behind the decision")
+    verified: bool = Field(False, description=(
+        "identity verified by independent sources with every source answering (only with proceed): "
+        "cards show a green all-clear only when true, and 'unverified' otherwise"))
 
 
 class Subject(BaseModel):

@@ -8,15 +8,16 @@ the file, the field and what is wrong, so a typo in a finding code cannot silent
 from __future__ import annotations
 
 import logging
+import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .codes import CODES
-from .models import RiskLevel, Severity
+from .models import DecisionCode, RiskLevel, Severity
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,87 @@ class Insurance(_Strict):
     hint: Text
 
 
+# What a decision's reason and action may name (checks/decision.py fills them in); anything else is an error.
+DECISION_VARIABLES = frozenset({
+    "subject", "title", "listed", "matched", "lists", "programs", "company", "official", "domain", "country",
+    "bank_country", "missing", "answered", "total", "verdict_reason", "level", "term",
+})
+
+
+def _template_names(text: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+class DecisionText(Text):
+    """A reason or action template: `{subject}`, `{listed}`, `{company}` ... are filled in from the finding."""
+
+    @model_validator(mode="after")
+    def _variables(self) -> "DecisionText":
+        for lang in ("en", "zh"):
+            try:
+                names = _template_names(getattr(self, lang))
+            except ValueError as exc:
+                raise ValueError(f"{lang}: {exc}") from None
+            unknown = [n for n in names if n not in DECISION_VARIABLES]
+            if unknown:
+                raise ValueError(f"{lang}: unknown variable {{{unknown[0]}}} (use one of "
+                                 f"{', '.join(sorted(DECISION_VARIABLES))})")
+        return self
+
+
+class DecisionRule(_Strict):
+    """One line of `decisions.rules`: every condition it gives must hold; the first rule that matches decides.
+
+    `codes`, `min_severity` and `data` test one problem finding (a code ending in `*` matches every code that
+    starts with the rest, e.g. `domain.lookalike*`); the others test the whole report.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    decision: DecisionCode
+    codes: list[str] = Field(default_factory=list)
+    min_severity: Severity | None = None
+    data: dict[str, str | bool | int] = Field(default_factory=dict)
+    min_level: RiskLevel | None = None
+    max_level: RiskLevel | None = None
+    confidence: list[Literal["complete", "incomplete", "low"]] = Field(default_factory=list)
+    verdict: list[Literal["consistent", "inconsistent", "unknown"]] = Field(default_factory=list)
+    offline: bool | None = None
+    unavailable: list[str] = Field(default_factory=list, description="any of these sources did not answer")
+    reason: DecisionText
+    action: DecisionText
+
+    @model_validator(mode="after")
+    def _conditions(self) -> "DecisionRule":
+        finding_only = (self.min_severity is not None or self.data) and not self.codes
+        if finding_only:
+            raise ValueError("min_severity and data need codes (they test the finding those codes name)")
+        if not (self.codes or self.min_level or self.max_level or self.confidence or self.verdict
+                or self.offline is not None or self.unavailable):
+            raise ValueError("give at least one condition (codes, min_level, max_level, confidence, verdict, "
+                             "offline, unavailable)")
+        if self.decision is DecisionCode.PROCEED and self.confidence != ["complete"]:
+            raise ValueError("a proceed rule must require confidence: [complete] (never proceed unverified)")
+        return self
+
+
+class DecisionDefault(_Strict):
+    decision: DecisionCode = DecisionCode.VERIFY_FIRST
+    reason: DecisionText
+    action: DecisionText
+
+    @field_validator("decision")
+    @classmethod
+    def _not_proceed(cls, value: DecisionCode) -> DecisionCode:
+        if value is DecisionCode.PROCEED:
+            raise ValueError("the default cannot be proceed: proceed needs a rule that verifies identity")
+        return value
+
+
+class Decisions(_Strict):
+    rules: list[DecisionRule] = Field(min_length=1)
+    default: DecisionDefault
+
+
 Points = int | dict[Severity, int]
 
 
@@ -152,6 +234,7 @@ class Policy(_Strict):
     insurance: Insurance | None = None
     ask_next_max: int = Field(5, ge=1, le=20)
     ask_next: list[AskRule] = Field(default_factory=list)
+    decisions: Decisions | None = Field(None, description="absent: the bundled policy's decisions apply")
 
     @field_validator("severity_points", "recheck_days", "advice")
     @classmethod
@@ -209,7 +292,17 @@ def _codes_used(policy: Policy) -> list[tuple[str, str]]:
     used += [(f"exclusive[{i}]", c) for i, group in enumerate(policy.exclusive) for c in group]
     used += [(f"combinations[{i}].codes", c) for i, combo in enumerate(policy.combinations) for c in combo.codes]
     used += [(f"ask_next[{i}].codes", c) for i, rule in enumerate(policy.ask_next) for c in rule.codes]
+    if policy.decisions is not None:
+        used += [(f"decisions.rules[{i}].codes", c) for i, rule in enumerate(policy.decisions.rules) for c in rule.codes]
     return used
+
+
+def known_code(code: str) -> bool:
+    """A listed finding code, or a pattern `prefix*` that at least one listed code matches."""
+    if code.endswith("*"):
+        prefix = code[:-1]
+        return bool(prefix) and any(c.startswith(prefix) for c in CODES)
+    return code in CODES
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -234,7 +327,7 @@ def parse_policy(data: Any, path: Path | str = "<policy>") -> Policy:
         problems = [f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise PolicyError(path, problems) from None
     unknown = [f"{where}: unknown finding code {code!r} (see docs/CODES.md)" for where, code in _codes_used(policy)
-               if code not in CODES]
+               if not (known_code(code) if where.startswith("decisions.") else code in CODES)]
     if unknown:
         raise PolicyError(path, unknown)
     return policy

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from .decision import decide
 from .engine import CheckContext, Scorer
 from .models import Finding, Report, RiskAssessment, RiskFactor, RiskLevel, Severity, SourceStatus, Status
 from .policy import Policy, PolicyError, bundled_policy, load_policy
@@ -175,6 +176,7 @@ def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool =
     return RiskAssessment(
         level=level, score=score, factors=factors, actions=actions, payment_terms=payment_terms,
         ask_next=ask_next, approval_required=approval, confidence=confidence, incomplete_note=note,
+        offline=offline, answered=len(ran) - len(missing), total=len(ran),
     )
 
 
@@ -200,3 +202,4 @@ class PolicyScorer(Scorer):
         if error:
             report.warnings.append(ctx.t("risk.policy_invalid", error=error.replace("\n", " ")))
         report.risk = assess(report, policy, ctx, offline=self.offline)
+        report.decision = decide(report, policy, offline=self.offline)

@@ -11,7 +11,7 @@ import pytest
 from checks.analyzers.profile import FACTS
 from checks.codes import CODES, meaning, render_markdown
 from checks.engine import CheckContext
-from checks.policy import BUNDLED, _codes_used, load_policy
+from checks.policy import BUNDLED, _codes_used, known_code, load_policy
 from checks.request import parse
 from checks.sources.country import CountryRiskSource
 from checks.sources.email import EmailSource
@@ -62,7 +62,11 @@ def test_profile_codes_are_listed() -> None:
 
 
 def test_policy_names_only_listed_codes() -> None:
-    assert {code for _, code in _codes_used(load_policy(BUNDLED))} <= set(CODES)
+    used = {code for _, code in _codes_used(load_policy(BUNDLED))}
+    assert {code for code in used if not code.endswith("*")} <= set(CODES)
+    patterns = {code for code in used if code.endswith("*")}
+    assert patterns and all(known_code(code) for code in patterns)  # `domain.lookalike*` names listed codes
+    assert not known_code("domain.lookalikes*") and not known_code("*")
 
 
 SAMPLES = [
