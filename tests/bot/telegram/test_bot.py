@@ -63,13 +63,17 @@ async def test_every_button_fits_64_bytes(harness: Harness) -> None:
 
 async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> None:
     api = harness.api
-    card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk country=IR")
+    # high risk (free mail, a VAT number that fails its check), not a STOP: a manager may approve it
+    card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=northwind.buyer@gmail.com "
+                                             "vat=DE123456789 country=GB")
     case_id = int(buttons(card)["c"].split(":")[1])
 
-    # the salesperson asks for approval (a risky buyer's card offers it): the card now offers Approve / Reject
+    # the salesperson asks for approval (a risky buyer's card offers it), saying why: the card now offers
+    # Approve / Reject
     mark = len(api.calls)
     await harness.press(card, SALES, buttons(card)["r"])
-    announce = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "approv" in p["text"].lower()])
+    await harness.reply_to_prompt(GROUP, SALES, mark, "repeat order of the 2025 contract")
+    announce = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "asks a manager" in p["text"]])
     assert "Northwind" in announce[0]["text"]
     card = api.messages[(GROUP, card["message_id"])]
     assert {"a", "x"} <= set(buttons(card))
@@ -83,9 +87,10 @@ async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> 
     assert f"tg://user?id={OTHER}" in refusal[0]["text"]
     assert not [c for c in api.calls[mark:] if c.method == "editMessageText"]
 
-    # the manager approves: the card is edited in place and the decision announced
+    # the manager approves, with the reason a high case needs: the card is edited in place and announced
     mark = len(api.calls)
     await harness.press(card, MANAGER, f"a:{case_id}")
+    await harness.reply_to_prompt(GROUP, MANAGER, mark, "registry extract received, LC at sight")
     approved = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "approved" in p["text"]])
     assert f"User {MANAGER}" in approved[0]["text"]
     edit = [c for c in api.calls[mark:] if c.method == "editMessageText"]
@@ -94,13 +99,17 @@ async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> 
     # the answer to each press came before anything else the press caused
     press_calls = [c.method for c in api.calls[mark:]]
     assert press_calls[0] == "answerCallbackQuery"
+    assert "why: repeat order" not in edit[-1].params["text"] and "valid until" in edit[-1].params["text"]
 
 
 async def test_rejection_reason_is_captured_through_a_reply(harness: Harness) -> None:
     api = harness.api
     card = await harness.check(GROUP, SALES, "/check Blue Lotus Trading Co email=sales@bluelotus-trading.com country=KP")
     case_id = int(buttons(card)["c"].split(":")[1])
-    await harness.press(card, SALES, buttons(card)["r"])
+    assert "r" not in buttons(card)  # an embargo STOP: escalated to compliance, never "request approval"
+    mark = len(api.calls)
+    await harness.press(card, SALES, buttons(card)["e"])
+    await harness.reply_to_prompt(GROUP, SALES, mark, "the buyer says the goods stay in Dandong")
     await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(GROUP, card["message_id"])])))
     card = api.messages[(GROUP, card["message_id"])]
 
@@ -292,9 +301,11 @@ async def test_recheck_and_schedule_buttons(harness: Harness) -> None:
 
 async def test_a_manager_cannot_approve_their_own_request(harness: Harness) -> None:
     api = harness.api
-    card = await harness.check(GROUP, MANAGER, "/check Eastern Pearl Shipping country=CU")
+    card = await harness.check(GROUP, MANAGER, "/check Eastern Pearl Shipping email=eastern.pearl@gmail.com "
+                                               "vat=DE123456789 country=GB")
     mark = len(api.calls)
     await harness.press(card, MANAGER, buttons(card)["r"])
+    await harness.reply_to_prompt(GROUP, MANAGER, mark, "my own request")
     await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "asks a manager" in p["text"]])
     card = api.messages[(GROUP, card["message_id"])]
     assert {"a", "x"} <= set(buttons(card))
