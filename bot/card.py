@@ -139,10 +139,12 @@ class Card(BaseModel):
     @property
     def preview(self) -> str:
         """The notification / preview text: the decision and its reason."""
+        t = translator(self.lang)
         if self.in_progress or not self.decision_badge:
-            return f"{self.badge} — {self.title}"
-        return f"{self.decision_badge}: {self.decision_reason} — {self.title}" if self.decision_reason \
-            else f"{self.decision_badge} — {self.title}"
+            return t("card.preview_short", badge=self.badge, title=self.title)
+        if self.decision_reason:
+            return t("card.preview", badge=self.decision_badge, reason=self.decision_reason, title=self.title)
+        return t("card.preview_short", badge=self.decision_badge, title=self.title)
 
     @property
     def buyer_line(self) -> str:
@@ -409,10 +411,12 @@ def _list_age_days(report: Report, today: date | None = None) -> int:
 def _trust_line(report: Report, t) -> str:  # type: ignore[no-untyped-def]
     """One line: how much of the check could run, how old the lists are, how many notes wait in Details."""
     ran = [r for r in report.sources if r.status is not SourceStatus.SKIPPED]
-    answered = [r for r in ran if r.status is SourceStatus.OK]
-    parts = [t("card.trust.checked", ok=len(answered), total=len(ran))]
-    offline_note = report.risk.incomplete_note.startswith(t("card.trust.offline_prefix")) if report.risk.incomplete_note else False
-    if offline_note:
+    answered = len([r for r in ran if r.status is SourceStatus.OK])
+    total = len(ran)
+    if report.risk.total:  # the scorer's own count (12a): the same numbers as the decision's reason
+        answered, total = report.risk.answered, report.risk.total
+    parts = [t("card.trust.checked", ok=answered, total=total)]
+    if report.risk.offline or (report.risk.incomplete_note or "").startswith(t("card.trust.offline_prefix")):
         parts.append(t("card.trust.offline"))
     from checks.config import get_settings
 
