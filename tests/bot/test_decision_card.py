@@ -222,3 +222,27 @@ def test_an_unverified_check_is_never_a_green_all_clear() -> None:
     assert card.decision is DecisionCode.VERIFY_FIRST and "✅" not in card.decision_badge
     assert "🟢" not in card.badge and "unverified" in card.badge
     assert "🟢" not in render_text(card) and "🟢" not in tg.render(card).text
+
+
+def test_the_approval_queue_puts_stop_first_then_level_then_age_with_requester_and_link() -> None:
+    import json
+
+    from bot.slack.home import HomeCase, home_view, queue_order
+    from tests.bot.slack.blockkit import validate_view
+
+    cases = [
+        HomeCase(1, "Alpha", "pending_approval", "high", "", "verify_first", "li", 50.0),
+        HomeCase(2, "Bravo", "pending_approval", "critical", "", "verify_first", "li", 1.0),
+        HomeCase(3, "Charlie", "pending_approval", "medium", "", "stop", "wang", 2.0),
+        HomeCase(4, "Delta", "pending_approval", "high", "", "verify_first", "li", 70.0,
+                 "https://slack.com/archives/C1/p1700000000000001"),
+    ]
+    queue = sorted(cases, key=queue_order)
+    assert [c.id for c in queue] == [3, 2, 4, 1]
+    view = home_view("en", "manager", [], queue)
+    validate_view(view)
+    text = json.dumps(view, ensure_ascii=False)
+    assert "asked by li, waiting 70 h" in text and "<https://slack.com/archives/C1/p1700000000000001|#4 Delta>" in text
+    assert text.index("Charlie") < text.index("Bravo") < text.index("Delta") < text.index("Alpha")
+    assert "Your role: manager" in text or "manager" in text
+    assert "经理" in json.dumps(home_view("zh", "manager", [], queue), ensure_ascii=False)
