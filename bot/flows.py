@@ -238,8 +238,11 @@ def _entry_name(data: dict[str, Any]) -> str:
     return str(data.get("source_id", ""))
 
 
+SCREENING_HITS = ("sanctions.hit", "sanctions.possible")  # one finding per listed party (all its lists)
+
+
 def _hits(report: Report) -> list[Finding]:
-    return [f for f in report.findings() if f.code == "sanctions.hit" and f.data.get("source_id")]
+    return [f for f in report.findings() if f.code in SCREENING_HITS and f.data.get("source_id")]
 
 
 def apply_clears(report: Report, clears: list[Any], lang: str) -> tuple[bool, list[dict[str, str]]]:

@@ -77,7 +77,13 @@ class _Vars(dict):  # type: ignore[type-arg]
 
 
 def _join(values: list[str], lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(v for v in values if v)
+    """'A, B and C' / 'A、B和C'."""
+    values = [v for v in values if v]
+    if len(values) < 2:
+        return "".join(values)
+    if lang == "zh":
+        return "、".join(values[:-1]) + "和" + values[-1]
+    return ", ".join(values[:-1]) + " and " + values[-1]
 
 
 def _variables(report: Report, found: list[Finding], problems: list[Finding], policy: Policy,
@@ -105,6 +111,7 @@ def _variables(report: Report, found: list[Finding], problems: list[Finding], po
     advice = policy.advice[report.risk.level]
     return _Vars(
         subject=subject.name or subject.email or "",
+        query=str(data.get("query") or subject.name or subject.email or ""),
         title=top.title if top is not None else "",
         listed=str(data.get("primary_name") or data.get("listed_name") or data.get("name") or ""),
         matched=str(data.get("listed_name") or data.get("name") or data.get("primary_name") or ""),

@@ -65,7 +65,11 @@ class Source(ABC):
         return {}
 
     def warnings(self, ctx: CheckContext) -> list[str]:
-        """Card-level warnings, e.g. a stale list."""
+        """Card-level warnings in plain words, e.g. a stale list (no commands or codes: salespeople read them)."""
+        return []
+
+    def admin_notes(self, ctx: CheckContext) -> list[str]:
+        """What an administrator can do about a warning (e.g. the command that updates the lists): Details only."""
         return []
 
 
@@ -110,6 +114,7 @@ class Engine:
         for source in self.sources:
             report.lists_as_of.update(source.lists_as_of())
             report.warnings.extend(source.warnings(ctx))
+            report.admin_notes.extend(source.admin_notes(ctx))
 
         applicable = [s for s in self.sources if s.applicable(request)]
         for source in self.sources:

@@ -120,15 +120,65 @@ def translator(lang: str) -> Translator:
 
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_THEN_LATIN = re.compile(rf"([{_CJK}])([A-Za-z0-9@$])")
-_LATIN_THEN_CJK = re.compile(rf"([A-Za-z0-9%)\]])([{_CJK}])")
+_CJK_THEN_LATIN = re.compile(rf"([{_CJK}])([A-Za-z@$])")
+_LATIN_THEN_CJK = re.compile(rf"([A-Za-z)\]])([{_CJK}])")
 
 
 def cjk_spacing(text: str) -> str:
-    """One space between Chinese characters and Latin letters or digits ("在 OFAC SDN 名单上").
+    """One space between Chinese characters and Latin words ("在 OFAC SDN 名单上"); digits stay close
+    ("2020年9月23日").
 
     Templates filled with names in either script cannot know which will come, so the spacing is
     set afterwards; full-width punctuation gets no space, and spaces between Chinese characters
     (a stray one is an error in Chinese) are never added.
     """
     return _LATIN_THEN_CJK.sub(r"\1 \2", _CJK_THEN_LATIN.sub(r"\1 \2", text))
+
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                        "dec"), start=1)}
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_YEAR = re.compile(r"\b([A-Za-z]{3})[a-z]* (\d{4})\b")
+_YEAR = re.compile(r"(?<![\d年月])(\d{4})(?![\d年月日-])")
+
+
+def listed_date(text: str, lang: str) -> str:
+    """A date as a list publishes it ("10 Dec 1948", "1978-04-28", "1962", "circa 1961", "1960 to 1962"),
+    written the reader's way: unchanged in English, "1948年12月10日" / "约1961年" in Chinese."""
+    if normalize_lang(lang) != "zh" or not text:
+        return text
+    from datetime import date
+
+    from babel.dates import format_date
+
+    def full(year: int, month: int, day: int, fallback: str) -> str:
+        try:
+            return format_date(date(year, month, day), format="long", locale="zh_CN")
+        except ValueError:
+            return fallback
+
+    out = _DAY_MONTH_YEAR.sub(
+        lambda m: full(int(m.group(3)), _MONTHS.get(m.group(2).lower(), 0), int(m.group(1)), m.group(0))
+        if m.group(2).lower() in _MONTHS else m.group(0), text)
+    out = _ISO_DATE.sub(lambda m: full(int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(0)), out)
+    out = _MONTH_YEAR.sub(lambda m: f"{m.group(2)}年{_MONTHS[m.group(1).lower()]}月"
+                          if m.group(1).lower() in _MONTHS else m.group(0), out)
+    out = _YEAR.sub(r"\1年", out)
+    out = re.sub(r"\b(?:circa|approximately|about)\s*", "约", out, flags=re.I)
+    return re.sub(r"\s+to\s+", "至", out)
+
+
+def list_sep(lang: str) -> str:
+    """Between items of an enumeration: ", " in English, the enumeration comma "、" in Chinese."""
+    return "、" if normalize_lang(lang) == "zh" else ", "
+
+
+def clause_sep(lang: str) -> str:
+    """Between clauses: "; " in English, the full-width "；" in Chinese (ASCII ";" is an error there)."""
+    return "；" if normalize_lang(lang) == "zh" else "; "
+
+
+def lang_of(t: Translator) -> str:
+    """The language a translator writes in (for code that is handed only `t`)."""
+    return normalize_lang(t("language.code"))

@@ -192,7 +192,10 @@ class Report(BaseModel):
     lists_as_of: dict[str, str] = Field(default_factory=dict)
     verdict: str = Field("unknown", description="identity consistency: consistent | inconsistent | unknown")
     verdict_reasons: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="plain words for everyone (stale lists ...)")
+    admin_notes: list[str] = Field(default_factory=list, description=(
+        "what an administrator can do about the warnings (commands such as `tradecheck lists update`): "
+        "Details and admin output only, never the salesperson's card"))
     pending: list[str] = Field(default_factory=list, description="sources still running (progress updates)")
     lang: str = "en"
     created_at: datetime = Field(default_factory=utcnow)

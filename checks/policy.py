@@ -133,7 +133,7 @@ class Insurance(_Strict):
 
 # What a decision's reason and action may name (checks/decision.py fills them in); anything else is an error.
 DECISION_VARIABLES = frozenset({
-    "subject", "title", "listed", "matched", "lists", "programs", "company", "official", "domain", "country",
+    "subject", "query", "title", "listed", "matched", "lists", "programs", "company", "official", "domain", "country",
     "bank_country", "missing", "answered", "total", "verdict_reason", "level", "term",
 })
 

@@ -3,7 +3,8 @@ what the country and type context said. Built from a `Match`, rendered with the 
 
 from __future__ import annotations
 
-from ..i18n import Translator, has
+from ..countries import name_of
+from ..i18n import Translator, has, lang_of, listed_date
 from ..watchlists.model import NameKind
 from .matcher import Match, Query
 
@@ -42,43 +43,48 @@ def list_label(match: Match, t: Translator | None = None) -> str:
 
 
 def reasons(match: Match, query: Query, t: Translator) -> list[str]:
+    """Why it matched, in t's language (country names and dates the reader's way)."""
+    lang = lang_of(t)
+    sep = t("sanctions.separator")
     lines = [t(f"screening.reason.{pair.how}", query=pair.query, listed=pair.listed) for pair in match.pairs]
     legal = [word for word, why in match.ignored if why == "legal"]
     generic = [word for word, why in match.ignored if why in ("generic", "stop", "title")]
     if legal:
-        lines.append(t("screening.reason.ignored_legal", words=", ".join(legal)))
+        lines.append(t("screening.reason.ignored_legal", words=sep.join(legal)))
     if generic:
-        lines.append(t("screening.reason.ignored_generic", words=", ".join(generic)))
+        lines.append(t("screening.reason.ignored_generic", words=sep.join(generic)))
     if match.missing_query:
-        lines.append(t("screening.reason.missing_query", words=", ".join(match.missing_query)))
+        lines.append(t("screening.reason.missing_query", words=sep.join(match.missing_query)))
     if match.missing_listed:
-        lines.append(t("screening.reason.missing_listed", words=", ".join(match.missing_listed)))
+        lines.append(t("screening.reason.missing_listed", words=sep.join(match.missing_listed)))
     if match.name_kind is NameKind.AKA:
         lines.append(t("screening.reason.alias"))
     elif match.name_kind is NameKind.WEAK_AKA:
         lines.append(t("screening.reason.weak_alias"))
     elif match.name_kind is NameKind.FKA:
         lines.append(t("screening.reason.former_name"))
-    countries = _countries(match.entity.countries, query.country if match.country == "agree" else None, t)
+    countries = _countries(match.entity.countries, query.country if match.country == "agree" else None, t, lang)
+    country = name_of(query.country, lang) if query.country else ""
     if match.country == "agree":
-        lines.append(t("screening.reason.country_agree", country=query.country, countries=countries))
+        lines.append(t("screening.reason.country_agree", country=country, countries=countries))
     elif match.country == "differ":
-        lines.append(t("screening.reason.country_differ", country=query.country, countries=countries))
+        lines.append(t("screening.reason.country_differ", country=country, countries=countries))
     if match.type_mismatch:
         query_type = "person" if query.type == "person" else "company"
         lines.append(t("screening.reason.type_mismatch", listed_type=t(f"screening.type.{match.entity.type.value}"),
                        query_type=t(f"screening.type.{query_type}")))
     if match.entity.dates_of_birth and match.entity.type.value == "person":
-        lines.append(t("screening.reason.dob", dob=", ".join(match.entity.dates_of_birth[:3])))
+        lines.append(t("screening.reason.dob", dob=sep.join(listed_date(d, lang) for d in match.entity.dates_of_birth[:3])))
     return lines
 
 
-def _countries(listed: list[str], matching: str | None, t: Translator) -> str:
-    """The listed countries, the one that agrees with the buyer's first (it must never be cut off)."""
+def _countries(listed: list[str], matching: str | None, t: Translator, lang: str = "en") -> str:
+    """The listed countries by name, the one that agrees with the buyer's first (it must never be cut off)."""
     ordered = list(listed)
     agreeing = [c for c in ordered if matching and c.upper() == matching.upper()]
     ordered = agreeing + [c for c in ordered if c not in agreeing]
-    shown = ", ".join(ordered[:MAX_COUNTRIES])
+    names = [name_of(c, lang) if len(c) == 2 and c.isalpha() else c for c in ordered[:MAX_COUNTRIES]]
+    shown = t("sanctions.separator").join(names)
     if len(ordered) > MAX_COUNTRIES:
-        shown += " " + t("screening.reason.more_countries", n=len(ordered) - MAX_COUNTRIES)
+        shown += t("screening.reason.more_countries", n=len(ordered) - MAX_COUNTRIES)  # " +4 more" / "等另外 4 个"
     return shown

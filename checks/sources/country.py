@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from .. import countries
 from ..engine import CheckContext, Source
+from ..i18n import clause_sep, list_sep
 from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
 from ..screening.explain import list_title
@@ -145,7 +146,7 @@ class CountryRiskSource(Source):
                  if (today - date.fromisoformat(as_of)).days > STALE_DAYS]
         if not stale:
             return []
-        listed = ", ".join(f"{list_title(name, ctx.t)} {as_of}" for name, as_of in stale)
+        listed = list_sep(ctx.lang).join(f"{list_title(name, ctx.t)} {as_of}" for name, as_of in stale)
         return [ctx.t("country.warning.stale", lists=listed, months=6)]
 
 
@@ -176,7 +177,7 @@ def country_findings(request: CheckRequest, lists: CountryLists, ctx: CheckConte
             continue
         rank = min((r for r, _, _ in found), key=RANKS.index)
         status, severity = SPECS[rank]
-        on = "; ".join(t(f"country.list.{key}") for _, key, _ in found)
+        on = clause_sep(ctx.lang).join(t(f"country.list.{key}") for _, key, _ in found)
         urls = list(dict.fromkeys(url for _, _, url in found))
         findings.append(Finding(
             code=f"country.{rank}", status=status, severity=severity, section=Section.RISK,

@@ -22,33 +22,35 @@ def _match(country: str | None, countries: list[str] = TEN, source: str = "us_of
 
 
 def _country_line(lines: list[str]) -> str:
-    return next(line for line in lines if line.startswith(("country", "国家")))
+    return next(line for line in lines if line.startswith(("country", "国家", "名单登记国家")))
 
 
 def test_an_agreeing_country_far_down_the_list_is_shown_first() -> None:
     line = _country_line(reasons(_match("agree"), Query("Bank Melli", country="GB"), translator("en")))
-    assert line == "country agrees: GB is among the listed countries (GB, IR, FR, HK, IQ, OM +4 more)"
+    assert line == ("country agrees: the listing names United Kingdom, Iran, France, Hong Kong SAR China, Iraq, Oman "
+                    "+4 more")
 
 
 def test_an_agreeing_country_is_matched_whatever_its_case() -> None:
     line = _country_line(reasons(_match("agree", [c.lower() for c in TEN]), Query("Bank Melli", country="GB"),
                                  translator("en")))
-    assert "(gb, ir, fr, hk, iq, om +4 more)" in line
+    assert line.startswith("country agrees: the listing names United Kingdom, Iran, France,") and "+4 more" in line
 
 
 def test_in_chinese_the_rest_is_counted_in_chinese() -> None:
     line = _country_line(reasons(_match("agree"), Query("Bank Melli", country="MY"), translator("zh")))
-    assert line == "国家一致：MY 在名单所列国家（MY, IR, FR, HK, IQ, OM 等另外 4 个）之中"
+    assert line == "名单登记国家为马来西亚、伊朗、法国、中国香港特别行政区、伊拉克、阿曼等另外 4 个，与买家所在国一致"
 
 
 def test_a_differing_country_shows_the_first_six_and_how_many_more() -> None:
     line = _country_line(reasons(_match("differ"), Query("Bank Melli", country="BR"), translator("en")))
-    assert line == "country differs: the listing names IR, FR, HK, IQ, OM, AE +4 more, the buyer says BR"
+    assert line == ("country differs: the listing names Iran, France, Hong Kong SAR China, Iraq, Oman, "
+                    "United Arab Emirates +4 more, the buyer says Brazil")
 
 
 def test_a_short_list_is_shown_whole() -> None:
     line = _country_line(reasons(_match("agree", ["IR", "AE"]), Query("Bank Melli", country="AE"), translator("en")))
-    assert line == "country agrees: AE is among the listed countries (AE, IR)"
+    assert line == "country agrees: the listing names United Arab Emirates, Iran"
 
 
 @pytest.mark.parametrize("key,en,zh", [

@@ -41,8 +41,13 @@ async def test_hit_on_a_person_in_chinese(source):
     request = CheckRequest(company="Harbour Textiles Ltd", persons=["Ismail HANIYA"], lang="zh")
     findings = await source.run(request, CheckContext.for_lang("zh"))
     hit = next(f for f in findings if f.code == "sanctions.hit")
-    assert hit.data["query_kind"] == "person" and hit.data["source_id"] == "9639"
+    # one person on two OFAC lists (SDN 23627 as HANIYEH, non-SDN 9639 as HANIYA): one finding, keyed by SDN
+    assert hit.data["query_kind"] == "person" and hit.data["source_id"] == "23627"
+    assert {(e["source"], e["source_id"]) for e in hit.data["entries"]} == {("us_ofac_sdn", "23627"),
+                                                                           ("us_ofac_cons", "9639")}
+    assert len([f for f in findings if f.code == "sanctions.hit"]) == 1
     assert "联系人" in hit.title and "合规" in hit.detail
+    assert "HANIYEH, Ismail（别名“HANIYA, Ismail”）" in hit.title  # the listed primary name and the alias that matched
 
 
 async def test_clear(source):
@@ -56,8 +61,11 @@ def test_dates_and_stale_warnings(source):
     dates = source.lists_as_of()
     assert dates["us_ofac_sdn"] == "2024-05-03" and dates["un_sc"] == "2026-02-27"
     warnings = source.warnings(CheckContext.for_lang("en"))
-    assert any("OFAC SDN" in w and "lists update" in w for w in warnings)  # the snapshot is older than 30 days
+    assert any("OFAC SDN" in w and "update the lists" in w for w in warnings)  # the snapshot is older than 30 days
     assert any("EU Financial Sanctions" in w and "UK Sanctions List" in w for w in warnings)
+    assert not any("`" in w or "tradecheck" in w for w in warnings)  # no commands for salespeople
+    assert source.admin_notes(CheckContext.for_lang("en")) == [
+        "Administrator: run `tradecheck lists update` on a machine with network access to download the official lists."]
 
 
 async def test_in_the_engine(source):
