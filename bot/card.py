@@ -360,7 +360,9 @@ def _status_line(case: CaseInfo, t, card: Card) -> str:  # type: ignore[no-untyp
         if case.deal:
             line += t("card.status_sep") + t("card.deal", deal=case.deal)
     elif case.status == "pending_approval":
-        line = t("card.case_status", id=case.id, status=t("case.status.approval_needed"))
+        # a STOP is not waiting for anyone's approval: compliance reviews it if escalated
+        key = "case.status.escalation_possible" if card.decision is DecisionCode.STOP else "case.status.approval_needed"
+        line = t("card.case_status", id=case.id, status=t(key))
     return line
 
 
@@ -380,6 +382,8 @@ def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: 
     if not report.pending and report.risk.incomplete_note:
         lines.append(report.risk.incomplete_note)
     lines.extend(report.warnings)
+    if details:
+        lines.extend(getattr(report, "admin_notes", []) or [])  # commands for whoever runs tradecheck
     if report.lists_as_of:
         dates = t("card.list_sep").join(f"{list_title(name, t)} {date}" for name, date in sorted(report.lists_as_of.items()))
         lines.append(t("card.lists_as_of", dates=dates))
@@ -513,7 +517,7 @@ def _actions(report: Report, case: CaseInfo, t, card: Card) -> list[CardAction]:
     number = FIRST_MATCH_NUMBER
     for finding in report.sections.risk:
         keys = hit_keys(finding)
-        if finding.code != "sanctions.hit" or not keys or finding.data.get("cleared"):
+        if finding.code not in ("sanctions.hit", "sanctions.possible") or not keys or finding.data.get("cleared"):
             continue
         if all(key in case.cleared for key in keys):
             continue

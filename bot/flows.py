@@ -241,6 +241,9 @@ def _entry_name(data: dict[str, Any]) -> str:
 SCREENING_HITS = ("sanctions.hit", "sanctions.possible")  # one finding per listed party (all its lists)
 
 
+MATCH_CODES = ("sanctions.hit", "sanctions.possible")  # a list match a manager can clear ("Not this buyer")
+
+
 def _hits(report: Report) -> list[Finding]:
     return [f for f in report.findings() if f.code in SCREENING_HITS and f.data.get("source_id")]
 
