@@ -246,3 +246,26 @@ def test_the_approval_queue_puts_stop_first_then_level_then_age_with_requester_a
     assert text.index("Charlie") < text.index("Bravo") < text.index("Delta") < text.index("Alpha")
     assert "Your role: manager" in text or "manager" in text
     assert "经理" in json.dumps(home_view("zh", "manager", [], queue), ensure_ascii=False)
+
+
+def test_in_the_chat_compliance_approves_a_stop_with_reason_and_confirmation(  # type: ignore[no-untyped-def]
+        db_url: str, team, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run_chat(monkeypatch, capsys, [
+        "/check Rosoboronexport",
+        "1",  # Escalate to compliance
+        "the buyer says it is a namesake",
+        "",  # no deal
+        "/user boss",
+        "2",  # a manager presses Approve: refused before any question
+        "/user anna",
+        "2",  # compliance: the reason, then the confirmation
+        "licence OFAC-2026-114",
+        "y",
+        "/quit",
+    ])
+    assert "[1] Escalate to compliance" in out and "Request approval" not in out
+    assert "only compliance can approve it" in out
+    assert "You are approving a STOP case" in out and "Confirm: approve STOP case #1" in out
+    assert "Case #1 approved" in out
+    with storage_db.get_database(db_url).session() as session:
+        assert session.exec(select(Case)).one().status == "approved"
