@@ -18,7 +18,7 @@ async def test_check_in_private_chat_sends_a_card_then_edits_it(harness: Harness
     assert all(e.params["message_id"] == card["message_id"] for e in edits)
     final = edits[-1].params
     assert "No registry record for ACME Trading LLC" in final["text"]
-    assert "E-mail j@acme-trading.ae is well formed" in final["text"]
+    assert "VERIFY FIRST" in final["text"].split("\n")[0]  # the decision first
     assert "Case #" in final["text"]
     # the progress edit (one source done) came before the final card, and had no buttons yet
     assert any("checking" in e.params["text"] and not e.params.get("reply_markup") for e in edits[:-1])
@@ -321,10 +321,11 @@ async def test_a_report_with_many_findings_fits_one_message_and_details_say_wher
     card = await harness.check(GROUP, SALES, "/check Verbose Holdings Ltd email=info@verbose-holdings.com")
     edits = [c for c in api.calls if c.method in ("sendMessage", "editMessageText") and c.params.get("chat_id") == GROUP]
     assert edits and all(len(c.params["text"]) <= 4096 for c in edits)
-    assert "Registry line 0" in card["text"] and "<b>not markup</b>" not in card["text"]
+    assert "more (Details)" in card["text"] and "<b>not markup</b>" not in card["text"]
     mark = len(api.calls)
     await harness.press(card, SALES, buttons(card)["d"])
     pages = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "more pages" in p["text"]]
                                and harness.sent_after(mark, GROUP))
     assert len(pages) == 6 and all(len(p["text"]) <= 4096 for p in pages)  # five pages, then where the rest is
-    assert "Registry line 1:" in pages[0]["text"] and "tradecheck cases show" in pages[-1]["text"]
+    assert "Registry line 0" in pages[0]["text"] and "Registry line 1:" in pages[0]["text"]
+    assert "tradecheck cases show" in pages[-1]["text"]
