@@ -25,7 +25,7 @@ def slack_lines(card) -> list[str]:  # type: ignore[no-untyped-def]
         elif block["type"] == "context":
             lines.append(" ".join(e["text"] for e in block["elements"]))
         elif block["type"] == "actions":
-            lines.append(" ".join(f"[{b['text']['text']}]" for b in block["elements"]))
+            lines.append(" ".join(f"[{b['text']['text']}]" for b in block["elements"]))  # buttons
     return lines
 
 

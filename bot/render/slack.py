@@ -290,7 +290,7 @@ def _buttons(card: Card) -> list[dict[str, Any]]:
 
 
 def _main_button(card: Card) -> dict[str, Any] | None:
-    """The first primary action, shown beside the decision (the phone's first screen)."""
+    """The first primary action, shown right under the decision (the phone's first screen)."""
     buttons = _buttons(card)
     return next((b for b in buttons if b.get("style") == "primary"), None)
 
@@ -321,11 +321,10 @@ def _head_blocks(card: Card) -> list[dict[str, Any]]:
     """Decision (header), reason and action with the main button, then the buyer."""
     head: list[dict[str, Any]] = [{"type": "header", "text": _plain(header_text(card), MAX_HEADER)}]
     if card.decision_badge and not card.in_progress:
-        decision = _section(_decision_text(card), block_id="tc_decision")
+        head.append(_section(_decision_text(card), block_id="tc_decision"))
         main = _main_button(card)
-        if main is not None:
-            decision["accessory"] = main
-        head.append(decision)
+        if main is not None:  # full width under the decision: on a phone's first screen
+            head.append({"type": "actions", "block_id": "tc_main", "elements": [main]})
     head.append(_section(_summary(card)))
     return head
 

@@ -189,7 +189,7 @@ def test_every_renderer_puts_the_decision_first_and_one_trust_line_last(lang: st
     blocks = render_blocks(card)
     validate_blocks(blocks)
     assert len(blocks) <= 50 and blocks[0]["text"]["text"] == card.decision_badge
-    assert blocks[1]["accessory"]["action_id"] == "tc:escalate"  # the main button beside the decision
+    assert blocks[2]["elements"][0]["action_id"] == "tc:escalate"  # the main button right under the decision
     assert render_message(card)["text"].startswith(card.decision_badge) and card.decision_reason[:10] in render_message(card)["text"]
     html = tg.render(card).text
     assert html.splitlines()[0] == f"<b>{card.decision_badge}</b>"

@@ -67,8 +67,8 @@ def test_card_parses_and_has_header_badge_sections_context_and_buttons(lang: str
     # the decision first (header), its reason and action, then the buyer with the risk badge
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == card.decision_badge
     assert card.decision_reason in blocks[1]["text"]["text"] and card.decision_action in blocks[1]["text"]["text"]
-    assert "ACME Trading LLC" in blocks[2]["text"]["text"]
-    assert "100/100" in blocks[2]["text"]["text"]
+    buyer = next(b for b in blocks[2:] if b["type"] == "section")  # after the main button
+    assert "ACME Trading LLC" in buyer["text"]["text"] and "100/100" in buyer["text"]["text"]
     text = _all_text(blocks)
     for section in card.sections:
         assert section.title in text
@@ -118,7 +118,7 @@ def test_user_text_cannot_ping_mention_or_format() -> None:
         assert formatting not in mrkdwn_texts
     # the header is plain_text (the decision); the buyer's name is escaped in the buyer line
     assert message["blocks"][0]["text"]["type"] == "plain_text"
-    assert "&lt;!channel&gt; ∗bold∗" in message["blocks"][2]["text"]["text"]
+    assert "&lt;!channel&gt; ∗bold∗" in message["blocks"][3]["text"]["text"]
 
 
 def test_mrkdwn_escaping_rules() -> None:
@@ -198,7 +198,7 @@ def test_long_title_is_given_whole_in_the_buyer_line() -> None:
     blocks = render_blocks(card)
     validate_blocks(blocks)
     assert len(blocks[0]["text"]["text"]) <= 150
-    assert name.strip()[:250] in blocks[2]["text"]["text"]
+    assert name.strip()[:250] in blocks[3]["text"]["text"]
 
 
 @pytest.mark.parametrize("kind", [ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH])

@@ -93,7 +93,8 @@ async def test_a_name_with_channel_ping_and_bold_is_harmless(slack: SlackHarness
     await slack.fake.wait_for(lambda: _finished(slack))
     final = slack.fake.of("chat.update")[-1].params
     assert final["blocks"][0]["text"]["type"] == "plain_text"  # the header is the decision
-    assert "&lt;!channel&gt; ∗bold∗ &amp; Trading" in final["blocks"][2]["text"]["text"]  # the buyer line, inert
+    buyer = next(b for b in final["blocks"] if b["type"] == "section" and "Trading" in b["text"]["text"])
+    assert "&lt;!channel&gt; ∗bold∗ &amp; Trading" in buyer["text"]["text"]  # the buyer line, inert
     assert "&lt;!channel&gt; ∗bold∗ &amp; Trading" in final["text"]
     for call in [*slack.fake.of("chat.postMessage"), *slack.fake.of("chat.update")]:
         validate_blocks(call.params["blocks"])  # asserts no <!…>, <@…>, <#…> in any mrkdwn text
