@@ -276,6 +276,10 @@ def build_card(
         actions = [a for a in risk.actions if a not in risk.payment_terms]
         if stop:  # nobody approves a stop but compliance: the manager-approval advice would contradict the card
             actions = [a for a in actions if a not in _approval_advice(t)]
+        if card.decision is DecisionCode.VERIFY_FIRST and risk.level is RiskLevel.LOW:
+            # a low score that nothing verified: the low level's credit / open-account terms do not apply yet
+            terms = []
+            actions = [a for a in actions if a not in _credit_advice(lang)]
         card.advice = terms + actions
         # never ask a sanctioned party or an impersonator for documents
         card.ask_next = [] if stop else list(risk.ask_next)
@@ -471,6 +475,17 @@ def party_key(finding: Finding) -> str:
     name = str(finding.data.get("listed_name") or finding.data.get("name") or "")
     words = [w for w in re.sub(r"\W+", " ", name).casefold().split() if w not in _LEGAL_FORMS]
     return " ".join(words) or (hit_keys(finding) or [""])[0]
+
+
+def _credit_advice(lang: str) -> set[str]:
+    """The policy's export-credit-insurance hint (open account, D/P), in this language."""
+    try:
+        from checks.policy import load_policy
+
+        insurance = load_policy().insurance
+        return {insurance.hint.get(lang)} if insurance else set()
+    except Exception:
+        return set()
 
 
 def _approval_advice(t) -> set[str]:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ its inline keyboard. PNGs are taken at desktop width and at a 390-px phone's fir
 from __future__ import annotations
 
 import argparse
+from fnmatch import fnmatch
 import asyncio
 import html
 import re
@@ -175,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("build/cards"), help="where the HTML (and PNG) go")
     parser.add_argument("--png", action="store_true", help="also take PNGs with headless Chromium")
     parser.add_argument("--lang", nargs="+", default=["en", "zh"], choices=["en", "zh"])
+    parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                        help="PNGs only of these, e.g. slack-sanctioned-en-phone telegram-*-zh-phone")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     cards = asyncio.run(example_cards(args.lang))
@@ -189,9 +192,10 @@ def main(argv: list[str] | None = None) -> int:
             path = args.out / f"{name}.html"
             path.write_text(page, encoding="utf-8")
             index.append(f'<li><a href="{path.name}">{name}</a></li>')
-            if browser:
-                screenshot(browser, path.resolve(), args.out / f"{name}-desktop.png", DESKTOP if platform == "slack" else 480)
-                screenshot(browser, path.resolve(), args.out / f"{name}-phone.png", *PHONE)
+            shots = {f"{name}-desktop": (DESKTOP if platform == "slack" else 480, None), f"{name}-phone": PHONE}
+            for shot, (width, height) in shots.items():
+                if browser and (not args.only or any(fnmatch(shot, pattern) for pattern in args.only)):
+                    screenshot(browser, path.resolve(), args.out / f"{shot}.png", width, height)
             print(path)
     (args.out / "index.html").write_text(_page("tradecheck cards", "<ul>" + "".join(index) + "</ul>"), encoding="utf-8")
     return 0

@@ -216,12 +216,14 @@ def test_a_stop_card_has_no_request_approval_no_terms_and_asks_nothing_of_the_bu
 def test_an_unverified_check_is_never_a_green_all_clear() -> None:
     report = Report(subject=Subject(name="Bright Harbour Textiles Ltd", country="GB"), lang="en")
     report.risk = RiskAssessment(level=RiskLevel.LOW, score=0, confidence="low",
-                                 incomplete_note="incomplete: 7 of 10 sources unavailable")
+                                 incomplete_note="incomplete: 7 of 10 sources unavailable",
+                                 payment_terms=["O/A 30-60 days only with export credit insurance"])
     report.decision = Decision(code=DecisionCode.PROCEED, reason="nothing found")
     card = build_card(report)
     assert card.decision is DecisionCode.VERIFY_FIRST and "✅" not in card.decision_badge
     assert "🟢" not in card.badge and "unverified" in card.badge
     assert "🟢" not in render_text(card) and "🟢" not in tg.render(card).text
+    assert not any("O/A" in line for line in card.advice)  # no open-account terms before identity is settled
 
 
 def test_the_approval_queue_puts_stop_first_then_level_then_age_with_requester_and_link() -> None:
