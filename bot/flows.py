@@ -428,8 +428,7 @@ def _fill_now(report: Report, lang: str) -> None:
 
 
 def _rescore(engine: Engine, report: Report) -> None:
-    if engine.scorer is not None:
-        engine.scorer.score(report, CheckContext.for_lang(report.lang))
+    engine.score(report, CheckContext.for_lang(report.lang))  # the risk and the decision
 
 
 def _case_info(session: Any, case: Case, report: Report | None, lang: str, looks_like: bool = True) -> CaseInfo:

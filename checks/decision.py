@@ -18,10 +18,12 @@ from typing import Any
 
 from .countries import name_of
 from .domains import claimed_domains
-from .i18n import Translator, cjk_spacing, translator
+from .i18n import Translator, cjk_spacing, source_title, translator
 from .models import Decision, DecisionCode, Finding, Report, SourceStatus, Status
 from .screening.explain import list_title
-from .policy import DecisionDefault, DecisionRule, Policy, PolicyError, bundled_policy, load_policy
+from .policy import (
+    ADVICE_BY_DECISION, AdviceFit, DecisionDefault, DecisionRule, Policy, PolicyError, bundled_policy, load_policy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +124,7 @@ def _variables(report: Report, found: list[Finding], problems: list[Finding], po
         domain=str(data.get("domain") or data.get("provider") or (subject.email or "").partition("@")[2]),
         country=name_of(subject.country, lang) if subject.country else "",
         bank_country=name_of(subject.bank_country, lang) if subject.bank_country else "",
-        missing=_join(missing, lang),
+        missing=_join([source_title(m, t) for m in missing], lang),
         answered=str(len(ran) - len(missing)),
         total=str(len(ran)),
         verdict_reason=verdict_reason.rstrip("。."),
@@ -144,6 +146,12 @@ def _may_proceed(report: Report, offline: bool) -> bool:
 
 def decide(report: Report, policy: Policy | None = None, *, offline: bool | None = None) -> Decision:
     """The decision for `report` (already scored) under `policy` (default: the configured one), in its language."""
+    return decide_with_advice(report, policy, offline=offline)[0]
+
+
+def decide_with_advice(report: Report, policy: Policy | None = None, *,
+                       offline: bool | None = None) -> tuple[Decision, AdviceFit]:
+    """The decision and how it trims the level's advice (the rule's `advice`, else the decision's default)."""
     policy = policy or _configured_policy()
     rules = policy.decisions or bundled_policy().decisions
     assert rules is not None  # the bundled policy always has decisions
@@ -158,7 +166,7 @@ def decide(report: Report, policy: Policy | None = None, *, offline: bool | None
         if rule.decision is DecisionCode.PROCEED and not _may_proceed(report, offline):
             continue
         values = _variables(report, found, problems, policy, t, lang)
-        return Decision(
+        decision = Decision(
             code=rule.decision,
             reason=_fill(rule.reason.get(lang), values, lang),
             action=_fill(rule.action.get(lang), values, lang),
@@ -166,11 +174,13 @@ def decide(report: Report, policy: Policy | None = None, *, offline: bool | None
             codes=list(dict.fromkeys(f.code for f in found)),
             verified=rule.decision is DecisionCode.PROCEED,
         )
-    return _default(rules.default, report, problems, policy, t, lang, offline)
+        return decision, rule.advice or ADVICE_BY_DECISION[rule.decision]
+    default = rules.default
+    return _default(default, report, problems, policy, t, lang), default.advice or ADVICE_BY_DECISION[default.decision]
 
 
 def _default(default: DecisionDefault, report: Report, problems: list[Finding], policy: Policy, t: Translator,
-             lang: str, offline: bool) -> Decision:
+             lang: str) -> Decision:
     values = _variables(report, [], problems, policy, t, lang)
     return Decision(code=default.decision, reason=_fill(default.reason.get(lang), values, lang),
                     action=_fill(default.action.get(lang), values, lang), rule="decisions.default", codes=[])

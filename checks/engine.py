@@ -143,15 +143,21 @@ class Engine:
                 analyzer.analyze(request, report, ctx)
             except Exception:  # an analyzer bug must not lose the sources' findings
                 log.exception("analyzer %s failed", analyzer.name)
-        if self.scorer is not None:
-            self.scorer.score(report, ctx)
-        if not report.decision.rule:  # a scorer that does not decide (tests, custom ones): the policy's rules
-            from .decision import decide
-
-            report.decision = decide(report)
+        self.score(report, ctx)
         order = {s.name: i for i, s in enumerate(self.sources)}
         report.sources.sort(key=lambda r: order.get(r.name, len(order)))
         return report
+
+    def score(self, report: Report, ctx: CheckContext | None = None) -> None:
+        """Score and decide (again, e.g. after a manager cleared a match): every report ends in a decision,
+        also with a scorer that does not decide itself (tests, custom scorers get the policy's rules)."""
+        ctx = ctx or CheckContext.for_lang(report.lang)
+        if self.scorer is not None:
+            self.scorer.score(report, ctx)
+        if not getattr(self.scorer, "decides", False):
+            from .decision import decide
+
+            report.decision = decide(report)
 
     @staticmethod
     async def _notify(on_progress: ProgressCallback, report: Report) -> None:

@@ -182,3 +182,9 @@ def clause_sep(lang: str) -> str:
 def lang_of(t: Translator) -> str:
     """The language a translator writes in (for code that is handed only `t`)."""
     return normalize_lang(t("language.code"))
+
+
+def source_title(name: str, t: Translator) -> str:
+    """A source in words for the card ("the LEI register (GLEIF)"); its code (`gleif`) stays in Details."""
+    key = f"source_name.{name}"
+    return t(key) if has(key) else name

@@ -106,7 +106,8 @@ class SourceResult(BaseModel):
 class RiskFactor(BaseModel):
     code: str
     points: int
-    reason: str
+    reason: str = Field(description="plain words for the card (no policy keys)")
+    rule: str = Field("", description="the policy line it comes from, e.g. points[sanctions.hit]: Details, audit")
 
 
 class RiskAssessment(BaseModel):
@@ -124,6 +125,7 @@ class RiskAssessment(BaseModel):
     incomplete_note: str = ""
     offline: bool = Field(False, description="checked without the online sources (registries, DNS, web)")
     answered: int = Field(0, description="sources that ran and answered (for 'checked 5 of 10 sources')")
+    recheck_days: int = Field(0, description="the policy's re-check interval for this level: advice and button agree")
     total: int = Field(0, description="sources that ran (not skipped as not applicable)")
 
 

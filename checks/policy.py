@@ -52,6 +52,7 @@ class Text(_Strict):
 class Term(_Strict):
     term: Text
     reason: Text
+    credit: bool = Field(False, description="open account / D/P: the buyer gets the goods before paying in full")
 
 
 class LevelAdvice(_Strict):
@@ -113,6 +114,7 @@ class Combination(_Strict):
 class AskRule(_Strict):
     codes: list[str] = Field(min_length=1)
     ask: Text
+    identity: bool = Field(False, description="the answer settles who the buyer is (asked when verifying first)")
 
 
 class SourceUnavailable(_Strict):
@@ -159,6 +161,30 @@ class DecisionText(Text):
         return self
 
 
+class AdviceFit(_Strict):
+    """How a decision trims the level's advice, so that the advice never contradicts the decision.
+
+    terms: level (the level's payment terms), no_credit (without open-account / D/P terms and the insurer's
+    hint), none (no payment terms at all: there is nothing to negotiate with an impersonator).
+    ask: all (every question the findings call for), identity (only questions that settle who the buyer is),
+    none (ask the buyer nothing: never ask an impersonator or a listed party for documents).
+    actions: level (the level's actions), none (only: keep the messages as evidence; the decision's own action
+    says what to do).
+    """
+
+    terms: Literal["level", "no_credit", "none"] = "level"
+    ask: Literal["all", "identity", "none"] = "all"
+    actions: Literal["level", "none"] = "level"
+
+
+ADVICE_BY_DECISION = {
+    DecisionCode.STOP: AdviceFit(terms="level", ask="none"),
+    DecisionCode.VERIFY_FIRST: AdviceFit(terms="no_credit", ask="identity"),
+    DecisionCode.SAFE_TERMS: AdviceFit(terms="no_credit", ask="all"),
+    DecisionCode.PROCEED: AdviceFit(terms="level", ask="all"),
+}
+
+
 class DecisionRule(_Strict):
     """One line of `decisions.rules`: every condition it gives must hold; the first rule that matches decides.
 
@@ -179,6 +205,7 @@ class DecisionRule(_Strict):
     unavailable: list[str] = Field(default_factory=list, description="any of these sources did not answer")
     reason: DecisionText
     action: DecisionText
+    advice: AdviceFit | None = Field(None, description="absent: ADVICE_BY_DECISION for the decision")
 
     @model_validator(mode="after")
     def _conditions(self) -> "DecisionRule":
@@ -198,6 +225,7 @@ class DecisionDefault(_Strict):
     decision: DecisionCode = DecisionCode.VERIFY_FIRST
     reason: DecisionText
     action: DecisionText
+    advice: AdviceFit | None = None
 
     @field_validator("decision")
     @classmethod

@@ -12,13 +12,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .decision import decide
+from .decision import decide_with_advice
 from .engine import CheckContext, Scorer
-from .models import Finding, Report, RiskAssessment, RiskFactor, RiskLevel, Severity, SourceStatus, Status
-from .policy import Policy, PolicyError, bundled_policy, load_policy
+from .i18n import clause_sep, list_sep, source_title
+from .models import DecisionCode, Finding, Report, RiskAssessment, RiskFactor, RiskLevel, Severity, SourceStatus, Status
+from .policy import AdviceFit, Policy, PolicyError, bundled_policy, load_policy
 
 log = logging.getLogger(__name__)
 
+SCORE_CAP = "cap.score"  # the factor that says the points were capped at 100 (a factor code, not a finding code)
 _LEVEL_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL]
 
 
@@ -35,7 +37,11 @@ def _max_level(a: RiskLevel, b: RiskLevel) -> RiskLevel:
 
 
 def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool = False) -> RiskAssessment:
-    """The risk assessment of `report` under `policy`, in the request's language."""
+    """The risk assessment of `report` under `policy`, in the request's language.
+
+    Each factor's `reason` is plain words for the card; its `rule` names the policy line (Details, audit).
+    The advice follows the level; `fit_advice` trims it to the decision afterwards.
+    """
     t, lang = ctx.t, ctx.lang
     findings = report.findings()
     problems = [f for f in findings if f.is_problem]
@@ -63,12 +69,12 @@ def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool =
             continue
         section = candidate.finding.section.value
         section_points[section] = section_points.get(section, 0) + candidate.points
-        factors.append(RiskFactor(code=candidate.code, points=candidate.points,
-                                  reason=t("risk.factor.finding", title=candidate.finding.title, rule=candidate.rule)))
+        factors.append(RiskFactor(code=candidate.code, points=candidate.points, rule=candidate.rule,
+                                  reason=t("risk.factor.finding", title=candidate.finding.title)))
 
     # 3. combinations of problems (codes dropped as duplicates above do not count twice)
     floor = RiskLevel.LOW
-    floor_reason = ""
+    floor_reason, floor_rule = "", ""
     effective = set(best)
     for index, combo in enumerate(policy.combinations):
         n = len(effective & set(combo.codes))
@@ -78,18 +84,17 @@ def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool =
         reason = combo.reason.get(lang).replace("{n}", str(n))
         if combo.points:
             section_points[combo.section] = section_points.get(combo.section, 0) + combo.points
-            factors.append(RiskFactor(code=f"combo.{combo.name}", points=combo.points,
-                                      reason=t("risk.factor.rule", reason=reason, rule=rule)))
+            factors.append(RiskFactor(code=f"combo.{combo.name}", points=combo.points, rule=rule,
+                                      reason=t("risk.factor.rule", reason=reason)))
         if combo.min_level and combo.min_level.rank > floor.rank:
-            floor, floor_reason = combo.min_level, t("risk.factor.rule", reason=reason, rule=rule)
+            floor, floor_reason, floor_rule = combo.min_level, t("risk.factor.rule", reason=reason), rule
 
     # 4. caps per section
     for section, cap in policy.caps.items():
         over = section_points.get(section, 0) - cap
         if over > 0:
-            factors.append(RiskFactor(code=f"cap.{section}", points=-over,
-                                      reason=t("risk.factor.cap", section=t(f"risk.section.{section}"), cap=cap,
-                                               rule=f"caps.{section}")))
+            factors.append(RiskFactor(code=f"cap.{section}", points=-over, rule=f"caps.{section}",
+                                      reason=t("risk.factor.cap", section=t(f"risk.section.{section}"), cap=cap)))
 
     # 5. sources that did not answer
     ran = [r for r in report.sources if r.status is not SourceStatus.SKIPPED]
@@ -98,11 +103,11 @@ def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool =
         rule_entry = policy.unavailable.sources.get(result.name)
         points = rule_entry.points if rule_entry else policy.unavailable.default_points
         rule = f"unavailable.sources[{result.name}]" if rule_entry else "unavailable.default_points"
+        reason = t("risk.factor.unavailable", source=source_title(result.name, t))
         if points:
-            factors.append(RiskFactor(code=f"source.{result.name}", points=points,
-                                      reason=t("risk.factor.unavailable", source=result.name, rule=rule)))
+            factors.append(RiskFactor(code=f"source.{result.name}", points=points, rule=rule, reason=reason))
         if rule_entry and rule_entry.min_level and rule_entry.min_level.rank > floor.rank:
-            floor, floor_reason = rule_entry.min_level, t("risk.factor.unavailable", source=result.name, rule=rule)
+            floor, floor_reason, floor_rule = rule_entry.min_level, reason, rule
 
     # 6. credits for good signals, bounded
     budget = policy.credit_cap
@@ -114,24 +119,26 @@ def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool =
             continue
         used = min(credit, budget)
         budget -= used
-        factors.append(RiskFactor(code=f"credit.{finding.code}", points=-used,
-                                  reason=t("risk.factor.credit", title=finding.title, rule=f"credits[{finding.code}]")))
+        factors.append(RiskFactor(code=f"credit.{finding.code}", points=-used, rule=f"credits[{finding.code}]",
+                                  reason=t("risk.factor.credit", title=finding.title)))
 
     # 7. forced levels (sanctions, embargo ...)
     for finding in problems:
         forced = policy.force_level.get(finding.code)
         if forced and forced.rank > floor.rank:
-            floor = forced
-            floor_reason = t("risk.factor.forced", title=finding.title, level=t(f"risk.level.{forced.value}"),
-                             rule=f"force_level[{finding.code}]")
+            floor, floor_rule = forced, f"force_level[{finding.code}]"
+            floor_reason = t("risk.factor.forced", title=finding.title, level=t(f"risk.level.{forced.value}"))
 
     raw = sum(f.points for f in factors)
     score = max(0, min(100, raw))
+    if raw > 100:  # "+100, +20 = 100/100" needs its word: the card shows every point
+        factors.append(RiskFactor(code=SCORE_CAP, points=100 - raw, rule="score: 0..100",
+                                  reason=t("risk.factor.capped", raw=raw)))
     level = policy.thresholds.level_for(score)
     if floor.rank > level.rank:
         lift = policy.thresholds.floor(floor) - score
         if lift > 0:
-            factors.append(RiskFactor(code=f"level.{floor.value}", points=lift, reason=floor_reason))
+            factors.append(RiskFactor(code=f"level.{floor.value}", points=lift, rule=floor_rule, reason=floor_reason))
             score += lift
         level = floor
 
@@ -140,48 +147,79 @@ def assess(report: Report, policy: Policy, ctx: CheckContext, *, offline: bool =
     if missing:
         share = len(missing) / max(1, len(ran))
         confidence = "low" if share >= policy.unavailable.low_confidence_fraction else "incomplete"
-        note = t("risk.incomplete", n=len(missing), total=len(ran), names=", ".join(r.name for r in missing))
+        note = t("risk.incomplete", n=len(missing), total=len(ran),
+                 names=list_sep(lang).join(source_title(r.name, t) for r in missing))
     elif offline:
         confidence = "incomplete"
         note = t("risk.offline", total=len(ran))
     unanswered = [f for f in findings if f.status is Status.UNAVAILABLE]  # e.g. VIES: a member state is down
     if unanswered:
         confidence = "incomplete" if confidence == "complete" else confidence
-        extra = t("risk.unanswered", n=len(unanswered), titles="; ".join(f.title for f in unanswered[:3]))
-        note = f"{note}; {extra}" if note else extra
-
-    advice = policy.advice[level]
-    payment_terms = [t("risk.term", term=term.term.get(lang), reason=term.reason.get(lang)) for term in advice.payment_terms]
-    actions = [a.get(lang) for a in advice.actions]
-    if policy.insurance and level in policy.insurance.levels:
-        actions.append(policy.insurance.hint.get(lang))
-    approval = level.rank >= policy.approval_level.rank
-    if approval:
-        actions.append(t("risk.action.approval", level=t(f"risk.level.{policy.approval_level.value}"),
-                         days=policy.approval_expiry_days))
-    if confidence != "complete" and level.rank < RiskLevel.CRITICAL.rank:
-        actions.append(t("risk.action.incomplete"))
-    actions.append(t("risk.action.recheck", days=policy.recheck_for(level)))
-
-    asked: list[str] = []
-    not_clean = {f.code for f in findings if f.status not in (Status.PASS, Status.UNAVAILABLE)
-                 and (f.status is not Status.INFO or f.severity.rank >= Severity.LOW.rank)}
-    for rule in policy.ask_next:
-        if not_clean & set(rule.codes):
-            asked.append(rule.ask.get(lang))
-    asked += [a.get(lang) for a in advice.ask]
-    ask_next = list(dict.fromkeys(asked))[: policy.ask_next_max]
+        extra = t("risk.unanswered", n=len(unanswered), titles=clause_sep(lang).join(f.title for f in unanswered[:3]))
+        note = f"{note}{clause_sep(lang)}{extra}" if note else extra
 
     factors.sort(key=lambda f: (f.points <= 0, -f.points, f.code))  # what adds first, then what takes off
-    return RiskAssessment(
-        level=level, score=score, factors=factors, actions=actions, payment_terms=payment_terms,
-        ask_next=ask_next, approval_required=approval, confidence=confidence, incomplete_note=note,
-        offline=offline, answered=len(ran) - len(missing), total=len(ran),
+    risk = RiskAssessment(
+        level=level, score=score, factors=factors, approval_required=level.rank >= policy.approval_level.rank,
+        confidence=confidence, incomplete_note=note, offline=offline, answered=len(ran) - len(missing),
+        total=len(ran), recheck_days=policy.recheck_for(level),
     )
+    _advise(risk, report, policy, ctx, AdviceFit())
+    return risk
+
+
+def _advise(risk: RiskAssessment, report: Report, policy: Policy, ctx: CheckContext, fit: AdviceFit) -> None:
+    """Payment terms, actions and questions for the level, trimmed by `fit` (the decision's needs)."""
+    t, lang, level = ctx.t, ctx.lang, risk.level
+    advice = policy.advice[level]
+    terms = [] if fit.terms == "none" else [
+        term for term in advice.payment_terms if not (fit.terms == "no_credit" and term.credit)]
+    risk.payment_terms = [t("risk.term", term=term.term.get(lang), reason=term.reason.get(lang)) for term in terms]
+    stop = report.decision.code is DecisionCode.STOP and bool(report.decision.rule)
+    if fit.actions == "none":
+        actions = [t("risk.action.keep_evidence")]
+    else:
+        actions = [a.get(lang) for a in advice.actions]
+        if policy.insurance and level in policy.insurance.levels and fit.terms == "level":
+            actions.append(policy.insurance.hint.get(lang))  # the insurer's limit is for open account only
+        if stop:  # a stop is not a manager's call
+            actions.append(t("risk.action.compliance"))
+        elif risk.approval_required:
+            actions.append(t("risk.action.approval", level=t(f"risk.level.{policy.approval_level.value}"),
+                             days=policy.approval_expiry_days))
+        if risk.confidence != "complete" and level.rank < RiskLevel.CRITICAL.rank:
+            actions.append(t("risk.action.incomplete"))
+        actions.append(t("risk.action.recheck", days=risk.recheck_days))  # the same days as the card's button
+    risk.actions = actions
+
+    asked: list[str] = []
+    if fit.ask != "none":
+        findings = report.findings()
+        not_clean = {f.code for f in findings if f.status not in (Status.PASS, Status.UNAVAILABLE)
+                     and (f.status is not Status.INFO or f.severity.rank >= Severity.LOW.rank)}
+        for rule in policy.ask_next:
+            if not_clean & set(rule.codes) and (fit.ask == "all" or rule.identity):
+                asked.append(rule.ask.get(lang))
+        if fit.ask == "all":
+            asked += [a.get(lang) for a in advice.ask]
+        elif not asked:  # nothing specific: what settles who they are
+            asked += [rule.ask.get(lang) for rule in policy.ask_next if rule.identity][:2]
+    risk.ask_next = list(dict.fromkeys(asked))[: policy.ask_next_max]
+
+
+def fit_advice(report: Report, policy: Policy, ctx: CheckContext, fit: AdviceFit) -> None:
+    """Trim `report.risk`'s advice to its decision: no payment terms for an impersonator, no open account
+    while identity is unsettled, no questions to a listed party (policy `decisions`, `advice`)."""
+    _advise(report.risk, report, policy, ctx, fit)
+    if fit.ask == "none" and report.verdict == "unknown":  # "give the buyer's website" is no advice for a stop
+        report.verdict_reasons = [ctx.t("risk.identity_moot")]
 
 
 class PolicyScorer(Scorer):
-    """The engine's scorer: the policy from configuration, or the bundled one if that file is broken."""
+    """The engine's scorer: the policy from configuration, or the bundled one if that file is broken.
+    It scores, decides (checks/decision.py) and fits the advice to the decision."""
+
+    decides = True
 
     def __init__(self, policy: Policy | None = None, *, path: Path | str | None = None, offline: bool = False) -> None:
         self._policy = policy
@@ -202,4 +240,5 @@ class PolicyScorer(Scorer):
         if error:
             report.warnings.append(ctx.t("risk.policy_invalid", error=error.replace("\n", " ")))
         report.risk = assess(report, policy, ctx, offline=self.offline)
-        report.decision = decide(report, policy, offline=self.offline)
+        report.decision, fit = decide_with_advice(report, policy, offline=self.offline)
+        fit_advice(report, policy, ctx, fit)

@@ -223,3 +223,54 @@ async def test_a_scorer_that_does_not_decide_still_gives_a_decision() -> None:
 
     report = await Engine([], [], Silent()).run(parse("Bright Harbour Textiles Ltd country=GB"))
     assert report.decision.code is VERIFY and report.decision.rule and report.decision.reason
+
+
+# --- advice that fits the decision ------------------------------------------------------------------------------
+async def test_impersonation_gets_no_payment_terms_and_no_questions(engine: Engine) -> None:
+    for lang in ("en", "zh"):
+        report = await run(engine, f"Siemens AG email=procurement@siemens-ag-group.com lang={lang}")
+        risk = report.risk
+        assert report.decision.code is STOP
+        assert risk.payment_terms == [] and risk.ask_next == []  # never ask the impersonator for documents
+        text = " ".join(risk.actions + risk.ask_next + risk.payment_terms)
+        for word in ("T/T", "L/C", "bank reference", "bill of lading", "资信证明", "提单", "approval", "审批"):
+            assert word not in text, (lang, word, text)
+        assert len(risk.actions) == 1 and ("evidence" in risk.actions[0] or "证据" in risk.actions[0])
+
+
+async def test_sanctions_stop_says_only_do_not_proceed_and_asks_nothing(engine: Engine) -> None:
+    report = await run(engine, "Rosoboronexport")
+    risk = report.risk
+    assert [term.split(" — ")[0] for term in risk.payment_terms] == [
+        "Do not proceed: no quote, shipment or payment until compliance clears it"]
+    assert risk.ask_next == []
+    assert report.verdict_reasons == ["not checked further: the decision is stop, ask this buyer for nothing"]
+    assert "Only compliance can clear this; a manager's approval is not enough." in risk.actions
+    assert not any("Manager approval required" in a for a in risk.actions)
+
+
+@pytest.mark.parametrize("text", [
+    "Bright Harbour Textiles Ltd country=GB",
+    "Bright Harbour Textiles Ltd country=GB bank_country=HK",
+    "Al Noor General Trading LLC email=alnoor.trading@gmail.com country=AE",
+])
+async def test_verify_first_offers_no_credit_and_asks_what_settles_identity(engine: Engine, text: str) -> None:
+    report = await run(engine, text)
+    risk = report.risk
+    assert report.decision.code is VERIFY
+    words = " ".join(risk.payment_terms + risk.actions)
+    for credit in ("O/A", "D/P", "open-account", "insurer", "Sinosure"):
+        assert credit not in words, (credit, words)
+    identity = {rule.ask.en for rule in POLICY.ask_next if rule.identity}
+    assert risk.ask_next and set(risk.ask_next) <= identity, risk.ask_next
+    if "bank_country" in text:
+        assert "A bank reference letter, and a call-back on a known number to confirm the account holder" in risk.ask_next
+
+
+async def test_recheck_advice_agrees_with_the_policy_interval(engine: Engine) -> None:
+    for text in ("Rosoboronexport", "Al Noor General Trading LLC email=alnoor.trading@gmail.com country=AE",
+                 "Bright Harbour Textiles Ltd country=GB"):
+        report = await run(engine, text)
+        days = POLICY.recheck_for(report.risk.level)
+        assert report.risk.recheck_days == days
+        assert f"Re-check this buyer in {days} days." in report.risk.actions

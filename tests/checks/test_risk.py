@@ -12,6 +12,7 @@ import yaml
 from checks.analyzers.consistency import ConsistencyAnalyzer
 from checks.codes import CODES
 from checks.engine import CheckContext, Engine
+from checks.i18n import t
 from checks.models import Finding, Report, RiskLevel, Section, Severity, SourceResult, SourceStatus, Status, Subject
 from checks.policy import BUNDLED, PolicyError, load_policy, parse_policy, read_policy
 from checks.registry import build_engine
@@ -100,7 +101,8 @@ def test_levels_and_their_factors(name: str, findings: list[Finding], level: Ris
     assert risk.level is level
     assert [f.code for f in risk.factors] == factors
     assert risk.score == max(0, min(100, sum(f.points for f in risk.factors)))  # every point is on the card
-    assert all("policy " in f.reason for f in risk.factors)  # ... with the policy line it comes from
+    assert all(f.rule and "policy" not in f.reason and "[" not in f.reason for f in risk.factors)  # the policy line
+    # is kept for Details (`rule`), never in the words a salesperson reads
     assert risk.payment_terms and risk.actions
     assert risk.approval_required == (level.rank >= RiskLevel.HIGH.rank)
     assert risk.confidence == "complete" and risk.incomplete_note == ""
@@ -115,16 +117,16 @@ def test_forced_level_lifts_the_score_with_its_own_factor() -> None:
     assert risk.level is RiskLevel.CRITICAL and risk.score == 75
     assert [(f.code, f.points) for f in risk.factors] == [("level.critical", 70), ("sanctions.hit", 10),
                                                           ("credit.vat.valid", -5)]
-    assert risk.factors[0].reason.endswith("policy force_level[sanctions.hit]")
+    assert risk.factors[0].rule == "force_level[sanctions.hit]"
 
 
 def test_factor_reasons_name_finding_and_policy_line() -> None:
     risk = assess(report_of(finding("email.free_mail_for_company", F, Severity.HIGH)), POLICY, EN)
     assert risk.factors[0].points == 30
-    assert risk.factors[0].reason == (CODES["email.free_mail_for_company"].en
-                                      + " · policy points[email.free_mail_for_company].high")
+    assert risk.factors[0].reason == CODES["email.free_mail_for_company"].en
+    assert risk.factors[0].rule == "points[email.free_mail_for_company].high"
     unlisted = assess(report_of(finding("website.summary", F, Severity.HIGH)), POLICY, EN)
-    assert unlisted.factors[0].points == 20 and unlisted.factors[0].reason.endswith("severity_points.high")
+    assert unlisted.factors[0].points == 20 and unlisted.factors[0].rule == "severity_points.high"
 
 
 def test_a_code_counts_once_and_duplicates_do_not() -> None:
@@ -142,11 +144,13 @@ def test_unavailable_sources_lower_confidence_and_are_never_clean() -> None:
         SourceResult(name="companies_house", status=SourceStatus.SKIPPED),
     ]
     risk = assess(report_of(sources=sources), POLICY, EN)
-    assert risk.incomplete_note == "incomplete: 3 of 9 sources unavailable (gleif, vies, website)"
+    assert risk.incomplete_note == ("incomplete: 3 of 9 sources unavailable (the LEI register (GLEIF), "
+                                    "EU VAT register (VIES), the buyer's website)")
     assert risk.confidence == "incomplete"
     assert any("Some checks could not run" in a for a in risk.actions)
     zh = assess(report_of(sources=sources), POLICY, ZH)
-    assert zh.incomplete_note == "不完整：9 个数据源中有 3 个不可用（gleif, vies, website）"
+    assert zh.incomplete_note == ("不完整：9 个数据源中有 3 个不可用（全球法人识别码登记库（GLEIF）、"
+                                  "欧盟增值税号系统（VIES）、买家网站）")
     half = assess(report_of(sources=ok("email") + [SourceResult(name="rdap", status=SourceStatus.UNAVAILABLE)]),
                   POLICY, EN)
     assert half.confidence == "low"
@@ -167,7 +171,8 @@ def test_sanctions_unavailable_is_at_least_medium() -> None:
     risk = assess(report_of(sources=sources), POLICY, EN)
     assert risk.level is RiskLevel.MEDIUM
     assert [f.code for f in risk.factors] == ["source.sanctions"]
-    assert risk.factors[0].points == 20 and "unavailable.sources[sanctions]" in risk.factors[0].reason
+    assert risk.factors[0].points == 20 and risk.factors[0].rule == "unavailable.sources[sanctions]"
+    assert risk.factors[0].reason == "sanctions screening could not answer: not checked, not clean"
 
 
 def test_offline_checks_are_marked_incomplete() -> None:
@@ -278,7 +283,7 @@ def test_custom_policy_changes_the_outcome(tmp_path: Path) -> None:
     scored = report_of(finding("phone.country_mismatch"))
     PolicyScorer(path=path).score(scored, EN)
     assert scored.risk.level is RiskLevel.HIGH and scored.risk.score == 50
-    assert scored.risk.factors[0].reason.endswith("policy points[phone.country_mismatch]")
+    assert scored.risk.factors[0].rule == "points[phone.country_mismatch]"
     assert scored.risk.payment_terms == ["Cash in advance — house rule"]
     assert scored.risk.approval_required
     assert load_policy(path).approval_level is RiskLevel.MEDIUM
@@ -403,5 +408,16 @@ def test_chinese_factors_label_the_policy_reference() -> None:
     """The policy trace stays for auditors, exact in both languages, but labelled in Chinese."""
     report = report_of(finding("phone.country_mismatch"))
     zh = assess(report, POLICY, CheckContext.for_lang("zh"))
-    assert zh.factors[0].reason.endswith(" · 评分规则：points[phone.country_mismatch]")
-    assert assess(report, POLICY, EN).factors[0].reason.endswith(" · policy points[phone.country_mismatch]")
+    en = assess(report, POLICY, EN)
+    assert zh.factors[0].rule == en.factors[0].rule == "points[phone.country_mismatch]"
+    assert zh.factors[0].reason == en.factors[0].reason == CODES["phone.country_mismatch"].en  # the finding's title
+    # Details label the trace in the reader's language
+    assert t("risk.factor.policy", "zh", rule=zh.factors[0].rule) == "评分规则：points[phone.country_mismatch]"
+
+
+def test_a_score_over_100_says_it_is_capped() -> None:
+    risk = assess(report_of(finding("sanctions.hit", X, Severity.CRITICAL), finding("country.high_risk", X, Severity.HIGH)),
+                  POLICY, EN)
+    assert risk.score == 100 and sum(f.points for f in risk.factors) == 100
+    cap = next(f for f in risk.factors if f.code == "cap.score")
+    assert cap.points == -45 and cap.reason == "The score is capped at 100 (the points add up to 145)"
