@@ -327,15 +327,16 @@ _RULE_TAIL = re.compile(r"\s*·\s*(?:policy|评分规则[:：]).*$")
 
 
 def _factor_lines(report: Report, t, *, details: bool) -> list[str]:  # type: ignore[no-untyped-def]
-    """Why this level. The policy line each factor came from stays in Details (not a salesperson's word)."""
-    risk = report.risk
+    """Why this level. The policy line each factor came from (`RiskFactor.rule`) is shown only in Details:
+    it is for auditors, not a salesperson's word. (Reports stored before the rule had its own field carry
+    it at the end of the reason; it is cut from the card face all the same.)"""
     lines = []
-    for factor in risk.factors:
+    for factor in report.risk.factors:
         reason = factor.reason if details else _RULE_TAIL.sub("", factor.reason)
+        rule = getattr(factor, "rule", "")
+        if details and rule:
+            reason += " · " + t("risk.factor.policy", rule=rule)
         lines.append(t("card.factor", points=f"{factor.points:+g}", reason=reason))
-    total = sum(f.points for f in risk.factors)
-    if total > risk.score and risk.factors:
-        lines.append(t("card.capped", total=total, score=risk.score))
     return lines
 
 

@@ -183,8 +183,8 @@ def test_details_say_why_each_source_did_not_answer() -> None:
     short = build_card(report)
     assert not any("COMPANIES_HOUSE_API_KEY" in line for line in short.footer)
     full = build_card(report, details=True)
-    assert "UK Companies House: skipped — set COMPANIES_HOUSE_API_KEY to look up UK companies" in full.footer
-    assert "GLEIF (LEI): unavailable — timeout" in full.footer
+    assert "UK company register (Companies House): skipped — set COMPANIES_HOUSE_API_KEY to look up UK companies" in full.footer
+    assert "the LEI register (GLEIF): unavailable — timeout" in full.footer
     assert not any(line.startswith(("email:", "Email:")) for line in full.footer)
 
 

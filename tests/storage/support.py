@@ -156,6 +156,8 @@ POINTS = {Severity.CRITICAL: 60, Severity.HIGH: 35, Severity.MEDIUM: 15, Severit
 class PointsScorer(Scorer):
     """Points by severity for every flag or fail; high and critical need a manager's approval."""
 
+    decides = True  # its own small decision below (the engine keeps it)
+
     def score(self, report: Report, ctx: CheckContext) -> None:
         factors = [RiskFactor(code=f.code, points=POINTS[f.severity], reason=f.title)
                    for f in report.problems() if POINTS[f.severity]]
