@@ -48,6 +48,7 @@ def _prepare(url: str) -> None:
         database.upgrade()
         names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         with database.engine.begin() as connection:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))  # the audit trail refuses TRUNCATE
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         database.upgrade()

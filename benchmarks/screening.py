@@ -29,6 +29,7 @@ from checks.screening.matcher import Matcher, Query  # noqa: E402
 from checks.watchlists import load_all  # noqa: E402
 
 DEFAULT_EVAL = Path("/work/shared/eval/screening_dev.csv")
+DEFAULT_EVALS = [DEFAULT_EVAL, DEFAULT_EVAL.parent / "screening_dev_v2.csv"]
 
 
 def rss_mb() -> float:
@@ -42,7 +43,7 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def evaluate(rows: list[dict[str, str]], found: list[set[str]]) -> dict[str, tuple[int, int]]:
+def evaluate(rows: list[dict[str, str]], found: list[set[str]] | list[dict[str, str]]) -> dict[str, tuple[int, int]]:
     """kind -> (successes, total): for hit rows the target found, for clear rows any alert."""
     result: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row, keys in zip(rows, found):
@@ -53,6 +54,31 @@ def evaluate(rows: list[dict[str, str]], found: list[set[str]]) -> dict[str, tup
         else:
             result[kind][0] += bool(keys)
     return {kind: (a, b) for kind, (a, b) in result.items()}
+
+
+def print_strength(rows: list[dict[str, str]], graded: list[dict[str, str]]) -> None:
+    """Per kind: for hit rows the share whose target is found strong / only possible; for clean rows
+    strong and possible alerts per 1,000 (a row counts once, under its strongest match)."""
+    print(f"\n{'kind':28} {'n':>5} {'strong':>12} {'possible':>12} {'any':>12}")
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row, found in zip(rows, graded):
+        counts = kinds[row["kind"]]
+        counts[2] += 1
+        if row["expect"] == "hit":
+            grade = found.get(row["target"])
+        else:
+            grade = "strong" if "strong" in found.values() else ("possible" if found else None)
+        if grade == "strong":
+            counts[0] += 1
+        elif grade == "possible":
+            counts[1] += 1
+    for kind in sorted(kinds, key=lambda k: (k.endswith("_clear"), k)):
+        strong, possible, n = kinds[kind]
+        if kind.endswith("_clear"):
+            cells = [f"{1000 * v / n:8.1f}/1000" for v in (strong, possible, strong + possible)]
+        else:
+            cells = [f"{v / n:12.3f}" for v in (strong, possible, strong + possible)]
+        print(f"{kind:28} {n:5d} {cells[0]:>12} {cells[1]:>12} {cells[2]:>12}")
 
 
 def baseline(rows: list[dict[str, str]], entities) -> list[set[str]]:
@@ -122,7 +148,8 @@ def extra(matcher: Matcher, show: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--eval", type=Path, action="append",
+                        help="labelled CSV (repeatable); default: screening_dev.csv and screening_dev_v2.csv")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--show-misses", type=int, default=0, help="print up to N misses and false alerts")
@@ -161,29 +188,45 @@ def main(argv: list[str] | None = None) -> int:
         print(f"start-up from the index cache (pickle, {path.stat().st_size / 2**20:.0f} MB): "
               f"{time.perf_counter() - started:.2f} s")
 
-    rows = list(csv.DictReader(args.eval.open(encoding="utf-8")))
     def query_of(row):
         return Query(row["query"], type=None)
-    ours = [{f"{m.entity.source}:{m.entity.source_id}" for m in matcher.screen(query_of(row))} for row in rows]
-    base = None
-    if not args.no_baseline:
-        started = time.perf_counter()
-        base = baseline(rows, entities)
-        print(f"baseline: {time.perf_counter() - started:.1f} s for {len(rows)} queries")
-    print_quality(rows, ours, base)
-    if args.show_misses:
+
+    all_rows: list[dict[str, str]] = []
+    for eval_path in args.eval or DEFAULT_EVALS:
+        rows = list(csv.DictReader(eval_path.open(encoding="utf-8")))
+        all_rows += rows
+        graded = [{f"{m.entity.source}:{m.entity.source_id}": getattr(m, "strength", "strong")
+                   for m in matcher.screen(query_of(row))} for row in rows]
+        ours = [set(found) for found in graded]
+        base = None
+        if not args.no_baseline:
+            started = time.perf_counter()
+            base = baseline(rows, entities)
+            print(f"baseline: {time.perf_counter() - started:.1f} s for {len(rows)} queries")
+        print(f"\n== {eval_path.name}")
+        print_quality(rows, ours, base)
+        print_strength(rows, graded)
+        show_misses(args.show_misses, rows, ours, matcher, query_of)
+    rows = all_rows
+    if args.extra:
+        extra(matcher, args.show_misses)
+    speed(args, rows, matcher)
+    return 0
+
+
+def show_misses(count: int, rows, ours, matcher, query_of) -> None:
+    if count:
         shown = 0
         for row, keys in zip(rows, ours):
             wrong = (row["expect"] == "hit" and row["target"] not in keys) or (row["expect"] == "clear" and keys)
-            if wrong and shown < args.show_misses:
+            if wrong and shown < count:
                 shown += 1
                 matches = matcher.screen(query_of(row))
                 print(f"  {row['kind']:24} {row['query']!r:50} listed={row['listed_name']!r} got="
-                      f"{[(m.name, m.score) for m in matches[:2]]}")
+                      f"{[(m.name, m.score, getattr(m, 'strength', '')) for m in matches[:2]]}")
 
-    if args.extra:
-        extra(matcher, args.show_misses)
 
+def speed(args, rows, matcher) -> None:
     if not args.no_speed:
         queries = [row["query"] for row in rows]
         random.seed(7)
@@ -211,7 +254,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"one query (CPU time):   p50 {statistics.median(cpu):.2f} ms, p99 {pct(cpu, 0.99):.2f} ms")
         print(f"batch of 10,000 names: {elapsed:.2f} s wall = {10_000 / elapsed:.0f} names/s; "
               f"{elapsed_cpu:.2f} s CPU = {10_000 / elapsed_cpu:.0f} names/s per core (load average {load:.1f})")
-    return 0
 
 
 if __name__ == "__main__":

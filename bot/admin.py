@@ -126,11 +126,23 @@ def cases_main(argv: list[str]) -> int:
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
     show.add_argument("--lang", choices=["zh", "en"])
+    export = sub.add_parser("export", help="the evidence pack of a case, for an insurer, a bank or an auditor")
+    export.add_argument("id", type=int)
+    export.add_argument("--format", choices=["pdf", "html"], default="pdf")
+    export.add_argument("--out", "-o", type=Path, required=True, help="file to write")
+    export.add_argument("--lang", choices=["zh", "en"])
+    verify = sub.add_parser("verify", help="check an evidence pack file against the data embedded in it")
+    verify.add_argument("file", type=Path)
+    verify.add_argument("--lang", choices=["zh", "en"])
     args = parser.parse_args(argv)
     lang = _lang(args.lang)
+    if args.command == "verify":
+        return _verify_pack(args.file, lang)
     database = _ready(lang)
     if database is None:
         return 1
+    if args.command == "export":
+        return _export_pack(database, args.id, args.format, args.out, lang)
     with database.session() as session:
         if args.command == "list":
             found = cases.list_cases(session, args.workspace, args.status, args.limit)
@@ -166,6 +178,38 @@ def cases_main(argv: list[str]) -> int:
         _print_json(data)
         return 0
     _print_case(data, lang)
+    return 0
+
+
+def _export_pack(database: Database, case_id: int, fmt: str, out: Path, lang: str) -> int:
+    from . import evidence
+
+    try:
+        exported = evidence.export(database, case_id, fmt, lang, _admin(), via="cases export")
+    except cases.Refused as refused:
+        print(t(refused.key, lang, **refused.params), file=sys.stderr)
+        return 1
+    out.write_bytes(exported.content)
+    print(t("evidence.written", lang, id=case_id, file=str(out), hash=exported.sha256))
+    return 0
+
+
+def _verify_pack(path: Path, lang: str) -> int:
+    from . import evidence
+
+    try:
+        result = evidence.verify(path)
+    except OSError as error:
+        print(t("evidence.verify.unreadable", lang, file=f"{path} ({type(error).__name__})"), file=sys.stderr)
+        return 2
+    if result.actual is None:
+        print(t("evidence.verify.unreadable", lang, file=str(path)), file=sys.stderr)
+        return 2
+    if not result.ok:
+        print(t("evidence.verify.bad", lang, file=str(path), actual=result.actual, stated=result.stated or "—"),
+              file=sys.stderr)
+        return 1
+    print(t("evidence.verify.ok", lang, file=str(path), hash=result.actual, id=result.case_id))
     return 0
 
 

@@ -17,6 +17,8 @@ from checks.i18n import translator
 from checks.models import DecisionCode, Finding, Report, RiskLevel, Section, SourceStatus, Status
 from checks.screening.explain import list_title
 
+from .text import clean_card
+
 STATUS_ICON = {
     Status.FAIL: "❌",
     Status.FLAG: "⚠️",
@@ -49,15 +51,16 @@ class ActionKind(str, Enum):
     CLEAR_MATCH = "clear_match"
     STOP_WATCHING = "stop_watching"
     ESCALATE = "escalate"  # a stop case to compliance (its approval request)
+    EVIDENCE_PACK = "evidence_pack"  # the case's evidence pack (PDF) as a file in the card's thread
 
 
 # The number each action keeps in the terminal chat, whatever the case's state (gaps are fine).
 ACTION_NUMBER = {
     ActionKind.REQUEST_APPROVAL: 1, ActionKind.ESCALATE: 1, ActionKind.APPROVE: 2, ActionKind.REJECT: 3,
     ActionKind.RECHECK: 4, ActionKind.SCHEDULE_RECHECK: 5, ActionKind.ADD_NOTE: 6, ActionKind.DETAILS: 7,
-    ActionKind.STOP_WATCHING: 8,
+    ActionKind.STOP_WATCHING: 8, ActionKind.EVIDENCE_PACK: 9,
 }
-FIRST_MATCH_NUMBER = 9  # "Not this buyer" buttons: 9, 10, … one per listed party
+FIRST_MATCH_NUMBER = 10  # "Not this buyer" buttons: 10, 11, … one per listed party
 
 
 class Link(BaseModel):
@@ -217,6 +220,8 @@ def _item(finding: Finding, lang: str) -> CardItem:
 SUPERSEDED_BY: dict[str, str] = {
     "email.free_mail": "email.free_mail_for_company",  # "free mail" vs "writes as ACME from free mail"
 }
+# Findings whose detail is long background, not a reason: one line on the card, the rest in Details.
+DETAIL_IN_DETAILS_ONLY = frozenset({"country.notes"})
 
 
 def build_card(
@@ -264,6 +269,10 @@ def build_card(
             continue
         section = CardSection(key=key, title=t(f"section.{key.value}"), items=[_item(f, lang) for f in shown])
         section.hidden = len(findings) - len(shown)
+        if not details:
+            for item in section.items:
+                if item.code in DETAIL_IN_DETAILS_ONLY:
+                    item.detail = ""
         if not findings:
             section.items = []
         card.sections.append(section)
@@ -294,7 +303,7 @@ def build_card(
         card.trust_line = _trust_line(report, t)
     if case is not None and not report.pending:
         card.actions = _actions(report, case, t, card)
-    return card
+    return clean_card(card)  # no escape sequence or control character reaches any platform
 
 
 def sanctions_stop(report: Report) -> bool:
@@ -382,6 +391,8 @@ def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: 
         lines.extend(t("card.source_line", name=source_name(result.name, t), status=t(f"source_state.{result.status.value}"),
                        detail=result.detail or "—")
                      for result in report.sources if result.status is not SourceStatus.OK)
+    if details:  # what an administrator can do (e.g. the command that updates the lists)
+        lines.extend(report.admin_notes)
     if report.pending:
         lines.append(t("card.pending", names=t("card.list_sep").join(report.pending)))
     if not report.pending and report.risk.incomplete_note:
@@ -527,6 +538,7 @@ def _actions(report: Report, case: CaseInfo, t, card: Card) -> list[CardAction]:
     add(ActionKind.SCHEDULE_RECHECK, arg=str(days), label_key="action.schedule_recheck_days", days=days)
     add(ActionKind.ADD_NOTE)
     add(ActionKind.DETAILS)
+    add(ActionKind.EVIDENCE_PACK)
     if case.watching:
         add(ActionKind.STOP_WATCHING)
     parties: set[str] = set()

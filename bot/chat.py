@@ -14,6 +14,7 @@ import asyncio
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
@@ -25,6 +26,7 @@ from storage.db import DatabaseNotReady
 from . import flows
 from .card import ActionKind, Card, CardAction
 from .render.terminal import render_details, renderable
+from .text import clean
 
 PLATFORM = "terminal"
 WORKSPACE = "local"
@@ -47,6 +49,7 @@ class TerminalChat:
         self.lang = normalize_lang(lang) if lang else (flows.get_user_lang(self.actor) or flows.default_lang())
         self.card: Card | None = None
         self.runner = asyncio.Runner()
+        self.export_dir = Path.cwd()  # where the Evidence pack button writes its file
 
     @staticmethod
     def _actor(user: str) -> flows.Actor:
@@ -57,7 +60,7 @@ class TerminalChat:
         return flows.Conversation(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
 
     def say(self, text: str, style: str | None = None) -> None:
-        self.console.print(text, markup=False, highlight=False, style=style, soft_wrap=True)
+        self.console.print(clean(text), markup=False, highlight=False, style=style, soft_wrap=True)
 
     def ask(self, prompt: str) -> str | None:
         """A line from the user; None at end of input."""
@@ -246,6 +249,10 @@ class TerminalChat:
         self._show_result(result, action.kind)
 
     def _show_result(self, result: flows.FlowResult, kind: ActionKind) -> None:
+        if result.attachment is not None:  # the evidence pack: a file in the current folder
+            path = self.export_dir / result.attachment.filename
+            path.write_bytes(result.attachment.content)
+            self.say(t("evidence.terminal.written", self.lang, file=str(path.resolve())))
         self.say(result.message, style=None if result.ok else "yellow")
         if result.announce:
             self.say(result.announce, style="bold")

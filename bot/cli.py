@@ -2,7 +2,8 @@
 
 Contract (../shared/DESIGN.md): chat · check TEXT... [--json] [--lang zh|en] [--no-store] ·
 screen NAME... | --file CSV [--json] · lists update|status · serve [--host H] [--port P]
-[--socket] [--telegram-polling] · db upgrade · cases list|show N [--json] · trade import CSV ·
+[--socket] [--telegram-polling] · db upgrade · cases list|show N [--json] ·
+cases export N --format pdf|html --out FILE [--lang zh|en] · cases verify FILE · trade import CSV ·
 audit export --case N · roles set PLATFORM:USER ROLE · telegram set-webhook URL|delete-webhook.
 """
 
@@ -126,6 +127,10 @@ def _rescreen_watched_cases(changed: list[str]) -> str:
 
         lists_sync.publish(flows.ensure_database(), get_settings().lists_dir, changed)  # for every other host
         alerts = monitor.after_lists_update()
+        if any(key.startswith("tr_") for key in changed):  # new trade-remedy data: re-check buyers with goods
+            from .trade_remedy_watch import recheck_watched_with_goods
+
+            recheck_watched_with_goods()
     except DatabaseNotReady as error:
         from .chat import db_not_ready_text
 
@@ -174,7 +179,12 @@ def console_main(argv: list[str] | None = None) -> None:
     """The `tradecheck` command. A lookup abandoned at its source's timeout (a DNS server that never
     answers) leaves a thread blocked in getaddrinfo that Python would wait for at exit, for as long as
     the system resolver takes; once everything is printed and stored, the command ends without it."""
-    code = main(argv)
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `tradecheck screen --file X | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        code = 141  # 128 + SIGPIPE, what a shell reports for a command its pipe stopped
     deadline = time.monotonic() + STUCK_GRACE_SECONDS
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:

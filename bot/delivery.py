@@ -13,12 +13,17 @@ from .flows import Conversation
 
 
 class DeliveryFailed(Exception):
-    """Sending failed. `permanent` means retrying cannot help (blocked, chat gone)."""
+    """Sending failed. `permanent` means retrying cannot help (blocked, chat gone); `misconfigured`
+    means no message to this platform can be sent by this process (its token was refused)."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None,
+                 misconfigured: bool = False) -> None:
         super().__init__(reason)
         self.permanent = permanent
         self.retry_after = retry_after
+        # the platform refuses this process's credentials (wrong or revoked token): no message can
+        # go out until someone fixes the configuration, so this process stops sending there
+        self.misconfigured = misconfigured
 
 
 @runtime_checkable

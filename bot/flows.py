@@ -118,11 +118,21 @@ def describe_request(request: CheckRequest) -> list[str]:
 
 __all__ = [
     "Actor", "Conversation", "CheckOutcome", "FlowResult", "DatabaseNotReady", "run_check", "recheck",
-    "perform_action", "link_card", "history_text", "save_prompt", "take_prompt", "first_delivery",
+    "perform_action", "link_card", "card_in_chat", "history_text", "save_prompt", "take_prompt", "first_delivery",
     "mark_conversation_dead", "get_user_lang", "set_user_lang", "role_of", "ensure_database", "get_engine",
     "default_lang", "describe_error", "describe_request", "parse_request", "cases_text", "card_for_case",
     "can_perform", "open_case", "needs_reason",
 ]
+
+
+class Attachment(BaseModel):
+    """A file a flow hands to the adapter (the evidence pack): Slack uploads it, Telegram sends it."""
+
+    filename: str
+    content: bytes
+    mime: str
+    caption: str = ""
+    lang: str = "en"
 
 
 class FlowResult(BaseModel):
@@ -138,6 +148,7 @@ class FlowResult(BaseModel):
     needs_confirm: bool = False
     prompt: str = ""  # what the reason prompt is for: an ActionKind value, or approve_stop
     announce: str | None = None
+    attachment: Attachment | None = None
 
 
 # --- database and policy ---------------------------------------------------------------------------
@@ -701,6 +712,10 @@ async def perform_action(
         return FlowResult(ok=True, message=t("flows.done.recheck", lang, id=case_id), card=outcome.card,
                           case_id=case_id)
     database = await asyncio.to_thread(ensure_database)
+    if kind is ActionKind.EVIDENCE_PACK:
+        from .evidence import chat as evidence_chat
+
+        return await asyncio.to_thread(evidence_chat.pack_result, database, case_id, actor, lang)
     return await asyncio.to_thread(_perform, database, kind, case_id, actor, arg, reason, lang, conversation,
                                    deal, confirmed)
 
@@ -857,6 +872,15 @@ def link_card(case_id: int, conversation: Conversation) -> None:
         chatstate.link(session, case_id, conversation.platform, conversation.workspace, conversation.channel,
                        conversation.thread, conversation.message)
         session.commit()
+
+
+def card_in_chat(case_id: int, conversation: Conversation) -> bool:
+    """Whether the case's card was posted in this chat. A button is a claim about the message it sits
+    on: a press in one chat naming a case whose card is in another is a forged payload."""
+    database = ensure_database()
+    with database.session() as session:
+        return any(link.platform == conversation.platform and link.workspace == conversation.workspace
+                   and link.channel == conversation.channel for link in chatstate.links(session, case_id))
 
 
 def history_text(query: str, actor: Actor, lang: str) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from checks.trade_remedies import update as trade_remedies
 from checks.watchlists.store import SOURCE_KEYS, read_current, resolve_lists_dir
 from checks.watchlists.update import export_current, install_version
 from storage import watchlists
@@ -19,8 +20,9 @@ def publish(database: Database, lists_dir: Path | None, sources: list[str] | Non
     """Share this host's live downloads (those that changed). Returns the lists published."""
     published = []
     with database.session() as session:
-        for key in sources or SOURCE_KEYS:
-            exported = export_current(lists_dir, key)
+        for key in sources or (*SOURCE_KEYS, *trade_remedies.KEYS):
+            exported = (trade_remedies.export_download(lists_dir, key) if key in trade_remedies.KEYS
+                        else export_current(lists_dir, key))
             if exported is not None and watchlists.publish(session, key, *exported):
                 published.append(key)
         session.commit()
@@ -34,10 +36,13 @@ def pull(database: Database, lists_dir: Path | None) -> list[str]:
         shared = watchlists.versions(session)
         wanted = [key for key, version in shared.items()
                   if key in SOURCE_KEYS and (read_current(folder, key) or {}).get("version") != version]
+        wanted += [key for key, version in shared.items()
+                   if key in trade_remedies.KEYS and trade_remedies.installed_version(folder, key) != version]
         copies = {key: watchlists.fetch(session, key) for key in wanted}
     installed = []
     for key, copy in copies.items():
-        if copy is not None and install_version(folder, key, *copy):
+        install = trade_remedies.install_download if key in trade_remedies.KEYS else install_version
+        if copy is not None and install(folder, key, *copy):
             installed.append(key)
             log.info("list %s: installed version %s from the shared copy", key, copy[0].get("version"))
     return installed

@@ -52,6 +52,7 @@ from storage.models import Approval, AuditEvent, Case, CaseStatus, CheckRun, Use
 from . import flows
 from .card import Card
 from .delivery import Deliverer, DeliveryFailed
+from .logs import redact
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ class MonitorConfig:
     job_lease_seconds: float = jobstore.LEASE_SECONDS
     outbox_lease_seconds: float = outbox.LEASE_SECONDS
     batch: int = 20
+    outbox_batch: int = 5
+    outbox_per_tick: int = 200
+    outbox_max_send_seconds: float = 300.0
     plan_every_seconds: float = 60.0
     recheck_horizon: timedelta = timedelta(hours=1)
 
@@ -430,7 +434,7 @@ async def run_job(job: jobstore.ClaimedJob) -> bool:
         return await asyncio.to_thread(_complete, job, result)
     except Exception as error:  # one bad job must not stop the others; it is retried with backoff
         log.exception("job %s failed", job.dedup_key)
-        await asyncio.to_thread(jobstore.fail, db, job, f"{type(error).__name__}: {error}")
+        await asyncio.to_thread(jobstore.fail, db, job, redact(f"{type(error).__name__}: {error}"))
         return False
 
 
@@ -453,34 +457,69 @@ async def send_one(message: outbox.OutgoingMessage) -> str:
     card = Card.model_validate(message.card) if message.card else None
     conversation = flows.Conversation(message.platform, "", message.channel, thread=message.thread,
                                       message=message.reply_to)
+    lease = CONFIG.outbox_lease_seconds
+    # the row may have waited in the batch past its lease: send only if it is still ours
+    if not outbox.surely_held(message, lease) and not await asyncio.to_thread(outbox.renew, db, message, lease):
+        log.info("outbox %s: lease lost before sending; another sender has it", message.dedup_key)
+        return "lost"
     try:
-        sent_id = await deliverer.deliver(conversation, message.text, card)
+        sent_id = await _keeping_lease(db, message, lease, deliverer.deliver(conversation, message.text, card))
     except DeliveryFailed as failure:
+        if failure.misconfigured:  # e.g. a revoked token: stop sending there (said once), keep the message
+            if _DELIVERERS.pop(message.platform, None) is not None:
+                log.error("%s: %s — this process stops sending %s messages until it is restarted with a "
+                          "working configuration; they wait in the outbox", message.platform, failure, message.platform)
+            await asyncio.to_thread(outbox.mark_retry, db, message, redact(str(failure)), retry_after=0)
+            return "misconfigured"
         if failure.permanent:
-            await asyncio.to_thread(outbox.mark_dead, db, message, str(failure))
-            await asyncio.to_thread(outbox.bury_channel, db, message.platform, message.channel, str(failure))
+            await asyncio.to_thread(outbox.mark_dead, db, message, redact(str(failure)))
+            await asyncio.to_thread(outbox.bury_channel, db, message.platform, message.channel, redact(str(failure)))
             await asyncio.to_thread(flows.mark_conversation_dead, message.platform, message.channel)
             return "dead"
-        await asyncio.to_thread(outbox.mark_retry, db, message, str(failure), retry_after=failure.retry_after)
+        await asyncio.to_thread(outbox.mark_retry, db, message, redact(str(failure)), retry_after=failure.retry_after)
         return "retry"
     except Exception as error:  # a deliverer bug: keep the message and try again later
         log.exception("delivery of %s failed", message.dedup_key)
-        await asyncio.to_thread(outbox.mark_retry, db, message, f"{type(error).__name__}: {error}")
+        await asyncio.to_thread(outbox.mark_retry, db, message, redact(f"{type(error).__name__}: {error}"))
         return "retry"
     if not await asyncio.to_thread(outbox.mark_sent, db, message):
-        log.warning("outbox %s: sent, but the lease had expired (may be sent twice)", message.dedup_key)
+        log.warning("outbox %s: sent, but the lease had been lost meanwhile (may be sent twice)", message.dedup_key)
     log.info("delivered %s (%s)", message.dedup_key, sent_id)
     return "sent"
 
 
+async def _keeping_lease(db: Database, message: outbox.OutgoingMessage, lease: float, sending: Awaitable[Any]) -> Any:
+    """Await the platform while renewing the row's lease every third of it: a slow platform (Slack
+    answering in seconds) must not let another sender claim a message that is being sent."""
+    task = asyncio.ensure_future(sending)
+    held = True
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + CONFIG.outbox_max_send_seconds  # a platform call hanging for ever must not hold the row for ever
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=max(lease / 3, 0.05))
+        if done:
+            return task.result()
+        if held and loop.time() < give_up and not await asyncio.to_thread(outbox.renew, db, message, lease):
+            held = False
+            log.warning("outbox %s: lease lost while the platform was answering", message.dedup_key)
+
+
 async def send_outbox(now: datetime | None = None, limit: int | None = None) -> int:
-    """Send due messages of the platforms this process has deliverers for. Returns how many were sent."""
-    claimed = await asyncio.to_thread(outbox.claim, database(), list(_DELIVERERS), now=now,
-                                      limit=limit or max(CONFIG.batch, 1) * 2,
-                                      lease_seconds=CONFIG.outbox_lease_seconds)
-    sent = 0
-    for message in claimed:
-        sent += (await send_one(message)) == "sent"
+    """Send due messages of the platforms this process has deliverers for. Returns how many were sent.
+
+    A few rows are claimed at a time (`CONFIG.outbox_batch`), again and again until nothing is due
+    (or `limit` rows were handled): what this process cannot send soon stays claimable by others."""
+    sent = handled = 0
+    most = limit or CONFIG.outbox_per_tick
+    while handled < most:
+        claimed = await asyncio.to_thread(outbox.claim, database(), list(_DELIVERERS), now=now,
+                                          limit=min(max(CONFIG.outbox_batch, 1), most - handled),
+                                          lease_seconds=CONFIG.outbox_lease_seconds)
+        outcomes = [await send_one(message) for message in claimed]
+        sent += outcomes.count("sent")
+        handled += len(claimed)
+        if len(claimed) < CONFIG.outbox_batch or any(o not in ("sent", "lost") for o in outcomes):
+            break  # nothing more due, or a failure put a row back: the next tick goes on
     return sent
 
 

@@ -103,6 +103,42 @@ async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
         monitor.stop_ticker()
 
 
+def warm_up() -> None:
+    """Build the engine, start loading the sanctions index and load the parser's tables (~2 s of
+    CPU): called on a worker thread before serving, so no request's event loop pays for it."""
+    from checks.request import warm_up as warm_up_parser
+
+    from .flows import warm_up as warm_up_flows
+
+    warm_up_flows()
+    warm_up_parser()
+
+
+@contextlib.asynccontextmanager
+async def _warm_up_off_loop(app: Any) -> AsyncIterator[None]:
+    try:
+        await asyncio.to_thread(warm_up)
+    except Exception:  # e.g. the database is not ready: each request reports it in its own words
+        log.exception("warm-up failed; the first check will build what it needs")
+    yield
+
+
+def _background(start: Callable[[], Any]) -> Lifespan:
+    """A lifespan hook running `start()` (a coroutine) as a task while the app serves."""
+
+    @contextlib.asynccontextmanager
+    async def hook(app: Any) -> AsyncIterator[None]:
+        task = asyncio.ensure_future(start())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    return hook
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -110,11 +146,13 @@ def create_app(
     mount_slack: bool = True,
     mount_telegram: bool = True,
     run_ticker: bool = False,
+    warm: bool = False,
 ) -> Starlette:
-    """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given."""
+    """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given.
+    `warm`: build the engine on a worker thread at start-up (the uvicorn factory has no other start)."""
     settings = settings or get_settings()
     routes: list[BaseRoute] = []
-    hooks: list[Lifespan] = []
+    hooks: list[Lifespan] = [_warm_up_off_loop] if warm else []
     state: dict[str, bool] = {"slack": False, "telegram": False}
 
     if mount_slack and (slack_app is not None or slack_configured(settings)):
@@ -133,9 +171,17 @@ def create_app(
             return shared_session(bolt_client)
 
         hooks.append(slack_session)
+        resumer = getattr(slack_app, "tradecheck_resumer", None)
+        if resumer is not None:
+            hooks.append(_background(resumer))
+
+        from .slack.guard import admit
+
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
 
         async def slack_events(request: Request) -> Response:
-            return await handler.handle(request)
+            refused = await admit(request, secret)  # size and signature before any parsing
+            return refused if refused is not None else await handler.handle(request)
 
         routes.append(Route(SLACK_PATH, slack_events, methods=["POST"]))
         state["slack"] = True
@@ -168,7 +214,7 @@ def create_app(
 
 def asgi_app() -> Starlette:
     """Factory for `uvicorn --factory bot.server:asgi_app` (several workers, one machine)."""
-    return create_app()
+    return create_app(warm=True)
 
 
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -185,9 +231,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         except Exception as error:
             print(f"tradecheck serve: {error}", file=sys.stderr)
             return 2
-        from .flows import warm_up
-
-        warm_up()
+        await asyncio.to_thread(warm_up)  # the engine is built before serving, and not on the event loop
         if args.socket:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -199,6 +243,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             socket_handler = AsyncSocketModeHandler(socket_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()
             stack.push_async_callback(socket_handler.close_async)
+            await stack.enter_async_context(_background(socket_app.tradecheck_resumer)(None))  # checks of dead processes
             log.info("Slack connected over Socket Mode")
         if args.telegram_polling:
             module = _telegram_module()
@@ -212,7 +257,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 stack.callback(task.cancel)
 
         app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
-                         run_ticker=True)
+                         run_ticker=getattr(args, "monitor", True))
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                                lifespan="on"))
         try:
@@ -224,14 +269,20 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def serve_main(argv: list[str]) -> int:
+def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tradecheck serve", description="Serve Slack and Telegram (one ASGI app).")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--socket", action="store_true", help="Slack over Socket Mode (SLACK_APP_TOKEN), no public URL")
     parser.add_argument("--telegram-polling", action="store_true", help="Telegram by long polling instead of the webhook")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    args = parser.parse_args(argv)
+    parser.add_argument("--no-monitor", dest="monitor", action="store_false",
+                        help="no re-check/reminder ticker in this process (another process runs it)")
+    return parser
+
+
+def serve_main(argv: list[str]) -> int:
+    args = serve_parser().parse_args(argv)
     from . import logs
 
     logs.configure(args.log_level.upper())

@@ -75,6 +75,11 @@ CODES: dict[str, Code] = {
     # --- domains and websites
     "domain.matches_claim": Code(V, "The domain is the claimed company's official domain", "域名是所称公司的官方域名"),
     "domain.lookalike": Code(V, "The domain imitates a well-known company's domain", "域名仿冒知名公司域名"),
+    "domain.lookalike_name": Code(V, "The domain is a look-alike of the claimed company's own name (a typo, glyphs, a hyphen, the dot dropped)", "域名仿冒所称公司自身名称（错拼、形近字符、连字符、漏点）"),
+    "domain.lure_word": Code(V, "The domain is the company's name plus a lure word (payments, billing, official, group ...)", "域名是公司名称加诱饵词（payments、billing、official、group 等）"),
+    "domain.unusual_tld": Code(V, "The domain uses an ending companies rarely use for their own site (.top, .xyz, .ws ...)", "域名使用公司很少用于官网的后缀（.top、.xyz、.ws 等）"),
+    "domain.unconfirmed": Code(V, "The domain is spelled from the claimed name but is not among the company's known domains", "域名由所称名称拼成，但不在该公司已知域名中"),
+    "domain.younger_than_company": Code(V, "The domain was registered recently, but the company is decades old", "域名刚注册不久，而该公司已成立数十年"),
     "domain.other_company": Code(V, "The domain belongs to another company", "域名属于另一家公司"),
     "domain.not_official": Code(V, "A well-known company writes from a domain that is not one of its own", "知名公司却使用非其官方域名的邮箱"),
     "domain.mismatch": Code(V, "The email and website domains do not match the company", "邮箱与网站域名和公司不符"),
@@ -125,6 +130,7 @@ CODES: dict[str, Code] = {
     "country.high_risk": Code(R, "FATF 'call for action' jurisdiction (black list)", "FATF“呼吁采取行动”司法管辖区（黑名单）"),
     "country.sectoral_sanctions": Code(R, "Country under broad, not comprehensive, sanctions programmes", "受广泛（非全面）制裁项目约束的国家"),
     "country.monitored": Code(R, "FATF increased monitoring (grey list) or EU high-risk third country", "FATF 加强监控（灰名单）或欧盟高风险第三国"),
+    "country.notes": Code(P, "The buyer's local time, working week, coming public holidays, languages and etiquette", "买家当地时间、工作周、近期公共假日、书写语言与礼仪"),
     "country.clear": Code(R, "Country on none of the bundled country lists", "国家不在内置的国家风险名单上"),
     "media.adverse": Code(R, "News articles with risk words about the company", "有关该公司的负面新闻"),
     "media.none": Code(R, "No adverse news found", "未发现负面新闻"),
@@ -132,6 +138,12 @@ CODES: dict[str, Code] = {
     "fraud.bank_country_mismatch": Code(R, "The bank is in another country than the buyer", "银行所在国与买家所在国不同"),
     "fraud.urgent_sample_free_mail": Code(R, "Urgent sample request from free mail in the name of a large company", "以大公司名义、用免费邮箱紧急索要样品"),
     "fraud.embargo_transit": Code(R, "Embargoed destination routed through another country", "禁运目的地经第三国转运"),
+    # --- trade remedies (offline source `trade_remedies`)
+    "trade_remedy.measure": Code(R, "The buyer's country has anti-dumping, countervailing or safeguard measures in force on these goods from this origin", "买方国家对该原产地的此类货物有现行反倾销、反补贴或保障措施"),
+    "trade_remedy.possible": Code(R, "A trade-remedy measure may cover these goods (matched by name, a broader code or an unstated origin)", "可能有贸易救济措施涵盖这些货物（按名称、较宽泛的编码或未注明的原产地匹配）"),
+    "trade_remedy.investigation": Code(R, "A trade-remedy investigation on these goods is under way in the buyer's country", "买方国家正在对此类货物进行贸易救济调查"),
+    "trade_remedy.transhipment": Code(R, "Goods routed via a third country to a buyer whose country has measures on them (circumvention question)", "货物经第三国转运至对其征收贸易救济税的买方国家（涉嫌规避）"),
+    "trade_remedy.coverage": Code(R, "Which trade-remedy data was checked and how old it is (or: not checked)", "检查了哪些贸易救济数据及其时效（或：未检查）"),
 }
 
 

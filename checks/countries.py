@@ -99,14 +99,37 @@ def name_of(code: str | None, lang: str = "en") -> str:
 def _search_pattern() -> re.Pattern[str]:
     short = {_key(alias) for alias in _ALIASES if len(alias) == 3}  # USA, UAE, KSA, PRC, DRC: written as words
     names = sorted((n for n in _names() if len(n) >= 4 or not n.isascii() or n in short), key=len, reverse=True)
-    ascii_names = [re.escape(n) for n in names if n.isascii()]
-    other_names = [re.escape(n) for n in names if not n.isascii()]
+    ascii_names = [n for n in names if n.isascii()]
+    other_names = [n for n in names if not n.isascii()]
     parts = []
     if ascii_names:
-        parts.append(r"(?<![A-Z])(?:" + "|".join(ascii_names) + r")(?![A-Z])")
+        parts.append(r"(?<![A-Z])" + _trie_pattern(ascii_names) + r"(?![A-Z])")
     if other_names:
-        parts.append("(?:" + "|".join(other_names) + ")")
+        parts.append(_trie_pattern(other_names))
     return re.compile("|".join(parts))
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One group matching any of `words`, longest first, built as a character trie.
+
+    A flat alternation of ~1,500 names is tried name by name at every position of the text (50 ms
+    on a 20,000-character paste); the trie rejects a position after one character per branch.
+    """
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body  # greedy: the longer name is tried first
+
+    return emit(trie)
 
 
 def find_in_text(text: str) -> str | None:

@@ -10,7 +10,8 @@ can stay quiet when nothing happened. Only these rules are material, each in bot
 - domain: a domain expired or stopped being registered, or was registered anew / moved registrar
   (a new holder may be behind it);
 - country: the buyer's country joined or left a country list (embargo, FATF, EU high-risk);
-- website: the website stopped answering, answers again, or turned into a parked / refused page.
+- website: the website stopped answering, answers again, or turned into a parked / refused page;
+- trade_remedy: a measure in force now covers the buyer's goods (HS code match), or no longer does.
 
 A source that could not answer in one of the two checks says nothing about change: "unavailable" is
 never read as "removed" (except the website itself, whose silence is the news). Everything else
@@ -300,7 +301,52 @@ def _website(old: Report, new: Report, t: Any) -> list[Change]:
     return changes
 
 
-RULES = (_sanctions, _risk, _registry, _domain, _country, _website)
+# --- trade remedies -------------------------------------------------------------------------------
+SETTLED_MATCHES = ("exact", "hs6")
+
+
+def trade_remedy_keys(report: Report) -> dict[str, Any]:
+    """Measures in force on the buyer's goods, matched by code (not cases under way, not name-only)."""
+    out: dict[str, Any] = {}
+    for remedy in report.trade_remedies:
+        if remedy.type == "investigation" or remedy.match not in SETTLED_MATCHES:
+            continue
+        what = remedy.case or remedy.product or ",".join(remedy.codes)
+        out.setdefault(f"{remedy.jurisdiction}:{what}:{remedy.type}:{remedy.origin}", remedy)
+    return out
+
+
+def _trade_remedies(old: Report, new: Report, t: Any) -> list[Change]:
+    """Only where both checks looked at the same jurisdiction: a check from before the goods were
+    known (or before this rule) must not make every existing measure 'new'."""
+    checked_before = {c.jurisdiction for c in old.trade_remedies_coverage if c.as_of}
+    checked_now = {c.jurisdiction for c in new.trade_remedies_coverage if c.as_of}
+    both = checked_before & checked_now
+    if not both or old.subject.hs != new.subject.hs:
+        return []
+    before, after = trade_remedy_keys(old), trade_remedy_keys(new)
+    changes = []
+    for key in sorted(after.keys() - before.keys()):
+        remedy = after[key]
+        if remedy.jurisdiction in both:
+            changes.append(Change(rule="trade_remedy", kind="trade_remedy.new", key=f"trade_remedy:{key}", alert=True,
+                                  text=t("diff.trade_remedy.new", **_remedy_params(remedy, t)), after=key))
+    for key in sorted(before.keys() - after.keys()):
+        remedy = before[key]
+        if remedy.jurisdiction in both:
+            changes.append(Change(rule="trade_remedy", kind="trade_remedy.removed", key=f"trade_remedy:{key}",
+                                  alert=False, text=t("diff.trade_remedy.removed", **_remedy_params(remedy, t)),
+                                  before=key))
+    return changes
+
+
+def _remedy_params(remedy: Any, t: Any) -> dict[str, str]:
+    return {"jurisdiction": remedy.jurisdiction, "type": t(f"tr.type.{remedy.type}"),
+            "product": remedy.product or ", ".join(remedy.codes[:3]), "origin": remedy.origin,
+            "case": remedy.case or remedy.source}
+
+
+RULES = (_sanctions, _risk, _registry, _domain, _country, _website, _trade_remedies)
 
 
 def diff_reports(old: Report, new: Report, lang: str | None = None) -> list[Change]:
@@ -310,5 +356,5 @@ def diff_reports(old: Report, new: Report, lang: str | None = None) -> list[Chan
     return sorted(changes, key=lambda c: (not c.alert, RULES_ORDER.get(c.rule, 9)))
 
 
-RULES_ORDER = {"sanctions": 0, "registry": 1, "country": 2, "risk": 3, "domain": 4, "website": 5}
+RULES_ORDER = {"sanctions": 0, "registry": 1, "country": 2, "trade_remedy": 3, "risk": 4, "domain": 5, "website": 6}
 

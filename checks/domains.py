@@ -113,6 +113,7 @@ def name_tokens(name: str | None) -> list[str]:
         return []
     text = unicodedata.normalize("NFKC", name)
     text = _CJK_LEGAL.sub(" ", text)
+    text = re.sub(r"\b([A-Za-z])/([A-Za-z])\b", r"\1\2", text)  # A/S, S/A -> AS, SA
     text = anyascii(text).lower().replace("&", " and ").replace("'", "").replace(".com", " ")
     text = re.sub(r"\.(?=[a-z]\b)", "", text)  # S.A. -> SA
     words = re.findall(r"[a-z0-9]+", text)

@@ -8,8 +8,12 @@ one broken service cannot fail a check. Analyzers run after the sources, over al
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, ClassVar, Iterable
@@ -51,6 +55,9 @@ class Source(ABC):
     name: ClassVar[str]
     needs: ClassVar[tuple[str, ...]] = ()  # request fields; the source applies if any is present
     online: ClassVar[bool] = False
+    # CPU work (screening, parsing numbers): run on a worker thread with its own event loop, so a
+    # server's loop keeps answering while 20 checks screen at once. Set by the registry.
+    in_thread: bool = False
     timeout: float = 8.0
 
     def applicable(self, request: CheckRequest) -> bool:
@@ -111,10 +118,14 @@ class Engine:
         report = Report(subject=subject_of(request), lang=ctx.lang)
         for finding in extra_findings:
             report.sections.add(finding)
-        for source in self.sources:
-            report.lists_as_of.update(source.lists_as_of())
-            report.warnings.extend(source.warnings(ctx))
-            report.admin_notes.extend(source.admin_notes(ctx))
+        threaded = any(source.in_thread for source in self.sources)
+        if threaded:  # list dates are read from files: that too waits for the GIL, off the loop
+            await asyncio.get_running_loop().run_in_executor(
+                _CPU.get(), contextvars.copy_context().run, self._list_notes, report, ctx)
+        else:
+            self._list_notes(report, ctx)
+        if request.country_input:  # dropped from the check: the card says so, not only the ack
+            report.warnings.append(ctx.t("request.country_unknown", country=request.country_input[:100]))
 
         applicable = [s for s in self.sources if s.applicable(request)]
         for source in self.sources:
@@ -138,15 +149,28 @@ class Engine:
             for task in tasks:
                 task.cancel()
 
+        if threaded:  # a server: keep the CPU work off its loop
+            await asyncio.get_running_loop().run_in_executor(
+                _CPU.get(), contextvars.copy_context().run, self._analyze_and_score, request, report, ctx)
+        else:
+            self._analyze_and_score(request, report, ctx)
+        order = {s.name: i for i, s in enumerate(self.sources)}
+        report.sources.sort(key=lambda r: order.get(r.name, len(order)))
+        return report
+
+    def _list_notes(self, report: Report, ctx: CheckContext) -> None:
+        for source in self.sources:
+            report.lists_as_of.update(source.lists_as_of())
+            report.warnings.extend(source.warnings(ctx))
+            report.admin_notes.extend(source.admin_notes(ctx))
+
+    def _analyze_and_score(self, request: CheckRequest, report: Report, ctx: CheckContext) -> None:
         for analyzer in self.analyzers:
             try:
                 analyzer.analyze(request, report, ctx)
             except Exception:  # an analyzer bug must not lose the sources' findings
                 log.exception("analyzer %s failed", analyzer.name)
         self.score(report, ctx)
-        order = {s.name: i for i, s in enumerate(self.sources)}
-        report.sources.sort(key=lambda r: order.get(r.name, len(order)))
-        return report
 
     def score(self, report: Report, ctx: CheckContext | None = None) -> None:
         """Score and decide (again, e.g. after a manager cleared a match): every report ends in a decision,
@@ -175,7 +199,11 @@ class Engine:
             return int((time.perf_counter() - started) * 1000)
 
         try:
-            findings = await asyncio.wait_for(source.run(request, ctx), timeout=source.timeout)
+            if source.in_thread:  # its timeout runs on the thread: time waiting for the thread is not its own
+                findings = await asyncio.get_running_loop().run_in_executor(
+                    _CPU.get(), contextvars.copy_context().run, _run_on_thread_loop, source, request, ctx)
+            else:
+                findings = await asyncio.wait_for(source.run(request, ctx), timeout=source.timeout)
         except asyncio.TimeoutError:
             detail = ctx.t("source.timeout", seconds=f"{source.timeout:g}")
             return SourceResult(name=source.name, status=SourceStatus.UNAVAILABLE, elapsed_ms=elapsed(), detail=detail), []
@@ -188,6 +216,43 @@ class Engine:
             detail = ctx.t("source.error", error=type(exc).__name__)
             return SourceResult(name=source.name, status=SourceStatus.ERROR, elapsed_ms=elapsed(), detail=detail), []
         return SourceResult(name=source.name, status=SourceStatus.OK, elapsed_ms=elapsed()), list(findings)
+
+
+_THREAD = threading.local()
+
+
+class ProcessLocalPool:
+    """A one-thread executor for this process. A forked child (tests, prefork servers) inherits the
+    parent's executor object but not its thread: work submitted there would wait forever, so a child
+    gets its own pool. One thread: the work holds the GIL anyway, and each more thread competing for
+    it makes the event loop wait longer whenever it wants the GIL back (benchmarks/loop_lag.py)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+
+    def get(self) -> ThreadPoolExecutor:
+        pid = os.getpid()
+        if self._pool is None or self._pid != pid:
+            with self._lock:
+                if self._pool is None or self._pid != pid:
+                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
+                    self._pid = pid
+        return self._pool
+
+
+_CPU = ProcessLocalPool("checks-cpu")
+
+
+def _run_on_thread_loop(source: Source, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
+    """Run an async source to completion, within its timeout, on this worker thread's own (reused)
+    event loop. The timeout starts when the source does, not while it queued behind other checks."""
+    loop = getattr(_THREAD, "loop", None)
+    if loop is None:
+        loop = _THREAD.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(asyncio.wait_for(source.run(request, ctx), timeout=source.timeout))
 
 
 def subject_of(request: CheckRequest) -> Subject:
@@ -203,4 +268,7 @@ def subject_of(request: CheckRequest) -> Subject:
         persons=list(request.persons),
         bank=request.bank,
         bank_country=request.bank_country,
+        hs=list(request.hs),
+        goods=request.goods,
+        origin=request.origin,
     )

@@ -6,7 +6,7 @@ chat renderers build cards from it. Add fields; do not rename them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -170,6 +170,56 @@ class Subject(BaseModel):
     persons: list[str] = Field(default_factory=list)
     bank: str | None = None
     bank_country: str | None = None
+    hs: list[str] = Field(default_factory=list, description="HS / tariff codes of the goods, digits only")
+    goods: str | None = None
+    origin: str | None = Field(None, description="country of origin of the goods (None: China, the default)")
+
+
+class TradeRemedy(BaseModel):
+    """A trade-remedy measure (or case under way) of the buyer's country on these goods from this origin."""
+
+    jurisdiction: str
+    type: str = Field(description="anti_dumping | countervailing | undertaking | safeguard | ad_or_cvd | unspecified | investigation")
+    case: str | None = None
+    product: str = ""
+    origin: str = ""
+    codes: list[str] = Field(default_factory=list, description="the measure's codes that matched")
+    since: str | None = None
+    source: str = ""
+    as_of: str = ""
+    url: str | None = None
+    duty: str | None = None
+    match: str = Field("", description="code (exact | hs6 | heading | chapter) or name: how the goods matched")
+
+
+class TradeRemedyCoverage(BaseModel):
+    jurisdiction: str
+    as_of: str | None = Field(None, description="None: no data for this jurisdiction (not checked)")
+    complete: bool = False
+
+
+class HolidayNote(BaseModel):
+    date: date
+    name: str = Field(description="in the report's language where known")
+    name_en: str = ""
+
+
+class CountryNotes(BaseModel):
+    """Working notes on the buyer's country (checks/country_notes.py): when and how to write to them."""
+
+    country: str
+    timezone: str
+    timezone_basis: str = Field("capital", description="capital | phone | address | only zone")
+    local_time: datetime
+    utc_offset: str = ""
+    business_hours_now: bool
+    business_hours: list[int] = Field(default_factory=lambda: [9, 18], description="[start hour, end hour) local")
+    weekend: list[int] = Field(default_factory=list, description="weekday numbers, Monday = 0")
+    holiday_today: bool = False
+    holidays_next_14_days: list[HolidayNote] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list, description="BCP 47 codes of the business languages")
+    etiquette: str = ""
+    covered: bool = Field(True, description="False when the country is not in the data file (time and holidays only)")
 
 
 class Sections(BaseModel):
@@ -192,6 +242,8 @@ class Report(BaseModel):
     decision: Decision = Field(default_factory=Decision)
     sources: list[SourceResult] = Field(default_factory=list)
     lists_as_of: dict[str, str] = Field(default_factory=dict)
+    trade_remedies: list[TradeRemedy] = Field(default_factory=list)
+    trade_remedies_coverage: list[TradeRemedyCoverage] = Field(default_factory=list)
     verdict: str = Field("unknown", description="identity consistency: consistent | inconsistent | unknown")
     verdict_reasons: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, description="plain words for everyone (stale lists ...)")
@@ -201,6 +253,7 @@ class Report(BaseModel):
     pending: list[str] = Field(default_factory=list, description="sources still running (progress updates)")
     lang: str = "en"
     created_at: datetime = Field(default_factory=utcnow)
+    country_notes: CountryNotes | None = None
 
     def findings(self) -> list[Finding]:
         return self.sections.all()

@@ -15,7 +15,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -85,12 +85,28 @@ def is_public_address(address: str) -> bool:
     return True
 
 
+def split_url(url: str) -> SplitResult:
+    """`urlsplit`, with its ValueError (``http://[127.0.0.1]/``, ``http://[::1``) turned into a
+    refusal: a bracketed private address is refused as private, anything else as a bad address."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        bracketed = url.partition("[")[2].partition("]")[0]
+        try:
+            literal = ipaddress.ip_address(bracketed.split("%")[0])
+        except ValueError:
+            literal = None
+        if literal is not None and not is_public_address(str(literal)):
+            raise FetchRefused("netguard.private", host=bracketed[:100], address=str(literal)) from None
+        raise FetchRefused("netguard.bad_url", url=url[:100]) from None
+
+
 def normalize_url(value: str) -> str:
     """`acme.ae` -> `https://acme.ae/`; keeps an explicit http:// or https://."""
     text = value.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    parts = split_url(text)
     if parts.scheme.lower() not in ("http", "https"):
         raise FetchRefused("netguard.bad_scheme", scheme=parts.scheme)
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
@@ -98,7 +114,7 @@ def normalize_url(value: str) -> str:
 
 async def check_url(url: str, resolver: Resolver) -> tuple[str, str, int]:
     """The host, a public address to connect to, and the port; raises FetchRefused otherwise."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     if parts.scheme not in ("http", "https"):
         raise FetchRefused("netguard.bad_scheme", scheme=parts.scheme)
     host = (parts.hostname or "").rstrip(".").lower()
@@ -174,7 +190,7 @@ async def _fetch(
     ) as client:
         while True:
             host, address, port = await check_url(url, resolver)
-            parts = urlsplit(url)
+            parts = split_url(url)
             host_header = host if parts.port in (None, 80, 443) else f"{host}:{port}"
             request = client.build_request(
                 "GET", _pinned_url(url, address), headers={**headers, "Host": host_header},

@@ -16,7 +16,11 @@ def offline_sources(settings: Settings) -> list[Source]:
     from .sources.identifiers import IdentifierSource
     from .sources.phone import PhoneSource
 
-    sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource()]
+    from .sources.trade_remedies import TradeRemedySource
+
+    sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource(), TradeRemedySource(settings)]
+    for source in sources:  # pure CPU work: off the event loop, which a server needs for its acks
+        source.in_thread = True
     return sources
 
 
@@ -48,6 +52,12 @@ def analyzers(settings: Settings) -> list[Analyzer]:
     from .sources.trade_fraud import TradeFraudAnalyzer
 
     found.append(TradeFraudAnalyzer())
+    from .country_notes import CountryNotesAnalyzer
+
+    found.append(CountryNotesAnalyzer())  # after the profile analyzer: it reads the registered address
+    from .sources.trade_remedies import TradeRemedyAnalyzer
+
+    found.append(TradeRemedyAnalyzer())
     return found
 
 

@@ -31,6 +31,8 @@ MAX_TEXT = 20_000
 MAX_NAME = 300
 MAX_VALUE = 500
 MAX_PERSONS = 10
+MAX_PHONES = 10  # phone numbers paste mode keeps
+PHONE_TRIES = 40  # phone candidates paste mode looks at per pass, found or failed
 
 FIELD_ALIASES: dict[str, str] = {
     "email": "email", "mail": "email", "e-mail": "email", "邮箱": "email",
@@ -43,16 +45,25 @@ FIELD_ALIASES: dict[str, str] = {
     "lang": "lang", "语言": "lang",
     "bank": "bank", "bank_country": "bank_country", "transit": "transit_country", "transit_country": "transit_country",
     "note": "note", "备注": "note",
+    "hs": "hs", "hs_code": "hs", "hscode": "hs", "海关编码": "hs", "税号": "hs", "商品编码": "hs",
+    "goods": "goods", "product": "goods", "商品": "goods", "产品": "goods",
+    "origin": "origin", "原产地": "origin", "原产国": "origin",
 }
 
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
-_KEY_RE = re.compile(r"(?:(?<=[\s,;、])|^)([A-Za-z_\-]+|[\u4e00-\u9fff]{2,3})\s*([=:])\s*")
+_KEY_RE = re.compile(r"(?:(?<=[\s,;、])|^)([A-Za-z_\-]+|[\u4e00-\u9fff]{2,4})\s*([=:])\s*")
 _VALUE_PUNCT = " ,;，；、"
 # What users write for the two catalog languages (checks.i18n.LANGUAGES); anything else is reported.
 _LANG_NAMES = {"cn": "zh", "中文": "zh", "chinese": "zh", "汉语": "zh", "简体中文": "zh", "english": "en",
                "英文": "en", "英语": "en"}
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escape sequences (colour, cursor, clear screen, titles): removed whole, so "ACME \x1b[2J LLC"
+# is "ACME LLC", not "ACME [2J LLC". CSI, OSC (ended by BEL or ST) and two-character escapes.
+ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[!-/]*[0-~]")
+# Every pattern below runs on up to 20,000 characters of hostile input, so none may be quadratic:
+# a run of a repeated class starts only where the class does (a look-behind), so a long run without
+# the character that ends a match is scanned once, not once per start position.
+_EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。、]+", re.IGNORECASE)
 _BARE_DOMAIN_RE = re.compile(r"(?<![@\w.\-])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?![\w@\-])", re.I)
 _LEGAL_FORM_RE = re.compile(
@@ -106,6 +117,9 @@ class CheckRequest(BaseModel):
     ignored: list[str] = Field(default_factory=list, description="unknown keys, ignored")
     country_input: str | None = Field(None, description="the country as typed, when it was not recognised")
     lang_input: str | None = Field(None, description="the language as typed, when it is neither zh nor en")
+    hs: list[str] = Field(default_factory=list, description="HS / tariff codes of the goods, digits only")
+    goods: str | None = Field(None, description="the goods, as the salesperson or the inquiry names them")
+    origin: str | None = Field(None, description="ISO alpha-2 country of origin of the goods (None: China)")
 
     @property
     def email_domain(self) -> str | None:
@@ -133,10 +147,12 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
     if len(text) > MAX_TEXT:
         raise RequestError("request.error.too_long", limit=MAX_TEXT, length=len(text))
     if _CONTROL_RE.search(text):
-        text = _CONTROL_RE.sub(" ", text)
+        text = _CONTROL_RE.sub(" ", ANSI_RE.sub("", text))
         if not text.strip():
             raise RequestError("request.error.control")
     text = fold(text).strip()
+    if len(text) > MAX_TEXT:  # NFKC grows some characters up to 18 times (㎉ → kcal, ﷽)
+        raise RequestError("request.error.too_long", limit=MAX_TEXT, length=len(text))
     if text.lower().startswith("/check"):
         text = re.sub(r"^/check(@\w+)?\s*", "", text, flags=re.I)
         if not text.strip():
@@ -155,6 +171,13 @@ def parse(text: str | None, default_lang: str | None = None) -> CheckRequest:
         request.lang = default_lang
     _validate(request)
     return request
+
+
+def warm_up() -> None:
+    """Load what the first paste would load lazily (country names, phone metadata; ~1 s), so a
+    server pays it at start, off its event loop, not inside a user's request."""
+    parse("Best regards\nJane Doe\nACME Trading LLC\nDubai, United Arab Emirates\nTel: +971 4 295 1234\n"
+          "Email: jane@acme-trading.ae")
 
 
 def key_matches(text: str) -> list[re.Match[str]]:
@@ -188,6 +211,7 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
     company = text[: matches[0].start()].strip()
     position = matches[0].start()
     index = 0
+    following_index = 1  # the first key at or after the current value's start (never moves back)
     while index < len(matches):
         match = matches[index]
         if match.start() < position:  # inside a quoted value
@@ -201,8 +225,10 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
             value = text[value_start + 1 : end]
             position = end + 1
         else:
-            following = next((m for m in matches[index + 1 :] if m.start() >= value_start), None)
-            end = following.start() if following else len(text)
+            following_index = max(following_index, index + 1)
+            while following_index < len(matches) and matches[following_index].start() < value_start:
+                following_index += 1
+            end = matches[following_index].start() if following_index < len(matches) else len(text)
             value = text[value_start:end]
             position = end
         value = " ".join(value.split()).strip(_VALUE_PUNCT)
@@ -229,7 +255,42 @@ def _parse_fields(text: str, matches: list[re.Match[str]]) -> CheckRequest:
     for key in ("bank_country", "transit_country"):
         if values.get(key):
             values[key] = countries.to_code(values[key]) or values[key]
-    return CheckRequest(**values, ignored=ignored, raw_text=text)
+    _goods_fields(values)
+    return CheckRequest(**values, ignored=_unique(ignored), raw_text=text)
+
+
+_HS_SPLIT = re.compile(r"[,;，；、/]+")
+MAX_HS = 20
+
+
+def hs_codes(text: str) -> list[str]:
+    """'7308.90, 7318 15 00' → ['730890', '73181500']: 2 to 10 digits each; dots and spaces allowed."""
+    codes: list[str] = []
+    for part in _HS_SPLIT.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        code = re.sub(r"[\s.\-]", "", part)
+        if not code.isdigit() or not 2 <= len(code) <= 10:
+            raise RequestError("request.error.bad_hs", value=part[:40])
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_HS:
+        raise RequestError("request.error.too_many_hs", limit=MAX_HS)
+    return codes
+
+
+def _goods_fields(values: dict[str, Any]) -> None:
+    """hs= to a list of codes; origin= to a country code (an unknown one is an error: it decides the measures)."""
+    if values.get("hs"):
+        values["hs"] = hs_codes(values["hs"])
+    else:
+        values.pop("hs", None)
+    if values.get("origin"):
+        code = countries.to_code(values["origin"])
+        if code is None:
+            raise RequestError("request.error.bad_origin", value=values["origin"][:60])
+        values["origin"] = code
 
 
 def _clean_name(name: str) -> str:
@@ -244,15 +305,33 @@ def _validate(request: CheckRequest) -> None:
         raise RequestError("request.error.empty")
     if len(request.company) > MAX_NAME:
         raise RequestError("request.error.name_too_long", limit=MAX_NAME)
-    for name, value in request.model_dump(include={"email", "site", "phone", "vat", "lei", "reg", "bank", "note"}).items():
+    for name, value in request.model_dump(include={"email", "site", "phone", "vat", "lei", "reg", "bank", "note", "goods"}).items():
         if value and len(value) > MAX_VALUE:
             raise RequestError("request.error.value_too_long", field=name, limit=MAX_VALUE)
     if len(request.persons) > MAX_PERSONS:
         raise RequestError("request.error.too_many_persons", limit=MAX_PERSONS)
-    if request.email and "@" not in request.email:
+    if request.email and not _usable_email(request.email):
         raise RequestError("request.error.bad_email", email=request.email[:100])
     if request.company and not re.search(r"\w", request.company):
         raise RequestError("request.error.no_company")
+
+
+def _usable_email(email: str) -> bool:
+    """One @, something before it, and a host name after it that DNS could hold (labels of 1–63
+    characters, IDNA-encodable): anything else (``john@@acme..ae``, ``x@[127.0.0.1]``) would only
+    fail later inside the web and DNS sources, so it is refused here like ``not-an-email``.
+    Subtler problems (a bad character in the local part) stay findings of the email source."""
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "@" in local or not domain or " " in domain:
+        return False
+    domain = domain.rstrip(".")
+    if "." not in domain or len(domain) > 253 or domain.startswith("["):
+        return False
+    try:
+        domain.encode("idna")  # every label non-empty and at most 63 characters once encoded
+    except UnicodeError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- paste mode
@@ -281,6 +360,11 @@ def _parse_paste(text: str) -> CheckRequest:
         extracted["persons"] = [person]
     if country:
         extracted["country"] = [country]
+    hs, goods = _goods_in_paste(lines)
+    if hs:
+        extracted["hs"] = hs
+    if goods:
+        extracted["goods"] = [goods]
     if not (emails or sites or phones or company):
         raise RequestError("request.error.nothing_found")
     email = _best_email(emails)
@@ -294,15 +378,37 @@ def _parse_paste(text: str) -> CheckRequest:
         raw_text=text,
         pasted=True,
         extracted=extracted,
+        hs=hs,
+        goods=goods,
     )
 
 
+# An HS code only after its label (a bare number may be a phone or an order number).
+_PASTE_HS = re.compile(r"(?:\bH\.?S\.?(?:\s*code)?|\bHTS(?:\s*code)?|tariff\s*(?:code|no\.?)|海关编码|商品编码|税号|税则号)"
+                       r"\s*(?:no\.?|number)?\s*[:：#=]?\s*((?:\d[\d. ]{0,12}\d)(?:\s*[,/、]\s*\d[\d. ]{0,12}\d)*)", re.I)
+_PASTE_GOODS = re.compile(r"^\s*(?:product(?:s| name)?|item|goods|commodity|description of goods|产品(?:名称)?|品名|商品(?:名称)?|货物)"
+                          r"\s*[:：]\s*(.{2,120})$", re.I)
+
+
+def _goods_in_paste(lines: list[str]) -> tuple[list[str], str | None]:
+    """HS codes written after a label ("HS code: 7308.90") and a labelled product line ("Product: steel grating")."""
+    codes: list[str] = []
+    goods = None
+    for line in lines:
+        for match in _PASTE_HS.finditer(line):
+            for part in _HS_SPLIT.split(match.group(1)):
+                code = re.sub(r"[\s.]", "", part)
+                if code.isdigit() and 4 <= len(code) <= 10 and code not in codes:
+                    codes.append(code)
+        found = _PASTE_GOODS.match(line)
+        if found and goods is None:
+            goods = found.group(1).strip(" .;")
+    return codes[:MAX_HS], goods
+
+
 def _unique(items: Any) -> list[str]:
-    seen: list[str] = []
-    for item in items:
-        if item and item not in seen:
-            seen.append(item)
-    return seen
+    """Non-empty items in first-seen order (a dict, so thousands of pasted addresses stay linear)."""
+    return list(dict.fromkeys(item for item in items if item))
 
 
 def _url_host(url: str) -> str:
@@ -325,17 +431,25 @@ def _best_email(emails: list[str]) -> str | None:
 
 
 def _phones(text: str, country: str | None) -> list[str]:
-    """Valid numbers first (a street number is not a phone), then merely possible ones."""
+    """Valid numbers first (a street number is not a phone), then merely possible ones.
+
+    phonenumbers spends ~0.2 ms on each candidate, so a paste of thousands of numbers is bounded:
+    each pass looks at PHONE_TRIES numbers (found or failed) at most, and MAX_PHONES are kept."""
     found: list[str] = []
     for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
         for region in _unique([country, "ZZ"]):  # ZZ: numbers written with their +country code
             try:
-                for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+                matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency, max_tries=PHONE_TRIES)
+                for seen, match in enumerate(matcher, 1):
+                    if seen > PHONE_TRIES:
+                        break
                     if len(str(match.number.national_number)) < 6:
                         continue
                     formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
                     if formatted not in found:
                         found.append(formatted)
+                    if len(found) >= MAX_PHONES:
+                        return found
             except Exception:  # phonenumbers is strict about odd input; a paste must never crash
                 continue
         if found:

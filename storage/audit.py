@@ -37,6 +37,7 @@ ACTIONS = {
     "list_alert": "a list update brought a new sanctions hit for a watched case; an alert was sent",
     "trade_imported": "trade records were imported from a CSV file",
     "audit_exported": "the audit trail of a case was exported",
+    "evidence_exported": "an evidence pack (HTML or PDF) of a case was exported; details keep its SHA-256",
 }
 
 

@@ -453,6 +453,17 @@ def search_cases(session: Session, workspace_id: int, query: str, keys: BuyerKey
 
 
 # --- approvals (four eyes) -------------------------------------------------------------------------
+DECISION_RACE = timedelta(seconds=60)
+
+
+def _just_decided(session: Session, case: Case, person: User) -> bool:
+    """Another manager decided this case less than DECISION_RACE ago."""
+    last = session.exec(select(Approval).where(Approval.case_id == case.id, col(Approval.decided_at).is_not(None))
+                        .order_by(col(Approval.decided_at).desc())).first()
+    decided = aware(last.decided_at) if last is not None else None
+    return decided is not None and last.decided_by_id != person.id and utcnow() - decided < DECISION_RACE  # type: ignore[union-attr]
+
+
 def _cas_status(session: Session, case: Case, allowed: set[str], new: str) -> None:
     """Compare-and-set: change the status only if nobody changed it meanwhile."""
     result = session.execute(
@@ -538,10 +549,17 @@ def decide(
     expire_approval(session, case)
     person = user(session, who, case.workspace_id)
     pending = open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None  # type: ignore[arg-type]
-    if decision == "approve" and pending is None:
-        raise Refused("flows.refused.not_pending", id=case.id)
+    if decision == "approve" and pending is None:  # another manager may have just decided it: say so
+        session.refresh(case)
+        raise Refused("flows.refused.already_approved" if case.status == CaseStatus.APPROVED.value
+                      else "flows.refused.already_rejected" if case.status == CaseStatus.REJECTED.value
+                      else "flows.refused.not_pending", id=case.id)
     if decision == "reject" and case.status == CaseStatus.REJECTED.value:
         raise Refused("flows.refused.already_rejected", id=case.id)
+    if decision == "reject" and case.status == CaseStatus.APPROVED.value and _just_decided(session, case, person):
+        # two managers pressed at once and the approval came first: the rejecter saw a pending card,
+        # so this is not a deliberate revocation — they are told, and can revoke after a look
+        raise Refused("flows.refused.already_approved", id=case.id)
     if pending is not None and pending.requested_by_id == person.id:
         raise Refused("flows.refused.own_request")
     now = utcnow()

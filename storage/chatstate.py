@@ -6,8 +6,9 @@ reason" prompts, and the idempotency keys of deliveries already processed.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
@@ -151,3 +152,63 @@ def first_delivery(session: Session, platform: str, key: str) -> bool:
     if random.random() < 0.01:
         session.execute(delete(ProcessedDelivery).where(col(ProcessedDelivery.at) < now - DELIVERY_KEEP))
     return insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key[:300], "at": now}) == 1
+
+
+# --- delivery claims: a lease until the work is recorded --------------------------------------------
+CLAIMED, DONE, BUSY = "claimed", "done", "busy"
+DELIVERY_LEASE = timedelta(seconds=5)  # what happens before Slack's 3 s ack, with room to spare
+
+
+@dataclass(frozen=True)
+class DeliveryClaim:
+    """`claimed`: this caller owns the delivery (`owner` is its token) until `lease_until`;
+    `done`: its work is recorded (handled, or a durable job exists); `busy`: another live claim."""
+
+    state: str
+    owner: str | None = None
+    lease_until: datetime | None = None
+
+
+def claim_delivery(session: Session, platform: str, key: str, *, lease: timedelta = DELIVERY_LEASE,
+                   now: datetime | None = None) -> DeliveryClaim:
+    """Claim a delivery for a short lease. A claim whose owner never made it final (the process died
+    before recording the work) can be taken over once its lease ran out: Slack's retry then does
+    the work instead of being dropped as a duplicate."""
+    now = now or utcnow()
+    owner = uuid.uuid4().hex[:16]
+    key = key[:300]
+    until = now + lease
+    if random.random() < 0.01:
+        session.execute(delete(ProcessedDelivery).where(col(ProcessedDelivery.at) < now - DELIVERY_KEEP,
+                                                        col(ProcessedDelivery.lease_until).is_(None)))
+    if insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key, "at": now,
+                                                  "lease_until": until, "owner": owner}) == 1:
+        return DeliveryClaim(CLAIMED, owner, until)
+    row = session.exec(select(ProcessedDelivery).where(
+        ProcessedDelivery.platform == platform, ProcessedDelivery.key == key)).first()
+    if row is None or row.lease_until is None:
+        return DeliveryClaim(DONE)
+    held = aware(row.lease_until)
+    if held is not None and held > now:
+        return DeliveryClaim(BUSY, None, held)
+    result = session.execute(
+        update(ProcessedDelivery).where(
+            col(ProcessedDelivery.id) == row.id, col(ProcessedDelivery.owner) == row.owner,
+            col(ProcessedDelivery.lease_until).is_not(None), col(ProcessedDelivery.lease_until) <= now,
+        ).values(owner=owner, lease_until=until)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return DeliveryClaim(CLAIMED, owner, until)
+    return DeliveryClaim(BUSY)
+
+
+def finish_delivery(session: Session, platform: str, key: str, owner: str) -> bool:
+    """Make the claim final (in the transaction that records the work). False: the claim was lost
+    (its lease ran out and another process took the delivery over) — the caller must not go on."""
+    result = session.execute(
+        update(ProcessedDelivery).where(
+            col(ProcessedDelivery.platform) == platform, col(ProcessedDelivery.key) == key[:300],
+            col(ProcessedDelivery.owner) == owner, col(ProcessedDelivery.lease_until).is_not(None),
+        ).values(lease_until=None)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]

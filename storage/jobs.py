@@ -68,6 +68,51 @@ def enqueue(
     }) == 1
 
 
+def enqueue_claimed(session: Session, kind: str, dedup_key: str, *, lease_seconds: float,
+                    payload: dict[str, Any] | None = None, case_id: int | None = None,
+                    now: datetime | None = None) -> ClaimedJob | None:
+    """Record work that this process starts at once, already leased to it (in the caller's
+    transaction). If the process dies, the lease runs out and any process's claimer finishes the
+    work. None when a job with this key exists (someone else recorded it first)."""
+    now = now or utcnow()
+    lease = now + timedelta(seconds=lease_seconds)
+    key = dedup_key[:300]
+    if insert_ignore(session, Job, {
+        "kind": kind, "case_id": case_id, "due_at": now, "status": RUNNING, "attempts": 1, "lease_until": lease,
+        "dedup_key": key, "payload": payload or {}, "created_at": now,
+    }) != 1:
+        return None
+    row = session.exec(select(Job).where(Job.dedup_key == key)).one()
+    return ClaimedJob(id=row.id, kind=kind, case_id=case_id, due_at=now, attempts=1, dedup_key=key,  # type: ignore[arg-type]
+                      payload=dict(payload or {}), lease_until=lease)
+
+
+def by_key(session: Session, dedup_key: str) -> Job | None:
+    return session.exec(select(Job).where(Job.dedup_key == dedup_key[:300])).first()
+
+
+def claim_one(db: Database, dedup_key: str, *, lease_seconds: float = LEASE_SECONDS,
+              now: datetime | None = None) -> ClaimedJob | None:
+    """Claim this one job now if it is claimable (due, or its owner's lease ran out)."""
+    now = now or utcnow()
+    with db.session() as session:
+        row = by_key(session, dedup_key)
+        if row is None:
+            return None
+        result = session.execute(
+            update(Job).where(col(Job.id) == row.id, col(Job.attempts) == row.attempts, _claimable(now))
+            .values(status=RUNNING, lease_until=now + timedelta(seconds=lease_seconds), attempts=row.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        session.commit()
+        return ClaimedJob(id=row.id, kind=row.kind, case_id=row.case_id, due_at=aware(row.due_at),  # type: ignore[arg-type]
+                          attempts=row.attempts + 1, dedup_key=row.dedup_key, payload=dict(row.payload or {}),
+                          lease_until=now + timedelta(seconds=lease_seconds))
+
+
 def _claimable(now: datetime) -> Any:
     return or_(
         and_(col(Job.status) == PENDING, col(Job.due_at) <= now),

@@ -282,6 +282,9 @@ class ProcessedDelivery(SQLModel, table=True):
     platform: str = Field(sa_type=String(40))
     key: str = Field(sa_type=String(300))
     at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    # a claim, not yet final: the owner has until then to record the work durably (NULL: final)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    owner: str | None = Field(default=None, sa_type=String(40))
 
 
 class Job(SQLModel, table=True):

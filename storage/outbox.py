@@ -4,8 +4,10 @@ A message is a row first, written in the same transaction as the work that decid
 a unique `dedup_key` (e.g. `recheck:12:2026-11-02:link7`): running that work again — another process
 after a crash, a retry — inserts nothing new, so the person sees it once. Rows are never deleted.
 
-Sending claims a row like a job (`status='sending'`, `next_attempt_at` doubles as the lease, and
-`attempts` as the fencing token), hands it to the platform's deliverer, then marks it `sent`. A
+Sending claims a few rows like jobs (`status='sending'`, `next_attempt_at` doubles as the lease, and
+`attempts` as the fencing token); right before each send the lease is renewed by compare-and-set
+(`renew`) and kept renewed while the platform answers, so a row whose lease was lost — another
+sender claimed it while it waited in the batch — is never sent here; then it is marked `sent`. A
 failure goes back to `pending` with exponential backoff (or the platform's Retry-After); a permanent
 failure (bot blocked, channel gone) marks it `dead`; after `MAX_ATTEMPTS` it is `failed` and kept.
 
@@ -17,7 +19,7 @@ from here; it is milliseconds wide.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -46,6 +48,7 @@ class OutgoingMessage:
     card: dict[str, Any] | None
     attempts: int
     created_at: datetime | None = None
+    lease_until: datetime | None = None  # as claimed: until then nobody else can claim the row
 
 
 def enqueue(
@@ -93,7 +96,7 @@ def claim(db: Database, platforms: Iterable[str], *, now: datetime | None = None
                         {"status": SENDING, "next_attempt_at": lease})
         rows = list(session.exec(select(Outbox).where(col(Outbox.id).in_(ids)).order_by(col(Outbox.id)))) if ids else []
         session.commit()
-    return [_message(row) for row in rows]
+    return [replace(_message(row), lease_until=lease) for row in rows]
 
 
 def _held(message: OutgoingMessage) -> Any:
@@ -102,9 +105,27 @@ def _held(message: OutgoingMessage) -> Any:
 
 def _set(db: Database, message: OutgoingMessage, **values: Any) -> bool:
     with db.session() as session:
-        result = session.execute(update(Outbox).where(_held(message)).values(**values))
+        result = session.execute(update(Outbox).where(_held(message)).values(**values)
+                                 .execution_options(synchronize_session=False))
         session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def renew(db: Database, message: OutgoingMessage, lease_seconds: float = LEASE_SECONDS,
+          now: datetime | None = None) -> bool:
+    """Right before a send (and while it runs): extend the lease if it is still ours — compare-and-set
+    on the fencing token. False: another sender claimed the row meanwhile; it must not be sent here.
+
+    A row whose lease ran out but which nobody claimed yet is still ours (its `attempts` did not
+    move), and renewing it makes it unclaimable again."""
+    now = now or utcnow()
+    return _set(db, message, next_attempt_at=now + timedelta(seconds=lease_seconds))
+
+
+def surely_held(message: OutgoingMessage, lease_seconds: float, now: datetime | None = None) -> bool:
+    """More than half of the claimed lease is left: nobody can have claimed the row, no need to ask."""
+    now = now or utcnow()
+    return message.lease_until is not None and message.lease_until - now > timedelta(seconds=lease_seconds / 2)
 
 
 def mark_sent(db: Database, message: OutgoingMessage) -> bool:

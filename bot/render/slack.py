@@ -18,6 +18,7 @@ from typing import Any
 
 from checks.i18n import translator
 
+from ..text import clean
 from ..card import DECISION_ICON, LEVEL_ICON, ActionKind, Card, CardAction, CardItem, CardSection, format_time, resolve_times
 
 MAX_MESSAGE_BLOCKS = 50
@@ -49,7 +50,7 @@ _URL_UNSAFE = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", '"': "%22"}
 
 def escape(text: str) -> str:
     """Escape Slack's three control characters (mrkdwn and plain message text)."""
-    return text.translate(_ESCAPE_TABLE)
+    return clean(text).translate(_ESCAPE_TABLE)
 
 
 def mrkdwn(text: str) -> str:
@@ -57,7 +58,7 @@ def mrkdwn(text: str) -> str:
 
     `_` inside a word (john_doe@acme.ae) cannot start italics and is kept as typed.
     """
-    text = text.translate(_MRKDWN_TABLE)
+    text = clean(text).translate(_MRKDWN_TABLE)
     return _EDGE_UNDERSCORE.sub("ˍ", text) if "_" in text else text
 
 

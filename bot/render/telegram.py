@@ -24,6 +24,7 @@ from checks.i18n import translator
 from checks.models import Status
 
 from ..card import ActionKind, Card, CardAction, resolve_times
+from ..text import clean
 from ..telegram.callbacks import encode
 
 MESSAGE_LIMIT = 4096
@@ -51,7 +52,7 @@ def clip(value: str, limit: int | None) -> str:
 
 
 def esc(value: str, limit: int | None = LINE_MAX) -> str:
-    return html.escape(clip(value, limit), quote=False)
+    return html.escape(clip(clean(value), limit), quote=False)
 
 
 @dataclass

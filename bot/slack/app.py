@@ -23,8 +23,9 @@ from checks.config import Settings, get_settings
 from checks.engine import Engine
 from checks.i18n import t
 from checks.request import RequestError
+from storage import chatstate
 
-from .. import flows
+from .. import flows, offloop
 from ..card import ActionKind
 from ..render.slack import (
     LANG_ACTION,
@@ -41,7 +42,8 @@ from ..render.slack import (
     render_reason_modal,
 )
 from .calls import call
-from .cards import apply_result, new_ref, parsed_summary, run_and_post, tell
+from . import checkjob
+from .cards import apply_result, new_ref, parsed_summary, tell
 from .client import make_client
 from .home import publish_home
 from .people import actor_for, lang_for
@@ -96,27 +98,90 @@ def build_app(bot: SlackBot | None = None, client: AsyncWebClient | None = None)
         name="tradecheck",
     )
     register(app, bot)
+    app.tradecheck_resumer = lambda: checkjob.resumer(  # type: ignore[attr-defined]  # started by bot.server
+        app.client, engine=bot.engine, progress_interval=bot.progress_interval)
     return app
 
 
 def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place that lists every listener
+    background: set[asyncio.Task[Any]] = set()
+
+    def in_background(coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        background.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("background work failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
+
     @app.middleware
     async def once_per_delivery(request: AsyncBoltRequest, body: dict[str, Any], context: Any, next: Any) -> Any:
-        """Slack retries (X-Slack-Retry-Num) and re-sent requests must not run a check twice."""
+        """Slack retries (X-Slack-Retry-Num) and re-sent requests must not run a check twice — and a
+        process dying mid-request must not lose it: the key is a short claim, final only once the
+        work is recorded (a /check's job row) or acknowledged; a retry takes over a claim whose
+        owner died, and finishes a /check job whose owner died."""
         key = delivery_key(body)
         context["request_id"] = key or new_ref()
         if key is None:
             return await next()
         try:
-            first = await call(flows.first_delivery, "slack", key, fast=True)
+            claim = await _claim(key)
         except Exception:  # the database hiccuped: better a rare duplicate than a lost command
-            log.warning("first_delivery failed for %s; handling the request", key, exc_info=True)
-            first = True
-        if not first:
-            log.info("duplicate delivery %s (retry %s, reason %s) acknowledged, not handled",
-                     key, _header(request, "x-slack-retry-num"), _header(request, "x-slack-retry-reason"))
+            log.warning("claiming delivery %s failed; handling the request", key, exc_info=True)
+            return await next()
+        if claim.state != chatstate.CLAIMED:
+            log.info("duplicate delivery %s (retry %s, reason %s, %s) acknowledged, not handled again",
+                     key, _header(request, "x-slack-retry-num"), _header(request, "x-slack-retry-reason"), claim.state)
+            if claim.state == chatstate.DONE:  # its /check job may belong to a process that died: finish it now
+                in_background(checkjob.resume_one(app.client, key, engine=bot.engine,
+                                                  progress_interval=bot.progress_interval))
             return BoltResponse(status=200, body="")
+        context["delivery"] = (key, claim.owner)
+        if not _starts_check(body):  # buttons, modals, events: final at once, as Slack gets its ack
+            await settle(context)
         return await next()
+
+    def _starts_check(body: dict[str, Any]) -> bool:
+        return body.get("command") == COMMAND or (
+            body.get("type") == "message_action" and body.get("callback_id") == SHORTCUT_CALLBACK)
+
+    async def settle(context: Any) -> None:
+        """Make the delivery final without a job (help, history, a refused request, a button)."""
+        key, owner = context.get("delivery") or (None, None)
+        if key is None or owner is None:
+            return
+        try:
+            await call(checkjob.finish_delivery, key, owner, fast=True)
+        except Exception:
+            log.warning("could not make delivery %s final", key, exc_info=True)
+
+    async def _claim(key: str) -> chatstate.DeliveryClaim:
+        """Claim the delivery; while another process holds it (handling it, or dead), wait for it
+        to become final or for its lease to run out, then take over."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + chatstate.DELIVERY_LEASE.total_seconds() + 1.0
+        while True:
+            claim = await call(checkjob.claim_delivery, key, fast=True)
+            if claim.state != chatstate.BUSY or loop.time() >= deadline:
+                return claim
+            await asyncio.sleep(0.25)
+
+    async def start_check(context: Any, body: dict[str, Any], request: Any, actor: flows.Actor, channel: str,
+                          thread_ts: str | None, lang: str) -> Any:
+        """Record the check as a job (and the delivery as final) before acknowledging it."""
+        key, owner = context.get("delivery") or (f"nokey:{new_ref()}", None)
+        spec = checkjob.CheckSpec(
+            request=request.model_dump(mode="json"),
+            actor={"platform": actor.platform, "user_id": actor.user_id, "name": actor.name, "workspace": actor.workspace},
+            channel=channel, thread_ts=thread_ts, lang=lang, response_url=body.get("response_url"),
+        )
+        job = await call(checkjob.record, key, owner, spec, fast=True)
+        if job is None:
+            log.info("delivery %s was taken over by another process; not checking here", key)
+        return job
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
@@ -143,30 +208,33 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
 
     # ------------------------------------------------------------------ /check
     @app.command(COMMAND)
-    async def check_command(ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+    async def check_command(ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any, context: Any) -> None:
         text = slack_to_plain(body.get("text")).strip()
         user, team, channel = body["user_id"], body.get("team_id", ""), body.get("channel_id", "")
         actor, profile = await actor_for(client, user, team, body.get("user_name", ""))
         lang = await lang_for(actor, profile)
         first, _, rest = text.partition(" ")
         if not text or first.lower() in HELP_WORDS:
+            await settle(context)
             await ack(text=t("slack.help", lang), response_type="ephemeral")
             return
         if first in HISTORY_WORDS:  # lower-case only: `/check History Trading LLC` checks a company
+            await settle(context)
             await ack()
             await _history(client, actor, lang, rest.strip(), channel=channel, respond=respond)
             return
         try:
-            request = flows.parse_request(text, lang)
+            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
         except RequestError as error:
+            await settle(context)
             await ack(text=mrkdwn(flows.describe_error(error, lang)), response_type="ephemeral")
             return
         lang = request.lang or lang
+        job = await start_check(context, body, request, actor, channel, body.get("thread_ts"), lang)
         await ack(text=parsed_summary(request, lang), response_type="ephemeral")
-        await run_and_post(
-            client, request=request, actor=actor, channel=channel, thread_ts=body.get("thread_ts"), lang=lang,
-            engine=bot.engine, respond=respond, progress_interval=bot.progress_interval,
-        )
+        if job is not None:
+            await checkjob.run_job(client, job, engine=bot.engine, progress_interval=bot.progress_interval,
+                                   respond=respond)
 
     async def _history(client: AsyncWebClient, actor: flows.Actor, lang: str, query: str, *, channel: str, respond: Any) -> None:
         if not query:
@@ -178,9 +246,8 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
 
     # ------------------------------------------------------------------ message shortcut
     @app.shortcut(SHORTCUT_CALLBACK)
-    async def check_sender(ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+    async def check_sender(ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any, context: Any) -> None:
         """"Check this sender" on a pasted inquiry: paste mode, card in the message's thread."""
-        await ack()
         message = body.get("message") or {}
         user = (body.get("user") or {}).get("id", "")
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
@@ -189,19 +256,24 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         lang = await lang_for(actor, profile)
         text = slack_to_plain(message.get("text")).strip()
         if not text:
+            await settle(context)
+            await ack()
             await tell(client, channel=channel, user=user, text=t("slack.error.no_text", lang), respond=respond)
             return
         try:
-            request = flows.parse_request(text, lang)
+            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
         except RequestError as error:
+            await settle(context)
+            await ack()
             await tell(client, channel=channel, user=user, text=mrkdwn(flows.describe_error(error, lang)), respond=respond)
             return
         lang = request.lang or lang
+        job = await start_check(context, body, request, actor, channel, message.get("thread_ts") or message.get("ts"), lang)
+        await ack()
         await tell(client, channel=channel, user=user, text=parsed_summary(request, lang), respond=respond)
-        await run_and_post(
-            client, request=request, actor=actor, channel=channel, thread_ts=message.get("thread_ts") or message.get("ts"),
-            lang=lang, engine=bot.engine, respond=respond, progress_interval=bot.progress_interval,
-        )
+        if job is not None:
+            await checkjob.run_job(client, job, engine=bot.engine, progress_interval=bot.progress_interval,
+                                   respond=respond)
 
     # ------------------------------------------------------------------ card buttons
     @app.action(re.compile(r"^tc:"))

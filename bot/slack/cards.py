@@ -123,12 +123,22 @@ async def run_and_post(
     engine: Engine | None,
     respond: Respond | None = None,
     progress_interval: float = 1.0,
+    posted: Posted | None = None,
+    on_posted: Callable[[Posted], Awaitable[bool]] | None = None,
 ) -> Posted | None:
-    """Post the card, run the check with live updates, finish the card, remember where it is."""
+    """Post the card, run the check with live updates, finish the card, remember where it is.
+
+    `posted`: the card is already there (a check job taken over from a process that died).
+    `on_posted` records where the placeholder went; False from it means stop (None returned)."""
     engine = engine or flows.get_engine()
-    posted = await post_card(client, channel, placeholder(request, engine, lang), thread_ts=thread_ts, user=actor.user_id)
+    if posted is None:
+        posted = await post_card(client, channel, placeholder(request, engine, lang), thread_ts=thread_ts,
+                                 user=actor.user_id)
+        if on_posted is not None and not await on_posted(posted):
+            return None
+        if posted.moved_to_dm:
+            await tell(client, channel=channel, user=actor.user_id, text=t("slack.not_in_channel", lang), respond=respond)
     if posted.moved_to_dm:
-        await tell(client, channel=channel, user=actor.user_id, text=t("slack.not_in_channel", lang), respond=respond)
         thread_ts = None
     conversation = flows.Conversation(
         platform="slack", workspace=actor.workspace, channel=posted.channel, thread=thread_ts, message=posted.ts
@@ -166,9 +176,29 @@ async def apply_result(
     if not result.ok:
         await tell(client, channel=channel, user=user, text=mrkdwn(result.message), respond=respond)
         return
+    if result.attachment is not None and channel:
+        await upload_file(client, result.attachment, channel=channel, thread_ts=thread_ts or ts, user=user,
+                          comment=result.message, respond=respond)
+        return
     if result.card is not None and channel and ts:
         await update_card(client, channel, ts, result.card)
     if result.announce and channel:
         await client.chat_postMessage(channel=channel, thread_ts=thread_ts or ts, text=mrkdwn(result.announce))
     elif result.message:
         await tell(client, channel=channel, user=user, text=mrkdwn(result.message), respond=respond)
+
+
+async def upload_file(client: AsyncWebClient, attachment: Any, *, channel: str, thread_ts: str | None, user: str,
+                      comment: str, respond: Respond | None = None) -> None:
+    """A file (the evidence pack) into the card's thread: files.getUploadURLExternal, the upload,
+    files.completeUploadExternal (slack_sdk's files_upload_v2). A refusal (no files:write scope, the
+    bot not in the channel) is told to the person, not lost."""
+    try:
+        await client.files_upload_v2(
+            channel=channel, thread_ts=thread_ts, content=attachment.content, filename=attachment.filename,
+            title=attachment.caption or attachment.filename, initial_comment=mrkdwn(comment),
+        )
+    except SlackApiError as error:
+        log.warning("file upload to %s failed: %s", channel, error.response.get("error"))
+        await tell(client, channel=channel, user=user, respond=respond,
+                   text=mrkdwn(t("slack.upload_failed", attachment.lang, error=str(error.response.get("error")))))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from telegram import Bot
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from checks.config import Settings
 
@@ -46,7 +46,11 @@ class TelegramDeliverer:
 
     async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
         if not self._ready:
-            await self.bot.initialize()  # getMe once; idempotent in PTB
+            try:
+                await self.bot.initialize()  # getMe once; idempotent in PTB
+            except InvalidToken as error:  # the text names the token: not passed on
+                raise DeliveryFailed("telegram refused TELEGRAM_BOT_TOKEN (wrong or revoked)",
+                                     misconfigured=True) from None
             self._ready = True
         body = f"<b>{html.escape(clip(text, TEXT_MAX))}</b>" if text else ""
         if card is not None:
@@ -67,6 +71,8 @@ class TelegramDeliverer:
             raise DeliveryFailed(error.reason, permanent=True) from error
         except RetryAfter as error:
             raise DeliveryFailed("telegram rate limit", retry_after=retry_after_seconds(error)) from error
+        except InvalidToken:
+            raise DeliveryFailed("telegram refused TELEGRAM_BOT_TOKEN (wrong or revoked)", misconfigured=True) from None
         except TelegramError as error:
             raise DeliveryFailed(f"telegram: {error}") from error
         return str(sent.message_id) if sent is not None else None

@@ -23,7 +23,7 @@ from checks.i18n import normalize_lang, t
 from checks.models import Report
 from checks.request import RequestError
 
-from .. import flows
+from .. import flows, offloop
 from ..card import ActionKind, build_card
 from ..progress import Coalescer
 from ..render.telegram import TelegramMessage, clip, render, render_pages
@@ -179,7 +179,7 @@ class TelegramHandlers:
             wanted = ""  # normalize_lang maps anything unknown to English; only accept real choices
         if not wanted:
             lang = await self.lang_of(actor, user)
-            await self._reply(context, message, html.escape(t("tg.lang.usage", lang, lang=lang)))
+            await self._reply(context, message, html.escape(t("tg.lang.usage", lang, current=lang)))
             return
         lang = normalize_lang(wanted)
         await call_flow(flows.set_user_lang, actor, lang)
@@ -214,7 +214,7 @@ class TelegramHandlers:
         if not text and replied is not None:
             text = (replied.text or replied.caption or "").strip()
         try:
-            request = flows.parse_request(text, lang)
+            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await self._reply(context, message, html.escape(flows.describe_error(error, lang)))
             return
@@ -303,6 +303,11 @@ class TelegramHandlers:
             return
         sender = Sender(context.bot)
         conversation = self.conversation(card_message, context, card_message.message_id)
+        if not await call_flow(flows.card_in_chat, pressed.case_id, conversation):
+            log.warning("telegram button for case %s pressed in chat %s, where its card is not: refused",
+                        pressed.case_id, card_message.chat_id)
+            await self._tell(sender, card_message, user, t("tg.button.other_chat", lang, id=pressed.case_id))
+            return
         arg = await self._resolve_arg(pressed, actor, lang, conversation)
         if arg is None:
             await self._tell(sender, card_message, user, t("tg.button.stale", lang))
@@ -355,6 +360,15 @@ class TelegramHandlers:
                 pages.append(html.escape(t("tg.details.truncated", lang, n=rest, id=pressed.case_id)))
             for page in pages:
                 await sender.send(chat_id, page, reply_to=card_message.message_id, thread=self._thread(card_message))
+            return
+        if result.attachment is not None:  # the evidence pack: the file as a reply to the card
+            file = result.attachment
+            try:
+                await sender.send_document(chat_id, file.content, file.filename, caption=result.message,
+                                           reply_to=card_message.message_id, thread=self._thread(card_message))
+            except TelegramError as error:
+                log.warning("sendDocument failed: %s", error)
+                await self._tell(sender, card_message, user, t("tg.upload_failed", lang))
             return
         await self._after_change(sender, card_message, user, result)
 

@@ -51,6 +51,10 @@ class TelegramWebhook:
         self._app: Application | None = None
         self._lock = asyncio.Lock()
         self._started = False
+        self._token_refused = False
+        from .. import logs
+
+        logs.protect_settings(settings)  # the token is in every Bot API URL and in PTB's error texts
 
     @property
     def secret(self) -> str | None:
@@ -114,6 +118,12 @@ class TelegramWebhook:
         try:
             app = await self.application()
         except TelegramNotConfigured:
+            return JSONResponse({"ok": False, "error": "telegram not configured"}, status_code=503)
+        except InvalidToken:  # a wrong or revoked TELEGRAM_BOT_TOKEN: a configuration error, said once
+            if not self._token_refused:
+                self._token_refused = True
+                log.error("Telegram refused TELEGRAM_BOT_TOKEN (wrong or revoked): updates are not handled "
+                          "until it is fixed and the server restarted")
             return JSONResponse({"ok": False, "error": "telegram not configured"}, status_code=503)
         try:
             update = Update.de_json(data, app.bot)

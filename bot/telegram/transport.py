@@ -179,6 +179,35 @@ class Sender:
 
         return await call(chat_id, request, max_wait=max_wait, attempts=attempts)
 
+    async def send_document(
+        self,
+        chat_id: int | str,
+        content: bytes,
+        filename: str,
+        *,
+        caption: str = "",
+        reply_to: int | str | None = None,
+        thread: int | str | None = None,
+        max_wait: float = DEFAULT_MAX_WAIT,
+    ) -> Message | None:
+        """sendDocument (the evidence pack), as a reply to the card; the caption is plain text."""
+        from telegram import InputFile
+
+        reply = (
+            ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True) if reply_to is not None else None
+        )
+
+        async def request(chat: int | str) -> Message:
+            return await self.bot.send_document(
+                chat_id=chat,
+                document=InputFile(content, filename=filename),
+                caption=caption[:1024] or None,
+                reply_parameters=reply,
+                message_thread_id=int(thread) if thread is not None else None,
+            )
+
+        return await call(chat_id, request, max_wait=max_wait)
+
 
 def file_url(api_url: str) -> str:
     """PTB's base_file_url beside TELEGRAM_API_URL: `…/bot` → `…/file/bot`."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..domains import claimed_domains, name_tokens, registrable_domain, well_known
+from ..domains import claimed_domains, name_tokens, registrable_domain, split_domain, well_known
 from ..engine import Analyzer, CheckContext
 from ..models import Evidence, Finding, Report, Severity, Status
 from ..request import CheckRequest
 from .lookalike import Lookalike, find_lookalikes
+from . import namematch
+from .. import countries
 
 from ..sources.email import is_free_mail  # the core list plus every country suffix of the big providers
 
@@ -39,6 +41,8 @@ class ConsistencyAnalyzer(Analyzer):
         registry_domains = set(_official_domains(report.findings()))
         official = targets | registry_domains
         own_words = name_tokens(company)
+        prof = namematch.profile(company, _country_words(request.country),
+                                 not request.country or request.country.upper() in namematch.PINYIN_COUNTRIES)
         bad: list[str] = []
         good: list[str] = []
         evidence = [Evidence(source=BUNDLED)]
@@ -76,12 +80,53 @@ class ConsistencyAnalyzer(Analyzer):
                     data={"domain": domain, "field": field},
                 ))
                 continue
-            looks = find_lookalikes(domain, official, own_name_words=own_words)
+            parts = split_domain(domain)
+            brand_tld = bool(parts) and namematch.brand_tld(parts.suffix, prof)
+            by_name = namematch.match_label(parts.label, prof, parts.suffix) if parts and not brand_tld else None
+            spelled = brand_tld or (by_name is not None and by_name.kind == "consistent"
+                                    and not (targets and by_name.extra)  # `siemens-group` is not Siemens's
+                                    and not _one_slip_from(parts.label, official))  # `wellfargo`: a typo
+            looks = [] if spelled else find_lookalikes(domain, official, own_name_words=own_words)
             if looks:
                 best = looks[0]
                 add(_lookalike_finding(best, looks, field, company, exact, ctx))
                 bad.append(t("consistency.reason.lookalike", domain=domain, target=best.target))
                 continue
+            if by_name is not None and by_name.kind == "lookalike":
+                add(_name_lookalike_finding(by_name, domain, field, namematch.display_name(company), ctx))
+                bad.append(t("consistency.reason.lookalike_name", domain=domain, company=company))
+                continue
+            if by_name is not None and by_name.kind == "lure":
+                add(_lure_finding(by_name, domain, field, namematch.display_name(company), ctx))
+                bad.append(t("consistency.reason.lure_word", domain=domain, company=company))
+                continue
+            tld = namematch.unusual_tld(parts.suffix, request.country) if parts and not brand_tld else ""
+            if tld:
+                add(Finding(
+                    code="domain.unusual_tld", status=Status.FLAG, severity=Severity.MEDIUM,
+                    title=t("consistency.unusual_tld.title", domain=domain, tld=tld),
+                    detail=t("consistency.unusual_tld.detail_name" if spelled else "consistency.unusual_tld.detail",
+                             domain=domain, tld=tld, company=company or domain),
+                    evidence=[Evidence(source=SOURCE)], data={"domain": domain, "field": field, "tld": tld},
+                ))
+                bad.append(t("consistency.reason.unusual_tld", domain=domain, tld=tld))
+            home = bool(parts) and _home_country_site(parts, official, request.country)
+            if brand_tld or home:
+                # `home.sandvik` (only the brand can register under its own ending), `bosch.de` from a German buyer
+                good.append(t("consistency.reason.family", domain=domain, company=company))
+                continue
+            if spelled and official and domain not in official:
+                # spelled from the claimed name, but not a domain we know for it: a question, not an accusation
+                add(Finding(
+                    code="domain.unconfirmed", status=Status.INFO, severity=Severity.INFO,
+                    title=t("consistency.unconfirmed.title", domain=domain, company=namematch.display_name(company)),
+                    detail=t("consistency.unconfirmed.detail", company=namematch.display_name(company),
+                             domains=", ".join(sorted(official))),
+                    evidence=evidence, data={"domain": domain, "field": field, "official_domains": sorted(official)},
+                ))
+                continue
+            if spelled:
+                continue  # spelled from the buyer's own name: nothing to say against it
             other = well_known().get(domain)
             if other is not None and company and official and not _same_company(own_words, other.names):
                 add(Finding(
@@ -101,6 +146,11 @@ class ConsistencyAnalyzer(Analyzer):
                     evidence=evidence, data={"domain": domain, "official_domains": sorted(official)},
                 ))
                 bad.append(t("consistency.reason.not_official", domain=domain, company=company))
+
+        young = _young_domain_of_old_company(report, {d for d in (email_domain, site_domain) if d} - official, company, ctx)
+        if young is not None:
+            add(young)
+            bad.append(young.title)
 
         if email_domain and site_domain and not free and email_domain != site_domain:
             if not (email_domain in official and site_domain in official):
@@ -166,6 +216,119 @@ def _lookalike_finding(
             "others": [l.target for l in looks[1:5]],
         },
     )
+
+
+_EDIT_KEYS = {"omission", "insertion", "repetition", "transposition", "replacement", "vowel_swap", "bit_flip",
+              "digit", "homoglyph", "idn_homoglyph", "hyphen", "dot_dropped", "plural"}
+
+
+def _name_lookalike_finding(match: namematch.NameMatch, domain: str, field: str, company: str,
+                            ctx: CheckContext) -> Finding:
+    """`hapag-lolyd.com` for Hapag-Lloyd: the buyer's own name, almost."""
+    edit = match.edit if match.edit in _EDIT_KEYS else "replacement"
+    letters = match.detail
+    shown = _shown(domain)
+    return Finding(
+        code="domain.lookalike_name", status=Status.FLAG, severity=Severity.HIGH,
+        title=ctx.t("consistency.lookalike_name.title", domain=shown, company=company),
+        detail=ctx.t(f"consistency.lookalike_name.edit.{edit}", domain=shown, company=company, form=match.form,
+                     a=letters[:1], b=letters[1:2], letters=letters)
+        + ("" if ctx.lang == "zh" else " ") + ctx.t("consistency.lookalike_name.advice", company=company),
+        evidence=[Evidence(source=SOURCE)],
+        data={"domain": domain, "field": field, "edit": edit, "reads_as": match.form, "letters": letters,
+              "company": company},
+    )
+
+
+def _one_slip_from(label: str, official: set[str]) -> bool:
+    """The label is one typing slip from an official domain's label (and not the same)."""
+    from rapidfuzz.distance import OSA
+
+    plain = label.replace("-", "")
+    for domain in official:
+        parts = split_domain(domain)
+        if parts is None:
+            continue
+        other = parts.label.replace("-", "")
+        if plain != other and len(other) >= 4 and OSA.distance(plain, other, score_cutoff=1) <= 1:
+            return True
+    return False
+
+
+def _shown(domain: str) -> str:
+    """`xn--sfricom-8va21a.co.ke` as the reader sees it: `sàāfricom.co.ke (xn--sfricom-8va21a.co.ke)`."""
+    if "xn--" not in domain:
+        return domain
+    from ..domains import unicode_label
+
+    readable = ".".join(unicode_label(part) for part in domain.split("."))
+    return f"{readable} ({domain})" if readable != domain else domain
+
+
+def _lure_finding(match: namematch.NameMatch, domain: str, field: str, company: str, ctx: CheckContext) -> Finding:
+    """`scania-payments.com`: the name plus a word that asks for money, passwords or orders."""
+    words = ", ".join(match.lures)
+    return Finding(
+        code="domain.lure_word", status=Status.FLAG, severity=Severity.HIGH if match.strong_lure else Severity.MEDIUM,
+        title=ctx.t("consistency.lure_word.title", domain=domain, company=company, words=words),
+        detail=ctx.t("consistency.lure_word.detail_strong" if match.strong_lure else "consistency.lure_word.detail",
+                     domain=domain, company=company, words=words),
+        evidence=[Evidence(source=SOURCE)],
+        data={"domain": domain, "field": field, "lure_words": list(match.lures), "strong": match.strong_lure,
+              "company": company},
+    )
+
+
+OLD_COMPANY_YEARS = 10
+
+
+def _young_domain_of_old_company(report: Report, domains: set[str], company: str, ctx: CheckContext) -> Finding | None:
+    """RDAP says the buyer's domain is weeks old, a registry says the company is decades old: not its domain."""
+    founded: list[str] = []
+    for finding in report.findings():
+        value = (finding.data.get("facts") or {}).get("founded") if isinstance(finding.data.get("facts"), dict) else None
+        if value and str(value)[:4].isdigit():
+            founded.append(str(value)[:10])
+    if not founded or not company:
+        return None
+    oldest = min(founded)
+    for finding in report.findings():
+        if finding.code != "domain.young" or finding.data.get("domain") not in domains:
+            continue
+        registered = str(finding.data.get("registered") or "")
+        if not registered[:4].isdigit() or int(registered[:4]) - int(oldest[:4]) < OLD_COMPANY_YEARS:
+            continue
+        return Finding(
+            code="domain.younger_than_company", status=Status.FLAG, severity=Severity.HIGH,
+            title=ctx.t("consistency.younger.title", domain=finding.data["domain"], registered=registered,
+                        company=company, founded=oldest[:4]),
+            detail=ctx.t("consistency.younger.detail", company=company, domain=finding.data["domain"]),
+            evidence=list(finding.evidence), data={"domain": finding.data["domain"], "registered": registered,
+                                                   "founded": oldest, "company": company},
+        )
+    return None
+
+
+def _home_country_site(parts, official: set[str], country: str | None) -> bool:  # type: ignore[no-untyped-def]
+    """The label of an official domain under the claimed country's own ending: `bosch.de` for a German buyer."""
+    if not country or not official:
+        return False
+    tld = parts.suffix.rsplit(".", 1)[-1]
+    if tld != country.lower() and not (tld == "uk" and country.upper() == "GB"):
+        return False
+    labels = {p.label for p in (split_domain(d) for d in official) if p is not None}
+    return parts.label in labels
+
+
+def _country_words(country: str | None) -> tuple[str, ...]:
+    """The home country's code and English name words: `cn`, `china` may sit in a real domain."""
+    if not country:
+        return ()
+    words = {country.lower()}
+    words.update(w for w in namematch.anyascii(countries.name_of(country, "en")).lower().split() if len(w) >= 3)
+    if country.upper() == "GB":
+        words.add("uk")
+    return tuple(sorted(words))
 
 
 def _official_domains(findings: Iterable[Finding]) -> Iterable[str]:

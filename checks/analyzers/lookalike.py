@@ -7,7 +7,6 @@ list of well-known company domains (careful: only close resemblances, to keep fa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -21,9 +20,6 @@ from ..domains import FILLER_WORDS, DomainParts, split_domain, unicode_label, we
 _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"), ("ii", "u"))
 _SINGLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "3": "e", "4": "a", "5": "s",
                          "7": "t", "8": "b", "9": "g", "$": "s", "@": "a"})
-_COUNTRY_TLDS = re.compile(r"^[a-z]{2}$|^(com|co|net|org|gov|edu|ac|or|ne)\.[a-z]{2}$")
-# country endings sold worldwide as look-alikes of .com (`.co`, `.cm`, `.om`) or as generic ones
-_GENERIC_CC = frozenset({"co", "cm", "om", "cc", "ws", "io", "me", "ai", "tv", "biz", "info"})
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ def _typo_distance_allowed(target: str, claimed: bool) -> int:
     length = len(target)
     if claimed:
         return 0 if length < 3 else 1 if length < 9 else 2
-    return 0 if length < 6 else 1 if length < 12 else 2
+    return 0 if length < 4 else 1 if length < 12 else 2  # `bosh`, `bisf`: short brands too, one slip
 
 
 def compare(candidate: DomainParts, target: DomainParts, *, claimed: bool) -> str | None:
@@ -70,6 +66,8 @@ def compare(candidate: DomainParts, target: DomainParts, *, claimed: bool) -> st
     c, t = candidate.label, target.label
     if c == t:
         return "other_tld"
+    if len(t) >= 3 and c.startswith(t) and c[len(t):].lstrip("-") in _DROPPED_DOT | set(target.suffix.split(".")):
+        return "dot_dropped"  # `boschcom.com`, `maersk-com.net`: the dot before the ending left out
     if c.replace("-", "") == t.replace("-", ""):
         return "typo"  # a hyphen added or dropped: `akzo-nobel` for `akzonobel`
     sc, st = skeleton(c), skeleton(t)
@@ -122,7 +120,53 @@ def _split_with(text: str, filler: frozenset[str]) -> bool:
     return any(text[:size] in filler and _split_with(text[size:], filler) for size in range(min(len(text), 14), 1, -1))
 
 
-_KIND_ORDER = {"homoglyph": 0, "typo": 1, "added_word": 2, "other_tld": 3}
+_KIND_ORDER = {"homoglyph": 0, "typo": 1, "dot_dropped": 1, "added_word": 2, "other_tld": 3}
+_DROPPED_DOT = frozenset({"com", "net", "org", "co"})
+
+
+@dataclass(frozen=True)
+class _Target:
+    parts: DomainParts
+    plain: str  # label without hyphens
+    skeleton: str
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[list[_Target], dict[str, list[_Target]]]:
+    """The well-known domains prepared once: labels, skeletons, and a map from label and skeleton."""
+    targets: list[_Target] = []
+    by_key: dict[str, list[_Target]] = {}
+    for domain in well_known():
+        parts = split_domain(domain)
+        if parts is None:
+            continue
+        target = _Target(parts, parts.label.replace("-", ""), skeleton(parts.label))
+        targets.append(target)
+        for key in {target.plain, target.skeleton}:
+            by_key.setdefault(key, []).append(target)
+    return targets, by_key
+
+
+def _candidates(candidate: DomainParts) -> list[DomainParts]:
+    """Well-known domains close enough to be worth a full comparison (a cheap filter, same results)."""
+    from rapidfuzz import process
+
+    targets, by_key = _index()
+    plain = candidate.label.replace("-", "")
+    sk = skeleton(candidate.label)
+    found: dict[str, DomainParts] = {}
+    for key in (plain, sk):
+        for target in by_key.get(key, ()):
+            found[target.parts.domain] = target.parts
+    for text, least in ((plain, 2), (sk, 4)):  # the target's name inside the candidate: added words, dropped dot
+        for start in range(len(text)):
+            for end in range(start + least, len(text) + 1):
+                for target in by_key.get(text[start:end], ()):
+                    found[target.parts.domain] = target.parts
+    for _, _, index in process.extract(plain, [t.plain for t in targets], scorer=OSA.distance, score_cutoff=2,
+                                       limit=None):
+        found[targets[index].parts.domain] = targets[index].parts
+    return list(found.values())
 
 
 def find_lookalikes(
@@ -151,16 +195,15 @@ def find_lookalikes(
     own_words = [w for w in own_name_words if w]
     known = well_known()
     if candidate.domain not in known and not found:
-        for target_domain in known:
-            target = split_domain(target_domain)
-            if target is None or target in claimed:
+        for target in _candidates(candidate):
+            if target in claimed:
                 continue
             kind = compare(candidate, target, claimed=False)
             if not kind:
                 continue
-            local = _COUNTRY_TLDS.match(candidate.suffix) and candidate.suffix not in _GENERIC_CC
-            if kind == "other_tld" and (local or len(target.label) < 5):
-                continue  # `delta.in`, `gm.org`: local firms share short words; claimed names are checked above
+            if kind == "other_tld" and len(target.label) < 5:
+                continue  # `gm.org`: short words are shared; claimed names are checked above
+            # `maersk.co.in` from a buyer of another name: a question (medium), never an accusation
             if kind != "homoglyph" and _is_own_name(candidate.label, own_words):
                 continue
             found.append(Lookalike(candidate.domain, target.domain, kind, False))

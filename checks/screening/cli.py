@@ -3,7 +3,8 @@
 screen NAME... | --file CSV [--json] [--type company|person] [--country CC] [--lang en|zh]
   Each NAME argument is one name (quote names with spaces). The CSV has a header with `name` and
   optionally `type` (company|person) and `country`. With --json: one JSON object per input name, in
-  order: {"query", "hit", "matches": [{"source", "source_id", "name", "score", "list", "reasons"}]},
+  order: {"query", "hit", "matches": [{"source", "source_id", "name", "score", "list", "reasons", "strength"}]},
+  strength is "strong" (every distinctive listed word found, nothing contradicts) or "possible".
   matches at or above the alert threshold only, best first. Exit status 0 when screening ran (hit or
   not), 2 on bad usage or an unreadable file.
 lists update [--source KEY]... | lists status
@@ -91,7 +92,7 @@ def screen_main(argv: list[str], out: TextIO | None = None) -> int:
                 "hit": bool(matches),
                 "matches": [
                     {"source": m.entity.source, "source_id": m.entity.source_id, "name": m.name, "score": m.score,
-                     "list": list_label(m), "reasons": reasons(m, query, t)}
+                     "list": list_label(m), "reasons": reasons(m, query, t), "strength": m.strength}
                     for m in matches
                 ],
             }
@@ -102,7 +103,8 @@ def screen_main(argv: list[str], out: TextIO | None = None) -> int:
             continue
         print(f"HIT    {query.text}: {t('screening.cli.hit', count=len(matches))}", file=out)
         for m in matches:
-            print(f"  {m.score:.3f}  {m.name}  [{list_label(m)}, {m.entity.source}:{m.entity.source_id}]", file=out)
+            print(f"  {m.score:.3f}  {m.name}  [{list_label(m)}, {m.entity.source}:{m.entity.source_id}] "
+                  f"{t('screening.strength.' + m.strength)}", file=out)
             if m.entity.url:
                 print(f"         {m.entity.url}", file=out)
             for line in reasons(m, query, t):
@@ -118,7 +120,10 @@ def lists_main(argv: list[str], out: TextIO | None = None,
     parser = argparse.ArgumentParser(prog="tradecheck lists", description="Update or show the sanctions lists.")
     sub = parser.add_subparsers(dest="command")
     update = sub.add_parser("update", help="download the current lists from their official addresses")
-    update.add_argument("--source", action="append", choices=list(SOURCE_KEYS), help="only this list (repeatable)")
+    from ..trade_remedies.update import KEYS as TRADE_REMEDY_KEYS
+
+    update.add_argument("--source", action="append", choices=list(SOURCE_KEYS) + list(TRADE_REMEDY_KEYS),
+                        help="only this list (repeatable)")
     sub.add_parser("status", help="each list's date, count and age")
     try:
         args = parser.parse_args(argv)
@@ -126,9 +131,14 @@ def lists_main(argv: list[str], out: TextIO | None = None,
         return int(exc.code or 0)
     settings = get_settings()
     if args.command == "update":
+        from ..trade_remedies.update import update_trade_remedies
         from ..watchlists.update import update_lists
 
-        results = update_lists(settings.lists_dir, args.source)
+        wanted = args.source or list(SOURCE_KEYS) + list(TRADE_REMEDY_KEYS)
+        sanctions = [key for key in wanted if key in SOURCE_KEYS]
+        remedies = [key for key in wanted if key in TRADE_REMEDY_KEYS]
+        results = update_lists(settings.lists_dir, sanctions) if sanctions else []
+        results += update_trade_remedies(settings.lists_dir, remedies) if remedies else []
         for result in results:
             extra = f"{result.count} entries, as of {result.as_of}" if result.status in ("updated", "unchanged") else result.detail
             print(f"{result.source:13} {result.status:9} {extra}", file=out)
@@ -152,6 +162,12 @@ def lists_main(argv: list[str], out: TextIO | None = None,
             stale = " STALE" if days is None or days > settings.list_max_age_days else ""
             print(f"{key:13} {info.as_of:10} {info.count:8d} {str(days) + 'd' if days is not None else '?':>6}  "
                   f"{info.origin}{stale}", file=out)
+        from ..trade_remedies.store import load as load_trade_remedies
+
+        for coverage in load_trade_remedies(settings.lists_dir).coverage.values():
+            days = age_days(coverage.as_of, date.today())
+            print(f"{'tr_' + coverage.jurisdiction.lower():13} {coverage.as_of:10} {'':>8} {str(days) + 'd':>6}  "
+                  f"trade remedies: {coverage.source} ({'complete' if coverage.complete else 'partial'})", file=out)
         print(f"lists folder: {resolve_lists_dir(settings.lists_dir)}", file=out)
         return 0
     parser.print_usage(sys.stderr)

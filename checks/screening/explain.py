@@ -42,6 +42,43 @@ def list_label(match: Match, t: Translator | None = None) -> str:
     return title
 
 
+def settle(match: Match, query: Query, t: Translator) -> str | None:
+    """For a possible match, one line: why it is only possible and what settles it ("a common name; the
+    listed person was born 1962 in Pakistan: ask for the contact's full name and date of birth")."""
+    if getattr(match, "strength", "strong") != "possible":
+        return None
+    entity = match.entity
+    lang = lang_of(t)
+    sep = t("screening.settle.sep")
+    listed_sep = t("sanctions.separator")
+    doubts = []
+    for doubt in match.doubts:
+        if doubt == "partial":
+            doubts.append(t("screening.settle.partial", words=listed_sep.join(match.missing_listed) or "…"))
+        elif doubt == "country":
+            doubts.append(t("screening.settle.country", countries=_countries(entity.countries, None, t, lang),
+                            country=name_of(query.country, lang) or "?"))
+        elif doubt == "type":
+            query_type = "person" if query.type == "person" else "company"
+            doubts.append(t("screening.settle.type", listed_type=t(f"screening.type.{entity.type.value}"),
+                            query_type=t(f"screening.type.{query_type}")))
+        else:
+            doubts.append(t(f"screening.settle.{doubt}"))
+    person = entity.type.value == "person"
+    place = listed_sep.join(name_of(c, lang) if len(c) == 2 and c.isalpha() else c for c in entity.countries[:3])
+    if person and entity.dates_of_birth:
+        dob = listed_sep.join(listed_date(d, lang) for d in entity.dates_of_birth[:2])
+        facts = t("screening.settle.born_in", dob=dob, place=place) if place else t("screening.settle.born", dob=dob)
+    elif place and "country" not in match.doubts:
+        facts = t("screening.settle.listed_in", place=place)
+    else:
+        facts = ""
+    ask = t("screening.settle.ask_person" if person else "screening.settle.ask_company")
+    if facts:
+        return t("screening.settle.line", doubts=sep.join(doubts), facts=facts, ask=ask)
+    return t("screening.settle.line_no_facts", doubts=sep.join(doubts), ask=ask)
+
+
 def reasons(match: Match, query: Query, t: Translator) -> list[str]:
     """Why it matched, in t's language (country names and dates the reader's way)."""
     lang = lang_of(t)
@@ -75,6 +112,9 @@ def reasons(match: Match, query: Query, t: Translator) -> list[str]:
                        query_type=t(f"screening.type.{query_type}")))
     if match.entity.dates_of_birth and match.entity.type.value == "person":
         lines.append(t("screening.reason.dob", dob=sep.join(listed_date(d, lang) for d in match.entity.dates_of_birth[:3])))
+    settled = settle(match, query, t)
+    if settled:
+        lines.insert(0, settled)
     return lines
 
 

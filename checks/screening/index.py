@@ -10,6 +10,7 @@ thousands of names) are read only when the query has nothing rarer.
 from __future__ import annotations
 
 import math
+import re
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from typing import Iterable
 
 from rapidfuzz.distance import OSA
 
-from ..watchlists.model import Entity, EntityType, NameKind
+from ..watchlists.model import Entity, EntityType, Name, NameKind
+from .native import latin_skeletons
 from .normalize import Token, TokenClass, fold, key_tokens, legal_words, tokenize
 
 CLASS_FACTOR = {
@@ -29,6 +31,14 @@ CLASS_FACTOR = {
     TokenClass.LEGAL: 0.0,
 }
 MIN_FUZZY_LEN = 4
+PATRONYMIC_FACTOR = 0.35  # a patronymic (Romanovich) is often left out: it weighs like a middle name
+VERY_COMMON_ENTITIES = 12  # not a family's name (eight listed Rotenbergs) but everybody's (Ali, Kim)
+COMMON_PERSON_ENTITIES = 4  # a word in this many listed persons' names is a common name
+_PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovychna|ich|ogly|oglu|kyzy|qizi)$")
+
+
+def is_patronymic(word: str) -> bool:
+    return len(word) >= 7 and _PATRONYMIC.search(word) is not None
 COMMON_POSTINGS = 1500
 # articles written joined to the next word at the start of a word: "Alislamiya", "Elnasr"
 JOINED_ARTICLES = {"al", "el", "ul", "ad", "an", "ar", "as", "at", "az", "ash", "abd", "abu", "bin", "ibn"}  # postings longer than this are skipped when the query has a rarer word
@@ -59,6 +69,9 @@ class Index:
     postings: list[array] = field(default_factory=list)
     idf: list[float] = field(default_factory=list)
     deletes: dict[str, list[int]] = field(default_factory=dict)
+    skeletons: dict[str, list[int]] = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
+    common_person: set[int] = field(default_factory=set)  # words in many listed persons' names (Khan, Maria)
+    very_common_person: set[int] = field(default_factory=set)  # ... in very many (Ali, Mohammed, Kim)
     max_idf: float = 1.0
     build_seconds: float = 0.0
 
@@ -72,7 +85,7 @@ class Index:
         for entity_pos, entity in enumerate(index.entities):
             person = entity.type is EntityType.PERSON
             seen: set[str] = set()
-            for name in entity.names:
+            for name, shown in _with_acronyms(entity.names, person):
                 tokens = tokenize(name.value, person=person)
                 keys = key_tokens(tokens)
                 signature = " ".join(t.text for t in keys)
@@ -95,7 +108,7 @@ class Index:
                     IndexedName(
                         entity=entity_pos,
                         kind=name.kind,
-                        text=name.value,
+                        text=shown,
                         tokens=tuple(ids),
                         classes=tuple(t.cls for t in keys),
                         originals=tuple(t.original for t in keys),
@@ -110,14 +123,27 @@ class Index:
         index.idf = [math.log(total / (len(p) + 1)) + 1.0 for p in postings]
         index.max_idf = math.log(total) + 1.0
         for item in index.names:
-            item.weights = tuple(index.weight(t, c) for t, c in zip(item.tokens, item.classes))
+            item.weights = tuple(index.weight(t, c) * (PATRONYMIC_FACTOR if item.person and is_patronymic(index.words[t])
+                                                       else 1.0) for t, c in zip(item.tokens, item.classes))
             item.total = sum(item.weights) or 1e-9
+        person_entities: dict[int, set[int]] = {}
+        for item in index.names:
+            if item.person:
+                for token_id in item.tokens:
+                    person_entities.setdefault(token_id, set()).add(item.entity)
+        index.common_person = {t for t, found in person_entities.items() if len(found) >= COMMON_PERSON_ENTITIES}
+        index.very_common_person = {t for t, found in person_entities.items() if len(found) >= VERY_COMMON_ENTITIES}
         deletes: dict[str, list[int]] = {}
         for token_id, word in enumerate(index.words):
             if len(word) >= MIN_FUZZY_LEN and not word.isdigit():
                 for variant in _deletes(word):
                     deletes.setdefault(variant, []).append(token_id)
         index.deletes = deletes
+        skeletons: dict[str, list[int]] = {}
+        for token_id, word in enumerate(index.words):
+            for skeleton in latin_skeletons(word):
+                skeletons.setdefault(skeleton, []).append(token_id)
+        index.skeletons = skeletons
         index.build_seconds = time.perf_counter() - started
         return index
 
@@ -180,6 +206,27 @@ class Index:
         pieces = best[n]
         return pieces if pieces and 1 < len(pieces) <= 4 else None
 
+    def entity_count(self, token_id: int) -> int:
+        """How many listed parties have this word in one of their names (at most 50 counted)."""
+        seen: set[int] = set()
+        for name_id in self.postings[token_id]:
+            seen.add(self.names[name_id].entity)
+            if len(seen) >= 50:
+                break
+        return len(seen)
+
+    def brand(self, token_id: int) -> bool:
+        """A word that names a family of listed parties in one country (HUAWEI and its subsidiaries),
+        not a common word that unrelated parties happen to share (PHOENIX in six countries)."""
+        entities = {self.names[n].entity for n in self.postings[token_id]}
+        if len(entities) < 5:
+            return False
+        countries: dict[str, int] = {}
+        for entity in entities:
+            for country in set(self.entities[entity].countries[:3]):
+                countries[country] = countries.get(country, 0) + 1
+        return bool(countries) and max(countries.values()) >= 0.6 * len(entities)
+
     def unknown(self, word: str) -> bool:
         return word not in self.vocab
 
@@ -191,6 +238,37 @@ class Index:
         size = sum(p.itemsize * len(p) + 64 for p in self.postings)
         size += sum(len(w) + 50 for w in self.words) + sum(len(k) + 90 for k in self.deletes)
         return size
+
+
+_TRAILING_ACRONYM = re.compile(r"^(?P<base>.+?)\s*\((?P<acronym>[^()]{2,40})\)\s*$")
+
+
+# Long official country names written inside listed names: the short name says the same
+_COUNTRY_FORMS = [
+    (re.compile(r"\bdemocratic people'?s republic of korea\b|\bdprk\b", re.I), "Korea"),
+    (re.compile(r"\bislamic republic of iran\b", re.I), "Iran"),
+    (re.compile(r"\bpeople'?s republic of china\b", re.I), "China"),
+    (re.compile(r"\bsyrian arab republic\b", re.I), "Syria"),
+    (re.compile(r"\brussian federation\b", re.I), "Russia"),
+]
+
+
+def _with_acronyms(names: list[Name], person: bool) -> list[tuple[Name, str]]:
+    """'Beijing University of Aeronautics and Astronautics (BUAA)' is also listed as its two parts: a
+    query gives one or the other, and the acronym must not count as a missing word of the full name.
+    'Central Bank of the Democratic People's Republic of Korea' is also 'Central Bank of Korea'."""
+    out = [(name, name.value) for name in names]
+    if person:
+        return out
+    for name in names:
+        for pattern, short in _COUNTRY_FORMS:
+            if pattern.search(name.value):
+                out.append((Name(pattern.sub(short, name.value), name.kind), name.value))
+        found = _TRAILING_ACRONYM.match(name.value)
+        if found:
+            out.append((Name(found.group("base"), name.kind), name.value))
+            out.append((Name(found.group("acronym"), NameKind.WEAK_AKA), name.value))
+    return out
 
 
 def _surname_len(text: str) -> int:

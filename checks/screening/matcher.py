@@ -13,19 +13,25 @@ Context (country, type) moves a score a little and is explained; it never hides 
 from __future__ import annotations
 
 import heapq
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Indel
 
 from ..watchlists.model import Entity, EntityType, NameKind
-from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, query_tokens
-from .normalize import Token, TokenClass, geo_words
+from .index import CLASS_FACTOR, COMMON_POSTINGS, Index, IndexedName, is_patronymic, query_tokens
+from .native import has_native, latin_skeletons, looks_like_person
+from .normalize import Token, TokenClass, geo_words, legal_words
 
 ALERT_THRESHOLD = 0.88  # reported at or above; below is not a match
 CANDIDATES = 25
 MAX_QUERY = 500  # characters; a name is never longer, a pasted document is cut
 MIN_SHARE = 0.5
+SHORT_ORG_WORD = 7  # a company's only distinctive word this short may be anybody's (Wagner, Phoenix, Spar)
+BRAND_ENTITIES = 5  # ... unless it names this many listed parties (Huawei and its subsidiaries)
+SYLLABLE = 5  # Chinese, Korean, Vietnamese names are made of syllables this short
+SHORT_NAME_WORD = 4  # a person's name word this short (Li, Wu, Kim, Jing) is common, whatever the lists say
 KIND_FACTOR = {NameKind.PRIMARY: 1.0, NameKind.AKA: 1.0, NameKind.FKA: 0.98, NameKind.WEAK_AKA: 0.92}
 
 
@@ -59,6 +65,11 @@ class Match:
     missing_listed: list[str] = field(default_factory=list)
     country: str | None = None  # agree | differ | None when unknown
     type_mismatch: bool = False
+    # strong: every distinctive listed word found and nothing known contradicts it (a `stop`);
+    # possible: a partial, common-name, one-word or contradicted match (verify first). `doubts` says why:
+    # partial | common | one_word | country | type
+    strength: str = "strong"
+    doubts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,12 +86,63 @@ class Matcher:
 
     # ------------------------------------------------------------------ query words
 
+    def _spellings(self, token: Token) -> dict[int, float]:
+        """Listed words like a native-script word in any of its romanizations, or (Arabic script) with
+        its consonant skeleton."""
+        similar: dict[int, float] = {}
+        for spelling in token.variants:
+            if len(spelling) < 6:  # a short romanization must be exact: Jong is not Yong
+                token_id = self.index.vocab.get(spelling)
+                if token_id is not None:
+                    similar[token_id] = 1.0
+                continue
+            for token_id, sim in self.index.similar_words(spelling).items():
+                if sim > similar.get(token_id, 0.0):
+                    similar[token_id] = sim
+        for skeleton in token.skeletons:
+            for token_id in self.index.skeletons.get(skeleton, ()):
+                if token_id in similar:
+                    continue
+                word = self.index.words[token_id]
+                if len(skeleton) < 2 or (len(skeleton) == 2 and len(word) > 6):  # "rs" is Raisi, not Rosenbaums
+                    continue
+                sim = 1.0 if len(skeleton) >= 4 else 0.96 if len(skeleton) == 3 else 0.92
+                if sim > similar.get(token_id, 0.0):
+                    similar[token_id] = sim
+        return similar
+
+    def _latin_skeleton_matches(self, text: str, similar: dict[int, float]) -> None:
+        """Two vowels apart (Hezbollah / Hizballah, Mohammed / Muhammad) is beyond one-edit retrieval:
+        listed words with the same consonants and mostly the same letters."""
+        for skeleton in latin_skeletons(text):
+            if len(skeleton) < 3:
+                continue
+            for token_id in self.index.skeletons.get(skeleton, ()):
+                if token_id in similar or len(self.index.words[token_id]) < 8:
+                    continue
+                if Indel.normalized_similarity(text, self.index.words[token_id]) >= 0.75:
+                    similar[token_id] = 0.9
+
     def _words(self, tokens: list[Token]) -> list[QueryWord]:
         words = []
         for token in tokens:
             similar = self.index.similar_words(token.text)
+            native = bool(token.variants or token.skeletons)
+            if not native and token.cls is TokenClass.NAME and len(token.text) >= 6 and token.text.isalpha():
+                self._latin_skeleton_matches(token.text, similar)
+            if native:
+                if token.skeletons:  # the letter-by-letter reading of Arabic script compares with nothing
+                    similar = {}
+                elif len(token.text) < 6:  # a short romanization must be exact: Yong is not Yang
+                    similar = {t: sim for t, sim in similar.items() if sim >= 0.95}
+                for token_id, sim in self._spellings(token).items():
+                    if sim > similar.get(token_id, 0.0):
+                        similar[token_id] = sim
             if token.text in self.index.vocab:
                 idf = self.index.idf[self.index.vocab[token.text]]
+            elif similar and native:  # the rarest of its best readings
+                top = max(similar.values())
+                idf = max(self.index.idf[t] for t, sim in similar.items() if sim >= top - 0.03)
             elif similar:
                 idf = max(self.index.idf[t] for t in similar)
             else:
@@ -247,7 +309,7 @@ class Matcher:
                 missing_q, missing_c = [], []
         if not distinct_q:
             score *= 0.5
-        elif not has_name and missing_c:
+        elif not has_name and any(name.classes[j] is not TokenClass.STOP for j in missing_c):
             # only common words ("International Trading"): nothing short of the whole name is a match
             score *= 0.7
         return score * KIND_FACTOR[name.kind], (pairs, missing_q, missing_c)
@@ -260,14 +322,21 @@ class Matcher:
         if not text:
             return []
         tokens = query_tokens(self.index, text, person=query.type == "person")
+        if all(t.text in legal_words() for t in tokens):  # "ООО", "有限公司", "Co. Ltd.": a legal form, no name
+            return []
         words = self._words([t for t in tokens if t.cls is not TokenClass.LEGAL])
         if not words:
             return []
         # "X Trading Co" is a company whatever the list says about X: its "Trading" stays generic
         company_query = query.type == "company" or any(t.cls is TokenClass.LEGAL for t in tokens)
+        # 김정수, 吴彬, وليد الخالدي: a person's name in its own script is compared with persons only
+        native_query = any(t.variants or t.skeletons for t in tokens)
+        persons_only = query.type != "company" and has_native(text) and looks_like_person(text)
         best: dict[int, Match] = {}
         for name_id in self._candidates(words):
             name = self.index.names[name_id]
+            if persons_only and not name.person:
+                continue
             score, (pairs, missing_q, missing_c) = self._score_name(words, name, query.type == "person", company_query)
             entity = self.index.entities[name.entity]
             final, country, type_mismatch = _context(score, entity, query)
@@ -290,8 +359,102 @@ class Matcher:
                 country=country,
                 type_mismatch=type_mismatch,
             )
+            match = best[name.entity]
+            self._grade(match, words, name, pairs, missing_q, missing_c, query, native_query)
+            if self._noise(match, words, name, missing_q, missing_c, tokens):
+                del best[name.entity]
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.entity.source, m.entity.source_id))
         return ranked[:limit]
+
+
+    def _noise(self, match: Match, words: list[QueryWord], name: IndexedName, missing_q: list[int],
+               missing_c: list[int], tokens: list[Token]) -> bool:
+        """Matches not worth an alert at all: a person's common name that is short or partial (John
+        Smith against JOHN B. PRIDMORE-SMITH, Wu Bin), or a name read from native script that leaves
+        query words unmatched (its romanization guessed only part of it)."""
+        if "partial" in match.doubts and len(words) >= 2 and all(_syllable(w.text) for w in words):
+            return True  # Lai Yong is not LAI Yong Chian: a syllable of a given name is not a middle name
+        if not name.person:
+            return False
+        if "common" in match.doubts and "partial" in match.doubts and match.country != "agree":
+            if name.surname_len and any(j in missing_c for j in range(min(name.surname_len, len(name.tokens)))):
+                return True  # Maria Hernandez against SALAZAR HERNANDEZ, Maria: a family name missing
+            if not name.surname_len and len(words) <= 2:
+                return True  # John Smith against JOHN B. PRIDMORE-SMITH
+        if "common" in match.doubts and len(name.tokens) <= 2 and all(
+                len(w.text) <= SHORT_NAME_WORD for w in words) and match.country != "agree":
+            return True  # Wu Bin, Li Hao: two short common words name thousands of people
+        native = any(t.variants or t.skeletons for t in tokens)
+        if native and "common" in match.doubts and "spelling" in match.doubts:
+            return True  # وليد الخالدي against WALEED, Khalid: common names, read by their consonants only
+        return native and ("partial" in match.doubts or any(words[i].cls is not TokenClass.STOP for i in missing_q))
+
+    def _grade(self, match: Match, words: list[QueryWord], name: IndexedName, pairs: list[WordPair],
+               missing_q: list[int], missing_c: list[int], query: Query, native: bool = False) -> None:
+        """strong or possible, by the rules of issue 14: a listed distinctive word missing, a common
+        person's name, one shared word, a contradicting country or type make it possible."""
+        index = self.index
+        doubts: list[str] = []
+        missing_names = [j for j in missing_c if name.classes[j] is TokenClass.NAME
+                         and not (name.person and is_patronymic(index.words[name.tokens[j]]))]
+        if missing_names:
+            doubts.append("partial")
+        if name.person:
+            found_names = [name.tokens[j] for j in range(len(name.tokens)) if j not in missing_c]
+            rare = [t for t in found_names if t not in index.common_person and len(index.words[t]) > SHORT_NAME_WORD]
+            if len(found_names) < 3 and len(rare) < 1:
+                doubts.append("common")
+        shared = len(name.tokens) - len(missing_c)
+        keyed = len([c for c in name.classes if c is not TokenClass.STOP])
+        if shared < 2 and keyed >= 2 and not pairs_joined(pairs):
+            doubts.append("one_word")
+        distinctive = [j for j, c in enumerate(name.classes) if c is TokenClass.NAME]
+        if not name.person and len(distinctive) == 1 and keyed == 1:
+            word = index.words[name.tokens[distinctive[0]]]
+            if len(word) <= SHORT_ORG_WORD and not index.brand(name.tokens[distinctive[0]]):
+                doubts.append("common_word")  # WAGNER, PHOENIX, SPAR: one short word names many firms
+        matched = [j for j in distinctive if j not in missing_c]
+        # a romanization found, or a company word's consonant skeleton, is as good as exact; a person's
+        # three consonants are not (Jamal / Jumul)
+        bar = (0.97 if name.person else 0.95) if native else 0.999
+        exact = [j for j in matched if any(w.similar.get(name.tokens[j], 0.0) >= bar for w in words)]
+        if name.person:  # Ali, Kim, Khan found exactly say little
+            exact = [j for j in exact if name.tokens[j] not in index.very_common_person]
+        exact += [0] * len([p for p in pairs if p.how == "joined"])
+        close_short = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= 5]
+        if native and exact:
+            close_short = []  # a romanization is expected to differ a little; one exact word anchors it
+        close_any = [p for p in pairs if p.how == "close" and min(len(p.query), len(p.listed)) <= SHORT_ORG_WORD]
+        if distinctive and ((not exact and close_any) or close_short):
+            doubts.append("spelling")  # Samina for Sanmina, Phong for Hong: the spelling differs
+        places_q = {w.text for w in words if w.text in geo_words()}
+        places_c = {index.words[t] for t in name.tokens if index.words[t] in geo_words()}
+        if places_q and places_c and not name.person and not any(
+                a[:4] == b[:4] for a in places_q for b in places_c):  # Iran = Iranian
+            doubts.append("place")  # Shenzhen Tianyi against DALIAN TIANYI: another city's firm
+        if match.country == "differ":
+            doubts.append("country")
+        if match.type_mismatch:
+            doubts.append("type")
+        match.doubts = doubts
+        match.strength = "possible" if doubts else "strong"
+
+
+def pairs_joined(pairs: list[WordPair]) -> bool:
+    """A run-together match ("JSCARGUMENT", "Sber Bank") pairs many words at once."""
+    return any(pair.how == "joined" for pair in pairs)
+
+
+_SYLLABLE = re.compile(
+    r"^(?:ch|zh|sh|ts|tz|hs|kk|tt|pp|ss|jj|[bcdfghjklmnpqrstwxyz])?[wy]?"
+    r"(?:a|e|i|o|u|ae|ai|ao|ei|eo|eu|ia|ie|io|iu|oa|oe|ou|ua|ue|ui|uo|uai|iao|iu|yeo|yae)"
+    r"(?:ng|n|m|l|k|p|t|r)?$")
+
+
+def _syllable(word: str) -> bool:
+    """One syllable of a Chinese, Korean or Vietnamese name as romanized (lai, yong, chian, myong), not a
+    word like Ahmed, Khan or Anwar."""
+    return len(word) <= SYLLABLE and _SYLLABLE.match(word) is not None
 
 
 _VOWELS = "aeiouy"

@@ -29,6 +29,8 @@ from anyascii import anyascii
 from babel import Locale
 from rapidfuzz.distance import OSA
 
+from . import native
+
 
 class TokenClass(str, Enum):
     NAME = "name"
@@ -44,6 +46,8 @@ class Token:
     text: str
     cls: TokenClass
     original: str  # the word as written (after transliteration), for explanations
+    variants: tuple[str, ...] = ()  # other Latin spellings of a native-script word (Arkady, Arkadiy, Arkadii)
+    skeletons: tuple[str, ...] = ()  # consonant skeletons of an Arabic-script word (native.py)
 
 
 # Chinese legal forms and generic words are cut before transliteration: after it they would be run
@@ -61,10 +65,14 @@ ABBREVIATIONS: dict[str, str] = {
     "svc": "services", "svcs": "services", "mgmt": "management", "mgt": "management", "grp": "group",
     "hldgs": "holdings", "hldg": "holding", 
     "chem": "chemical", "pharma": "pharmaceutical", "pharm": "pharmaceutical", "invest": "investment",
-    "trdg": "trading",
+    "trdg": "trading", "konsern": "concern", "kontsern": "concern", "korporatsiya": "corporation",
     "ltda": "limitada", "cia": "compania", "sdn": "sendirian", "bhd": "berhad", "mohd": "mohammed",
     "muhd": "muhammad", "st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort",
 }
+
+# Words written both as one and as two: always compared as two
+SPLIT_WORDS: dict[str, tuple[str, ...]] = {"airlines": ("air", "lines"), "airline": ("air", "line"),
+                                           "airways": ("air", "ways"), "airlift": ("air", "lift")}
 
 # Multi-word legal forms, longest first (after abbreviation expansion and joining of dotted letters).
 _LEGAL_PHRASES = [
@@ -92,6 +100,12 @@ _LEGAL_PHRASES = [
     "kabushiki kaisha", "yugen kaisha", "godo kaisha", "jusik hoesa", "chusik hoesa",
     "free zone establishment", "free zone company", "free zone llc", "free zone enterprise", "free zone",
     "you xian gong si", "youxiangongsi", "gu fen you xian gong si", "private joint stock",
+    "societe anonyme libanaise", "sociedad anonima libanesa", "besloten vennootschap", "naamloze vennootschap",
+    "private limited", "pvt ltd", "pte ltd", "sdn bhd",
+    "free zone co", "fz llc", "joint stock co", "co ltd", "limited liability", "jusikhoesa",
+    "tovarishchestvo s ogranichennoy otvetstvennostyu", "chastnoe aktsionernoe obshchestvo",
+    "obshchestvo s dopolnitelnoy otvetstvennostyu", "anonim sirketi", "ticaret limited sirketi",
+    "sanayi ve ticaret anonim sirketi", "spolka akcyjna", "spolka z oo",
 ]
 
 # Single-token legal forms: always legal.
@@ -100,7 +114,8 @@ _LEGAL_TOKENS = {
     "sarl", "srl", "spa", "sas", "sasu", "bv", "bvba", "nv", "plc", "fze", "fzco", "fzc", "fzllc", "fzoo", "dmcc",
     "jsc", "pjsc", "ojsc", "cjsc", "ooo", "oao", "zao", "pao", "tov", "ooo", "eood", "ood", "ead", "doo", "dooel",
     "aps", "oyj", "asa", "kft", "zrt", "nyrt", "sro", "spzoo", "pte", "pty", "pvt", "berhad", "sendirian", "tbk",
-    "sti", "ltda", "limitada", "eireli", "sac", "saic", "sae", "wll", "spc", "saog", "saoc", "lda", "gie",
+    "sti", "ltda", "limitada", "eireli", "sal", "sarl", "saog", "pjsc", "aktiengesellschaft",
+    "kommanditgesellschaft", "vennootschap", "besloten", "naamloze", "libanaise", "sapi", "soe", "coop", "sac", "saic", "sae", "wll", "spc", "saog", "saoc", "lda", "gie",
     "kk", "ulc", "lp", "sa", "ag", "kg", "ab", "oy", "as", "sl", "slu", "cv", "pp", "ad", "dd", "ao", "pt",
     "tk", "ltee", "cie", "se", "fzcо", "pllc", "psc", "co", "inc", "corp", "ltd",
     "obshchestvo", "aktsionernoe", "otvetstvennostyu", "ogranichennoy", "compania", "compagnie", "societe",
@@ -108,7 +123,7 @@ _LEGAL_TOKENS = {
 }
 # Legal forms that are also ordinary words or name parts: legal only at the start or end of a name,
 # or next to another legal form ("Ao" is a Chinese surname; "As", "Pt", "Ad", "Se" are words).
-_AMBIGUOUS_LEGAL = {"sa", "ag", "kg", "ab", "oy", "as", "sl", "cv", "pp", "ad", "dd", "ao", "pt", "tk", "se",
+_AMBIGUOUS_LEGAL = {"sal", "coop", "soe", "sapi", "sa", "ag", "kg", "ab", "oy", "as", "sl", "cv", "pp", "ad", "dd", "ao", "pt", "tk", "se",
                     "cie", "lp", "kk", "gie", "sac", "sae", "spc", "lda", "ulc", "psc", "slu", "tov", "ood", "ead",
                     "doo", "sti", "tbk", "wll", "compania", "sociedad", "societe", "compagnie", "obshchestvo"}
 
@@ -131,7 +146,7 @@ VERY_GENERIC = {
     "national", "international", "new", "united", "handels", "handel", "ticaret", "sanayi", "dis", "comercial",
     "comercializadora", "industrias", "grupo", "internacional", "nacional", "kompaniya", "gruppa", "torgovyi",
     "torgovy", "dom", "empresa", "sherkat", "tejarat", "bazargani", "brothers", "sons", "partners", "associates",
-    "ventures", "establishment", "co op", "importadora", "exportadora", "ithalat", "ihracat", "servicios", "solutions",
+    "ventures", "establishment", "co op", "pla", "importadora", "exportadora", "ithalat", "ihracat", "servicios", "solutions",
 }
 GENERIC = {
     "trading", "trade", "traders", "trader", "international", "group", "holding", "holdings", "industries",
@@ -209,7 +224,8 @@ def geo_words() -> frozenset[str]:
                 words.add(word)
     words |= {"russian", "chinese", "iranian", "korean", "syrian", "american", "british", "european", "asian",
               "arab", "arabian", "emirates", "persian", "african", "indian", "turkish", "german", "french",
-              "asia", "europe", "africa", "america", "gulf", "middle", "usa", "uae", "prc", "dprk", "uk"}
+              "asia", "europe", "africa", "america", "gulf", "middle", "usa", "uae", "prc", "dprk", "uk",
+              "peoples", "democratic", "islamic republic"}
     return frozenset(words)
 
 
@@ -227,6 +243,65 @@ def _dotted_legal(match: re.Match[str]) -> str:
     word = match.group(0)
     plain = word.replace(".", "")
     return f" {plain} " if plain.lower() in _LEGAL_TOKENS else word
+
+
+# Forms that are also ordinary words inside names are left to the rules above; from rigour's table
+# (OpenSanctions, ISO 20275 + OCCRP, every language) only written-out forms are taken: several words or
+# one long word (Aktiengesellschaft, Общество с ограниченной ответственностью, Besloten Vennootschap).
+_RIGOUR_CASEFOLD = 4
+
+
+def _rigour_forms(text: str) -> str:
+    """Legal forms written out in any language replaced by their short form (llc, jsc), so that they
+    are ignored like the short one and their words never count as name words ("mit" in GmbH's form)."""
+    try:
+        from rigour._core import extract_org_types
+    except ImportError:  # pragma: no cover - rigour is a dependency; without it the own table still works
+        return text
+    lowered = text.casefold()
+    found = extract_org_types(lowered, _RIGOUR_CASEFOLD, 0, True)
+    for alias, short in found:
+        if " " not in alias.strip() and (len(alias) < 8 or "." in alias):
+            continue
+        pattern = re.compile(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", re.IGNORECASE)
+        replaced = pattern.sub(f" {short} ", text)
+        if replaced == text:  # casefolding changed the length (ß -> ss): work on the folded text
+            text = pattern.sub(f" {short} ", text.casefold())
+        else:
+            text = replaced
+    return text
+
+
+_GLUED_SUFFIXES = ("gmbh", "ag", "llc", "ltd", "inc", "corp", "sal", "sa", "bv", "nv", "plc", "jsc", "pjsc", "ooo",
+                   "fze", "fzco", "limited", "spa", "srl", "sarl", "kg", "co", "oao", "zao", "ao", "as")
+_GLUED_PREFIXES = ("pjsc", "ojsc", "cjsc", "jsc", "ooo", "oao", "zao", "pao", "llc", "tov", "ao")
+
+
+def _unglue(word: str, as_written: str, unknown: Callable[[str], bool]) -> list[str] | None:
+    """'SiemensAG' -> siemens ag, 'JSCARGUMENT' -> jsc argument: a legal form written onto the name.
+    Cut where the rest is a listed word, or where the case changes right at the cut."""
+    for suffix in _GLUED_SUFFIXES:
+        rest = word[: -len(suffix)]
+        if word.endswith(suffix) and len(rest) >= 3:
+            boundary = as_written[len(rest) - 1 : len(rest) + 1]
+            case_cut = len(boundary) == 2 and boundary[0].islower() and boundary[1].isupper()
+            if case_cut or (len(suffix) >= 3 and not unknown(rest)):  # NELCO is not NEL + Co
+                return [rest, suffix]
+    for prefix in _GLUED_PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= 4 and not unknown(rest):
+            return [prefix, rest]
+    return None
+
+
+def prepare(name: str, person: bool = False) -> tuple[str, dict[str, "native.NativeWord"]]:
+    """Unicode folding, written-out legal forms shortened, native scripts read as Latin words."""
+    text = unicodedata.normalize("NFKC", name)
+    if not person:
+        text = _rigour_forms(text)
+    if native.has_native(text):
+        return native.romanize(text)
+    return text, {}
 
 
 def fold(text: str, keep_case: bool = False) -> str:
@@ -288,15 +363,22 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
     absent from the lists: such a word is tried as a slip in a legal form, and `splitter(word)` may
     cut it into listed words written together.
     """
-    plain = fold(name).split()
-    shown = fold(name, keep_case=True).split()
+    text, spelled = prepare(name, person)
+    plain = fold(text).split()
+    shown = fold(text, keep_case=True).split()
     if [w.lower() for w in shown] != plain:  # never expected; then explain with the plain words
         shown = plain
     folded: list[str] = []
     originals: list[str] = []
     for word, as_written in zip(plain, shown):
         pieces = None
-        if splitter and unknown and len(word) >= 6 and word not in _LEGAL_TOKENS and unknown(word) and not _legal_typo(word):
+        if word in spelled:  # read from native script: its spellings belong to the whole word
+            folded.append(word)
+            originals.append(as_written)
+            continue
+        if unknown and not person and len(word) >= 5 and word not in _LEGAL_TOKENS and unknown(word):
+            pieces = _unglue(word, as_written, unknown)
+        if pieces is None and splitter and unknown and len(word) >= 6 and word not in _LEGAL_TOKENS and unknown(word) and not _legal_typo(word):
             pieces = splitter(word)
         if pieces:
             folded.extend(pieces)
@@ -308,6 +390,13 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
             folded.append(word)
             originals.append(as_written)
     words = [ABBREVIATIONS.get(w, w) if not person else w for w in folded]
+    if not person and any(w in SPLIT_WORDS for w in words):  # "Airlines" = "Air Lines"
+        split_words, split_originals = [], []
+        for word, original in zip(words, originals):
+            for piece in SPLIT_WORDS.get(word, (word,)):
+                split_words.append(piece)
+                split_originals.append(original)
+        words, originals = split_words, split_originals
     classes: list[TokenClass | None] = [None] * len(words)
     if unknown is not None:
         for index, word in enumerate(words):
@@ -317,7 +406,15 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
     tokens = []
     for index, word in enumerate(words):
         cls = classes[index] or _classify(word)
-        tokens.append(Token(word, cls, originals[index]))
+        if not person and word in ("lines", "line", "ways") and index and words[index - 1] == "air":
+            cls = TokenClass.GENERIC  # "Mahan Air Lines" is Mahan Air
+        spelling = spelled.get(word)
+        if spelling is not None:
+            # the word itself is among its spellings: a token with spellings is one read from native script
+            tokens.append(Token(word, cls, originals[index], tuple(sorted(spelling.variants | {word})),
+                                tuple(sorted(spelling.skeletons))))
+        else:
+            tokens.append(Token(word, cls, originals[index]))
     return tokens
 
 

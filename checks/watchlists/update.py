@@ -94,6 +94,9 @@ def update_source(key: str, lists_dir: Path, client: httpx.Client,
                 file_meta[name] = known
                 continue
             if response.status_code == 404 and name not in spec.required:
+                if old_files is not None and name in old_files:  # e.g. OFAC's ALT.CSV gone: not a list without aliases
+                    raise httpx.HTTPStatusError(f"HTTP 404 for {url}, which the live version has",
+                                                request=response.request, response=response)
                 continue
             if response.status_code != 200:
                 raise httpx.HTTPStatusError(f"HTTP {response.status_code} for {url}", request=response.request, response=response)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 
@@ -197,3 +198,43 @@ def test_not_this_buyer_names_the_listed_party_not_its_list_id() -> None:
     labels = {a.arg: a.label for a in card.actions if a.kind is ActionKind.CLEAR_MATCH}
     assert labels["us_csl:3760ef16efb7a96d956eb5"] == "非此买家：MAHAN AIR GENERAL TRADING LLC"
     assert "3760ef16" not in render_text(card)
+
+
+_HOSTILE = "\x1b[2J\x1b]0;owned\x07\x07\x00\u202e\x9b31m"
+
+
+def test_escapes_and_controls_reach_no_platform() -> None:
+    """A name, a finding and a decision reason from anywhere (a registry, a note) carry terminal escapes,
+    controls and a bidi override: every renderer shows the words without them."""
+    from bot.render import slack as slack_render
+    from bot.render import telegram as telegram_render
+
+    report = Report(subject=Subject(name=f"ACME Trading {_HOSTILE}LLC", country="AE"), lang="en")
+    report.sections.add(Finding(code="profile.name", status=Status.INFO, section=Section.PROFILE,
+                                title=f"Registered as {_HOSTILE}ACME", detail=f"line one\n{_HOSTILE}line two"))
+    report.risk = RiskAssessment(level=RiskLevel.LOW, score=0)
+    case = CaseInfo(id=7, status="rejected", decided_by="mgr", decision="reject",
+                    decision_reason=f"fake {_HOSTILE}docs", decided_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    card = build_card(report, case)
+    assert card.title == "ACME Trading LLC"
+    outputs = {
+        "terminal": render_text(card),
+        "slack": json.dumps(slack_render.render_blocks(card), ensure_ascii=False),
+        "telegram": telegram_render.render(card).text,
+    }
+    for platform, text in outputs.items():
+        for bad in ("\x1b", "[2J", "owned", "\x07", "\x00", "\u202e", "\x9b", "31m"):
+            assert bad not in text, (platform, bad)
+        assert "ACME Trading LLC" in text and "Registered as ACME" in text, platform
+    assert "line one\nline two" in card.sections[0].items[0].detail  # newlines stay where text has lines
+
+
+def test_an_unrecognised_country_is_said_on_the_card() -> None:
+    import asyncio
+
+    report = asyncio.run(get_engine(offline=True).run(parse("ACME Trading LLC country=Narnia")))
+    card = build_card(report)
+    assert any("Narnia" in notice for notice in card.notices)
+    assert "Narnia" in render_text(card)
+    zh = build_card(asyncio.run(get_engine(offline=True).run(parse("ACME Trading LLC country=Narnia lang=zh"))))
+    assert any("Narnia" in notice and "国家" in notice for notice in zh.notices)

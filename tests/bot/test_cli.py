@@ -12,6 +12,7 @@ import pytest
 
 from bot import cli, monitor
 from checks.config import get_settings
+from checks.trade_remedies import update as tr_update
 from checks.watchlists import update
 from storage import db as storage_db
 
@@ -22,25 +23,50 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, status: str, rescreened: bool,
 ) -> None:
-    monkeypatch.setenv("TRADECHECK_LISTS_DIR", str(tmp_path))
+    """Only the download is replaced (no network in tests); the re-screen is the real one, over a database
+    in tmp_path holding one watched case that the bundled OFAC list names but its first check did not."""
+    import asyncio
+
+    from bot import flows
+    from tests.storage.support import risk_engine, use_database
+
+    monkeypatch.chdir(tmp_path)  # nothing may land in the working directory
+    use_database(monkeypatch, f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("TRADECHECK_LISTS_DIR", str(tmp_path / "lists"))
     monkeypatch.setenv("TRADECHECK_LANG", "en")
     get_settings.cache_clear()
+    actor = flows.Actor("terminal", "li", "Li Wei")
+    first = asyncio.run(flows.run_check("Rosneft Trading S.A. country=CH", actor, engine=risk_engine()[0]))
+    assert first.case and not any(f.code == "sanctions.hit" for f in first.report.findings())
     monkeypatch.setattr(update, "update_lists", lambda folder, sources: [
         update.UpdateResult("us_ofac_sdn", status, count=18_000, as_of="2026-11-30"),
         update.UpdateResult("un_sc", "unchanged", count=1_000, as_of="2026-11-29")])
+    monkeypatch.setattr(tr_update, "update_trade_remedies", lambda folder, keys: [
+        update.UpdateResult("tr_ca_cbsa", "unchanged", count=189, as_of="2026-08-28")])
     calls: list[int] = []
+    real = monitor.after_lists_update
 
     def after_lists_update() -> int:
         calls.append(1)
-        return 2
+        return real()
 
     monkeypatch.setattr(monitor, "after_lists_update", after_lists_update)
     assert cli.main(["lists", "update"]) == 0
     out = capsys.readouterr().out
     get_settings.cache_clear()
-    assert f"lists folder: {tmp_path}" in out
+    assert f"lists folder: {tmp_path / 'lists'}" in out
     assert calls == ([1] if rescreened else [])
-    assert ("lists (us_ofac_sdn): 2 new hit(s) alerted" in out) is rescreened
+    from sqlmodel import select
+
+    from storage.models import AuditEvent
+
+    with storage_db.get_database(f"sqlite:///{tmp_path / 'cli.db'}").session() as session:
+        alerts = session.exec(select(AuditEvent).where(AuditEvent.action == "list_alert")).all()
+    assert all(event.case_id == first.case.id for event in alerts)
+    assert (len(alerts) > 0) is rescreened  # the OFAC entries for Rosneft Trading, each alerted once
+    assert (f"lists (us_ofac_sdn): {len(alerts)} new hit(s) alerted" in out) is rescreened
+    assert not (tmp_path / "tradecheck.db").exists()  # the working directory keeps only what the test made
+    assert {path.name for path in tmp_path.iterdir()} <= {"cli.db", "cli.db-wal", "cli.db-shm", "lists"}
 
 
 def test_check_on_a_database_behind_the_code_says_how_to_upgrade(tmp_path: Path) -> None:

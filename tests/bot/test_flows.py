@@ -246,7 +246,10 @@ async def test_entry_fingerprint_prefers_a_version_and_ignores_the_score() -> No
     assert a != flows.entry_fingerprint(dict(ENTRY, programs=["IRAN", "SDGT"]))
 
 
-async def test_notes_details_watching_and_recheck(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
+async def test_notes_details_watching_and_recheck(db_url: str, managers: None, engine,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Re-check now uses the process's engine: the test's, not one that would ask GLEIF, SEC, Wikidata, GDELT
+    monkeypatch.setattr(flows, "get_engine", lambda offline=None: engine[0])
     outcome = await risky_case(engine)
     assert outcome.case
     case_id = outcome.case.id

@@ -14,6 +14,8 @@ from checks.models import Report
 from checks.registry import build_engine
 from checks.request import parse
 
+from tests.checks.test_decision import warm
+
 REQUESTS = [
     "Rosoboronexport JSC country=RU",
     "Siemens AG email=procurement@siemens-ag-group.com",
@@ -73,6 +75,7 @@ def strip_names(text: str, names: set[str]) -> str:
 @pytest.fixture(scope="module")
 def reports() -> list[Report]:
     engine: Engine = build_engine(offline=True)
+    warm(engine)
 
     async def run_all() -> list[Report]:
         return [await engine.run(parse(f"{text} lang=zh")) for text in REQUESTS]
@@ -118,6 +121,7 @@ def test_the_checks_fail_on_what_the_issue_showed() -> None:
 
 def test_english_cards_carry_no_policy_keys_list_codes_or_commands() -> None:
     engine: Engine = build_engine(offline=True)
+    warm(engine)
 
     async def run_all() -> list[Report]:
         return [await engine.run(parse(text)) for text in REQUESTS]

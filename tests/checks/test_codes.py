@@ -73,7 +73,7 @@ SAMPLES = [
     "ACME Trading LLC email=buyer.acme@gmail.com phone=+86 138 0013 8000 country=AE vat=DE123456789",
     "Mueller GmbH email=info@mueller.de phone=+49 30 123456 country=DE vat=DE136695976 lei=213800KUD8LXJWSQ9D15",
     "X email=a@mailinator.com phone=12345 country=RU reg=1234 vat=100123456700003",
-    "Y email=bad@@x phone=+44 5612 345678 country=GB reg=12 vat=123",
+    "Y email=bad..dots@x.example phone=+44 5612 345678 country=GB reg=12 vat=123",
     "Z email=z@z.ae phone=0501234567 vat=ABCD1 bank_country=IR transit=KP country=MM",
     "W country=VN note=\"Sevastopol port; we changed our bank account\" bank_country=SG",
     "Sunrise Textiles country=IR transit=AE",

@@ -59,25 +59,50 @@ async def test_429_plain_text_honours_retry_after():
     assert calls[1] - calls[0] >= 0.95
 
 
-async def test_retry_after_beyond_the_budget_gives_up_at_once():
+_REAL_SLEEP = asyncio.sleep
+
+
+def _recording_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every pause the HTTP layer takes between attempts (they still happen)."""
+    from checks import http
+
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float, *args, **kwargs):  # type: ignore[no-untyped-def]
+        slept.append(delay)
+        return await real_sleep(delay, *args, **kwargs)
+
+    monkeypatch.setattr(http.asyncio, "sleep", sleep)
+    return slept
+
+
+async def test_retry_after_beyond_the_budget_gives_up_at_once(monkeypatch: pytest.MonkeyPatch):
+    calls: list[httpx.Request] = []
+
     def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
         return httpx.Response(429, text=GDELT_429, headers={"Retry-After": "120"})
 
-    started = time.monotonic()
+    slept = _recording_sleeps(monkeypatch)
     with pytest.raises(SourceUnavailable, match="rate limit"):
         await source(handler, timeout=2).get_json("https://svc.example/x")
-    assert time.monotonic() - started < 0.5
+    assert len(calls) == 1 and slept == []  # no 120 s wait that the 2 s budget could not hold
 
 
-async def test_timeout_maps_to_unavailable_within_budget():
+async def test_timeout_maps_to_unavailable_within_budget(monkeypatch: pytest.MonkeyPatch):
+    """The timeout is one budget for every attempt: the first slow answer uses it up, no retry follows."""
+    calls: list[httpx.Request] = []
+
     async def handler(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(5)
+        calls.append(request)
+        await _REAL_SLEEP(5)  # the service is slow (not one of the HTTP layer's own pauses)
         return httpx.Response(200)
 
-    started = time.monotonic()
+    slept = _recording_sleeps(monkeypatch)
     with pytest.raises(SourceUnavailable, match="0.3 s"):
         await source(handler, timeout=0.3, retries=3).get_json("https://svc.example/x")
-    assert time.monotonic() - started < 1.0
+    assert len(calls) == 1 and slept == []
 
 
 async def test_malformed_json_is_unavailable():

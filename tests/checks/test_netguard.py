@@ -150,3 +150,18 @@ async def test_slow_site_times_out():
 async def test_other_schemes_and_ports_are_refused(url):
     with pytest.raises(FetchRefused):
         await fetch(url, resolver=resolver_for({"acme.example": [PUBLIC]}), transport=httpx.MockTransport(never_called))
+
+
+@pytest.mark.parametrize("url,reason", [
+    ("http://[127.0.0.1]/", "netguard.private"),  # urlsplit: "An IPv4 address cannot be in brackets"
+    ("https://[10.0.0.1]:443/admin", "netguard.private"),
+    ("http://[::1", "netguard.private"),  # urlsplit: "Invalid IPv6 URL"; still loopback
+    ("http://[fe80::1%eth0", "netguard.private"),
+    ("http://[acme.ae]/", "netguard.bad_url"),
+    ("http://acme.ae]/", "netguard.bad_url"),
+    ("[127.0.0.1]", "netguard.private"),  # what `email=x@[127.0.0.1]` would make of its domain
+])
+async def test_addresses_urlsplit_rejects_are_refused_not_raised(url: str, reason: str) -> None:
+    with pytest.raises(FetchRefused) as info:
+        await fetch(url, resolver=resolver_for({}), transport=httpx.MockTransport(never_called))
+    assert info.value.reason == reason

@@ -275,3 +275,84 @@ def test_a_signature_that_names_only_its_city_gets_its_country() -> None:
 ])
 def test_a_persons_name_is_not_a_country_but_the_company_name_still_counts(signature: str, country: str | None) -> None:
     assert parse(signature).country == country
+
+
+# --- hostile input (issue 15): limits hold after folding, and every pattern stays linear. Timing is in
+# benchmarks/parse.py; here each shape must end in a request or a RequestError, never anything else.
+
+def _fill(unit: str, n: int = MAX_TEXT) -> str:
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+ADVERSARIAL = {
+    "kcal": "\u3389" * MAX_TEXT,
+    "letters then @": "a" * (MAX_TEXT - 1) + "@",
+    "dots no tld": "x@" + _fill("a.", MAX_TEXT - 3) + "1",
+    "www": _fill("www."),
+    "key pairs": _fill("a= "),
+    "lines": _fill("a\n"),
+    "phones": _fill("+971 4 295 1234\n"),
+    "emails": " ".join(f"u{i}@d{i}.com" for i in range(MAX_TEXT // 12))[:MAX_TEXT],
+    "countries": _fill("United Arab Emirates "),
+    "control + fold": _fill("\x01\u3389"),
+}
+
+
+@pytest.mark.parametrize("name", list(ADVERSARIAL))
+def test_adversarial_input_parses_or_is_refused(name: str) -> None:
+    text = ADVERSARIAL[name]
+    assert len(text) <= MAX_TEXT
+    try:
+        request = parse(text)
+    except RequestError as error:
+        assert t(error.key, "en", **error.params) != error.key
+    else:
+        assert request.company or request.email or request.site or request.phone
+
+
+def test_the_limit_applies_after_folding_too() -> None:
+    """㎉ is one character typed and four ("kcal") folded: 20,000 of them are 80,000 characters."""
+    with pytest.raises(RequestError) as info:
+        parse("\u3389" * MAX_TEXT)
+    assert info.value.key == "request.error.too_long"
+    assert info.value.params["length"] == 4 * MAX_TEXT
+    assert parse("ACME \u3389 Ltd").company == "ACME kcal Ltd"  # a few fold as before
+
+
+def test_a_paste_of_thousands_of_numbers_keeps_a_bounded_few() -> None:
+    from checks.request import MAX_PHONES
+
+    numbers = "".join(f"+971 4 {200 + i // 1000:03d} {i % 1000:04d}\n" for i in range(1200))
+    request = parse("ACME Trading LLC\n" + numbers)
+    assert request.phone == "+97142000000"
+    assert len(request.extracted["phones"]) == MAX_PHONES
+
+
+def test_many_emails_are_kept_once_each_in_order() -> None:
+    request = parse(ADVERSARIAL["emails"])
+    emails = request.extracted["emails"]
+    assert emails[:3] == ["u0@d0.com", "u1@d1.com", "u2@d2.com"]
+    assert len(emails) == len(set(emails)) > 1000
+
+
+def test_unknown_keys_are_reported_once_each() -> None:
+    assert parse("ACME foo=1 foo=2 bar=3 country=AE").ignored == ["foo", "bar"]
+
+
+@pytest.mark.parametrize("email", ["john@@acme..ae", "john@acme..ae", "x@[127.0.0.1]", "j@" + "a" * 64 + ".ae",
+                                   "@acme.ae", "j@localhost", "j@.ae"])
+def test_an_email_no_mail_server_could_have_is_refused_like_not_an_email(email: str) -> None:
+    with pytest.raises(RequestError) as info:
+        parse(f"ACME email={email}")
+    assert info.value.key == "request.error.bad_email"
+
+
+@pytest.mark.parametrize("email", ["j@acme.ae", "j@münchen.de", "j@" + "a" * 63 + ".ae", "j.o'neil+x@acme.ae"])
+def test_unusual_but_real_emails_are_kept(email: str) -> None:
+    assert parse(f"ACME email={email}").email == email
+
+
+@pytest.mark.parametrize("text", ["ACME Trading \x1b[2J LLC", "ACME \x1b]0;owned\x07Trading LLC", "ACME\x9b31m Trading LLC",
+                                  "\x1b[31mACME Trading LLC\x1b[0m"])
+def test_terminal_escapes_are_removed_whole(text: str) -> None:
+    assert parse(text + " country=AE").company == "ACME Trading LLC"

@@ -124,14 +124,15 @@ def test_db_upgrade_and_status_commands(tmp_path: Path, monkeypatch: pytest.Monk
     from checks.config import get_settings
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    Database(url=url, engine=make_engine(url)).upgrade("0001")
+    template = Database(url=url, engine=make_engine(url))
+    template.upgrade("0001")
+    head = template.head()
     refused = _cli("cases", "list", url=url, cwd=tmp_path)  # as a user meets it: a message, no traceback
     assert refused.returncode == 1 and "tradecheck db upgrade" in refused.stderr and "Traceback" not in refused.stderr
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     try:
         assert admin.db_main(["status"]) == 1 and "schema 0001" in capsys.readouterr().out
-        head = Database(url=url, engine=make_engine(url)).head()
         assert admin.db_main(["upgrade"]) == 0 and f"0001 → {head}" in capsys.readouterr().out
         assert admin.db_main(["status"]) == 0
         assert admin.db_main(["upgrade"]) == 0  # again: nothing to do, no error

@@ -113,11 +113,30 @@ def test_concurrent_claimers_never_share_a_job(db_url: str) -> None:
 
 
 def test_cancel_and_pending(db_url: str) -> None:
+    """`cancel` ends only the pending jobs of that case and kind, with the note; `pending` then omits them."""
+    from storage.models import Case, Workspace
+
     db = database(db_url)
     with db.session() as session:
-        jobs.enqueue(session, "recheck", "recheck:7:a", utcnow(), case_id=None)
+        workspace = Workspace(key="T-jobs")
+        session.add(workspace)
+        session.flush()
+        one, two = Case(workspace_id=workspace.id, name="One"), Case(workspace_id=workspace.id, name="Two")
+        session.add_all([one, two])
+        session.flush()
+        jobs.enqueue(session, "recheck", f"recheck:{one.id}:a", utcnow(), case_id=one.id)
+        jobs.enqueue(session, "reminder", f"reminder:{one.id}:a", utcnow(), case_id=one.id)
+        jobs.enqueue(session, "recheck", f"recheck:{two.id}:a", utcnow(), case_id=two.id)
         session.commit()
-        assert [j.dedup_key for j in jobs.pending(session, kind="recheck")] == ["recheck:7:a"]
+        assert {j.dedup_key for j in jobs.pending(session, kind="recheck")} == {f"recheck:{one.id}:a", f"recheck:{two.id}:a"}
+
+        assert jobs.cancel(session, case_id=one.id, kind="recheck", note="stopped watching") == 1
+        session.commit()
+        assert [j.dedup_key for j in jobs.pending(session, kind="recheck")] == [f"recheck:{two.id}:a"]
+        assert [j.kind for j in jobs.pending(session, case_id=one.id)] == ["reminder"]  # another kind stays
+        cancelled = session.exec(select(Job).where(Job.dedup_key == f"recheck:{one.id}:a")).one()
+        assert cancelled.status == jobs.DONE and cancelled.last_error == "stopped watching"
+        assert jobs.cancel(session, case_id=one.id, kind="recheck", note="again") == 0  # nothing pending left
 
 
 # --- outbox ----------------------------------------------------------------------------------------

@@ -100,6 +100,19 @@ class SlackHarness:
         }
         return urlencode(form)
 
+    async def settled(self, timeout: float = 60) -> None:
+        """Wait until every Bolt listener started so far has returned: the event that proves a handler
+        finished, so "nothing was sent" can be asserted without guessing how long it might take."""
+        deadline = time.monotonic() + timeout
+        while True:
+            running = [task for task in asyncio.all_tasks() if not task.done() and _is_listener(task)]
+            if not running:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{len(running)} Slack listener(s) still running after {timeout} s")
+            await asyncio.wait(running, timeout=remaining)
+
     async def command(self, text: str, user: str = SALES, channel: str = "C1", headers: dict[str, str] | None = None,
                       trigger: str | None = None) -> httpx.Response:
         return await self.post(self.command_body(text, user, channel, trigger), "application/x-www-form-urlencoded", headers)
@@ -161,6 +174,11 @@ class SlackHarness:
             "actions": [{"type": "button", "block_id": "tc_actions_0", "action_id": action["action_id"],
                          "text": action["text"], "value": action["value"], "action_ts": str(time.time())}],
         }
+
+
+def _is_listener(task: asyncio.Task[Any]) -> bool:
+    """A Bolt listener body, run after its ack (slack_bolt.listener.asyncio_runner)."""
+    return getattr(task.get_coro(), "__qualname__", "").endswith("run_ack_function_asynchronously")
 
 
 @pytest.fixture

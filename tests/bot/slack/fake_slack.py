@@ -24,6 +24,7 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     token: str | None = None
+    response: dict[str, Any] | None = None  # what the fake answered (views.open: the view and its id)
 
 
 class FakeSlack:
@@ -42,6 +43,8 @@ class FakeSlack:
         self.changed = asyncio.Event()
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections
         self.socket_replies: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes POSTed to its upload URL
+        self._files = itertools.count(1)
 
     @property
     def api_url(self) -> str:
@@ -55,6 +58,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -95,7 +99,7 @@ class FakeSlack:
                 params.update(await request.json())
             else:
                 params.update(dict(await request.post()))
-        for key in ("blocks", "view", "attachments"):
+        for key in ("blocks", "view", "attachments", "files"):
             if isinstance(params.get(key), str):
                 try:
                     params[key] = json.loads(params[key])
@@ -121,10 +125,11 @@ class FakeSlack:
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
         error = self.errors.get((method, params.get("channel"))) or self.errors.get((method, None))
-        self._record(Call(method=method, params=params, token=token), self.calls)
-        if error:
+        answer = None if error else self._answer(method, params)
+        self._record(Call(method=method, params=params, token=token, response=answer), self.calls)
+        if error or answer is None:
             return web.json_response({"ok": False, "error": error})
-        return web.json_response(self._answer(method, params))
+        return web.json_response(answer)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -142,6 +147,17 @@ class FakeSlack:
                 channel = "D" + channel[1:]  # a DM with the app
             return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}",
                     "message": {"text": params.get("text", "")}}
+        if method == "files.getUploadURLExternal":  # step 1 of the external upload: a URL for the bytes
+            if not params.get("filename") or not str(params.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._files):04d}"
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":  # step 3: share the uploaded files
+            files = params.get("files") or []
+            if not files or any(f.get("id") not in self.uploads for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", ""), "name": f.get("title", ""),
+                                           "size": len(self.uploads[f["id"]])} for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "chat.update":
@@ -153,6 +169,12 @@ class FakeSlack:
             view["id"] = params.get("view_id") or f"V{next(self._views):04d}"
             return {"ok": True, "view": view}
         return {"ok": True}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of the external upload: the file's bytes POSTed to the URL step 1 gave."""
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        self._record(Call(method="upload", params={"file_id": request.match_info["file_id"]}), self.calls)
+        return web.Response(text="OK - " + str(len(self.uploads[request.match_info["file_id"]])))
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then record what the app sends back (acks with envelope ids)."""

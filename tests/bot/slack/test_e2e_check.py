@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from tests.bot.slack.blockkit import validate_blocks
@@ -21,12 +20,10 @@ def _finished(slack: SlackHarness) -> bool:
 
 
 async def test_check_acks_at_once_then_posts_and_updates_the_card(slack: SlackHarness) -> None:
-    started = time.perf_counter()
     response = await slack.command("ACME Trading LLC email=j@acme.ae site=acme.ae country=AE")
-    ack_seconds = time.perf_counter() - started
     assert response.status_code == 200
-    assert ack_seconds < 1.0  # the issue asks under 1 s; Slack itself drops a command not acked within 3 s
-    assert not _finished(slack), "the ack came before the check finished, not after it"
+    # the ack came before the check finished, not after it (how fast: benchmarks/slack_load.py, ack p50/p99)
+    assert not _finished(slack)
     ack = response.json()
     assert ack["response_type"] == "ephemeral"
     assert "Checking *ACME Trading LLC*" in ack["text"] and "j@acme.ae" in ack["text"] and "acme.ae" in ack["text"]
@@ -55,7 +52,7 @@ async def test_help_and_parse_errors_are_ephemeral(slack: SlackHarness) -> None:
     response = await slack.command("https://acme.ae")
     body = response.json()
     assert body["response_type"] == "ephemeral" and "Example" in body["text"]
-    await asyncio.sleep(0.2)
+    await slack.settled()
     assert not slack.fake.of("chat.postMessage")
 
 
@@ -69,7 +66,7 @@ async def test_forged_or_expired_signature_is_refused(slack: SlackHarness) -> No
     assert tampered.status_code == 401
     missing = await slack.post(body, "application/x-www-form-urlencoded", signature={})
     assert missing.status_code == 401
-    await asyncio.sleep(0.2)
+    await slack.settled()  # (a refused request starts no listener at all)
     assert not slack.fake.of("chat.postMessage")
 
 
@@ -81,7 +78,7 @@ async def test_a_retry_does_not_start_a_second_check(slack: SlackHarness) -> Non
                                 headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     assert retry.status_code == 200
     await slack.fake.wait_for(lambda: _finished(slack))
-    await asyncio.sleep(0.3)
+    await slack.settled()
     assert len([c for c in slack.fake.of("chat.postMessage") if c.params.get("blocks")]) == 1
 
 

@@ -86,7 +86,7 @@ async def test_app_home_shows_open_cases_and_manager_approvals(slack: SlackHarne
     again = await slack.event({"type": "app_home_opened", "user": MANAGER, "channel": "D2", "tab": "home"}, event_id="EvHome2",
                               headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"})
     assert again.status_code == 200
-    await asyncio.sleep(0.3)
+    await slack.settled()
     assert len(slack.fake.of("views.publish")) == 2
 
 

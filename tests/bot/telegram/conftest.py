@@ -99,6 +99,30 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotAPI) ->
     db.reset()
 
 
+PROCESSED: list[int] = []  # update ids whose handlers have all returned, in the order they did
+
+
+@pytest.fixture(autouse=True)
+def _record_processed_updates(monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotAPI) -> None:
+    """`Application.process_update` returns once every handler of the update has (they block): the event
+    that proves a handler finished, so a test can say "nothing was sent" without sleeping."""
+    from telegram.ext import Application
+
+    original = Application.process_update
+    PROCESSED.clear()
+
+    async def process_update(self: Application, update: object) -> None:  # type: ignore[type-arg]
+        try:
+            await original(self, update)
+        finally:
+            update_id = getattr(update, "update_id", None)
+            if update_id is not None:
+                PROCESSED.append(update_id)
+                fake_api._changed.set()  # wake wait_for
+
+    monkeypatch.setattr(Application, "process_update", process_update)
+
+
 class Harness:
     """Posts updates to the webhook and reads what the bot sent to the fake API."""
 
@@ -146,6 +170,10 @@ class Harness:
             and "force_reply" in (c.params.get("reply_markup") or {})])
         prompt = self.api.messages[(chat_id, prompt_call[0].response["result"]["message_id"])]
         await self.command(chat_id, user_id, text, reply_to=prompt)
+
+    async def processed(self, update: dict[str, Any], times: int = 1) -> None:
+        """Wait until the bot has finished handling `update` (`times` deliveries of it)."""
+        await self.api.wait_for(lambda api: PROCESSED.count(update["update_id"]) >= times, timeout=60)
 
     def sent_after(self, index: int, chat_id: int | None = None) -> list[dict[str, Any]]:
         return [c.params for c in self.api.calls[index:] if c.method == "sendMessage"

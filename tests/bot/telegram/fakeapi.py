@@ -182,6 +182,10 @@ class FakeBotAPI:
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
+            if isinstance(value, web.FileField):  # sendDocument: multipart with the file's bytes
+                params[key] = {"filename": value.filename, "content_type": value.content_type,
+                               "content": value.file.read()}
+                continue
             value = str(value)
             if key in ("text", "caption", "callback_query_id", "url", "secret_token", "parse_mode"):
                 params[key] = value
@@ -225,6 +229,8 @@ class FakeBotAPI:
             return self._send(params)
         if method == "editMessageText":
             return self._edit(params)
+        if method == "sendDocument":
+            return self._send_document(params)
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
     def _check_message(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]] | tuple[int, dict[str, Any]]:
@@ -274,6 +280,28 @@ class FakeBotAPI:
         if reply.get("message_id") and (chat_id, reply["message_id"]) in self.messages:
             message["reply_to_message"] = {k: v for k, v in self.messages[(chat_id, reply["message_id"])].items()
                                            if k != "reply_to_message"}
+        self.messages[(chat_id, self.next_id)] = message
+        return 200, {"ok": True, "result": message}
+
+    def _send_document(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Like Telegram: a document upload needs a file; the caption is at most 1,024 characters."""
+        document = params.get("document")
+        if not isinstance(document, dict) or not document.get("content"):
+            return self._error("there is no document in the request")
+        caption = params.get("caption") or ""
+        if u16(caption) > 1024:
+            return self._error("message caption is too long")
+        self.next_id += 1
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": self.next_id, "date": int(time.time()), "chat": self._chat(chat_id),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "TradeCheck", "username": BOT_USERNAME},
+            "document": {"file_id": f"BQAC{self.next_id}", "file_unique_id": f"u{self.next_id}",
+                         "file_name": document["filename"], "mime_type": document.get("content_type"),
+                         "file_size": len(document["content"])},
+        }
+        if caption:
+            message["caption"] = caption
         self.messages[(chat_id, self.next_id)] = message
         return 200, {"ok": True, "result": message}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -40,7 +39,7 @@ def said(harness: Harness, mark: int) -> list[str]:
 async def test_an_unlisted_private_chat_is_refused_with_its_chat_id_and_nothing_stored(harness: Harness) -> None:
     update = await harness.command(OTHER, OTHER, "/check ACME Trading LLC email=j@acme-trading.ae")
     refusal = await harness.api.wait_for(lambda api: api.of("sendMessage", OTHER))
-    await asyncio.sleep(1.0)  # a check would have posted its card and edited it by now
+    await harness.processed(update)  # every handler of the update has returned
     assert len(harness.api.of("sendMessage")) == 1  # one refusal, no placeholder, no card
     text = refusal[0].params["text"]
     assert "serves a specific team" in text and f"<code>{OTHER}</code>" in text
@@ -62,8 +61,7 @@ async def test_an_unlisted_group_is_refused_in_the_users_language(harness: Harne
     assert f"<code>{OUTSIDE_GROUP}</code>" in refusal[0].params["text"]
     # a command addressed to another bot in that group is not answered at all
     mark = len(harness.api.calls)
-    await harness.command(OUTSIDE_GROUP, OTHER, "/check@some_other_bot ACME")
-    await asyncio.sleep(0.3)
+    await harness.processed(await harness.command(OUTSIDE_GROUP, OTHER, "/check@some_other_bot ACME"))
     assert not said(harness, mark)
     await harness.command(OUTSIDE_GROUP, OTHER, f"/check@{BOT_USERNAME} ACME")
     assert "serves a specific team" in (await harness.api.wait_for(lambda api: said(harness, mark)))[0]
@@ -80,12 +78,12 @@ async def test_a_button_pressed_in_an_unlisted_chat_is_answered_with_an_alert_an
     foreign = {**card, "chat": harness.updates.chat(OTHER)}
     for data in (f"r:{case_id}", buttons(card)["d"], buttons(card)["n"]):
         mark = len(harness.api.calls)
-        await harness.press(foreign, MANAGER, data)
+        press = await harness.press(foreign, MANAGER, data)
         answer = await harness.api.wait_for(
             lambda api: [c for c in api.calls[mark:] if c.method == "answerCallbackQuery"])
         assert answer[0].params["show_alert"] is True
         assert "serves a specific team" in answer[0].params["text"] and str(OTHER) in answer[0].params["text"]
-        await asyncio.sleep(0.3)
+        await harness.processed(press)
         assert [c.method for c in harness.api.calls[mark:]] == ["answerCallbackQuery"]
     assert [case.status for case in stored_cases()] == status  # no approval was requested
 

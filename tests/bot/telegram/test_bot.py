@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from .conftest import GROUP, MANAGER, OTHER, SALES, SECRET, Harness, buttons
+from .conftest import GROUP, MANAGER, OTHER, PROCESSED, SALES, SECRET, Harness, buttons
 from .fakeapi import BOT_USERNAME
 
 
@@ -31,8 +29,8 @@ async def test_check_in_a_group_with_the_bot_name(harness: Harness) -> None:
     assert card["chat"]["id"] == GROUP
     # a command addressed to another bot is not ours
     before = len(harness.api.calls)
-    await harness.command(GROUP, SALES, "/check@some_other_bot Rahman Steel FZE")
-    await asyncio.sleep(0.3)
+    update = await harness.command(GROUP, SALES, "/check@some_other_bot Rahman Steel FZE")
+    await harness.processed(update)
     assert not harness.sent_after(before)
 
 
@@ -124,8 +122,7 @@ async def test_rejection_reason_is_captured_through_a_reply(harness: Harness) ->
 
     # somebody else replying to the prompt does not decide anything
     mark = len(api.calls)
-    await harness.command(GROUP, OTHER, "looks fine to me", reply_to=prompt)
-    await asyncio.sleep(0.3)
+    await harness.processed(await harness.command(GROUP, OTHER, "looks fine to me", reply_to=prompt))
     assert not harness.sent_after(mark)
 
     # the manager's reply is the reason: the case is rejected with it
@@ -139,8 +136,7 @@ async def test_rejection_reason_is_captured_through_a_reply(harness: Harness) ->
 
     # the prompt is used up: replying again does nothing
     mark = len(api.calls)
-    await harness.command(GROUP, MANAGER, "again", reply_to=prompt)
-    await asyncio.sleep(0.3)
+    await harness.processed(await harness.command(GROUP, MANAGER, "again", reply_to=prompt))
     assert not harness.sent_after(mark)
 
 
@@ -159,20 +155,19 @@ async def test_wrong_secret_is_refused_and_nothing_processed(harness: Harness) -
     for secret in ("wrong", None, SECRET + "x"):
         response = await harness.post(update, secret=secret)
         assert response.status_code == 403
-    await asyncio.sleep(0.3)
-    assert not harness.api.of("sendMessage")
     # the same update with the right secret is still new (the refused ones were not recorded)
     response = await harness.post(update)
     assert response.status_code == 200
+    await harness.processed(update)
     await harness.api.wait_for(lambda api: api.of("sendMessage"))
+    assert PROCESSED == [update["update_id"]]  # the refused posts never reached the bot
 
 
 async def test_redelivered_update_is_processed_once(harness: Harness) -> None:
     update = harness.updates.message(SALES, harness.updates.user(SALES), "/help")
     for _ in range(3):
         assert (await harness.post(update)).status_code == 200
-    await harness.api.wait_for(lambda api: api.of("sendMessage"))
-    await asyncio.sleep(0.3)
+    await harness.processed(update, times=3)
     assert len(harness.api.of("sendMessage")) == 1
 
 
@@ -206,10 +201,10 @@ async def test_details_button_sends_the_full_card(harness: Harness) -> None:
 async def test_stale_or_foreign_button_is_answered_and_ignored(harness: Harness) -> None:
     card = await harness.check(SALES, SALES, "/check ACME Trading LLC email=j@acme.ae")
     mark = len(harness.api.calls)
-    await harness.press(card, SALES, "zz:not-ours")
+    press = await harness.press(card, SALES, "zz:not-ours")
     answered = await harness.api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "answerCallbackQuery"])
     assert "no longer valid" in answered[0].params["text"]
-    await asyncio.sleep(0.2)
+    await harness.processed(press)
     assert not harness.sent_after(mark)
 
 
@@ -329,3 +324,45 @@ async def test_a_report_with_many_findings_fits_one_message_and_details_say_wher
     assert len(pages) == 6 and all(len(p["text"]) <= 4096 for p in pages)  # five pages, then where the rest is
     assert "Registry line 0" in pages[0]["text"] and "Registry line 1:" in pages[0]["text"]
     assert "tradecheck cases show" in pages[-1]["text"]
+
+
+async def test_a_forged_button_for_a_case_whose_card_is_in_another_chat_is_refused(harness: Harness) -> None:
+    """One bot, one workspace, two chats: a manager in GROUP sends the callback data of a SALES-chat case
+    from a card in GROUP. The case stays undecided, and the manager is told why."""
+    api = harness.api
+    theirs = await harness.check(SALES, SALES, "/check Northwind Imports Ltd email=northwind.buyer@gmail.com "
+                                               "vat=DE123456789 country=GB")  # high, not a STOP
+    their_case = int(buttons(theirs)["c"].split(":")[1])
+    mark = len(api.calls)
+    await harness.press(theirs, SALES, buttons(theirs)["r"])  # approval requested: Approve would now work there
+    await harness.reply_to_prompt(SALES, SALES, mark, "repeat order")
+    await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(SALES, theirs["message_id"])])))
+    here = await harness.check(GROUP, MANAGER, "/check ACME Trading LLC email=j@acme-trading.ae country=AE")
+
+    mark = len(api.calls)
+    await harness.press(here, MANAGER, f"a:{their_case}")
+    told = await api.wait_for(lambda a: harness.sent_after(mark, GROUP))
+    assert f"#{their_case}" in told[0]["text"] and "another chat" in told[0]["text"]
+    assert not [c for c in api.calls[mark:] if c.method == "editMessageText"]
+    assert not harness.sent_after(mark, SALES)  # nothing announced where the case lives
+
+    # in its own chat the same press works: the refusal was about the chat, not the manager
+    mark = len(api.calls)
+    await harness.press(api.messages[(SALES, theirs["message_id"])], MANAGER, f"a:{their_case}")
+    await harness.reply_to_prompt(SALES, MANAGER, mark, "registry extract received")  # a high case: the reason
+    approved = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, SALES) if "approved" in p["text"]])
+    assert f"#{their_case}" in approved[0]["text"] or "Northwind" in approved[0]["text"]
+
+
+async def test_lang_without_a_choice_or_with_an_unknown_one_shows_the_usage(harness: Harness) -> None:
+    for text in ("/lang", "/lang fr", "/lang 123"):
+        mark = len(harness.api.calls)
+        await harness.command(SALES, SALES, text)
+        said = await harness.api.wait_for(lambda a: harness.sent_after(mark, SALES))
+        assert "Usage: /lang zh or /lang en (current: en)" in said[0]["text"]
+    mark = len(harness.api.calls)
+    await harness.command(SALES, SALES, "/lang zh")
+    await harness.api.wait_for(lambda a: harness.sent_after(mark, SALES))  # updates run concurrently
+    await harness.command(SALES, SALES, "/lang")
+    said = await harness.api.wait_for(lambda a: [p for p in harness.sent_after(mark, SALES) if "用法" in p["text"]])
+    assert "当前：zh" in said[0]["text"]

@@ -52,7 +52,8 @@ async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, 
     await editor.push(TelegramMessage("progress 1"))
     await fake_api.wait_for(lambda a: a.of("editMessageText"))
     await editor.push(TelegramMessage("progress 2"))  # within retry_after: skipped, not sent
-    await asyncio.sleep(0.3)
+    assert editor._timer is not None
+    await editor._timer  # the scheduled flush has run (and given way): no guessing how long to wait
     assert len(fake_api.of("editMessageText")) == 1
     fake_api.fail("editMessageText", 429, "Too Many Requests: retry after 1", retry_after=1)
     await editor.close(TelegramMessage("<b>final</b>"))

@@ -36,7 +36,8 @@ def test_json_lines_from_csv_in_order(tmp_path):
     assert [line["hit"] for line in lines] == [True, False, False, True]
     first = lines[0]
     assert set(first) == {"query", "hit", "matches"}
-    assert set(first["matches"][0]) == {"source", "source_id", "name", "score", "list", "reasons"}
+    assert set(first["matches"][0]) == {"source", "source_id", "name", "score", "list", "reasons", "strength"}
+    assert first["matches"][0]["strength"] in ("strong", "possible")
     scores = [m["score"] for m in first["matches"]]
     assert scores == sorted(scores, reverse=True) and min(scores) >= 0.88
     assert ("us_ofac_sdn", "18299") in [(m["source"], m["source_id"]) for m in first["matches"]]

@@ -1,0 +1,24 @@
+"""CPU work a chat adapter does before its ack, on one worker thread instead of the event loop.
+
+Parsing a 20,000-character paste takes up to ~40 ms of CPU; on the loop it delays every other
+request's ack. On many threads it is no better: each thread holding the GIL makes the loop wait for
+it. One thread (checks' sources have their own, checks.engine) keeps the loop's waits short
+(benchmarks/loop_lag.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from checks.engine import ProcessLocalPool
+from checks.request import CheckRequest
+
+_PARSE = ProcessLocalPool("parse")
+
+
+async def parse_request(text: str, lang: str | None = None) -> CheckRequest:
+    """`flows.parse_request` on the parse thread; raises RequestError like it."""
+    from . import flows
+
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_PARSE.get(), contextvars.copy_context().run, flows.parse_request, text, lang)

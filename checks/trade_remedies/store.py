@@ -1,0 +1,95 @@
+"""The newest good trade-remedy data: the bundled snapshot, with each downloaded part laid over it.
+
+`tradecheck lists update` keeps each official download, normalised, in
+``<lists_dir>/trade_remedies/<key>.json``; a download replaces the snapshot's measures from the same
+source and dates that part of the jurisdiction's coverage. A damaged file is ignored (the snapshot
+stays), never read as "no measures".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import lzma
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from ..watchlists.store import resolve_lists_dir
+from . import parse
+from .build import SNAPSHOT
+from .model import Measure, Snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UpdateSpec:
+    key: str
+    jurisdiction: str
+    source: str  # the Measure.source it replaces
+    url: str
+    parse: Callable[[bytes], list[Measure]]
+    complete: bool = False  # the download alone is the jurisdiction's complete list
+
+
+SPECS: dict[str, UpdateSpec] = {
+    "tr_ca_cbsa": UpdateSpec("tr_ca_cbsa", "CA", "CBSA SIMA measures in force", parse.CBSA_MENU, parse.parse_ca_html,
+                          complete=True),
+    "tr_eu_tron": UpdateSpec("tr_eu_tron", "EU", "EU TRON ongoing cases", parse.TRON_ONGOING, parse.parse_eu_tron),
+    "tr_us_usitc": UpdateSpec("tr_us_usitc", "US", "USITC AD/CVD orders in place", parse.USITC_ORDERS,
+                              parse.parse_us_orders),
+}
+
+
+def folder(lists_dir: Path | None) -> Path:
+    return resolve_lists_dir(lists_dir) / "trade_remedies"
+
+
+def read_download(lists_dir: Path | None, key: str) -> dict | None:
+    """The last good download of one source: {as_of, count, fetched_at, measures}, or None."""
+    try:
+        record = json.loads((folder(lists_dir) / f"{key}.json").read_text(encoding="utf-8"))
+        record["measures"] = [Measure.model_validate(m) for m in record["measures"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return record if record["measures"] else None
+
+
+@lru_cache(maxsize=1)
+def bundled() -> Snapshot:
+    return Snapshot.model_validate_json(lzma.decompress(SNAPSHOT.read_bytes()))
+
+
+def _fingerprint(lists_dir: Path | None) -> tuple[tuple[str, int], ...]:
+    out = []
+    for key in SPECS:
+        try:
+            out.append((key, (folder(lists_dir) / f"{key}.json").stat().st_mtime_ns))
+        except OSError:
+            out.append((key, 0))
+    return tuple(out)
+
+
+def load(lists_dir: Path | None = None) -> Snapshot:
+    """The snapshot with every good download laid over it (cached until a download changes)."""
+    return _load(str(resolve_lists_dir(lists_dir)), _fingerprint(lists_dir))
+
+
+@lru_cache(maxsize=4)
+def _load(lists_dir: str, fingerprint: tuple[tuple[str, int], ...]) -> Snapshot:
+    snapshot = bundled().model_copy(deep=True)
+    for key, spec in SPECS.items():
+        record = read_download(Path(lists_dir), key)
+        if record is None:
+            continue
+        snapshot.measures = [m for m in snapshot.measures
+                             if not (m.jurisdiction == spec.jurisdiction and m.source == spec.source)]
+        snapshot.measures += record["measures"]
+        coverage = snapshot.coverage.get(spec.jurisdiction)
+        if coverage is not None:
+            parts = {**coverage.parts, spec.source: str(record.get("as_of") or "")}
+            snapshot.coverage[spec.jurisdiction] = coverage.model_copy(
+                update={"parts": parts, "as_of": min(v for v in parts.values() if v)})
+    return snapshot

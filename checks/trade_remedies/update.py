@@ -1,0 +1,153 @@
+"""Download the official trade-remedy files that are published machine-readably, keep the old copy
+when a download fails or looks wrong.
+
+- `tr_ca_cbsa`: CBSA "SIMA – Measures in force" (one HTML table: case, product, type, country, codes);
+  Canada's complete list.
+- `tr_eu_tron`: DG TRADE TRON's ongoing cases (JSON).
+- `tr_us_usitc`: the USITC "AD/CVD orders in place" workbook (.xls; no HTS codes: the HS codes stay
+  WTO I-TIP's of 2020, and the coverage line says so).
+
+Not downloaded (no single machine-readable file): the UK TRA case register (one HTML page per case) and
+the UK tariff's measures (one API call per commodity code), EU TARIC measures 551-554 (no bulk
+extract). Their bundled snapshot stays in use, with its date.
+
+Per source: one GET with a bounded retry (429, 5xx, network), then the file must parse into measures
+and hold at least half as many as the copy in use; only then is the normalised copy written beside the
+old one and swapped in with os.replace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from ..watchlists.store import resolve_lists_dir
+from ..watchlists.update import ATTEMPTS, SHRINK_LIMIT, TIMEOUT, UpdateResult, _http_date
+from . import store
+from .store import SPECS, UpdateSpec
+
+USER_AGENT = "tradecheck-lists/0.1 (+trade-remedy measures; one request per source)"
+KEYS = tuple(SPECS)
+
+
+def _get(client: httpx.Client, url: str, sleep: Callable[[float], None]) -> httpx.Response:
+    last: Exception | None = None
+    for attempt in range(ATTEMPTS):
+        try:
+            response = client.get(url, headers={"User-Agent": USER_AGENT})
+        except httpx.HTTPError as exc:
+            last = exc
+        else:
+            if response.status_code not in (429, 500, 502, 503, 504):
+                return response
+            last = httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request, response=response)
+        if attempt + 1 < ATTEMPTS:
+            sleep(2.0 ** attempt)
+    assert last is not None
+    raise last
+
+
+def previous_count(lists_dir: Path | None, spec: UpdateSpec) -> int:
+    """Measures in the copy now in use: the last download, else the bundled snapshot's."""
+    record = store.read_download(lists_dir, spec.key)
+    if record is not None:
+        return len(record["measures"])
+    return sum(1 for m in store.bundled().measures if m.jurisdiction == spec.jurisdiction and m.source == spec.source)
+
+
+def _digest(measures: list) -> str:
+    text = json.dumps([m.model_dump() for m in measures], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def update_source(key: str, lists_dir: Path | None, client: httpx.Client,
+                  sleep: Callable[[float], None] = time.sleep) -> UpdateResult:
+    spec = SPECS[key]
+    try:
+        response = _get(client, spec.url, sleep)
+        if response.status_code != 200:
+            raise httpx.HTTPStatusError(f"HTTP {response.status_code} for {spec.url}", request=response.request,
+                                        response=response)
+    except httpx.HTTPError as exc:
+        return UpdateResult(key, "failed", f"download failed: {exc}")
+    try:
+        measures = spec.parse(response.content)
+    except Exception as exc:  # not the file we know: the old copy stays
+        return UpdateResult(key, "refused", f"unreadable: {type(exc).__name__}: {exc}"[:300])
+    before = previous_count(lists_dir, spec)
+    if before and len(measures) < before * SHRINK_LIMIT:
+        return UpdateResult(key, "refused", f"{len(measures)} measures against {before} before: shrank by more than half")
+    digest = _digest(measures)
+    old = store.read_download(lists_dir, key)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if old is not None and old.get("digest") == digest:
+        return UpdateResult(key, "unchanged", "same measures as the last download", len(measures), str(old.get("as_of")))
+    as_of = _http_date({"last_modified": response.headers.get("last-modified", "")}) or now[:10]
+    record = {"key": key, "url": spec.url, "as_of": as_of, "fetched_at": now, "count": len(measures),
+              "digest": digest, "measures": [m.model_dump() for m in measures]}
+    _write(store.folder(lists_dir), key, record)
+    return UpdateResult(key, "updated", "", len(measures), as_of)
+
+
+def _write(folder: Path, key: str, record: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{key}-", suffix=".json", dir=folder)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(record, stream, ensure_ascii=False)
+    os.replace(temp, folder / f"{key}.json")
+
+
+def update_trade_remedies(lists_dir: Path | None = None, keys: list[str] | None = None,
+                          client: httpx.Client | None = None,
+                          sleep: Callable[[float], None] = time.sleep) -> list[UpdateResult]:
+    resolve_lists_dir(lists_dir).mkdir(parents=True, exist_ok=True)
+    own = client is None
+    client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
+    try:
+        return [update_source(key, lists_dir, client, sleep) for key in (keys or list(KEYS))]
+    finally:
+        if own:
+            client.close()
+
+
+# ------------------------------------------------------------------ sharing between hosts
+
+
+def export_download(lists_dir: Path | None, key: str) -> tuple[dict, dict[str, bytes]] | None:
+    """The live download of one source as (record, files), shaped like a watchlist copy (its `version` is
+    the measures' digest), for `bot.lists_sync` to publish to the database."""
+    path = store.folder(lists_dir) / f"{key}.json"
+    record = store.read_download(lists_dir, key)
+    if record is None or not record.get("digest"):
+        return None
+    meta = {k: v for k, v in record.items() if k != "measures"}
+    return {**meta, "version": record["digest"]}, {f"{key}.json": path.read_bytes()}
+
+
+def installed_version(lists_dir: Path | None, key: str) -> str | None:
+    record = store.read_download(lists_dir, key)
+    return str(record.get("digest")) if record else None
+
+
+def install_download(lists_dir: Path | None, key: str, record: dict, files: dict[str, bytes]) -> bool:
+    """Make a download shared by another host the live one here; False (nothing changed) when the file
+    does not hold the measures its record names."""
+    if key not in SPECS or f"{key}.json" not in files:
+        return False
+    try:
+        shared = json.loads(files[f"{key}.json"].decode("utf-8"))
+        measures = [store.Measure.model_validate(m) for m in shared["measures"]]
+    except (ValueError, KeyError, TypeError):
+        return False
+    if not measures or _digest(measures) != record.get("version") or shared.get("digest") != record.get("version"):
+        return False
+    _write(store.folder(lists_dir), key, shared)
+    return True
