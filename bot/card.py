@@ -293,6 +293,9 @@ def build_card(
         # never ask a sanctioned party or an impersonator for documents
         card.ask_next = [] if stop else list(risk.ask_next)
 
+    # a warning about what the salesperson typed (an unrecognised country) is theirs to fix: on the card
+    card.notices.extend(w for w in report.warnings if _about_the_request(w, t))
+
     if case is not None:
         card.status_line = _status_line(case, t, card)
         if case.looks_like:
@@ -304,6 +307,11 @@ def build_card(
     if case is not None and not report.pending:
         card.actions = _actions(report, case, t, card)
     return clean_card(card)  # no escape sequence or control character reaches any platform
+
+
+def _about_the_request(warning: str, t) -> bool:  # type: ignore[no-untyped-def]
+    prefix = t("request.country_unknown", country="\x00").split("\x00")[0]
+    return bool(prefix) and warning.startswith(prefix)
 
 
 def sanctions_stop(report: Report) -> bool:

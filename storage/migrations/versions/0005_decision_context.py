@@ -2,13 +2,13 @@
 requester's reason and deal on an approval request
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0004'
+down_revision = '0006'  # after 15a's 0006 (the lead may re-chain)
 branch_labels = None
 depends_on = None
 
