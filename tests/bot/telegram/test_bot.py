@@ -106,7 +106,7 @@ async def test_rejection_reason_is_captured_through_a_reply(harness: Harness) ->
     case_id = int(buttons(card)["c"].split(":")[1])
     assert "r" not in buttons(card)  # an embargo STOP: escalated to compliance, never "request approval"
     mark = len(api.calls)
-    await harness.press(card, SALES, buttons(card)["e"])
+    await harness.press(card, SALES, buttons(card)["u"])  # Escalate (u: up to compliance)
     await harness.reply_to_prompt(GROUP, SALES, mark, "the buyer says the goods stay in Dandong")
     await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(GROUP, card["message_id"])])))
     card = api.messages[(GROUP, card["message_id"])]
