@@ -315,7 +315,7 @@ def audit_main(argv: list[str]) -> int:
 
 # --- tradecheck roles ------------------------------------------------------------------------------
 def roles_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="tradecheck roles", description="Who may approve: sales | manager | admin.")
+    parser = argparse.ArgumentParser(prog="tradecheck roles", description="Who may approve: sales | manager | compliance (alone approves a STOP case) | admin.")
     sub = parser.add_subparsers(dest="command", required=True)
     setting = sub.add_parser("set", help="set the role of PLATFORM:USER (e.g. slack:U123 manager)")
     setting.add_argument("user", help="PLATFORM:USER, e.g. slack:U123, telegram:456, terminal:boss")

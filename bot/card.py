@@ -6,13 +6,15 @@ to show, in which order and language, is made here so the platforms cannot drift
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime, timezone
 from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 
 from checks.i18n import translator
-from checks.models import Finding, Report, RiskLevel, Section, SourceStatus, Status
+from checks.models import DecisionCode, Finding, Report, RiskLevel, Section, SourceStatus, Status
 from checks.screening.explain import list_title
 
 from .text import clean_card
@@ -27,6 +29,15 @@ STATUS_ICON = {
 LEVEL_ICON = {RiskLevel.LOW: "🟢", RiskLevel.MEDIUM: "🟡", RiskLevel.HIGH: "🟠", RiskLevel.CRITICAL: "🔴"}
 _STATUS_ORDER = {Status.FAIL: 0, Status.FLAG: 1, Status.UNAVAILABLE: 2, Status.INFO: 3, Status.PASS: 4}
 SECTION_ORDER = (Section.VERIFICATION, Section.PROFILE, Section.HISTORY, Section.RISK)
+DECISION_ICON = {
+    DecisionCode.STOP: "🛑",
+    DecisionCode.VERIFY_FIRST: "🔍",
+    DecisionCode.SAFE_TERMS: "🔒",
+    DecisionCode.PROCEED: "✅",
+}
+UNVERIFIED_ICON = "⚪"  # never a green all-clear on a check whose key sources did not answer
+# Finding codes that make a `stop` a sanctions / export-control / embargo stop (compliance decides).
+SANCTIONS_STOP_PREFIXES = ("sanctions.", "export.", "country.embargoed", "fraud.embargo_transit")
 
 
 class ActionKind(str, Enum):
@@ -39,7 +50,17 @@ class ActionKind(str, Enum):
     DETAILS = "details"
     CLEAR_MATCH = "clear_match"
     STOP_WATCHING = "stop_watching"
+    ESCALATE = "escalate"  # a stop case to compliance (its approval request)
     EVIDENCE_PACK = "evidence_pack"  # the case's evidence pack (PDF) as a file in the card's thread
+
+
+# The number each action keeps in the terminal chat, whatever the case's state (gaps are fine).
+ACTION_NUMBER = {
+    ActionKind.REQUEST_APPROVAL: 1, ActionKind.ESCALATE: 1, ActionKind.APPROVE: 2, ActionKind.REJECT: 3,
+    ActionKind.RECHECK: 4, ActionKind.SCHEDULE_RECHECK: 5, ActionKind.ADD_NOTE: 6, ActionKind.DETAILS: 7,
+    ActionKind.STOP_WATCHING: 8, ActionKind.EVIDENCE_PACK: 9,
+}
+FIRST_MATCH_NUMBER = 10  # "Not this buyer" buttons: 10, 11, … one per listed party
 
 
 class Link(BaseModel):
@@ -69,6 +90,8 @@ class CardAction(BaseModel):
     case_id: int | None = None
     arg: str = Field("", description="a small argument: days for schedule_recheck, source:id for clear_match")
     style: str | None = Field(None, description="primary | danger")
+    number: int = Field(0, description="the terminal's number for it: the same action keeps its number")
+    confirm: str = Field("", description="a confirm question the platform asks before it runs (Slack)")
 
 
 class CaseInfo(BaseModel):
@@ -81,6 +104,10 @@ class CaseInfo(BaseModel):
     decision: str | None = None
     decision_reason: str | None = None
     requested_by: str | None = None
+    requested_at: datetime | None = None
+    request_reason: str | None = None
+    deal: str | None = None
+    expires_at: datetime | None = None
     looks_like: str | None = Field(None, description="a possible, unmerged match with another case")
     cleared: list[str] = Field(default_factory=list, description="source:source_id of cleared matches")
     watching: bool = False
@@ -92,6 +119,11 @@ class Card(BaseModel):
     title: str
     subtitle: str = ""
     level: RiskLevel | None = None
+    decision: DecisionCode | None = None
+    decision_badge: str = Field("", description="the first line: icon and decision, e.g. 🛑 STOP — do not deal")
+    decision_reason: str = ""
+    decision_action: str = ""
+    unverified: bool = Field(False, description="key sources did not answer: no green all-clear anywhere")
     badge: str = ""
     verdict: str = ""
     status_line: str = ""
@@ -100,10 +132,71 @@ class Card(BaseModel):
     risk_factors: list[str] = Field(default_factory=list)
     advice: list[str] = Field(default_factory=list)
     ask_next: list[str] = Field(default_factory=list)
-    footer: list[str] = Field(default_factory=list)
+    footer: list[str] = Field(default_factory=list, description="housekeeping in full (Details)")
+    trust_line: str = Field("", description="housekeeping folded into one line at the bottom")
+    times: dict[str, datetime] = Field(default_factory=dict, description="⟦key⟧ marks in texts, shown per reader")
     actions: list[CardAction] = Field(default_factory=list)
     case_id: int | None = None
     in_progress: bool = False
+
+    @property
+    def preview(self) -> str:
+        """The notification / preview text: the decision and its reason."""
+        t = translator(self.lang)
+        if self.in_progress or not self.decision_badge:
+            return t("card.preview_short", badge=self.badge, title=self.title)
+        if self.decision_reason:
+            return t("card.preview", badge=self.decision_badge, reason=self.decision_reason, title=self.title)
+        return t("card.preview_short", badge=self.decision_badge, title=self.title)
+
+    @property
+    def buyer_line(self) -> str:
+        return " · ".join(b for b in (self.title, self.subtitle) if b)
+
+
+# --- times: one mark in the text, each platform shows it in the reader's time zone ---------------------
+_TIME_MARK = re.compile(r"⟦(\w+)⟧")
+
+
+def team_timezone() -> ZoneInfo | timezone:
+    """TRADECHECK_TIMEZONE (e.g. Asia/Shanghai) for Telegram and the terminal; UTC when unset or unknown."""
+    import os
+
+    from checks.config import get_settings
+
+    name = (os.environ.get("TRADECHECK_TIMEZONE") or get_settings().timezone or "").strip()
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return timezone.utc
+
+
+def format_time(value: datetime, tz: ZoneInfo | timezone | None = None) -> str:
+    """`2026-12-06 18:15 UTC+8` in the team's zone (the zone always said, never a bare UTC time)."""
+    zone = tz or team_timezone()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(zone)
+    offset = local.utcoffset()
+    hours = (offset.total_seconds() / 3600) if offset is not None else 0
+    label = "UTC" if hours == 0 else f"UTC{hours:+g}"
+    return f"{local:%Y-%m-%d %H:%M} {label}"
+
+
+def resolve_times(text: str, card: Card, render=None) -> str:  # type: ignore[no-untyped-def]
+    """Replace ⟦key⟧ marks by `render(datetime)` (default: the team's time zone)."""
+    if "⟦" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        value = card.times.get(match.group(1))
+        if value is None:
+            return ""
+        return render(value) if render else format_time(value)
+
+    return _TIME_MARK.sub(one, text)
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -138,7 +231,8 @@ def build_card(
     max_items: int = 6,
     details: bool = False,
 ) -> Card:
-    """The card for a report: problems first, passes last; `details` keeps every item."""
+    """The card for a report, in reading order: the decision (reason, one action), the buyer, the
+    findings by section (problems first), what to do, one trust line; `details` keeps everything."""
     lang = report.lang
     t = translator(lang)
     subject = report.subject
@@ -150,15 +244,20 @@ def build_card(
     if report.pending:
         card.badge = t("card.checking", done=len(report.sources), total=len(report.sources) + len(report.pending))
     else:
+        _decide(card, report, t)
         card.level = report.risk.level
+        icon = LEVEL_ICON[report.risk.level]
+        if card.unverified and report.risk.level is RiskLevel.LOW:
+            icon = UNVERIFIED_ICON
         card.badge = t(
-            "card.badge", icon=LEVEL_ICON[report.risk.level], level=t(f"level.{report.risk.level.value}"),
-            score=report.risk.score,
+            "card.badge", icon=icon, level=t(f"level.{report.risk.level.value}"), score=report.risk.score,
         )
+        if card.unverified:
+            card.badge += " · " + t("card.unverified")
     verdict_text = t(f"verdict.{report.verdict}") if report.verdict in ("consistent", "inconsistent", "unknown") else report.verdict
     card.verdict = t("card.verdict", verdict=verdict_text)
     if report.verdict_reasons:
-        card.verdict += " — " + "; ".join(report.verdict_reasons)
+        card.verdict += t("card.verdict_sep") + t("card.list_sep").join(report.verdict_reasons)
 
     present = {f.code for f in report.findings()}
     for key in SECTION_ORDER:
@@ -180,84 +279,291 @@ def build_card(
 
     if not report.pending:
         risk = report.risk
-        card.risk_factors = [t("card.factor", points=f"{f.points:+g}", reason=f.reason)
-                             + (" · " + t("risk.factor.policy", rule=f.rule) if details and f.rule else "")
-                             for f in risk.factors]  # the policy line only under Details
-        card.advice = list(risk.payment_terms) + [a for a in risk.actions if a not in risk.payment_terms]
-        card.ask_next = list(risk.ask_next)
-        if risk.incomplete_note:
-            card.notices.append(risk.incomplete_note)
-    card.notices.extend(report.warnings)
+        card.risk_factors = _factor_lines(report, t, details=details)
+        stop = card.decision is DecisionCode.STOP
+        terms = [] if stop else list(risk.payment_terms)  # a stop gets no payment terms, whatever the level says
+        actions = [a for a in risk.actions if a not in risk.payment_terms]
+        if stop:  # nobody approves a stop but compliance: the manager-approval advice would contradict the card
+            actions = [a for a in actions if a not in _approval_advice(t)]
+        if card.decision is DecisionCode.VERIFY_FIRST and risk.level is RiskLevel.LOW:
+            # a low score that nothing verified: the low level's credit / open-account terms do not apply yet
+            terms = []
+            actions = [a for a in actions if a not in _credit_advice(lang)]
+        card.advice = terms + actions
+        # never ask a sanctioned party or an impersonator for documents
+        card.ask_next = [] if stop else list(risk.ask_next)
+
+    # a warning about what the salesperson typed (an unrecognised country) is theirs to fix: on the card
+    card.notices.extend(w for w in report.warnings if _about_the_request(w, t))
 
     if case is not None:
-        card.status_line = _status_line(case, t)
+        card.status_line = _status_line(case, t, card)
         if case.looks_like:
             card.notices.append(case.looks_like)
 
     card.footer = _footer(report, t, details=details)
+    if not report.pending:
+        card.trust_line = _trust_line(report, t)
     if case is not None and not report.pending:
-        card.actions = _actions(report, case, t)
+        card.actions = _actions(report, case, t, card)
     return clean_card(card)  # no escape sequence or control character reaches any platform
 
 
-def _status_line(case: CaseInfo, t) -> str:  # type: ignore[no-untyped-def]
+def _about_the_request(warning: str, t) -> bool:  # type: ignore[no-untyped-def]
+    prefix = t("request.country_unknown", country="\x00").split("\x00")[0]
+    return bool(prefix) and warning.startswith(prefix)
+
+
+def sanctions_stop(report: Report) -> bool:
+    """A `stop` for a sanctions / export-control / embargo reason (compliance alone may approve it)."""
+    if report.pending or report.decision.code is not DecisionCode.STOP:
+        return False
+    codes = list(report.decision.codes) or [f.code for f in report.problems()]
+    return any(code.startswith(SANCTIONS_STOP_PREFIXES) for code in codes)
+
+
+def effective_decision(report: Report) -> DecisionCode:
+    """The report's decision, except that an unverified check is never shown as `proceed`."""
+    code = report.decision.code
+    if code is DecisionCode.PROCEED and report.risk.confidence != "complete":
+        return DecisionCode.VERIFY_FIRST
+    return code
+
+
+def _decide(card: Card, report: Report, t) -> None:  # type: ignore[no-untyped-def]
+    card.unverified = report.risk.confidence != "complete"
+    code = effective_decision(report)
+    card.decision = code
+    card.decision_badge = t("card.decision_badge", icon=DECISION_ICON[code], decision=t(f"decision.{code.value}"))
+    same = code is report.decision.code
+    card.decision_reason = (report.decision.reason if same else "") or t(f"decision.fallback.reason.{code.value}")
+    card.decision_action = (report.decision.action if same else "") or t(f"decision.fallback.action.{code.value}")
+
+
+_RULE_TAIL = re.compile(r"\s*·\s*(?:policy|评分规则[:：]).*$")
+
+
+def _factor_lines(report: Report, t, *, details: bool) -> list[str]:  # type: ignore[no-untyped-def]
+    """Why this level. The policy line each factor came from (`RiskFactor.rule`) is shown only in Details:
+    it is for auditors, not a salesperson's word. (Reports stored before the rule had its own field carry
+    it at the end of the reason; it is cut from the card face all the same.)"""
+    lines = []
+    for factor in report.risk.factors:
+        reason = factor.reason if details else _RULE_TAIL.sub("", factor.reason)
+        rule = getattr(factor, "rule", "")
+        if details and rule:
+            reason += " · " + t("risk.factor.policy", rule=rule)
+        lines.append(t("card.factor", points=f"{factor.points:+g}", reason=reason))
+    return lines
+
+
+def _status_line(case: CaseInfo, t, card: Card) -> str:  # type: ignore[no-untyped-def]
     line = t("card.case_status", id=case.id, status=t(f"case.status.{case.status}"))
     if case.decision and case.decided_by:
-        when = case.decided_at.strftime("%Y-%m-%d %H:%M") if case.decided_at else ""
-        line += " · " + t(f"card.decided.{case.decision}", who=case.decided_by, when=when)
+        when = ""
+        if case.decided_at:
+            card.times["decided"] = case.decided_at
+            when = "⟦decided⟧"
+        line += t("card.status_sep") + t(f"card.decided.{case.decision}", who=case.decided_by, when=when)
         if case.decision_reason:
-            line += " — " + case.decision_reason
+            line += t("card.verdict_sep") + case.decision_reason
+        if case.decision == "approve" and case.expires_at:
+            card.times["expires"] = case.expires_at
+            line += t("card.status_sep") + t("card.expires", when="⟦expires⟧")
     elif case.status == "pending_approval" and case.requested_by:
-        line += " · " + t("card.requested_by", who=case.requested_by)
+        when = ""
+        if case.requested_at:
+            card.times["requested"] = case.requested_at
+            when = "⟦requested⟧"
+        line = t("card.case_status", id=case.id, status=t("case.status.awaiting_decision"))
+        line += t("card.status_sep") + t("card.requested_by", who=case.requested_by, when=when)
+        if case.request_reason:
+            line += t("card.verdict_sep") + t("card.request_reason", reason=case.request_reason)
+        if case.deal:
+            line += t("card.status_sep") + t("card.deal", deal=case.deal)
     elif case.status == "pending_approval":
-        line += " · " + t("card.not_requested")
+        # a STOP is not waiting for anyone's approval: compliance reviews it if escalated
+        key = "case.status.escalation_possible" if card.decision is DecisionCode.STOP else "case.status.approval_needed"
+        line = t("card.case_status", id=case.id, status=t(key))
     return line
 
 
 def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
+    """Housekeeping in full, for Details: sources, why each did not answer, list dates, warnings."""
     counts: dict[SourceStatus, int] = {}
     for result in report.sources:
         counts[result.status] = counts.get(result.status, 0) + 1
     parts = [t(f"source_status.{status.value}", n=n) for status, n in counts.items()]
-    lines = [t("card.sources", summary=", ".join(parts))] if parts else []
+    lines = [t("card.sources", summary=t("card.list_sep").join(parts))] if parts else []
     if details:  # each source that did not answer, and why (e.g. which API key would turn it on)
-        lines.extend(t("card.source_line", name=result.name, status=t(f"source_state.{result.status.value}"),
+        lines.extend(t("card.source_line", name=source_name(result.name, t), status=t(f"source_state.{result.status.value}"),
                        detail=result.detail or "—")
                      for result in report.sources if result.status is not SourceStatus.OK)
     if details:  # what an administrator can do (e.g. the command that updates the lists)
         lines.extend(report.admin_notes)
     if report.pending:
-        lines.append(t("card.pending", names=", ".join(report.pending)))
+        lines.append(t("card.pending", names=t("card.list_sep").join(report.pending)))
+    if not report.pending and report.risk.incomplete_note:
+        lines.append(report.risk.incomplete_note)
+    lines.extend(report.warnings)
+    if details:
+        lines.extend(getattr(report, "admin_notes", []) or [])  # commands for whoever runs tradecheck
     if report.lists_as_of:
-        dates = ", ".join(f"{list_title(name, t)} {date}" for name, date in sorted(report.lists_as_of.items()))
+        dates = t("card.list_sep").join(f"{list_title(name, t)} {date}" for name, date in sorted(report.lists_as_of.items()))
         lines.append(t("card.lists_as_of", dates=dates))
     return lines
 
 
-def _actions(report: Report, case: CaseInfo, t) -> list[CardAction]:  # type: ignore[no-untyped-def]
+def _has(t, key: str) -> bool:  # type: ignore[no-untyped-def]
+    from checks.i18n import has
+
+    return has(key)
+
+
+def source_name(name: str, t) -> str:  # type: ignore[no-untyped-def]
+    """A source's name in the reader's language (gleif → 全球法人识别码基金会（GLEIF）)."""
+    return t(f"source_name.{name}") if _has(t, f"source_name.{name}") else name
+
+
+def _list_age_days(report: Report, today: date | None = None) -> int:
+    today = today or datetime.now(timezone.utc).date()
+    ages = []
+    for value in report.lists_as_of.values():
+        try:
+            ages.append((today - date.fromisoformat(str(value)[:10])).days)
+        except ValueError:
+            continue
+    return max(ages, default=0)
+
+
+def _trust_line(report: Report, t) -> str:  # type: ignore[no-untyped-def]
+    """One line: how much of the check could run, how old the lists are, how many notes wait in Details."""
+    ran = [r for r in report.sources if r.status is not SourceStatus.SKIPPED]
+    answered = len([r for r in ran if r.status is SourceStatus.OK])
+    total = len(ran)
+    if report.risk.total:  # the scorer's own count (12a): the same numbers as the decision's reason
+        answered, total = report.risk.answered, report.risk.total
+    parts = [t("card.trust.checked", ok=answered, total=total)]
+    if report.risk.offline or (report.risk.incomplete_note or "").startswith(t("card.trust.offline_prefix")):
+        parts.append(t("card.trust.offline"))
+    from checks.config import get_settings
+
+    age = _list_age_days(report)
+    if age > get_settings().list_max_age_days:
+        parts.append(t("card.trust.lists_old", days=f"{age:,}"))
+    notes = len(report.warnings) + (1 if report.risk.incomplete_note else 0)
+    icon = "⚠️" if (report.risk.confidence != "complete" or notes) else "ℹ️"
+    if notes:
+        parts.append(t("card.trust.notes", n=notes))
+    parts.append(t("card.trust.details"))
+    return icon + " " + " · ".join(parts)
+
+
+def recheck_days(level: RiskLevel | None) -> int:
+    """The policy's re-check interval for a level: the button and the advice say the same."""
+    defaults = {RiskLevel.LOW: 180, RiskLevel.MEDIUM: 90, RiskLevel.HIGH: 30, RiskLevel.CRITICAL: 7}
+    if level is None:
+        return 30
+    try:
+        from checks.policy import load_policy
+
+        return int(load_policy().recheck_for(level))
+    except Exception:  # a broken policy file: the scorer says so on the card; keep the defaults here
+        return defaults[level]
+
+
+def hit_keys(finding: Finding) -> list[str]:
+    """`source:source_id` of every list entry a (possibly grouped) sanctions finding stands for."""
+    keys = []
+    if finding.data.get("source_id"):
+        keys.append(f"{finding.data.get('source')}:{finding.data.get('source_id')}")
+    for entry in finding.data.get("entries") or finding.data.get("matches") or []:
+        if isinstance(entry, dict) and entry.get("source_id"):
+            key = f"{entry.get('source')}:{entry.get('source_id')}"
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+_LEGAL_FORMS = {"jsc", "ojsc", "pjsc", "oao", "zao", "ooo", "ao", "pao", "llc", "ltd", "limited", "inc", "corp",
+                "co", "company", "gmbh", "ag", "sa", "plc", "fze", "fzco", "bv", "nv", "srl", "spa"}
+
+
+def party_key(finding: Finding) -> str:
+    """One listed party: the listed name without its legal form, folded (ROSOBORONEXPORT JSC on the
+    SDN list and Rosoboronexport on the CSL are one party to the salesperson)."""
+    name = str(finding.data.get("listed_name") or finding.data.get("name") or "")
+    words = [w for w in re.sub(r"\W+", " ", name).casefold().split() if w not in _LEGAL_FORMS]
+    return " ".join(words) or (hit_keys(finding) or [""])[0]
+
+
+def _credit_advice(lang: str) -> set[str]:
+    """The policy's export-credit-insurance hint (open account, D/P), in this language."""
+    try:
+        from checks.policy import load_policy
+
+        insurance = load_policy().insurance
+        return {insurance.hint.get(lang)} if insurance else set()
+    except Exception:
+        return set()
+
+
+def _approval_advice(t) -> set[str]:  # type: ignore[no-untyped-def]
+    """The scorer's "manager approval required" line, as it reads in this language."""
+    try:
+        from checks.policy import load_policy
+
+        policy = load_policy()
+        return {t("risk.action.approval", level=t(f"risk.level.{policy.approval_level.value}"),
+                  days=policy.approval_expiry_days)}
+    except Exception:
+        return set()
+
+
+def _actions(report: Report, case: CaseInfo, t, card: Card) -> list[CardAction]:  # type: ignore[no-untyped-def]
     actions: list[CardAction] = []
 
-    def add(kind: ActionKind, style: str | None = None, arg: str = "", label_key: str | None = None) -> None:
-        actions.append(CardAction(kind=kind, label=t(label_key or f"action.{kind.value}"), case_id=case.id, arg=arg, style=style))
+    def add(kind: ActionKind, style: str | None = None, arg: str = "", label_key: str | None = None,
+            confirm: str = "", **params: object) -> None:
+        actions.append(CardAction(kind=kind, label=t(label_key or f"action.{kind.value}", **params), case_id=case.id,
+                                  arg=arg, style=style, number=ACTION_NUMBER[kind], confirm=confirm))
 
+    stop = card.decision is DecisionCode.STOP
+    decided = case.status in ("approved", "rejected")
     if case.status == "pending_approval" and case.requested_by:
-        add(ActionKind.APPROVE, "primary")
+        if stop:
+            add(ActionKind.APPROVE, "primary", label_key="action.approve_compliance",
+                confirm=t("action.confirm_stop_approval"))
+        else:
+            add(ActionKind.APPROVE, "primary")
         add(ActionKind.REJECT, "danger")
-    elif case.status == "pending_approval" or (report.risk.approval_required and case.status not in ("approved", "rejected")):
+    elif stop and not decided:
+        add(ActionKind.ESCALATE, "primary")
+    elif case.status == "pending_approval" or (report.risk.approval_required and not decided):
         add(ActionKind.REQUEST_APPROVAL, "primary")
     add(ActionKind.RECHECK)
-    add(ActionKind.SCHEDULE_RECHECK, arg="30")
+    days = recheck_days(report.risk.level)
+    add(ActionKind.SCHEDULE_RECHECK, arg=str(days), label_key="action.schedule_recheck_days", days=days)
     add(ActionKind.ADD_NOTE)
     add(ActionKind.DETAILS)
     add(ActionKind.EVIDENCE_PACK)
     if case.watching:
         add(ActionKind.STOP_WATCHING)
+    parties: set[str] = set()
+    number = FIRST_MATCH_NUMBER
     for finding in report.sections.risk:
-        if finding.code in ("sanctions.hit", "sanctions.possible") and finding.data.get("source_id"):
-            key = f"{finding.data.get('source')}:{finding.data.get('source_id')}"
-            if key not in case.cleared:
-                listed = str(finding.data.get("listed_name") or finding.data.get("name") or key)
-                name = listed if len(listed) <= 40 else listed[:39].rstrip() + "…"
-                actions.append(CardAction(kind=ActionKind.CLEAR_MATCH, label=t("action.clear_match_named", name=name),
-                                          case_id=case.id, arg=key))
+        keys = hit_keys(finding)
+        if finding.code not in ("sanctions.hit", "sanctions.possible") or not keys or finding.data.get("cleared"):
+            continue
+        if all(key in case.cleared for key in keys):
+            continue
+        party = party_key(finding)
+        if party in parties:  # one button per listed party, not one per list it is on
+            continue
+        parties.add(party)
+        listed = str(finding.data.get("listed_name") or finding.data.get("name") or keys[0])
+        name = listed if len(listed) <= 40 else listed[:39].rstrip() + "…"
+        actions.append(CardAction(kind=ActionKind.CLEAR_MATCH, label=t("action.clear_match_named", name=name),
+                                  case_id=case.id, arg=keys[0], number=number))
+        number += 1
     return actions

@@ -24,14 +24,15 @@ from storage.cases import Refused
 from storage.db import DatabaseNotReady
 
 from . import flows
-from .card import ActionKind, Card
-from .render.terminal import renderable
+from .card import ActionKind, Card, CardAction
+from .render.terminal import render_details, renderable
 from .text import clean
 
 PLATFORM = "terminal"
 WORKSPACE = "local"
 CHANNEL = "terminal"
-_ASK_REASON = flows.REASON_REQUIRED
+_YES = {"y", "yes", "是", "是的", "好", "对", "确认", "check"}
+_NO = {"", "n", "no", "否", "不", "不是", "取消"}
 
 
 def db_not_ready_text(error: DatabaseNotReady, lang: str) -> str:
@@ -105,7 +106,7 @@ class TerminalChat:
             self.press(int(line))
             return True
         if not line.startswith("/"):
-            self.check(line)
+            self.offer_check(line)  # never a check by itself
             return True
         command, _, rest = line.partition(" ")
         command, rest = command.lower(), rest.strip()
@@ -114,6 +115,7 @@ class TerminalChat:
         handlers = {
             "/check": lambda: self.check(rest), "/paste": self.paste, "/user": lambda: self.switch_user(rest),
             "/history": lambda: self.history(rest), "/cases": self.cases, "/lang": lambda: self.set_lang(rest),
+            "/open": lambda: self.open(rest),
             "/help": self.help, "/whoami": lambda: self.say(t("chat.whoami", self.lang, user=self.actor.label,
                                                                role=self._role_name())),
         }
@@ -159,36 +161,94 @@ class TerminalChat:
             return
         self.check("\n".join(lines))
 
-    def show(self, card: Card) -> None:
+    def offer_check(self, line: str) -> None:
+        """Text without a command: one word ("clear") is not a company; anything longer is checked only
+        when the person says yes, and more lines pasted at once are read as an inquiry (paste mode)."""
+        if len(line.split()) < 2 and not any(ch in line for ch in "=@.+"):
+            self.say(t("chat.not_a_command", self.lang, text=line[:60]))
+            return
+        answer = self.ask(t("chat.check_this", self.lang, text=line[:120]))
+        if answer is None:
+            return
+        reply = answer.strip()
+        if reply.lower() in _YES:
+            self.check(line)
+            return
+        if reply.lower() in _NO:
+            self.say(t("chat.cancelled", self.lang))
+            return
+        # a multi-line paste: the next line arrived as the "answer" — read the rest as one inquiry
+        self.say(t("chat.reading_paste", self.lang), style="dim")
+        lines = [line, answer]
+        while True:
+            more = self.ask("|")
+            if more is None or more.strip() in ("", "."):
+                break
+            lines.append(more)
+        self.check("\n".join(lines))
+
+    def show(self, card: Card, *, details: bool = False) -> None:
         self.card = card
-        self.console.print(renderable(card))
+        self.console.print(render_details(card) if details else renderable(card))
         if card.actions:
             self.say(t("chat.press_hint", self.lang), style="dim")
+
+    def open(self, rest: str) -> None:
+        """`/open N`: the case's card with its buttons."""
+        number = rest.strip().lstrip("#")
+        if not number.isdigit():
+            self.say(t("chat.open_usage", self.lang))
+            return
+        result = flows.open_case(int(number), self.actor, self.lang)
+        if not result.ok or result.card is None:
+            self.say(result.message, style="yellow")
+            return
+        self.show(result.card)
+
+    def _action(self, number: int) -> CardAction | None:
+        assert self.card is not None
+        for position, action in enumerate(self.card.actions, 1):
+            if (action.number or position) == number:
+                return action
+        return None
 
     def press(self, number: int) -> None:
         if self.card is None or not self.card.actions:
             self.say(t("chat.no_card", self.lang))
             return
-        if not 1 <= number <= len(self.card.actions):
-            self.say(t("chat.bad_number", self.lang, n=len(self.card.actions)))
+        action = self._action(number)
+        if action is None:
+            numbers = ", ".join(str(a.number or i) for i, a in enumerate(self.card.actions, 1))
+            self.say(t("chat.bad_number", self.lang, n=numbers))
             return
-        action = self.card.actions[number - 1]
         assert action.case_id is not None
+        allowed, why = flows.can_perform(self.actor, action.kind, action.case_id, self.lang)
+        if not allowed:  # said before asking for anything
+            self.say(why, style="yellow")
+            return
         reason: str | None = None
-        if action.kind in _ASK_REASON:
-            reason = self.ask(t(f"flows.ask.{action.kind.value}", self.lang))
-            if not (reason or "").strip():
-                self.say(t("chat.cancelled", self.lang))
+        deal: str | None = None
+        if flows.needs_reason(action.kind, action.case_id, self.actor):
+            result = self._perform(action.kind, action.case_id, action.arg, None)
+            if not result.needs_reason:
+                self._show_result(result, action.kind)
                 return
-        elif action.kind is ActionKind.APPROVE:
-            reason = self.ask(t("flows.ask.approve", self.lang))
-        result = self._perform(action.kind, action.case_id, action.arg, reason)
-        if result.needs_reason:
             reason = self.ask(result.message)
             if not (reason or "").strip():
                 self.say(t("chat.cancelled", self.lang))
                 return
-            result = self._perform(action.kind, action.case_id, action.arg, reason)
+            if action.kind in flows.WITH_DEAL:
+                deal = self.ask(t("flows.ask.deal", self.lang))
+        result = self._perform(action.kind, action.case_id, action.arg, reason, deal=deal)
+        if result.needs_confirm:
+            answer = self.ask(result.message + " " + t("chat.confirm_hint", self.lang))
+            if (answer or "").strip().lower() not in _YES:
+                self.say(t("chat.cancelled", self.lang))
+                return
+            result = self._perform(action.kind, action.case_id, action.arg, reason, deal=deal, confirmed=True)
+        self._show_result(result, action.kind)
+
+    def _show_result(self, result: flows.FlowResult, kind: ActionKind) -> None:
         if result.attachment is not None:  # the evidence pack: a file in the current folder
             path = self.export_dir / result.attachment.filename
             path.write_bytes(result.attachment.content)
@@ -197,13 +257,15 @@ class TerminalChat:
         if result.announce:
             self.say(result.announce, style="bold")
         if result.card is not None:
-            self.show(result.card)
+            self.show(result.card, details=kind is ActionKind.DETAILS)
 
-    def _perform(self, kind: ActionKind, case_id: int, arg: str, reason: str | None) -> flows.FlowResult:
+    def _perform(self, kind: ActionKind, case_id: int, arg: str, reason: str | None, *, deal: str | None = None,
+                 confirmed: bool = False) -> flows.FlowResult:
         if kind is ActionKind.RECHECK:
             self.say(t("chat.checking", self.lang), style="dim")
         return self.runner.run(flows.perform_action(
-            kind, case_id, self.actor, arg=arg, reason=reason, lang=self.lang, conversation=self.conversation,
+            kind, case_id, self.actor, arg=arg, reason=reason, deal=deal, confirmed=confirmed, lang=self.lang,
+            conversation=self.conversation,
         ))
 
     def switch_user(self, name: str) -> None:

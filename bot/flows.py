@@ -32,7 +32,7 @@ from storage.buyers import BuyerKeys, buyer_keys
 from storage.db import Database, DatabaseNotReady, get_database
 from storage.models import Case, CaseStatus, aware, utcnow
 
-from .card import ActionKind, Card, CaseInfo, build_card
+from .card import ActionKind, Card, CaseInfo, build_card, hit_keys, party_key, sanctions_stop
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ __all__ = [
     "perform_action", "link_card", "card_in_chat", "history_text", "save_prompt", "take_prompt", "first_delivery",
     "mark_conversation_dead", "get_user_lang", "set_user_lang", "role_of", "ensure_database", "get_engine",
     "default_lang", "describe_error", "describe_request", "parse_request", "cases_text", "card_for_case",
+    "can_perform", "open_case", "needs_reason",
 ]
 
 
@@ -144,6 +145,8 @@ class FlowResult(BaseModel):
     card: Card | None = None
     case_id: int | None = None
     needs_reason: bool = False
+    needs_confirm: bool = False
+    prompt: str = ""  # what the reason prompt is for: an ActionKind value, or approve_stop
     announce: str | None = None
     attachment: Attachment | None = None
 
@@ -247,6 +250,9 @@ def _entry_name(data: dict[str, Any]) -> str:
 
 
 SCREENING_HITS = ("sanctions.hit", "sanctions.possible")  # one finding per listed party (all its lists)
+
+
+MATCH_CODES = ("sanctions.hit", "sanctions.possible")  # a list match a manager can clear ("Not this buyer")
 
 
 def _hits(report: Report) -> list[Finding]:
@@ -444,9 +450,12 @@ def _case_info(session: Any, case: Case, report: Report | None, lang: str, looks
     if decided is not None and case.status in (CaseStatus.APPROVED.value, CaseStatus.REJECTED.value):
         info.decision, info.decided_by = decided.decision, decided.decided_by
         info.decided_at, info.decision_reason = aware(decided.decided_at), decided.reason_text
+        info.expires_at = aware(decided.expires_at)
     if case.status == CaseStatus.PENDING_APPROVAL.value:
         pending = store.open_request(session, case.id)  # type: ignore[arg-type]
-        info.requested_by = pending.requested_by if pending else None
+        if pending is not None:
+            info.requested_by, info.requested_at = pending.requested_by, aware(pending.requested_at)
+            info.request_reason, info.deal = pending.request_reason, pending.deal
     if report is not None:
         clears = store.clears(session, case.id)  # type: ignore[arg-type]
         info.cleared = [
@@ -516,6 +525,7 @@ def _store_check(
         database, _who(actor), keys, request=request.model_dump(mode="json"), report=report.model_dump(mode="json"),
         risk_level=None if report.pending else report.risk.level.value, score=report.risk.score,
         approval_required=report.risk.approval_required, lists_as_of=dict(report.lists_as_of), case_id=case_id,
+        decision=None if report.pending else report.decision.code.value,
     )
     with database.session() as session:
         case = session.get(Case, saved.case.id)
@@ -550,8 +560,14 @@ async def recheck(case_id: int, actor: Actor, conversation: Conversation | None 
 
 
 # --- buttons -----------------------------------------------------------------------------------------
-# Actions that need a reason typed by the person (each platform asks for it its own way).
-REASON_REQUIRED = frozenset({ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH})
+# Actions that always need a text typed by the person (each platform asks for it its own way).
+REASON_REQUIRED = frozenset({ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH,
+                             ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE})
+# Actions that may need one, depending on the case (approving a high, critical or STOP case).
+MAY_NEED_REASON = REASON_REQUIRED | {ActionKind.APPROVE}
+# Actions that take an optional deal description with the reason (goods, value, payment terms).
+WITH_DEAL = frozenset({ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE})
+_MANAGER_ONLY = {ActionKind.APPROVE, ActionKind.REJECT, ActionKind.CLEAR_MATCH}
 
 
 def _last_report(session: Any, case_id: int) -> Report | None:
@@ -559,20 +575,107 @@ def _last_report(session: Any, case_id: int) -> Report | None:
     return Report.model_validate(last[0].report) if last else None
 
 
+def _rescore_report(report: Report) -> None:
+    """Score and decide the stored report again (after a cleared match): no sources are asked."""
+    if report.pending:
+        return
+    try:
+        _rescore(get_engine(), report)
+    except Exception:  # a broken policy must not hide the card
+        log.exception("could not re-score case report")
+
+
 def card_for_case(session: Any, case: Case, lang: str, *, details: bool = False) -> Card | None:
-    """The case's latest card (its last check with the case's current state)."""
+    """The case's latest card (its last check with the case's current state), re-scored at once
+    when a match was cleared since that check."""
     report = _last_report(session, case.id)  # type: ignore[arg-type]
     if report is None:
         return None
     fresh = [c for c in store.clears(session, case.id) if not _applied(report, c)]  # type: ignore[arg-type]
-    if fresh:  # cleared since that check: show it cleared now (the risk is re-scored at the next check)
-        apply_clears(report, fresh, report.lang)
+    if fresh:
+        changed, _ = apply_clears(report, fresh, report.lang)
+        if changed:
+            _rescore_report(report)
+            _mark_approval(report)
+            _fill_now(report, report.lang)
     return build_card(report, _case_info(session, case, report, lang), details=details)
 
 
 def _applied(report: Report, clear: Any) -> bool:
     return any(f.data.get("cleared") and f.data.get("source") == clear.source
                and str(f.data.get("source_id")) == clear.source_id for f in _hits(report))
+
+
+def _is_stop(report: Report | None) -> bool:
+    from checks.models import DecisionCode
+
+    return report is not None and not report.pending and report.decision.code is DecisionCode.STOP
+
+
+def _level_at_least_high(case: Case) -> bool:
+    return store.level_rank(case.last_risk_level) >= store.level_rank("high")
+
+
+def _refusal(session: Any, kind: ActionKind, case: Case, actor: Actor, role: str,
+             report: Report | None) -> store.Refused | None:
+    """Why this person may not press this button on this case now (None: they may)."""
+    if kind in _MANAGER_ONLY and role not in store.MANAGER_ROLES:
+        if kind is ActionKind.APPROVE and _is_stop(report):
+            return store.Refused("flows.refused.stop_needs_compliance")
+        return store.Refused("flows.refused.not_manager")
+    if kind is ActionKind.APPROVE:
+        if _is_stop(report) and role not in store.COMPLIANCE_ROLES:
+            return store.Refused("flows.refused.stop_needs_compliance")
+        pending = store.open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None
+        if pending is None:
+            return store.Refused("flows.refused.not_pending", id=case.id)
+        person = store.find_user(session, actor.platform, actor.user_id)
+        if person is not None and pending.requested_by_id == person.id:
+            return store.Refused("flows.refused.own_request")
+    if kind is ActionKind.STOP_WATCHING and _level_at_least_high(case) and role not in store.MANAGER_ROLES:
+        return store.Refused("flows.refused.stop_watching_risky")
+    return None
+
+
+def can_perform(actor: Actor, kind: ActionKind | str, case_id: int, lang: str | None = None) -> tuple[bool, str]:
+    """May `actor` press this button on this case? (False, why) is said BEFORE asking for a reason.
+
+    Every adapter asks this first; `perform_action` checks it again, whatever the payload says.
+    """
+    lang = normalize_lang(lang or default_lang())
+    try:
+        kind = ActionKind(kind)
+    except ValueError:
+        return False, t("flows.refused.unknown_action", lang)
+    database = ensure_database()
+    with database.session() as session:
+        try:
+            case = store.case_in_workspace(session, int(case_id), actor.workspace)
+        except store.Refused as refused:
+            return False, t(refused.key, lang, **refused.params)
+        role = _role(session, actor)
+        refused = _refusal(session, kind, case, actor, role, _last_report(session, case.id))  # type: ignore[arg-type]
+    if refused is not None:
+        return False, t(refused.key, lang, **refused.params)
+    return True, ""
+
+
+def needs_reason(kind: ActionKind, case_id: int, actor: Actor) -> bool:
+    """Whether pressing `kind` asks for a reason on this case now (approving high/critical/STOP does)."""
+    kind = ActionKind(kind)
+    if kind in REASON_REQUIRED:
+        return True
+    if kind is not ActionKind.APPROVE:
+        return False
+    database = ensure_database()
+    with database.session() as session:
+        case = store.case_in_workspace(session, int(case_id), actor.workspace)
+        return _is_stop(_last_report(session, case.id)) or _level_at_least_high(case)  # type: ignore[arg-type]
+
+
+def _role(session: Any, actor: Actor) -> str:
+    settings = get_settings()
+    return chatstate.effective_role(session, actor.platform, actor.user_id, settings.managers, settings.compliance)
 
 
 async def perform_action(
@@ -582,10 +685,16 @@ async def perform_action(
     *,
     arg: str = "",
     reason: str | None = None,
+    deal: str | None = None,
+    confirmed: bool = False,
     lang: str | None = None,
     conversation: Conversation | None = None,
 ) -> FlowResult:
-    """One dispatcher for every button. Permissions are checked here, never trusted from the payload."""
+    """One dispatcher for every button. Permissions are checked here, never trusted from the payload.
+
+    Order: may this person press it (said at once), then the reason if one is needed
+    (`needs_reason`), then a confirmation for approving a STOP case (`needs_confirm`), then the action.
+    """
     lang = normalize_lang(lang or await asyncio.to_thread(get_user_lang, actor) or default_lang())
     try:
         kind = ActionKind(kind)
@@ -607,32 +716,44 @@ async def perform_action(
         from .evidence import chat as evidence_chat
 
         return await asyncio.to_thread(evidence_chat.pack_result, database, case_id, actor, lang)
-    return await asyncio.to_thread(_perform, database, kind, case_id, actor, arg, reason, lang, conversation)
+    return await asyncio.to_thread(_perform, database, kind, case_id, actor, arg, reason, lang, conversation,
+                                   deal, confirmed)
 
 
 def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, arg: str, reason: str | None,
-             lang: str, conversation: Conversation | None) -> FlowResult:
+             lang: str, conversation: Conversation | None, deal: str | None = None,
+             confirmed: bool = False) -> FlowResult:
     who = _who(actor)
     announce: str | None = None
     with database.session() as session:
         try:
             case = store.case_in_workspace(session, case_id, actor.workspace)
-            role = chatstate.effective_role(session, actor.platform, actor.user_id, get_settings().managers)
+            role = _role(session, actor)
             name = case.name or f"#{case.id}"
-            if kind in REASON_REQUIRED and kind is not ActionKind.ADD_NOTE and role not in store.MANAGER_ROLES:
-                raise store.Refused("flows.refused.not_manager")
-            if kind in REASON_REQUIRED and not (reason or "").strip():
-                return FlowResult(ok=False, needs_reason=True, message=t(f"flows.ask.{kind.value}", lang),
-                                  case_id=case_id)
-            if kind is ActionKind.REQUEST_APPROVAL:
-                store.request_approval(session, case, who)
-                message = t("flows.done.request_approval", lang, id=case.id)
-                announce = t("flows.announce.request_approval", lang, who=who.label, id=case.id, name=name,
-                             level=_level_name(case.last_risk_level, lang))
+            report = _last_report(session, case.id)  # type: ignore[arg-type]
+            stop = _is_stop(report)
+            refused = _refusal(session, kind, case, actor, role, report)
+            if refused is not None:
+                raise refused
+            reason_needed = kind in REASON_REQUIRED or (kind is ActionKind.APPROVE and (stop or _level_at_least_high(case)))
+            if reason_needed and not (reason or "").strip():
+                ask = "approve_stop" if kind is ActionKind.APPROVE and stop else kind.value
+                return FlowResult(ok=False, needs_reason=True, message=t(f"flows.ask.{ask}", lang), case_id=case_id,
+                                  prompt=ask)
+            if kind is ActionKind.APPROVE and stop and not confirmed:
+                return FlowResult(ok=False, needs_confirm=True, message=t("flows.confirm.approve_stop", lang, id=case.id,
+                                                                          name=name), case_id=case_id)
+            if kind in (ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE):
+                store.request_approval(session, case, who, reason=reason, deal=deal, stop=stop)
+                done = "escalate" if stop else "request_approval"
+                message = t(f"flows.done.{done}", lang, id=case.id)
+                announce = t(f"flows.announce.{done}", lang, who=who.label, id=case.id, name=name,
+                             level=_level_name(case.last_risk_level, lang), reason=(reason or "").strip())
             elif kind in (ActionKind.APPROVE, ActionKind.REJECT):
                 decision = "approve" if kind is ActionKind.APPROVE else "reject"
                 approval = store.decide(session, case, who, role, decision, reason=reason, reason_code=arg or None,
-                                        expiry_days=approval_expiry_days())
+                                        expiry_days=approval_expiry_days(), stop=stop and decision == "approve",
+                                        reason_required=reason_needed, confirmed=confirmed)
                 message = t(f"flows.done.{decision}", lang, id=case.id,
                             until=_date(approval.expires_at) if approval.expires_at else "—")
                 announce = t(f"flows.announce.{decision}", lang, who=who.label, id=case.id, name=name,
@@ -641,13 +762,16 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
                 store.add_note(session, case, who, reason or "")
                 message = t("flows.done.add_note", lang, id=case.id)
             elif kind is ActionKind.CLEAR_MATCH:
-                finding = _hit_in_last_check(session, case.id, arg)  # type: ignore[arg-type]
-                if finding is None:
+                found = _party_in_last_check(report, arg)
+                if not found:
                     raise store.Refused("flows.refused.no_such_match", match=arg[:100])
-                entry = _entry_name(finding.data)
-                store.clear_match(session, case, who, role, source=str(finding.data.get("source", "")),
-                                  source_id=str(finding.data["source_id"]), fingerprint=entry_fingerprint(finding.data),
-                                  entry_name=entry, reason=reason)
+                entry = _entry_name(found[0].data)
+                for finding in found:  # every list entry of this one listed party
+                    for key in hit_keys(finding):
+                        source, _, source_id = key.partition(":")
+                        store.clear_match(session, case, who, role, source=source, source_id=source_id,
+                                          fingerprint=entry_fingerprint(finding.data), entry_name=entry,
+                                          reason=reason)
                 message = t("flows.done.clear_match", lang, entry=entry, id=case.id)
                 announce = t("flows.announce.clear_match", lang, who=who.label, entry=entry, id=case.id,
                              reason=(reason or "").strip())
@@ -659,8 +783,6 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
                 due = store.schedule_recheck(session, case, who, days)
                 message = t("flows.done.schedule_recheck", lang, id=case.id, when=_date(due))
             elif kind is ActionKind.STOP_WATCHING:
-                if store.level_rank(case.last_risk_level) >= store.level_rank("high") and role not in store.MANAGER_ROLES:
-                    raise store.Refused("flows.refused.stop_watching_risky")
                 store.stop_watching(session, case, who)
                 message = t("flows.done.stop_watching", lang, id=case.id)
             elif kind is ActionKind.DETAILS:
@@ -675,8 +797,59 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
             chatstate.link(session, case.id, conversation.platform, conversation.workspace, conversation.channel,  # type: ignore[arg-type]
                            conversation.thread, conversation.message)
         card = card_for_case(session, case, lang, details=kind is ActionKind.DETAILS)
+        if kind is ActionKind.CLEAR_MATCH:
+            _store_rescored(session, case, who)
         session.commit()
     return FlowResult(ok=True, message=message, card=card, case_id=case_id, announce=announce)
+
+
+def _store_rescored(session: Any, case: Case, who: store.Who) -> None:
+    """After "Not this buyer": the case's level and decision follow the re-scored report at once."""
+    report = _last_report(session, case.id)  # type: ignore[arg-type]
+    if report is None or report.pending:
+        return
+    apply_clears(report, store.clears(session, case.id), report.lang)  # type: ignore[arg-type]
+    _rescore_report(report)
+    _mark_approval(report)
+    before = (case.last_risk_level, case.last_score, case.last_decision)
+    case.last_risk_level, case.last_score = report.risk.level.value, report.risk.score
+    case.last_decision = report.decision.code.value
+    if (not report.risk.approval_required and case.status == CaseStatus.PENDING_APPROVAL.value
+            and store.open_request(session, case.id) is None):  # type: ignore[arg-type]
+        case.status = CaseStatus.OPEN.value
+    session.add(case)
+    store.audit.record(session, "rescored", actor=who.key, actor_name=who.label, case_id=case.id,
+                       workspace_id=case.workspace_id,
+                       details={"before": list(before), "after": [case.last_risk_level, case.last_score,
+                                                                  case.last_decision]})
+
+
+def _party_in_last_check(report: Report | None, arg: str) -> list[Finding]:
+    """The sanctions hit `source:source_id` as the last stored check found it (not as a payload says),
+    with every other hit of the same listed party."""
+    if report is None or ":" not in arg:
+        return []
+    chosen = next((f for f in _hits(report) if arg in hit_keys(f)), None)
+    if chosen is None:
+        return []
+    party = party_key(chosen)
+    return [chosen] + [f for f in _hits(report) if f is not chosen and party_key(f) == party]
+
+
+def open_case(case_id: int, actor: Actor, lang: str) -> FlowResult:
+    """`/open N`: the case's card with its buttons."""
+    lang = normalize_lang(lang)
+    database = ensure_database()
+    with database.session() as session:
+        try:
+            case = store.case_in_workspace(session, int(case_id), actor.workspace)
+        except store.Refused as refused:
+            return FlowResult(ok=False, message=t(refused.key, lang, **refused.params), case_id=case_id)
+        card = card_for_case(session, case, lang)
+        session.commit()
+    if card is None:
+        return FlowResult(ok=False, message=t("flows.refused.nothing_to_recheck", lang, id=case_id), case_id=case_id)
+    return FlowResult(ok=True, message="", card=card, case_id=case_id)
 
 
 def _hit_in_last_check(session: Any, case_id: int, arg: str) -> Finding | None:
@@ -812,7 +985,7 @@ def set_user_lang(actor: Actor, lang: str) -> None:
 def role_of(actor: Actor) -> str:
     database = ensure_database()
     with database.session() as session:
-        return chatstate.effective_role(session, actor.platform, actor.user_id, get_settings().managers)
+        return _role(session, actor)
 
 
 def cases_text(actor: Actor, lang: str, status: str | None = None, limit: int = 20) -> list[str]:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     telegram_allowed_chats: str = Field("", alias="TELEGRAM_ALLOWED_CHATS",
                                         description="chat ids the bot serves, e.g. -1001234567890,123456789")
     managers: str = Field("", alias="MANAGERS", description="e.g. slack:U123,telegram:456")
+    compliance: str = Field("", alias="COMPLIANCE", description="who alone may approve a STOP case, like MANAGERS")
+    timezone: str = Field("", alias="TRADECHECK_TIMEZONE", description="the team's time zone for Telegram and the terminal")
 
     # the engine
     source_timeout: float = Field(8.0, alias="TRADECHECK_SOURCE_TIMEOUT")

@@ -19,6 +19,8 @@ ACTIONS = {
     "case_opened": "a check of a new buyer opened the case",
     "check": "a check ran and was stored as a check run",
     "approval_requested": "someone asked a manager to approve the buyer",
+    "escalated": "someone escalated a STOP case (sanctions, embargo, impersonation) to compliance",
+    "rescored": "a cleared match re-scored the case's last check at once (level, score, decision)",
     "approved": "a manager approved the buyer (four eyes: never their own request)",
     "rejected": "a manager rejected the buyer, with a reason",
     "approval_expired": "an approval reached its expiry date; the case needs approval again",

@@ -235,6 +235,7 @@ def save_check(
     lists_as_of: dict[str, str],
     case_id: int | None = None,
     attempts: int = 10,
+    decision: str | None = None,
 ) -> SavedCheck:
     """Store one check as a check run of its case (found by key, or new), all in one transaction."""
     last_error: Exception | None = None
@@ -242,7 +243,7 @@ def save_check(
         try:
             with db.session() as session:
                 saved = _save_once(session, who, keys, request, report, risk_level, score, approval_required,
-                                   lists_as_of, case_id)
+                                   lists_as_of, case_id, decision)
                 _pause_for_tests()
                 session.commit()
                 return saved
@@ -260,7 +261,7 @@ def save_check(
 def _save_once(
     session: Session, who: Who, keys: BuyerKeys, request: dict[str, Any], report: dict[str, Any],
     risk_level: str | None, score: int | None, approval_required: bool, lists_as_of: dict[str, str],
-    case_id: int | None,
+    case_id: int | None, decision: str | None = None,
 ) -> SavedCheck:
     ws = workspace(session, who.workspace)
     person = user(session, who, ws.id)
@@ -305,12 +306,14 @@ def _save_once(
     case.last_request = request
     case.last_risk_level = risk_level
     case.last_score = score
+    case.last_decision = decision
     case.last_checked_at = now
     case.updated_at = now
     session.add(case)
     session.flush()
     audit.record(session, "check", actor=who.key, actor_name=who.label, case_id=case.id, workspace_id=ws.id,
-                 details={"check_run": run.id, "risk": risk_level, "score": score, "platform": who.platform})
+                 details={"check_run": run.id, "risk": risk_level, "score": score, "platform": who.platform,
+                          "decision": decision})
     _status_after_check(session, case, who, ws.id, risk_level, approval_required)  # type: ignore[arg-type]
     session.flush()
     return SavedCheck(case=case, run=run, created=created, matched_by=matched_by)
@@ -492,7 +495,9 @@ def expire_approval(session: Session, case: Case) -> bool:
     return True
 
 
-def request_approval(session: Session, case: Case, who: Who) -> Approval:
+def request_approval(session: Session, case: Case, who: Who, *, reason: str | None = None, deal: str | None = None,
+                     stop: bool = False) -> Approval:
+    """Ask for a decision, saying why (and optionally the deal); a STOP case goes to compliance."""
     expire_approval(session, case)
     if case.status == CaseStatus.PENDING_APPROVAL.value and open_request(session, case.id) is not None:  # type: ignore[arg-type]
         raise Refused("flows.refused.already_pending", id=case.id)
@@ -504,15 +509,19 @@ def request_approval(session: Session, case: Case, who: Who) -> Approval:
     approval = Approval(
         case_id=case.id, check_run_id=last[0].id if last else None, requested_by_id=person.id,
         requested_by=who.label, requested_at=utcnow(), risk_level=case.last_risk_level,
+        request_reason=(reason or "").strip()[:4000] or None, deal=(deal or "").strip()[:2000] or None, stop=stop,
     )
     session.add(approval)
     session.flush()
-    audit.record(session, "approval_requested", actor=who.key, actor_name=who.label, case_id=case.id,
-                 workspace_id=case.workspace_id, details={"approval": approval.id, "risk": case.last_risk_level})
+    audit.record(session, "escalated" if stop else "approval_requested", actor=who.key, actor_name=who.label,
+                 case_id=case.id, workspace_id=case.workspace_id,
+                 details={"approval": approval.id, "risk": case.last_risk_level, "reason": approval.request_reason,
+                          "deal": approval.deal, "decision": case.last_decision})
     return approval
 
 
-MANAGER_ROLES = {"manager", "admin"}
+MANAGER_ROLES = {"manager", "admin", "compliance"}
+COMPLIANCE_ROLES = {"compliance"}  # alone may approve a STOP case
 REASON_CODES = {"verified", "known_customer", "secured_terms", "false_positive", "sanctions", "fraud_signals",
                 "unverifiable", "policy", "other"}
 
@@ -520,15 +529,23 @@ REASON_CODES = {"verified", "known_customer", "secured_terms", "false_positive",
 def decide(
     session: Session, case: Case, who: Who, role: str, decision: str, *,
     reason: str | None = None, reason_code: str | None = None, expiry_days: int = 180,
+    stop: bool = False, reason_required: bool = False, confirmed: bool = False,
 ) -> Approval:
-    """Approve or reject. Only managers; never their own request; a rejection needs a reason."""
+    """Approve or reject. Only managers; never their own request; a rejection needs a reason.
+
+    A STOP case (sanctions, embargo, impersonation) is approved only by compliance, with a reason
+    and a confirmation; approving a high or critical case needs a reason (`reason_required`)."""
     if decision not in ("approve", "reject"):
         raise ValueError(decision)
     if role not in MANAGER_ROLES:
         raise Refused("flows.refused.not_manager")
+    if decision == "approve" and stop and role not in COMPLIANCE_ROLES:
+        raise Refused("flows.refused.stop_needs_compliance")
     reason = (reason or "").strip() or None
-    if decision == "reject" and not reason:
+    if (decision == "reject" or reason_required or stop) and not reason:
         raise Refused("flows.refused.reason_required")
+    if decision == "approve" and stop and not confirmed:
+        raise Refused("flows.refused.not_confirmed")
     expire_approval(session, case)
     person = user(session, who, case.workspace_id)
     pending = open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None  # type: ignore[arg-type]
@@ -563,7 +580,8 @@ def decide(
                  case_id=case.id, workspace_id=case.workspace_id,
                  details={"approval": approval.id, "reason": reason, "reason_code": approval.reason_code,
                           "requested_by": approval.requested_by, "expires_at": approval.expires_at,
-                          "role": role})
+                          "role": role, "stop": stop, "confirmed": confirmed if stop else None,
+                          "decision": case.last_decision})
     return approval
 
 

@@ -18,7 +18,7 @@ from .cases import Who, find_user, insert_ignore, user
 from .models import AuditEvent, ConversationLink, PendingPrompt, ProcessedDelivery, Role, aware, utcnow
 
 ROLES = tuple(role.value for role in Role)
-_RANK = {"sales": 0, "manager": 1, "admin": 2}
+_RANK = {"sales": 0, "manager": 1, "compliance": 2, "admin": 3}
 PROMPT_TTL = timedelta(hours=24)
 
 
@@ -27,14 +27,22 @@ def configured_managers(setting: str) -> set[str]:
     return {part.strip() for part in setting.replace(";", ",").split(",") if ":" in part.strip()}
 
 
-def effective_role(session: Session, platform: str, user_id: str, managers_setting: str = "") -> str:
+def effective_role(session: Session, platform: str, user_id: str, managers_setting: str = "",
+                   compliance_setting: str | None = None) -> str:
     """A role an admin set with `roles set` wins (it can also demote someone in MANAGERS); otherwise the
-    stronger of the stored role and the MANAGERS setting."""
+    stronger of the stored role and the MANAGERS / COMPLIANCE settings (COMPLIANCE from the
+    environment when not given)."""
     key = f"{platform}:{user_id}"
     found = find_user(session, platform, user_id)
     role = found.role if found and found.role in _RANK else "sales"
     if found is not None and _set_by_admin(session, key):
         return role
+    if compliance_setting is None:
+        from checks.config import get_settings
+
+        compliance_setting = get_settings().compliance
+    if key in configured_managers(compliance_setting) and _RANK[role] < _RANK["compliance"]:
+        role = "compliance"
     if key in configured_managers(managers_setting) and _RANK[role] < _RANK["manager"]:
         role = "manager"
     return role

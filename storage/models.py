@@ -41,6 +41,7 @@ class Role(str, Enum):
     SALES = "sales"
     MANAGER = "manager"
     ADMIN = "admin"
+    COMPLIANCE = "compliance"
 
 
 class CaseStatus(str, Enum):
@@ -98,6 +99,7 @@ class Case(SQLModel, table=True):
     status: str = Field(default=CaseStatus.OPEN.value, sa_type=String(20))
     last_request: dict[str, Any] | None = _json()
     last_risk_level: str | None = Field(default=None, sa_type=String(10))
+    last_decision: str | None = Field(default=None, sa_type=String(20), description="stop | verify_first | safe_terms | proceed")
     last_score: int | None = None
     last_checked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     watching: bool = Field(default=False)
@@ -177,6 +179,9 @@ class Approval(SQLModel, table=True):
     reason_text: str | None = Field(default=None, sa_type=Text)
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    request_reason: str | None = Field(default=None, sa_type=Text, description="why the requester asks")
+    deal: str | None = Field(default=None, sa_type=Text, description="goods, value, payment terms (optional)")
+    stop: bool = Field(default=False, description="a STOP case: only compliance may approve it")
 
 
 class Note(SQLModel, table=True):

@@ -19,7 +19,7 @@ from typing import Any
 from checks.i18n import translator
 
 from ..text import clean
-from ..card import LEVEL_ICON, ActionKind, Card, CardAction, CardItem, CardSection
+from ..card import DECISION_ICON, LEVEL_ICON, ActionKind, Card, CardAction, CardItem, CardSection, format_time, resolve_times
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -198,21 +198,40 @@ def _list_block(title: str, lines: list[str], t) -> dict[str, Any]:  # type: ign
 
 
 def header_text(card: Card) -> str:
+    """The header is the decision (the first thing on a phone); while checking, the buyer's name."""
+    if card.decision_badge and not card.in_progress:
+        return card.decision_badge
     icon = LEVEL_ICON[card.level] if card.level else "⏳"
     return f"{icon} {card.title}"
 
 
+def slack_time(value) -> str:  # type: ignore[no-untyped-def]
+    """A time each reader sees in their own Slack time zone (the fallback says the zone)."""
+    return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} {{time}}|{format_time(value)}>"
+
+
+def _times(text: str, card: Card) -> str:
+    return resolve_times(text, card, slack_time)
+
+
+def _decision_text(card: Card) -> str:
+    lines = []
+    if card.decision_reason:
+        lines.append(f"*{mrkdwn(shorten(card.decision_reason, 1200))}*")
+    if card.decision_action:
+        lines.append("→ " + mrkdwn(shorten(card.decision_action, 1200)))
+    return shorten("\n".join(lines), MAX_TEXT) or " "
+
+
 def _summary(card: Card) -> str:
-    """Badge, subtitle, verdict, case status: each shortened on its own so markup stays whole."""
-    lines = [f"*{mrkdwn(shorten(card.badge, 200))}*"]
-    if card.subtitle:
-        lines.append(mrkdwn(shorten(card.subtitle, 400)))
+    """Buyer, risk badge and identity, case status: each shortened on its own so markup stays whole."""
+    lines = [f"*{mrkdwn(shorten(card.title, 300))}*" + (" · " + mrkdwn(shorten(card.subtitle, 400)) if card.subtitle else "")]
+    badge = f"*{mrkdwn(shorten(card.badge, 200))}*"
     if card.verdict:
-        lines.append(mrkdwn(shorten(card.verdict, 800)))
+        badge += " · " + mrkdwn(shorten(card.verdict, 800))
+    lines.append(badge)
     if card.status_line:
-        lines.append(f"*{mrkdwn(shorten(card.status_line, 500))}*")
-    if len(escape(card.title)) > MAX_HEADER - 3:  # the header had to shorten it: say it whole here
-        lines.insert(0, mrkdwn(shorten(card.title, 300)))
+        lines.append(f"*{_times(mrkdwn(shorten(card.status_line, 700)), card)}*")
     return shorten("\n".join(lines), MAX_TEXT)
 
 
@@ -259,12 +278,27 @@ def _buttons(card: Card) -> list[dict[str, Any]]:
         }
         if action.style in ("primary", "danger"):
             button["style"] = action.style
+        if action.confirm:
+            t = translator(card.lang)
+            button["confirm"] = {
+                "title": _plain(t("slack.confirm.title"), 100), "text": _plain(action.confirm, 300),
+                "confirm": _plain(t("slack.confirm.yes"), 30), "deny": _plain(t("slack.modal.cancel"), 30),
+            }
+            if action.style in ("primary", "danger"):
+                button["confirm"]["style"] = "danger"
         buttons.append(button)
     return buttons
 
 
-def _action_blocks(card: Card) -> list[dict[str, Any]]:
+def _main_button(card: Card) -> dict[str, Any] | None:
+    """The first primary action, shown right under the decision (the phone's first screen)."""
     buttons = _buttons(card)
+    return next((b for b in buttons if b.get("style") == "primary"), None)
+
+
+def _action_blocks(card: Card) -> list[dict[str, Any]]:
+    main = _main_button(card)
+    buttons = [b for b in _buttons(card) if b is not main and b != main]
     return [
         {"type": "actions", "block_id": f"tc_actions_{i}", "elements": buttons[i:i + MAX_ACTIONS_PER_BLOCK]}
         for i in range(0, len(buttons), MAX_ACTIONS_PER_BLOCK)
@@ -284,16 +318,27 @@ def _body_blocks(card: Card, *, full: bool) -> list[dict[str, Any]]:
     return blocks
 
 
+def _head_blocks(card: Card) -> list[dict[str, Any]]:
+    """Decision (header), reason and action with the main button, then the buyer."""
+    head: list[dict[str, Any]] = [{"type": "header", "text": _plain(header_text(card), MAX_HEADER)}]
+    if card.decision_badge and not card.in_progress:
+        head.append(_section(_decision_text(card), block_id="tc_decision"))
+        main = _main_button(card)
+        if main is not None:  # full width under the decision: on a phone's first screen
+            head.append({"type": "actions", "block_id": "tc_main", "elements": [main]})
+    head.append(_section(_summary(card)))
+    return head
+
+
 def render_blocks(card: Card) -> list[dict[str, Any]]:
     """The message blocks for a card: never more than 50, every text within its limit."""
     t = translator(card.lang)
-    head = [
-        {"type": "header", "text": _plain(header_text(card), MAX_HEADER)},
-        _section(_summary(card)),
-    ]
+    head = _head_blocks(card)
     body = _body_blocks(card, full=False)
     tail: list[dict[str, Any]] = []
-    if card.footer:
+    if card.trust_line:
+        tail.append(_context([mrkdwn(card.trust_line)]))
+    elif card.footer:
         tail.append(_context([mrkdwn(line) for line in card.footer]))
     tail.extend(_action_blocks(card))
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail) - 1  # one divider before the tail
@@ -306,9 +351,8 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
 
 
 def fallback_text(card: Card) -> str:
-    """The message's `text`: what notifications and screen readers show."""
-    t = translator(card.lang)
-    return shorten(mrkdwn(t("slack.card.fallback", badge=card.badge, title=card.title)), MAX_FALLBACK)
+    """The message's `text`: what notifications and screen readers show — the decision and its reason."""
+    return shorten(mrkdwn(card.preview), MAX_FALLBACK)
 
 
 def render_message(card: Card) -> dict[str, Any]:
@@ -324,7 +368,8 @@ def render_details_view(card: Card) -> dict[str, Any]:
     """A modal with every finding in full (built from a details=True card); nothing cut silently."""
     t = translator(card.lang)
     # escaping can make a short name long (& becomes &amp;): the block is capped after escaping
-    blocks: list[dict[str, Any]] = [_section(shorten(mrkdwn(shorten(card.title, 300)) + "\n" + _summary(card), MAX_TEXT))]
+    top = (f"*{mrkdwn(shorten(card.decision_badge, 200))}*\n" + _decision_text(card) + "\n") if card.decision_badge else ""
+    blocks: list[dict[str, Any]] = [_section(shorten(top + _summary(card), MAX_TEXT))]
     body = _body_blocks(card, full=True)
     if card.footer:
         body.append(_context([mrkdwn(line) for line in card.footer]))
@@ -356,6 +401,8 @@ def loading_view(lang: str) -> dict[str, Any]:
 
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
+DEAL_BLOCK = "deal"
+DEAL_INPUT = "deal_input"
 
 
 def render_reason_modal(kind: ActionKind, lang: str, metadata: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
@@ -368,6 +415,8 @@ def render_reason_modal(kind: ActionKind, lang: str, metadata: dict[str, Any], *
     if metadata.get("c") is not None:
         blocks.append(_context([mrkdwn(t("slack.modal.context", id=metadata["c"]))
                                 + (f" · {mrkdwn(metadata['a'])}" if metadata.get("a") else "")]))
+    if kind.value in ("approve",) and metadata.get("cf"):
+        blocks.append(_section("⚠️ " + mrkdwn(t("action.confirm_stop_approval"))))
     blocks.append({
         "type": "input",
         "block_id": REASON_BLOCK,
@@ -381,6 +430,13 @@ def render_reason_modal(kind: ActionKind, lang: str, metadata: dict[str, Any], *
             "placeholder": _plain(t(f"slack.modal.placeholder.{kind.value}"), 150),
         },
     })
+    if kind.value in ("request_approval", "escalate"):  # the deal, optional
+        blocks.append({
+            "type": "input", "block_id": DEAL_BLOCK, "optional": True,
+            "label": _plain(t("slack.modal.label.deal"), 2000),
+            "element": {"type": "plain_text_input", "action_id": DEAL_INPUT, "max_length": 500,
+                        "placeholder": _plain(t("slack.modal.placeholder.deal"), 150)},
+        })
     return {
         "type": "modal",
         "callback_id": REASON_CALLBACK,

@@ -23,7 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from checks.i18n import translator
 from checks.models import Status
 
-from ..card import ActionKind, Card, CardAction
+from ..card import ActionKind, Card, CardAction, resolve_times
 from ..text import clean
 from ..telegram.callbacks import encode
 
@@ -37,7 +37,7 @@ URL_MAX = 500
 _STATUS_PRIORITY = {Status.FAIL: 3, Status.FLAG: 4, Status.UNAVAILABLE: 5, Status.INFO: 6, Status.PASS: 7}
 _DETAIL_PRIORITY = 8
 _LINK_PRIORITY = 9
-_DECISIONS = (ActionKind.REQUEST_APPROVAL, ActionKind.APPROVE, ActionKind.REJECT)
+_DECISIONS = (ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE, ActionKind.APPROVE, ActionKind.REJECT)
 
 
 def utf16_len(text: str) -> int:
@@ -62,6 +62,7 @@ class _Unit:
     group: str | None = None  # the section or list whose "…and N more" line counts this unit
     counts: bool = False  # an item of its group (a detail or link line does not count)
     parent: int | None = None  # index of the unit this one belongs to (a detail to its item)
+    title_of: str | None = None  # a group's title: shown only when something of the group is
 
 
 @dataclass
@@ -110,24 +111,30 @@ class _Layout:
     def _build(self, card: Card, preface: Sequence[str]) -> None:
         t, add = self.t, self.add
         line_max, detail_max, title_max = (None, None, None) if self.full else (LINE_MAX, DETAIL_MAX, TITLE_MAX)
+        # the first lines: decision, reason, action (the notification shows the first line)
+        if card.decision_badge and not card.in_progress:
+            add(_Unit(f"<b>{esc(card.decision_badge, line_max)}</b>", 0))
+            if card.decision_reason:
+                add(_Unit(f"<b>{esc(card.decision_reason, line_max)}</b>", 0))
+            if card.decision_action:
+                add(_Unit("→ " + esc(card.decision_action, line_max), 0))
         for line in list(preface)[:4]:
             add(_Unit(f"<i>{esc(line)}</i>", 0))
-        add(_Unit(f"<b>{esc(card.title, title_max)}</b>", 0))
+        buyer = f"<b>{esc(card.title, title_max)}</b>"
         if card.subtitle:
-            add(_Unit(esc(card.subtitle, line_max), 0))
+            buyer += " · " + esc(card.subtitle, line_max)
+        add(_Unit(buyer, 0))
         if card.badge:
-            add(_Unit(f"<b>{esc(card.badge, line_max)}</b>", 0))
-        if card.verdict:
-            add(_Unit(esc(card.verdict, line_max), 0))
+            add(_Unit(f"<b>{esc(card.badge, line_max)}</b>" + (" · " + esc(card.verdict, line_max) if card.verdict else ""), 0))
         if card.status_line:
-            add(_Unit(f"<b>{esc(card.status_line, line_max)}</b>", 0))
+            add(_Unit(f"<b>{esc(resolve_times(card.status_line, card), line_max)}</b>", 0))
 
         for section in card.sections:
             key = f"section.{section.key.value}"
             self.open_group(key, section.hidden)
-            add(_Unit(f"\n<b>{esc(section.title)}</b>", 1))
+            add(_Unit(f"\n<b>{esc(section.title)}</b>", 1, title_of=key))
             if not section.items and not section.hidden:
-                add(_Unit(f"<i>{esc(t('card.no_history'))}</i>", 1))
+                add(_Unit(f"<i>{esc(t('card.no_history'))}</i>", 7, key))  # low on a phone's first screen
             for item in section.items:
                 priority = _STATUS_PRIORITY.get(item.status, 5)
                 parent = add(_Unit(f"{item.icon} {esc(item.text, line_max)}", priority, key, counts=True))
@@ -141,16 +148,16 @@ class _Layout:
                     add(_Unit(f"    ↳ {links}", _LINK_PRIORITY, key, parent=parent))
             self.close_group(key)
 
-        lists = (
-            ("card.risk_factors", card.risk_factors, 2),
-            ("card.advice", card.advice, 4),
-            ("card.ask_next", card.ask_next, 6),
+        lists = (  # after the findings that caused them: a phone's first screen shows the problems
+            ("card.risk_factors", card.risk_factors, 6),
+            ("card.advice", card.advice, 5),
+            ("card.ask_next", card.ask_next, 7),
         )
         for key, lines, priority in lists:
             if not lines:
                 continue
             self.open_group(key)
-            add(_Unit(f"\n<b>{esc(t(key))}</b>", 1))
+            add(_Unit(f"\n<b>{esc(t(key))}</b>", 1, title_of=key))
             for line in lines:
                 add(_Unit(f"• {esc(line, line_max)}", priority, key, counts=True))
             self.close_group(key)
@@ -160,12 +167,21 @@ class _Layout:
             for notice in card.notices:
                 add(_Unit(f"⚠️ {esc(notice, line_max)}", 5, "card.notices", counts=True))
             self.close_group("card.notices")
-        if card.footer:
+        if self.full and card.footer:  # Details: the housekeeping in full
+            add(_Unit("", 0))
+            for line in card.footer:
+                add(_Unit(f"<i>{esc(line, line_max)}</i>", 0))
+        elif card.trust_line:
+            add(_Unit("", 0))
+            add(_Unit(f"<i>{esc(card.trust_line, line_max)}</i>", 0))
+        elif card.footer:
             add(_Unit("", 0))
             for line in card.footer[:4]:
                 add(_Unit(f"<i>{esc(line, line_max)}</i>", 0))
 
     def more_line(self, group: _Group, kept: set[int]) -> str | None:
+        if not any(self.units[i].title_of == group.key and i in kept for i in range(len(self.units))):
+            return None  # the whole group waits in Details (the trust line says so)
         dropped = sum(1 for i in group.units if self.units[i].counts and i not in kept)
         n = group.already_hidden + dropped
         return f"<i>{esc(self.t('card.more', n=n))}</i>" if n else None
@@ -196,21 +212,48 @@ class _Layout:
     def keep(self, ranked: list[int], k: int) -> set[int]:
         chosen = set(ranked[:k])
         # a detail or link line is shown only under its own item
-        return {i for i in chosen if self.units[i].parent is None or self.units[i].parent in chosen}
+        chosen = {i for i in chosen if self.units[i].parent is None or self.units[i].parent in chosen}
+        # a title only above something of its group (an item, or an empty section's own line)
+        shown = {self.units[i].group for i in chosen if self.units[i].group is not None}
+        for index in list(chosen):
+            unit = self.units[index]
+            if unit.title_of and unit.title_of not in shown and self.groups[unit.title_of].units:
+                chosen.discard(index)
+        return chosen
 
 
-def render_text(card: Card, *, preface: Sequence[str] = (), limit: int = MESSAGE_LIMIT) -> str:
-    """The card's HTML, within `limit` UTF-16 units, dropping the least important lines first."""
+PHONE_LINES = 30  # what a 390-px phone shows above the inline keyboard (14.5 px text, ~44 narrow characters a line)
+PHONE_WIDTH = 44
+
+
+def phone_lines(html_text: str) -> int:
+    """Lines the message takes on a phone: a CJK character is as wide as two Latin ones."""
+    total = 0
+    for line in re.sub(r"<[^>]+>", "", html_text).split("\n"):
+        width = sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in html.unescape(line))
+        total += max(1, -(-width // PHONE_WIDTH))
+    return total
+
+
+def render_text(card: Card, *, preface: Sequence[str] = (), limit: int = MESSAGE_LIMIT,
+                lines: int | None = PHONE_LINES) -> str:
+    """The card's HTML, within `limit` UTF-16 units and (when `lines` is set) within a phone's first screen,
+    so that the inline keyboard — the main button — is visible without scrolling; the least important
+    lines go first (details, links and passes are in Details)."""
     layout = _Layout(card, preface)
     ranked = layout.ranked()
+
+    def fits(text: str) -> bool:
+        return utf16_len(text) <= limit and (lines is None or phone_lines(text) <= lines)
+
     full = layout.text(set(ranked))
-    if utf16_len(full) <= limit:
+    if fits(full):
         return full
     mandatory = sum(1 for i in ranked if layout.units[i].priority == 0)
     low, high = mandatory, len(ranked)  # binary search on how many units to keep
     while low < high:
         mid = (low + high + 1) // 2
-        if utf16_len(layout.text(layout.keep(ranked, mid))) <= limit:
+        if fits(layout.text(layout.keep(ranked, mid))):
             low = mid
         else:
             high = mid - 1
@@ -352,6 +395,8 @@ def keyboard(actions: Iterable[CardAction]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def render(card: Card, *, preface: Sequence[str] = (), limit: int = MESSAGE_LIMIT) -> TelegramMessage:
-    """The message for a card: HTML within the limit and its buttons."""
-    return TelegramMessage(text=render_text(card, preface=preface, limit=limit), reply_markup=keyboard(card.actions))
+def render(card: Card, *, preface: Sequence[str] = (), limit: int = MESSAGE_LIMIT,
+           lines: int | None = PHONE_LINES) -> TelegramMessage:
+    """The message for a card: HTML within the limit (and a phone's first screen) and its buttons."""
+    return TelegramMessage(text=render_text(card, preface=preface, limit=limit, lines=lines),
+                           reply_markup=keyboard(card.actions))

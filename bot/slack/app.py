@@ -32,6 +32,8 @@ from ..render.slack import (
     REASON_BLOCK,
     REASON_CALLBACK,
     REASON_INPUT,
+    DEAL_BLOCK,
+    DEAL_INPUT,
     decode_action_id,
     decode_value,
     loading_view,
@@ -52,7 +54,7 @@ log = logging.getLogger(__name__)
 COMMAND = "/check"
 SHORTCUT_CALLBACK = "check_sender"
 # Actions that need a text from the person: a modal asks for it before the flow runs.
-REASON_KINDS = flows.REASON_REQUIRED
+REASON_KINDS = flows.MAY_NEED_REASON
 PROBE_SECONDS = 1.5  # of the 3 s a trigger id lives
 HELP_WORDS = {"help", "-h", "--help", "?", "帮助", "幫助"}
 HISTORY_WORDS = {"history", "历史", "歷史"}
@@ -305,7 +307,12 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             if probe is not None and not probe.ok and not probe.needs_reason:
                 await tell(client, channel=channel, user=user, text=mrkdwn(probe.message), respond=respond)
                 return
+            if probe is not None and probe.ok:  # needed no reason here (approving a low-risk case): done
+                await apply_result(client, probe, channel=channel, ts=ts, thread_ts=thread, user=user, respond=respond)
+                return
             metadata = {"k": kind.value, "c": case_id, "a": arg, "ch": channel, "ts": ts, "th": thread, "l": lang}
+            if action.get("confirm"):  # the button's confirm dialog was shown and accepted (a STOP approval)
+                metadata["cf"] = 1
             await client.views_open(trigger_id=trigger, view=render_reason_modal(kind, lang, metadata))
             return
         if kind is ActionKind.DETAILS and trigger:
@@ -336,6 +343,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         lang = meta.get("l") or flows.default_lang()
         values = (view.get("state") or {}).get("values") or {}
         reason = ((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("value") or ""
+        deal = ((values.get(DEAL_BLOCK) or {}).get(DEAL_INPUT) or {}).get("value") or None
         if kind in REASON_KINDS and not reason.strip():
             await ack(response_action="errors", errors={REASON_BLOCK: t("slack.modal.empty", lang)})
             return
@@ -346,7 +354,8 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         channel, ts, thread = meta.get("ch"), meta.get("ts"), meta.get("th")
         conversation = flows.Conversation("slack", actor.workspace, channel, thread=thread, message=ts) if channel else None
         result = await flows.perform_action(
-            kind, case_id, actor, arg=meta.get("a") or "", reason=reason.strip() or None, lang=lang, conversation=conversation
+            kind, case_id, actor, arg=meta.get("a") or "", reason=reason.strip() or None, deal=deal, lang=lang,
+            conversation=conversation, confirmed=bool(meta.get("cf")),
         )
         await apply_result(client, result, channel=channel, ts=ts, thread_ts=thread, user=user)
 

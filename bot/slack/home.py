@@ -33,11 +33,38 @@ class HomeCase:
     status: str
     level: str | None
     checked: str
+    decision: str | None = None
+    requested_by: str = ""
+    waiting_hours: float = 0.0
+    link: str = ""
 
 
-def _row(case: Any) -> HomeCase:
+_DECISION_RANK = {"stop": 0, "verify_first": 1, "safe_terms": 2, "proceed": 3}
+_LEVEL_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def queue_order(case: HomeCase) -> tuple[int, int, float]:
+    """The approval queue: STOP first, then the higher level, then the one waiting longest."""
+    return (_DECISION_RANK.get(case.decision or "", 4), _LEVEL_RANK.get(case.level or "", 4), -case.waiting_hours)
+
+
+def _row(case: Any, session: Any = None) -> HomeCase:
     checked = case.last_checked_at.strftime("%Y-%m-%d") if case.last_checked_at else ""
-    return HomeCase(id=case.id, name=case.name, status=case.status, level=case.last_risk_level, checked=checked)
+    row = HomeCase(id=case.id, name=case.name, status=case.status, level=case.last_risk_level, checked=checked,
+                   decision=getattr(case, "last_decision", None))
+    if session is not None:
+        from storage.cases import open_request
+        from storage.chatstate import links
+        from storage.models import aware, utcnow
+
+        pending = open_request(session, case.id)
+        if pending is not None:
+            row.requested_by = pending.requested_by
+            row.waiting_hours = (utcnow() - aware(pending.requested_at)).total_seconds() / 3600  # type: ignore[operator]
+        posted = [l for l in links(session, case.id) if l.platform == "slack" and l.message]
+        if posted:  # the card's message: a permalink Slack resolves in the reader's workspace
+            row.link = f"https://slack.com/archives/{posted[-1].channel}/p{posted[-1].message.replace('.', '')}"
+    return row
 
 
 def workspace_key(actor: flows.Actor) -> str:
@@ -57,20 +84,34 @@ def home_cases(actor: flows.Actor, include_approvals: bool) -> tuple[list[HomeCa
     with database.session() as session:
         for status in OPEN_STATUSES:
             for case in list_cases(session, workspace_key=workspace_key(actor), status=status, limit=100):
-                if include_approvals and status == "pending_approval" and len(approvals) < MAX_LISTED:
-                    approvals.append(_row(case))
+                if include_approvals and status == "pending_approval":
+                    approvals.append(_row(case, session))
                 if len(mine) < MAX_LISTED and any(run.actor == actor.key for run in runs(session, case.id, limit=20)):
                     mine.append(_row(case))
+    approvals = sorted((a for a in approvals if a.requested_by), key=queue_order)[:MAX_LISTED]
     return mine, approvals
 
 
-def _lines(cases: list[HomeCase], lang: str) -> str:
+def _lines(cases: list[HomeCase], lang: str, queue: bool = False) -> str:
     rows = []
     for case in cases:
         icon = LEVEL_ICON.get(case.level, "•") if case.level else "•"  # type: ignore[call-overload]
+        if queue and case.decision in _DECISION_RANK:
+            from checks.models import DecisionCode
+
+            from ..card import DECISION_ICON
+
+            icon = DECISION_ICON[DecisionCode(case.decision)] + icon
         status = t(f"case.status.{case.status}", lang)
-        rows.append(f"{icon} *#{case.id}* {mrkdwn(shorten(case.name, 120))} — {mrkdwn(status)}"
-                    + (f" · {case.checked}" if case.checked else ""))
+        name = mrkdwn(shorten(case.name, 120))
+        title = f"<{case.link}|#{case.id} {name}>" if case.link else f"*#{case.id}* {name}"
+        line = f"{icon} {title} — {mrkdwn(status)}"
+        if queue and case.requested_by:
+            line += " · " + mrkdwn(t("slack.home.queue_item", lang, who=case.requested_by,
+                                     hours=f"{case.waiting_hours:.0f}"))
+        elif case.checked:
+            line += f" · {case.checked}"
+        rows.append(line)
     return shorten("\n".join(rows), MAX_TEXT)
 
 
@@ -87,7 +128,7 @@ def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": shorten(t("slack.home.title", lang), 150)}},
         _section(t("slack.home.intro", lang)),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(t("slack.home.role", lang, role=role))}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(t("slack.home.role", lang, role=t(f"chat.role.{role}", lang)))}]},
         {"type": "divider"},
     ]
     if mine is None:
@@ -97,7 +138,7 @@ def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list
         blocks.append(_section(_lines(mine, lang) if mine else "_" + mrkdwn(t("slack.home.no_open_cases", lang)) + "_"))
         if approvals is not None:
             blocks.append(_section(f"*{mrkdwn(t('slack.home.approvals', lang))}*"))
-            blocks.append(_section(_lines(approvals, lang) if approvals else "_" + mrkdwn(t("slack.home.no_approvals", lang)) + "_"))
+            blocks.append(_section(_lines(approvals, lang, queue=True) if approvals else "_" + mrkdwn(t("slack.home.no_approvals", lang)) + "_"))
     blocks.append({"type": "divider"})
     blocks.append({
         "type": "section",
@@ -122,8 +163,8 @@ async def publish_home(client: AsyncWebClient, actor: flows.Actor, lang: str) ->
     mine: list[HomeCase] | None
     approvals: list[HomeCase] | None
     try:
-        mine, approvals = await asyncio.to_thread(home_cases, actor, role in ("manager", "admin"))
-        if role not in ("manager", "admin"):
+        mine, approvals = await asyncio.to_thread(home_cases, actor, role in ("manager", "admin", "compliance"))
+        if role not in ("manager", "admin", "compliance"):
             approvals = None
     except Exception:
         log.warning("home lists failed", exc_info=True)

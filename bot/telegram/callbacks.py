@@ -26,6 +26,7 @@ CODES: dict[ActionKind, str] = {
     ActionKind.DETAILS: "d",
     ActionKind.CLEAR_MATCH: "m",
     ActionKind.STOP_WATCHING: "w",
+    ActionKind.ESCALATE: "u",  # up to compliance
     ActionKind.EVIDENCE_PACK: "e",
 }
 KINDS: dict[str, ActionKind] = {code: kind for kind, code in CODES.items()}

@@ -40,6 +40,9 @@ _REASON_KEYS = {
     ActionKind.REJECT: "tg.reason.reject",
     ActionKind.ADD_NOTE: "tg.reason.add_note",
     ActionKind.CLEAR_MATCH: "tg.reason.clear_match",
+    ActionKind.REQUEST_APPROVAL: "tg.reason.request_approval",
+    ActionKind.ESCALATE: "tg.reason.escalate",
+    ActionKind.APPROVE: "tg.reason.approve",
 }
 
 
@@ -342,7 +345,7 @@ class TelegramHandlers:
     ) -> None:
         chat_id = card_message.chat_id
         if result.needs_reason:
-            await self._ask_reason(sender, card_message, user, pressed, lang, actor)
+            await self._ask_reason(sender, card_message, user, pressed, lang, actor, stop=result.prompt == "approve_stop")
             return
         if not result.ok:
             await self._tell(sender, card_message, user, result.message)
@@ -381,14 +384,15 @@ class TelegramHandlers:
             )
 
     async def _ask_reason(
-        self, sender: Sender, card_message: Message, user: User, pressed: Pressed, lang: str, actor: flows.Actor
+        self, sender: Sender, card_message: Message, user: User, pressed: Pressed, lang: str, actor: flows.Actor,
+        stop: bool = False,
     ) -> None:
         """A ForceReply prompt addressed to the presser; the prompt is remembered in the database.
 
         The database keeps what the answer needs: the button, its case and argument (the match being
         cleared) and the card's message id, so the card is updated in place when the reason arrives.
         """
-        key = _REASON_KEYS.get(pressed.kind, "tg.reason.other")
+        key = "tg.reason.approve_stop" if stop else _REASON_KEYS.get(pressed.kind, "tg.reason.other")
         marks = {"who": mention(user), "case": _card_link(card_message, pressed.case_id),
                  "match": f"<code>{html.escape(pressed.arg)}</code>"}
         text = html.escape(t(key, lang, who="\x00who\x00", case="\x00case\x00", match="\x00match\x00"))
@@ -427,8 +431,10 @@ class TelegramHandlers:
         reason = (message.text or message.caption or "").strip()
         sender = Sender(context.bot)
         conversation = self.conversation(message, context, card_id)
+        # the prompt for approving a STOP case said that the reply confirms it (Telegram's confirm step)
         result = await flows.perform_action(
-            kind, case_id, actor, arg=arg, reason=reason, lang=lang, conversation=conversation
+            kind, case_id, actor, arg=arg, reason=reason, lang=lang, conversation=conversation,
+            confirmed=kind is ActionKind.APPROVE,
         )
         try:
             if not result.ok:

@@ -26,7 +26,7 @@ async def story(monkeypatch: pytest.MonkeyPatch) -> int:
     engine, _ = risk_engine()
     outcome = await flows.run_check("Sunrise Textiles country=IR", LI, engine=engine)
     assert outcome.case
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
     await flows.perform_action(ActionKind.ADD_NOTE, outcome.case.id, LI, reason="met at Canton Fair")
     await flows.perform_action(ActionKind.REJECT, outcome.case.id, BOSS, reason="embargo")
     await flows.run_check("ACME Trading LLC country=AE", LI, engine=engine)

@@ -156,7 +156,7 @@ async def test_a_key_missing_from_the_catalog_is_caught(lang: str, monkeypatch: 
     forget_untranslated()
     text = render_text(build_card(report, CaseInfo(id=1, status="open")), width=160)
     assert "card.badge" in text
-    assert {"card.badge", "section.verification", "card.sources"} <= set(_raw_keys(text))
+    assert {"card.badge", "section.verification", "card.trust.checked"} <= set(_raw_keys(text))
     assert {"card.badge", "card.verdict", "section.verification", "section.risk"} <= set(untranslated())
 
 
@@ -184,8 +184,9 @@ def test_details_say_why_each_source_did_not_answer() -> None:
     short = build_card(report)
     assert not any("COMPANIES_HOUSE_API_KEY" in line for line in short.footer)
     full = build_card(report, details=True)
-    assert "companies_house: skipped — set COMPANIES_HOUSE_API_KEY to look up UK companies" in full.footer
-    assert "gleif: unavailable — timeout" in full.footer and not any(line.startswith("email:") for line in full.footer)
+    assert "UK company register (Companies House): skipped — set COMPANIES_HOUSE_API_KEY to look up UK companies" in full.footer
+    assert "the LEI register (GLEIF): unavailable — timeout" in full.footer
+    assert not any(line.startswith(("email:", "Email:")) for line in full.footer)
 
 
 def test_not_this_buyer_names_the_listed_party_not_its_list_id() -> None:

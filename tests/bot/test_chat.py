@@ -48,21 +48,27 @@ def test_the_whole_story_check_request_switch_approve_and_see_history(
 ) -> None:
     set_managers(monkeypatch, "terminal:boss")
     out = run_chat(monkeypatch, capsys, ["/check Sunrise Textiles country=IR"], "--user", "li", "--lang", "en")
-    assert "You are li (sales)" in out and "Risk: HIGH" in out and "Case #1: waiting for a manager's approval · nobody has asked yet" in out
+    assert "You are li (sales)" in out and "Risk: HIGH" in out and "Case #1: approval needed — not requested yet" in out
+    assert "nobody has asked yet" not in out and "waiting for a manager's approval ·" not in out
     request = button(out, "Request approval")
 
     out = run_chat(monkeypatch, capsys, [
         "/check Sunrise Textiles country=IR",
         request,
+        "first order, 40 ft container",  # the reason the requester gives
+        "cotton yarn, USD 48,000, 30% deposit",  # the deal (optional)
         "/user boss",
-        "1",  # Approve, on the card that is still on screen
+        "2",  # Approve, on the card that is still on screen (a high case: the reason is asked)
         "known customer since 2019, LC at sight",
         "/check Sunrise Textiles country=IR",
         "/history sunrise",
         "/quit",
     ], "--user", "li", "--lang", "en")
     assert "Approval of case #1 requested" in out
-    assert "🔔 li asks a manager to approve case #1 Sunrise Textiles" in out
+    assert "🔔 li asks a manager to approve case #1 Sunrise Textiles (risk HIGH): first order, 40 ft container" in out
+    pending_card = " ".join(re.sub(r"[│╭╮╰╯─]", " ", out.split("🔔", 1)[1].split("You are now boss", 1)[0]).split())
+    assert "why: first order, 40 ft container" in pending_card and "deal: cotton yarn, USD 48,000" in pending_card
+    assert re.search(r"asked by li \d{4}-\d\d-\d\d \d\d:\d\d UTC", pending_card)
     assert "You are now boss (manager)" in out
     assert "Case #1 approved (valid until" in out
     assert "✅ Case #1 Sunrise Textiles approved by boss: known customer since 2019, LC at sight" in out
@@ -86,15 +92,15 @@ def test_four_eyes_and_reasons_in_the_chat(
     out = run_chat(monkeypatch, capsys, [
         "/check Sunrise Textiles country=IR",
         "1",  # Request approval, by the manager himself
-        "1",  # Approve: his own request
+        "needs a second pair of eyes",
         "",
-        "2",  # Reject: asks for a reason; empty cancels
+        "2",  # Approve: his own request — refused before any reason is asked
+        "3",  # Reject: asks for a reason; empty cancels
         "",
         "/user li",
-        "2",  # a salesperson presses Reject
-        "no",
+        "3",  # a salesperson presses Reject: refused at once
         "/user chen",
-        "2",
+        "3",
         "embargoed country, no licence",
         "/quit",
     ], "--user", "boss", "--lang", "en")
@@ -135,10 +141,10 @@ def test_paste_notes_lang_cases_help_and_bad_input(
     assert "语言：中文。" in out and "未知命令 /frobnicate" in out
     assert re.search(r"#1 ACME Trading LLC（.*）—— 进行中", out)
     assert flows.get_user_lang(flows.Actor("terminal", "li")) == "zh"
-    out = run_chat(monkeypatch, capsys, ["/check ACME Trading LLC site=acme-trading.ae", "3", "先付 30% 定金", "/quit"],
+    out = run_chat(monkeypatch, capsys, ["/check ACME Trading LLC site=acme-trading.ae", "6", "先付 30% 定金", "/quit"],
                    "--user", "li")
     assert "欢迎" in out or "您是 li" in out  # the stored language is used without --lang
-    assert "已为案例 #1 添加备注。" in out
+    assert "已为背调单 #1 添加备注。" in out
     out = run_chat(monkeypatch, capsys, ["/check ACME Trading LLC site=acme-trading.ae"], "--user", "li")
     assert "li 于" in out and "先付 30% 定金" in out
 

@@ -68,11 +68,11 @@ async def test_a_risky_check_offers_request_approval_and_the_story_runs(db_url: 
     assert ActionKind.REQUEST_APPROVAL in kinds and ActionKind.APPROVE not in kinds
     case_id = outcome.case.id
 
-    requested = await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI)
+    requested = await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
     assert requested.ok and requested.card and requested.announce and "Li Wei" in requested.announce
     assert case_row(db_url, case_id).status == "pending_approval"
     assert [a.kind for a in requested.card.actions][:2] == [ActionKind.APPROVE, ActionKind.REJECT]
-    again = await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI)
+    again = await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
     assert not again.ok and "already" in again.message
 
     approved = await flows.perform_action(ActionKind.APPROVE, case_id, BOSS, reason="known customer, LC at sight")
@@ -94,25 +94,25 @@ async def test_a_risky_check_offers_request_approval_and_the_story_runs(db_url: 
 async def test_four_eyes_no_one_decides_their_own_request(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     outcome = await risky_case(engine, BOSS)
     assert outcome.case
-    assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, BOSS)).ok
+    assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, BOSS, reason="first order, 40 ft container")).ok
     own = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, BOSS, reason="fine")
     assert not own.ok and "Four eyes" in own.message and own.card is None
     own_reject = await flows.perform_action(ActionKind.REJECT, outcome.case.id, BOSS, reason="no")
     assert not own_reject.ok
     assert case_row(db_url, outcome.case.id).status == "pending_approval"
-    other = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, CHEN)
+    other = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, CHEN, reason="documents checked by phone")
     assert other.ok and case_row(db_url, outcome.case.id).status == "approved"
 
 
 async def test_only_managers_approve_or_reject(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     outcome = await risky_case(engine)
     assert outcome.case
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
     sales = flows.Actor("terminal", "zhang", "Zhang")
     for kind in (ActionKind.APPROVE, ActionKind.REJECT, ActionKind.CLEAR_MATCH):
         refused = await flows.perform_action(kind, outcome.case.id, sales, reason="looks fine", arg="x:1")
         assert not refused.ok and "Only a manager" in refused.message and not refused.needs_reason
-    zh = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, sales, lang="zh")
+    zh = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, sales, lang="zh", reason="documents checked by phone")
     assert not zh.ok and "只有经理" in zh.message
     assert case_row(db_url, outcome.case.id).status == "pending_approval"
     assert "approved" not in actions(db_url, outcome.case.id)
@@ -121,7 +121,7 @@ async def test_only_managers_approve_or_reject(db_url: str, managers: None, engi
 async def test_a_forged_payload_for_another_workspaces_case_is_refused(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     outcome = await risky_case(engine)
     assert outcome.case
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
     before = actions(db_url, outcome.case.id)
     for kind in ActionKind:
         result = await flows.perform_action(kind, outcome.case.id, OUTSIDER, reason="forged", arg="us_ofac_sdn:1")
@@ -129,7 +129,7 @@ async def test_a_forged_payload_for_another_workspaces_case_is_refused(db_url: s
         assert f"#{outcome.case.id} was not found" in result.message
     assert actions(db_url, outcome.case.id) == before
     assert case_row(db_url, outcome.case.id).status == "pending_approval"
-    missing = await flows.perform_action(ActionKind.APPROVE, 999_999, BOSS)
+    missing = await flows.perform_action(ActionKind.APPROVE, 999_999, BOSS, reason="documents checked by phone")
     assert not missing.ok and "not found" in missing.message
     bad = await flows.perform_action("drop_tables", outcome.case.id, BOSS)
     assert not bad.ok
@@ -138,7 +138,7 @@ async def test_a_forged_payload_for_another_workspaces_case_is_refused(db_url: s
 async def test_rejection_needs_a_reason(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     outcome = await risky_case(engine)
     assert outcome.case
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
     asked = await flows.perform_action(ActionKind.REJECT, outcome.case.id, BOSS)
     assert not asked.ok and asked.needs_reason and "reason" in asked.message
     blank = await flows.perform_action(ActionKind.REJECT, outcome.case.id, BOSS, reason="   ")
@@ -159,14 +159,14 @@ async def test_rejection_needs_a_reason(db_url: str, managers: None, engine) -> 
 async def test_approve_without_a_request_is_refused(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     outcome = await risky_case(engine)
     assert outcome.case
-    result = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, BOSS)
+    result = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, BOSS, reason="documents checked by phone")
     assert not result.ok and "Request approval" in result.message
 
 
 async def test_an_approval_expires(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     outcome = await risky_case(engine)
     assert outcome.case
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
     approved = await flows.perform_action(ActionKind.APPROVE, outcome.case.id, BOSS, reason="ok")
     assert approved.ok
     database = storage_db.get_database(db_url)
@@ -184,14 +184,14 @@ async def test_an_approval_expires(db_url: str, managers: None, engine) -> None:
     expired = next(f for f in later.report.sections.history if f.code == "history.approval_expired")
     assert expired.status is Status.FLAG
     assert "approval_expired" in actions(db_url, outcome.case.id)
-    assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)).ok
+    assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")).ok
 
 
 async def test_a_higher_risk_than_approved_needs_approval_again(db_url: str, managers: None, engine) -> None:  # type: ignore[no-untyped-def]
     eng, watchlist = engine
     first = await flows.run_check("Sunrise Textiles country=IR", LI, engine=eng)
     assert first.case and first.report.risk.level.value == "high"
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, first.case.id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, first.case.id, LI, reason="first order, 40 ft container")
     await flows.perform_action(ActionKind.APPROVE, first.case.id, BOSS, reason="ok")
     watchlist.entries["sunrise textiles"] = dict(ENTRY)
     worse = await flows.run_check("Sunrise Textiles country=IR", LI, engine=eng)
@@ -283,7 +283,7 @@ async def test_history_text_and_cases_text(db_url: str, managers: None, engine) 
     assert flows.history_text("ACME", LI, "en") == ["No case found for “ACME”."]
     outcome = await risky_case(engine)
     assert outcome.case
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
     await flows.perform_action(ActionKind.REJECT, outcome.case.id, BOSS, reason="embargo")
     lines = flows.history_text("sunrise", LI, "en")
     assert len(lines) == 1 and f"#{outcome.case.id} Sunrise Textiles (IR)" in lines[0]

@@ -64,7 +64,7 @@ async def test_a_near_miss_is_shown_as_looks_like_never_merged(db_url: str) -> N
     assert "Li Wei" in near.case.looks_like
     assert near.case.looks_like in near.card.notices
     zh = await check("ACME Trading LLC country=AE lang=zh", ANA)
-    assert zh.case and zh.case.looks_like and "疑似案例" in zh.case.looks_like
+    assert zh.case and zh.case.looks_like and "疑似背调单" in zh.case.looks_like
     unrelated = await check("Globex Shipping country=AE")
     assert unrelated.case and unrelated.case.looks_like is None
 

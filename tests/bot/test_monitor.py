@@ -277,7 +277,7 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
     waiting = await check("Tehran Goods Co country=IR", "C1")
     decided = await check("Damascus Trade LLC country=SY", "C2")
     for case_id in (waiting, decided):
-        assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI)).ok
+        assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")).ok
     assert (await flows.perform_action(ActionKind.APPROVE, decided, BOSS, reason="known customer")).ok
     assert await monitor.tick(utcnow() + timedelta(hours=5)) == {"planned": 1, "jobs": 0, "sent": 0}
     result = await monitor.tick(utcnow() + timedelta(hours=7))
@@ -293,7 +293,7 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
 # --- delivery ------------------------------------------------------------------------------------------------
 async def remind_once(db_url: str, channel: str = "C1") -> int:
     case_id = await check("Tehran Goods Co country=IR", channel)
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
     await monitor.tick(utcnow() + timedelta(hours=25))
     return case_id
 
@@ -337,7 +337,7 @@ async def test_a_platform_without_a_deliverer_here_waits_for_a_process_that_has_
 async def test_terminal_messages_are_shown_at_the_next_prompt_once(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
     outcome = await flows.run_check("Tehran Goods Co country=IR", flows.Actor("terminal", "li", "li"),
                                     flows.Conversation("terminal", "local", "terminal"), engine=monitor.CONFIG.engine)
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, flows.Actor("terminal", "li", "li"))  # type: ignore[union-attr]
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, flows.Actor("terminal", "li", "li"), reason="first order, 40 ft container")  # type: ignore[union-attr]
     monitor.register_deliverer(monitor.TerminalDeliverer())
     try:
         await monitor.tick(utcnow() + timedelta(hours=25))
@@ -351,7 +351,7 @@ async def test_terminal_messages_are_shown_at_the_next_prompt_once(db_url: str, 
 
 async def test_the_ticker_runs_due_work(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
     case_id = await check("Tehran Goods Co country=IR", "C1")
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI)
+    await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
     with session(db_url) as s:  # asked a day ago
         approval = s.exec(select(Approval)).one()
         approval.requested_at = utcnow() - timedelta(hours=25)
@@ -402,7 +402,7 @@ def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, watc
     li = flows.Actor("terminal", "li", "li")
     outcome = asyncio.run(flows.run_check("Tehran Goods Co country=IR", li, flows.Conversation("terminal", "local", "terminal"),
                                           engine=monitor.CONFIG.engine))
-    asyncio.run(flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, li))  # type: ignore[union-attr]
+    asyncio.run(flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, li, reason="first order, 40 ft container"))  # type: ignore[union-attr]
     with session(db_url) as s:
         approval = s.exec(select(Approval)).one()
         approval.requested_at = utcnow() - timedelta(hours=25)

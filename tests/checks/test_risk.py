@@ -388,10 +388,13 @@ def test_terminal_card_shows_level_factors_advice_and_questions(lang: str, headi
                     f"vat=DE123456789 lang={lang}")
     report = asyncio.run(offline_engine().run(request))
     text = " ".join(render_text(build_card(report), width=400).split())
+    details = " ".join(render_text(build_card(report, details=True), width=400).split())
     risk = report.risk
     assert str(risk.score) in text
-    for factor in risk.factors:
+    for factor in risk.factors:  # the card says why; the policy line it came from is in Details
         assert " ".join(factor.reason.split()) in text and str(abs(factor.points)) in text
+        if factor.rule:
+            assert factor.rule in details and factor.rule not in text
     for line in risk.payment_terms + risk.ask_next:
         assert " ".join(line.split()) in text
     if heading:

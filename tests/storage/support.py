@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from checks.config import get_settings
 from checks.engine import CheckContext, Engine, Scorer, Source
-from checks.models import Finding, Report, RiskFactor, RiskLevel, Section, Severity, Status
+from checks.models import Decision, DecisionCode, Finding, Report, RiskFactor, RiskLevel, Section, Severity, Status
 from checks.request import CheckRequest
 from storage import db as storage_db
 from storage.db import Database
@@ -157,6 +157,8 @@ POINTS = {Severity.CRITICAL: 60, Severity.HIGH: 35, Severity.MEDIUM: 15, Severit
 class PointsScorer(Scorer):
     """Points by severity for every flag or fail; high and critical need a manager's approval."""
 
+    decides = True  # its own small decision below (the engine keeps it)
+
     def score(self, report: Report, ctx: CheckContext) -> None:
         factors = [RiskFactor(code=f.code, points=POINTS[f.severity], reason=f.title)
                    for f in report.problems() if POINTS[f.severity]]
@@ -165,6 +167,13 @@ class PointsScorer(Scorer):
                  else RiskLevel.MEDIUM if score >= 20 else RiskLevel.LOW)
         report.risk.level, report.risk.score, report.risk.factors = level, score, factors
         report.risk.approval_required = level.rank >= RiskLevel.HIGH.rank
+        # its own small decision (the engine keeps a decision that names its rule): a sanctions hit
+        # stops; a high risk is verified first; the rest proceeds
+        hits = [f.code for f in report.problems() if f.code == "sanctions.hit"]
+        code = (DecisionCode.STOP if hits else DecisionCode.VERIFY_FIRST if level.rank >= RiskLevel.HIGH.rank
+                else DecisionCode.PROCEED)
+        report.decision = Decision(code=code, reason=f"test decision: {code.value}", action="test action",
+                                   rule="test:points", codes=hits)
 
 
 def risk_engine() -> tuple[Engine, ListSource]:

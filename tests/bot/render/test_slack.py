@@ -53,23 +53,33 @@ def _all_text(blocks: list[dict]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
+def _buttons(blocks: list[dict]) -> list[dict]:
+    """Every button of a message: the main one beside the decision, the rest in actions blocks."""
+    found = [b["accessory"] for b in blocks if b.get("accessory", {}).get("type") == "button"]
+    return found + [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_card_parses_and_has_header_badge_sections_context_and_buttons(lang: str) -> None:
     card = build_card(_report(lang), _case())
     blocks = render_blocks(card)
     validate_blocks(blocks)
-    assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"].startswith("🔴")
-    assert "ACME Trading LLC" in blocks[0]["text"]["text"]
-    assert card.badge in blocks[1]["text"]["text"].replace("∗", "*") or "100/100" in blocks[1]["text"]["text"]
+    # the decision first (header), its reason and action, then the buyer with the risk badge
+    assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == card.decision_badge
+    assert card.decision_reason in blocks[1]["text"]["text"] and card.decision_action in blocks[1]["text"]["text"]
+    buyer = next(b for b in blocks[2:] if b["type"] == "section")  # after the main button
+    assert "ACME Trading LLC" in buyer["text"]["text"] and "100/100" in buyer["text"]["text"]
     text = _all_text(blocks)
     for section in card.sections:
         assert section.title in text
     # key findings first: inside a section, problems come before passes
     verification = next(b for b in blocks if b["type"] == "section" and card.sections[0].title in b["text"]["text"])
     assert verification["text"]["text"].index("⚠️") < verification["text"]["text"].index("✅")
+    # housekeeping is one trust line at the bottom; the list dates are in Details
     context = [b for b in blocks if b["type"] == "context"]
-    assert any("2026-11-28" in e["text"] for b in context for e in b["elements"])
-    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [e["text"] for e in context[-1]["elements"]] == [mrkdwn(card.trust_line)]
+    assert "2026-11-28" not in text and "2026-11-28" in _all_text(render_details_view(build_card(_report(lang), _case(), details=True))["blocks"])
+    buttons = _buttons(blocks)
     kinds = [decode_action_id(b["action_id"]) for b in buttons]
     assert ActionKind.REQUEST_APPROVAL in kinds and ActionKind.RECHECK in kinds and ActionKind.DETAILS in kinds
     assert ActionKind.CLEAR_MATCH in kinds
@@ -82,7 +92,7 @@ def test_pending_approval_card_shows_approve_and_reject() -> None:
     card = build_card(_report(), _case(status="pending_approval", requested_by="Li Wei"))
     blocks = render_blocks(card)
     validate_blocks(blocks)
-    buttons = {decode_action_id(e["action_id"]): e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+    buttons = {decode_action_id(e["action_id"]): e for e in _buttons(blocks)}
     assert buttons[ActionKind.APPROVE]["style"] == "primary"
     assert buttons[ActionKind.REJECT]["style"] == "danger"
     assert "Li Wei" in _all_text(blocks)
@@ -106,9 +116,9 @@ def test_user_text_cannot_ping_mention_or_format() -> None:
     mrkdwn_texts = " ".join(t["text"] for _, t in _texts(message["blocks"]) if t["type"] == "mrkdwn")
     for formatting in ("*bold*", "_it_", "~strike~", "`code`"):
         assert formatting not in mrkdwn_texts
-    # the header is plain_text: never formatted, and escaped all the same
+    # the header is plain_text (the decision); the buyer's name is escaped in the buyer line
     assert message["blocks"][0]["text"]["type"] == "plain_text"
-    assert "&lt;!channel&gt; *bold*" in message["blocks"][0]["text"]["text"]
+    assert "&lt;!channel&gt; ∗bold∗" in message["blocks"][3]["text"]["text"]
 
 
 def test_mrkdwn_escaping_rules() -> None:
@@ -182,13 +192,13 @@ def test_in_progress_card_has_no_buttons() -> None:
     assert blocks[0]["text"]["text"].startswith("⏳")
 
 
-def test_long_title_is_shortened_in_the_header_and_given_whole_below() -> None:
+def test_long_title_is_given_whole_in_the_buyer_line() -> None:
     name = "The Very Long International Trading and Manufacturing Company of the United Arab Emirates " * 3
     card = build_card(_report(name=name.strip()), _case())
     blocks = render_blocks(card)
     validate_blocks(blocks)
-    assert blocks[0]["text"]["text"].endswith("…") and len(blocks[0]["text"]["text"]) <= 150
-    assert name.strip()[:250] in blocks[1]["text"]["text"]
+    assert len(blocks[0]["text"]["text"]) <= 150
+    assert name.strip()[:250] in blocks[3]["text"]["text"]
 
 
 @pytest.mark.parametrize("kind", [ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH])

@@ -30,7 +30,7 @@ def report(name: str = "ACME Trading LLC", findings: int = 0, lang: str = "en") 
 
 def test_company_name_with_markup_is_escaped_everywhere() -> None:
     card = build_card(report("<b>ACME</b> & Co", findings=3), CaseInfo(id=7))
-    message = render(card)
+    message = render(card, lines=None)  # the whole card, links included
     assert "&lt;b&gt;ACME&lt;/b&gt; &amp; Co" in message.text
     assert "<b>ACME</b>" not in message.text
     text, entities = parse_html(message.text)  # what Telegram would show: the name as typed
@@ -40,16 +40,16 @@ def test_company_name_with_markup_is_escaped_everywhere() -> None:
 
 def test_many_findings_stay_within_4096_and_say_how_many_more() -> None:
     card = build_card(report(findings=400), CaseInfo(id=12), details=True)
-    message = render(card)
+    message = render(card, lines=None)  # the 4,096 limit alone (not a phone's first screen)
     assert utf16_len(message.text) <= MESSAGE_LIMIT
     parse_html(message.text)  # still valid HTML: nothing was cut mid-tag
     assert "…and " in message.text and "more (Details)" in message.text
-    # the risk factor is kept, failures are shown before anything else
-    assert "+20 Free mail" in message.text
+    # failures are shown before anything else (the level's factors and the advice come after the problems)
     assert "❌" in message.text
     shown = message.text.count("Finding ")
     hidden = sum(int(part.split(" more")[0]) for part in message.text.split("…and ")[1:])
-    advice_hidden = 0 if "Ask for 30% deposit" in message.text else 1  # the advice line counts in its own list
+    # a list's "…and N more" line is there only under its title (a list left out entirely is in Details)
+    advice_hidden = 1 if "What to do" in message.text and "Ask for 30% deposit" not in message.text else 0
     assert shown + hidden == 400 + advice_hidden
 
 
@@ -176,3 +176,17 @@ def test_a_chinese_detail_without_spaces_is_split_between_characters() -> None:
     pages = render_pages(build_card(result, CaseInfo(id=4), details=True))
     assert all(utf16_len(page) <= MESSAGE_LIMIT for page in pages)
     assert detail in "".join(parse_html(page)[0] for page in pages).replace("\n", "").replace(" ", "")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_decision_and_the_main_button_are_on_a_phones_first_screen(lang: str) -> None:
+    from bot.render.telegram import PHONE_LINES, phone_lines
+
+    card = build_card(report(findings=40, lang=lang), CaseInfo(id=12, status="pending_approval"))
+    message = render(card)
+    assert phone_lines(message.text) <= PHONE_LINES < phone_lines(render(card, lines=None).text)
+    assert message.text.startswith(f"<b>{card.decision_badge}</b>")
+    assert card.decision_reason in message.text and card.decision_action in message.text
+    assert "❌" in message.text  # the problems before the passes
+    first_row = message.reply_markup.inline_keyboard[0]  # type: ignore[union-attr]
+    assert first_row[0].text == next(a.label for a in card.actions if a.style == "primary")

@@ -143,6 +143,9 @@ class SlackHarness:
         """The card's buttons by action kind (`approve`, `reject`, ...)."""
         found: dict[str, dict[str, Any]] = {}
         for block in blocks:
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":  # the main button, beside the decision
+                found.setdefault(accessory["action_id"].split(":")[1], accessory)
             if block["type"] == "actions":
                 for element in block["elements"]:
                     found.setdefault(element["action_id"].split(":")[1], element)

@@ -89,7 +89,9 @@ async def test_a_name_with_channel_ping_and_bold_is_harmless(slack: SlackHarness
     assert "<!channel>" not in ack and "&lt;!channel&gt; ∗bold∗ &amp; Trading" in ack
     await slack.fake.wait_for(lambda: _finished(slack))
     final = slack.fake.of("chat.update")[-1].params
-    assert final["blocks"][0]["text"]["text"].endswith("&lt;!channel&gt; *bold* &amp; Trading")  # plain_text header
+    assert final["blocks"][0]["text"]["type"] == "plain_text"  # the header is the decision
+    buyer = next(b for b in final["blocks"] if b["type"] == "section" and "Trading" in b["text"]["text"])
+    assert "&lt;!channel&gt; ∗bold∗ &amp; Trading" in buyer["text"]["text"]  # the buyer line, inert
     assert "&lt;!channel&gt; ∗bold∗ &amp; Trading" in final["text"]
     for call in [*slack.fake.of("chat.postMessage"), *slack.fake.of("chat.update")]:
         validate_blocks(call.params["blocks"])  # asserts no <!…>, <@…>, <#…> in any mrkdwn text

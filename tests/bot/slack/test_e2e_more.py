@@ -70,7 +70,7 @@ async def test_history_lists_earlier_checks(slack: SlackHarness) -> None:
 async def test_app_home_shows_open_cases_and_manager_approvals(slack: SlackHarness) -> None:
     card = await slack.run_check("Pacific Rim Traders Pte Ltd email=buy@pacificrim.example country=SG")
     case_id = int(slack.buttons(card["blocks"])["recheck"]["value"].split("|")[0])
-    result = await flows.perform_action("request_approval", case_id, flows.Actor("slack", SALES, "Zhang Wei", TEAM))
+    result = await flows.perform_action("request_approval", case_id, flows.Actor("slack", SALES, "Zhang Wei", TEAM), reason="first order, 40 ft container")
     assert result.ok, result.message
     await slack.event({"type": "app_home_opened", "user": SALES, "channel": "D1", "tab": "home"}, event_id="EvHome1")
     published = await slack.fake.wait_for(lambda: slack.fake.of("views.publish"))

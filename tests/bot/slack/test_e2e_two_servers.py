@@ -25,7 +25,7 @@ async def test_a_card_from_one_server_is_decided_through_another(slack_env: Any,
             case_id = int(buttons["recheck"]["value"].split("|")[0])
             from bot import flows
 
-            requested = await flows.perform_action("request_approval", case_id, flows.Actor("slack", SALES, "Zhang Wei", "T1"))
+            requested = await flows.perform_action("request_approval", case_id, flows.Actor("slack", SALES, "Zhang Wei", "T1"), reason="first order, 40 ft container")
             assert requested.ok
             pending = requested.card
             assert pending is not None

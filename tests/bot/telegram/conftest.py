@@ -163,6 +163,14 @@ class Harness:
         assert response.status_code == 200
         return update
 
+    async def reply_to_prompt(self, chat_id: int, user_id: int, mark: int, text: str) -> None:
+        """Answer the bot's "reply with the reason" prompt sent after call `mark` (a ForceReply)."""
+        prompt_call = await self.api.wait_for(lambda a: [
+            c for c in a.calls[mark:] if c.method == "sendMessage" and c.params.get("chat_id") == chat_id
+            and "force_reply" in (c.params.get("reply_markup") or {})])
+        prompt = self.api.messages[(chat_id, prompt_call[0].response["result"]["message_id"])]
+        await self.command(chat_id, user_id, text, reply_to=prompt)
+
     async def processed(self, update: dict[str, Any], times: int = 1) -> None:
         """Wait until the bot has finished handling `update` (`times` deliveries of it)."""
         await self.api.wait_for(lambda api: PROCESSED.count(update["update_id"]) >= times, timeout=60)

@@ -94,7 +94,8 @@ async def test_a_listed_chat_works_as_before(harness: Harness) -> None:
     case_id = int(buttons(card)["c"].split(":")[1])
     mark = len(harness.api.calls)
     await harness.press(card, SALES, f"r:{case_id}")
-    await harness.api.wait_for(lambda api: [t for t in said(harness, mark) if "approv" in t.lower()])
+    await harness.reply_to_prompt(GROUP, SALES, mark, "first order")
+    await harness.api.wait_for(lambda api: [t for t in said(harness, mark) if "asks a manager" in t.lower()])
     assert [case.status for case in stored_cases()] == ["pending_approval"]
     assert not [t for t in said(harness, mark) if "specific team" in t]
     # SALES's private chat is listed too

@@ -16,7 +16,7 @@ async def test_check_in_private_chat_sends_a_card_then_edits_it(harness: Harness
     assert all(e.params["message_id"] == card["message_id"] for e in edits)
     final = edits[-1].params
     assert "No registry record for ACME Trading LLC" in final["text"]
-    assert "E-mail j@acme-trading.ae is well formed" in final["text"]
+    assert "VERIFY FIRST" in final["text"].split("\n")[0]  # the decision first
     assert "Case #" in final["text"]
     # the progress edit (one source done) came before the final card, and had no buttons yet
     assert any("checking" in e.params["text"] and not e.params.get("reply_markup") for e in edits[:-1])
@@ -61,13 +61,17 @@ async def test_every_button_fits_64_bytes(harness: Harness) -> None:
 
 async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> None:
     api = harness.api
-    card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk country=IR")
+    # high risk (free mail, a VAT number that fails its check), not a STOP: a manager may approve it
+    card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=northwind.buyer@gmail.com "
+                                             "vat=DE123456789 country=GB")
     case_id = int(buttons(card)["c"].split(":")[1])
 
-    # the salesperson asks for approval (a risky buyer's card offers it): the card now offers Approve / Reject
+    # the salesperson asks for approval (a risky buyer's card offers it), saying why: the card now offers
+    # Approve / Reject
     mark = len(api.calls)
     await harness.press(card, SALES, buttons(card)["r"])
-    announce = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "approv" in p["text"].lower()])
+    await harness.reply_to_prompt(GROUP, SALES, mark, "repeat order of the 2025 contract")
+    announce = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "asks a manager" in p["text"]])
     assert "Northwind" in announce[0]["text"]
     card = api.messages[(GROUP, card["message_id"])]
     assert {"a", "x"} <= set(buttons(card))
@@ -81,9 +85,10 @@ async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> 
     assert f"tg://user?id={OTHER}" in refusal[0]["text"]
     assert not [c for c in api.calls[mark:] if c.method == "editMessageText"]
 
-    # the manager approves: the card is edited in place and the decision announced
+    # the manager approves, with the reason a high case needs: the card is edited in place and announced
     mark = len(api.calls)
     await harness.press(card, MANAGER, f"a:{case_id}")
+    await harness.reply_to_prompt(GROUP, MANAGER, mark, "registry extract received, LC at sight")
     approved = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "approved" in p["text"]])
     assert f"User {MANAGER}" in approved[0]["text"]
     edit = [c for c in api.calls[mark:] if c.method == "editMessageText"]
@@ -92,13 +97,17 @@ async def test_approve_by_a_manager_and_refused_for_others(harness: Harness) -> 
     # the answer to each press came before anything else the press caused
     press_calls = [c.method for c in api.calls[mark:]]
     assert press_calls[0] == "answerCallbackQuery"
+    assert "why: repeat order" not in edit[-1].params["text"] and "valid until" in edit[-1].params["text"]
 
 
 async def test_rejection_reason_is_captured_through_a_reply(harness: Harness) -> None:
     api = harness.api
     card = await harness.check(GROUP, SALES, "/check Blue Lotus Trading Co email=sales@bluelotus-trading.com country=KP")
     case_id = int(buttons(card)["c"].split(":")[1])
-    await harness.press(card, SALES, buttons(card)["r"])
+    assert "r" not in buttons(card)  # an embargo STOP: escalated to compliance, never "request approval"
+    mark = len(api.calls)
+    await harness.press(card, SALES, buttons(card)["u"])  # Escalate (u: up to compliance)
+    await harness.reply_to_prompt(GROUP, SALES, mark, "the buyer says the goods stay in Dandong")
     await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(GROUP, card["message_id"])])))
     card = api.messages[(GROUP, card["message_id"])]
 
@@ -287,9 +296,11 @@ async def test_recheck_and_schedule_buttons(harness: Harness) -> None:
 
 async def test_a_manager_cannot_approve_their_own_request(harness: Harness) -> None:
     api = harness.api
-    card = await harness.check(GROUP, MANAGER, "/check Eastern Pearl Shipping country=CU")
+    card = await harness.check(GROUP, MANAGER, "/check Eastern Pearl Shipping email=eastern.pearl@gmail.com "
+                                               "vat=DE123456789 country=GB")
     mark = len(api.calls)
     await harness.press(card, MANAGER, buttons(card)["r"])
+    await harness.reply_to_prompt(GROUP, MANAGER, mark, "my own request")
     await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "asks a manager" in p["text"]])
     card = api.messages[(GROUP, card["message_id"])]
     assert {"a", "x"} <= set(buttons(card))
@@ -305,22 +316,26 @@ async def test_a_report_with_many_findings_fits_one_message_and_details_say_wher
     card = await harness.check(GROUP, SALES, "/check Verbose Holdings Ltd email=info@verbose-holdings.com")
     edits = [c for c in api.calls if c.method in ("sendMessage", "editMessageText") and c.params.get("chat_id") == GROUP]
     assert edits and all(len(c.params["text"]) <= 4096 for c in edits)
-    assert "Registry line 0" in card["text"] and "<b>not markup</b>" not in card["text"]
+    assert "more (Details)" in card["text"] and "<b>not markup</b>" not in card["text"]
     mark = len(api.calls)
     await harness.press(card, SALES, buttons(card)["d"])
     pages = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "more pages" in p["text"]]
                                and harness.sent_after(mark, GROUP))
     assert len(pages) == 6 and all(len(p["text"]) <= 4096 for p in pages)  # five pages, then where the rest is
-    assert "Registry line 1:" in pages[0]["text"] and "tradecheck cases show" in pages[-1]["text"]
+    assert "Registry line 0" in pages[0]["text"] and "Registry line 1:" in pages[0]["text"]
+    assert "tradecheck cases show" in pages[-1]["text"]
 
 
 async def test_a_forged_button_for_a_case_whose_card_is_in_another_chat_is_refused(harness: Harness) -> None:
     """One bot, one workspace, two chats: a manager in GROUP sends the callback data of a SALES-chat case
     from a card in GROUP. The case stays undecided, and the manager is told why."""
     api = harness.api
-    theirs = await harness.check(SALES, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk country=IR")
+    theirs = await harness.check(SALES, SALES, "/check Northwind Imports Ltd email=northwind.buyer@gmail.com "
+                                               "vat=DE123456789 country=GB")  # high, not a STOP
     their_case = int(buttons(theirs)["c"].split(":")[1])
+    mark = len(api.calls)
     await harness.press(theirs, SALES, buttons(theirs)["r"])  # approval requested: Approve would now work there
+    await harness.reply_to_prompt(SALES, SALES, mark, "repeat order")
     await api.wait_for(lambda a: {"a", "x"} <= set(buttons(a.messages[(SALES, theirs["message_id"])])))
     here = await harness.check(GROUP, MANAGER, "/check ACME Trading LLC email=j@acme-trading.ae country=AE")
 
@@ -334,6 +349,7 @@ async def test_a_forged_button_for_a_case_whose_card_is_in_another_chat_is_refus
     # in its own chat the same press works: the refusal was about the chat, not the manager
     mark = len(api.calls)
     await harness.press(api.messages[(SALES, theirs["message_id"])], MANAGER, f"a:{their_case}")
+    await harness.reply_to_prompt(SALES, MANAGER, mark, "registry extract received")  # a high case: the reason
     approved = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, SALES) if "approved" in p["text"]])
     assert f"#{their_case}" in approved[0]["text"] or "Northwind" in approved[0]["text"]
 
