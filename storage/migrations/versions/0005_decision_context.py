@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0006'  # after 15a's 0006 (the lead may re-chain)
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
