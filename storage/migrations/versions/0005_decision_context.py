@@ -2,7 +2,7 @@
 requester's reason and deal on an approval request
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa

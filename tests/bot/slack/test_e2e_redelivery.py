@@ -15,7 +15,7 @@ from bot import flows
 from storage.models import AuditEvent
 from tests.bot.slack.conftest import MANAGER, SlackHarness, start_app
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.slack.test_e2e_decisions import _pending_card
+from tests.bot.slack.test_e2e_decisions import _pending_card, _submit_modal
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
@@ -35,13 +35,19 @@ def _dropped(caplog: pytest.LogCaptureFixture, trigger: str) -> bool:
 
 
 async def test_a_redelivered_approve_press_decides_once(slack: SlackHarness, caplog: pytest.LogCaptureFixture) -> None:
+    """A high case: Approve opens the reason dialog. The re-delivered press opens no second dialog; the
+    one submitted reason decides once."""
     caplog.set_level(logging.INFO)
     pending = await _pending_card(slack)
+    opened = len(slack.fake.of("views.open"))
     press = slack.button(slack.buttons(pending["blocks"])["approve"], MANAGER, pending["channel"], pending["ts"])
     first = await slack.interact(press)
     again = await slack.interact(press, headers=RETRY)
     assert first.status_code == again.status_code == 200
     assert _dropped(caplog, press["trigger_id"])  # the re-delivery was recognised, not handled
+    view = await _submit_modal(slack, MANAGER, "LC at sight agreed", opened)
+    assert json.loads(view["private_metadata"])["k"] == "approve"
+    assert len(slack.fake.of("views.open")) == opened + 1  # one dialog for the press and its re-delivery
     await slack.fake.wait_for(lambda: _announced(slack, pending, "Li Na (manager)"))
     assert len(_announced(slack, pending, "Li Na (manager)")) == 1
     assert _decided("approved") == ["approved"]
