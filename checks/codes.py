@@ -93,6 +93,8 @@ CODES: dict[str, Code] = {
     "website.parked": Code(V, "The website is a parking or for-sale page", "网站是停放或待售页面"),
     "website.no_https": Code(V, "The website has no HTTPS", "网站不支持 HTTPS"),
     "website.redirected": Code(V, "The website redirects to another domain", "网站跳转到其他域名"),
+    "website.official_links": Code(V, "The website points to a domain spelled as the company's name",
+                                   "网站指向与公司名称拼写一致的域名"),
     "website.name_found": Code(V, "The company name appears on the website", "网站上出现了该公司名称"),
     "website.name_missing": Code(V, "The company name does not appear on the website", "网站上未出现该公司名称"),
     "website.country_missing": Code(V, "Nothing on the website points to the claimed country", "网站上没有指向所称国家的信息"),

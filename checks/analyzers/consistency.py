@@ -38,8 +38,12 @@ class ConsistencyAnalyzer(Analyzer):
         email_domain = registrable_domain(request.email_domain) if request.email_domain else None
         site_domain = registrable_domain(request.site) if request.site else None
         targets, exact = claimed_domains(company)
-        registry_domains = set(_official_domains(report.findings()))
+        registry_domains = set(_official_domains(f for f in report.findings() if not _from_website(f)))
         official = targets | registry_domains
+        # where the buyer's own site points (canonical, redirect, links spelled as the name): the real
+        # company's domain to compare against, never a vouch for the domains the buyer gave
+        linked = set(_official_domains(f for f in report.findings() if _from_website(f))) - {email_domain, site_domain}
+        compare_to = official | linked
         own_words = name_tokens(company)
         prof = namematch.profile(company, _country_words(request.country),
                                  not request.country or request.country.upper() in namematch.PINYIN_COUNTRIES)
@@ -85,8 +89,8 @@ class ConsistencyAnalyzer(Analyzer):
             by_name = namematch.match_label(parts.label, prof, parts.suffix) if parts and not brand_tld else None
             spelled = brand_tld or (by_name is not None and by_name.kind == "consistent"
                                     and not (targets and by_name.extra)  # `siemens-group` is not Siemens's
-                                    and not _one_slip_from(parts.label, official))  # `wellfargo`: a typo
-            looks = [] if spelled else find_lookalikes(domain, official, own_name_words=own_words)
+                                    and not _one_slip_from(parts.label, compare_to))  # `wellfargo`: a typo
+            looks = [] if spelled else find_lookalikes(domain, compare_to, own_name_words=own_words)
             if looks:
                 best = looks[0]
                 add(_lookalike_finding(best, looks, field, company, exact, ctx))
@@ -115,14 +119,14 @@ class ConsistencyAnalyzer(Analyzer):
                 # `home.sandvik` (only the brand can register under its own ending), `bosch.de` from a German buyer
                 good.append(t("consistency.reason.family", domain=domain, company=company))
                 continue
-            if spelled and official and domain not in official:
+            if spelled and compare_to and domain not in official:
                 # spelled from the claimed name, but not a domain we know for it: a question, not an accusation
                 add(Finding(
                     code="domain.unconfirmed", status=Status.INFO, severity=Severity.INFO,
                     title=t("consistency.unconfirmed.title", domain=domain, company=namematch.display_name(company)),
                     detail=t("consistency.unconfirmed.detail", company=namematch.display_name(company),
-                             domains=", ".join(sorted(official))),
-                    evidence=evidence, data={"domain": domain, "field": field, "official_domains": sorted(official)},
+                             domains=", ".join(sorted(compare_to))),
+                    evidence=evidence, data={"domain": domain, "field": field, "official_domains": sorted(compare_to)},
                 ))
                 continue
             if spelled:
@@ -338,6 +342,10 @@ def _official_domains(findings: Iterable[Finding]) -> Iterable[str]:
             domain = registrable_domain(str(value))
             if domain and not is_free_mail(domain):
                 yield domain
+
+
+def _from_website(finding: Finding) -> bool:
+    return finding.code.startswith("website.")
 
 
 def _evidence_for(domain: str, bundled: set[str], registry: set[str]) -> list[Evidence]:

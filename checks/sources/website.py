@@ -20,7 +20,8 @@ import phonenumbers
 from anyascii import anyascii
 
 from .. import countries
-from ..domains import name_tokens, registrable_domain
+from ..analyzers import namematch
+from ..domains import name_tokens, registrable_domain, split_domain
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
 from ..http import OnlineSource
 from ..models import Evidence, Finding, Severity, Status
@@ -46,6 +47,7 @@ class _Extractor(HTMLParser):
         self.title = ""
         self.text: list[str] = []
         self.links: list[tuple[str, str]] = []
+        self.canonical: list[str] = []  # <link rel=canonical> and og:url: where the page says it lives
         self._skip = 0
         self._in_title = False
         self._href: str | None = None
@@ -59,8 +61,14 @@ class _Extractor(HTMLParser):
         elif tag == "a":
             self._href = dict(attrs).get("href") or ""
             self._link_text = []
+        elif tag == "link":
+            values = dict(attrs)
+            if "canonical" in (values.get("rel") or "").lower().split() and values.get("href"):
+                self.canonical.append(values["href"] or "")
         elif tag == "meta":
             values = dict(attrs)
+            if (values.get("property") or values.get("name") or "").lower() == "og:url" and values.get("content"):
+                self.canonical.append(values["content"] or "")
             if (values.get("name") or values.get("property") or "").lower() in ("description", "og:site_name", "og:title"):
                 self.text.append(values.get("content") or "")
 
@@ -133,6 +141,51 @@ def _e164(value: str | None, region: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+MAX_LINKED = 5
+
+
+def official_links(request: CheckRequest, home: Page, parsed: _Extractor, exclude: set[str | None]) -> list[str]:
+    """Domains the buyer's site points to that are spelled as the claimed company's name: where the
+    site redirects, its canonical/og:url, and its links. A look-alike copy of a real site usually keeps
+    the real site's canonical and links, so these say which domain the real company uses. They never
+    vouch for the domains the buyer gave (the email's, the site's): those are left out,
+    and the consistency analyzer uses these only as look-alike targets."""
+    company = (request.company or "").strip()
+    if not company:
+        return []
+    given = {registrable_domain(request.site) if request.site else None,
+             registrable_domain(request.email_domain) if request.email_domain else None}
+    own = {d for d in exclude | given if d}
+    country = request.country
+    prof = namematch.profile(company, (), not country or country.upper() in namematch.PINYIN_COUNTRIES)
+    hrefs = [home.final_url] + parsed.canonical + [href for href, _ in parsed.links]
+    found: list[str] = []
+    for href in hrefs:
+        if not href or href.startswith(("mailto:", "tel:", "javascript:", "#")):
+            continue
+        url = urljoin(home.final_url, href)
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        domain = registrable_domain(url)
+        if not domain or domain in own or domain in found or is_free_mail(domain):
+            continue
+        if not _spelled_as(domain, prof):
+            continue
+        found.append(domain)
+        if len(found) >= MAX_LINKED:
+            break
+    return found
+
+
+def _spelled_as(domain: str, prof: namematch.NameProfile) -> bool:
+    """The domain reads exactly as the name: no extra words, no slips, no lure words."""
+    parts = split_domain(domain)
+    if parts is None:
+        return False
+    match = namematch.match_label(parts.label, prof, parts.suffix)
+    return match is not None and match.kind == "consistent" and not match.extra
+
+
 RETRY_STATUSES = frozenset({"429", "502", "503", "504"})
 
 
@@ -198,6 +251,12 @@ class WebsiteSource(OnlineSource):
                                       summary, final, data={"url": final, "title": title, "https": home.https, "emails": emails,
                                                             "phones": phones, "pages": [p.final_url for p in pages],
                                                             "redirects": home.redirects}))
+        linked = official_links(request, home, parsed, exclude={registrable_domain(target)})
+        if linked:
+            findings.append(self._finding("website.official_links", Status.INFO, Severity.INFO,
+                                          t("website.official_links.title", domains=", ".join(linked)),
+                                          t("website.official_links.detail"), final,
+                                          data={"official_domains": linked, "from": site_domain}))
         if PARKED.search(title + " " + all_text[:5000]):
             findings.append(self._finding("website.parked", Status.FLAG, Severity.HIGH, t("website.parked.title", domain=site_domain or final),
                                           t("website.parked.detail"), final))
