@@ -635,8 +635,11 @@ def _refusal(session: Any, kind: ActionKind, case: Case, actor: Actor, role: str
         if _is_stop(report) and role not in store.COMPLIANCE_ROLES:
             return store.Refused("flows.refused.stop_needs_compliance")
         pending = store.open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None
-        if pending is None:
-            return store.Refused("flows.refused.not_pending", id=case.id)
+        if pending is None:  # another manager may have just decided it: say so, as storage does
+            session.refresh(case)
+            return store.Refused("flows.refused.already_approved" if case.status == CaseStatus.APPROVED.value
+                                 else "flows.refused.already_rejected" if case.status == CaseStatus.REJECTED.value
+                                 else "flows.refused.not_pending", id=case.id)
         person = store.find_user(session, actor.platform, actor.user_id)
         if person is not None and pending.requested_by_id == person.id:
             return store.Refused("flows.refused.own_request")
