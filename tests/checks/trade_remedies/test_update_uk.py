@@ -116,3 +116,40 @@ def test_server_down_fails_after_retries_and_keeps_the_snapshot(tmp_path: Path) 
     dead = update(tmp_path, tra_server(ROWS, broken={"AS0020": 500}))
     assert dead.status == "failed"
     assert len(store.load(tmp_path).for_jurisdiction("GB")) == 78
+
+
+def test_a_uk_download_feeds_the_check_of_a_british_buyer(tmp_path: Path) -> None:
+    """The same matching the bundled UK snapshot feeds: before the download no UK line names the new
+    case; after it, a GB buyer of those goods gets the TRA investigation."""
+    import asyncio
+    from datetime import date
+
+    from checks.config import Settings
+    from checks.engine import Engine
+    from checks.request import parse as parse_request
+    from checks.sources.trade_remedies import TradeRemedyAnalyzer, TradeRemedySource
+
+    def check() -> list[str]:
+        source = TradeRemedySource(Settings(TRADECHECK_LISTS_DIR=tmp_path), today=date(2026, 12, 6))
+        report = asyncio.run(Engine([source], [TradeRemedyAnalyzer()]).run(
+            parse_request("Albion Storage Ltd country=GB hs=9403.20")))
+        return [r.case or "" for r in report.trade_remedies]
+
+    assert "AD0099" not in check()
+    new = {**ROWS[0], "case_ref": "AD0099", "title": "Steel Shelving Racks from China", "status": "Active",
+           "country": "China", "initiation_date": "01 Dec 2026", "commodity_codes": ["9403200090"]}
+    assert update(tmp_path, tra_server(ROWS + [new])).status == "updated"
+    assert "AD0099" in check()
+
+
+def test_a_uk_download_is_shared_like_the_others(tmp_path: Path) -> None:
+    from checks.trade_remedies.update import export_download, install_download, installed_version
+
+    here, there = tmp_path / "a", tmp_path / "b"
+    assert update(here, tra_server(ROWS)).status == "updated"
+    exported = export_download(here, "tr_uk_tra")
+    assert exported is not None
+    record, files = exported
+    assert install_download(there, "tr_uk_tra", record, files)
+    assert installed_version(there, "tr_uk_tra") == installed_version(here, "tr_uk_tra")
+    assert not install_download(tmp_path / "c", "tr_uk_tra", {**record, "version": "0" * 16}, files)
