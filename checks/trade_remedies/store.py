@@ -62,7 +62,7 @@ SPECS: dict[str, UpdateSpec] = {
     "tr_us_usitc": UpdateSpec("tr_us_usitc", "US", "USITC AD/CVD orders in place", parse.USITC_ORDERS,
                               parse.parse_us_orders),
     "tr_uk_tra": UpdateSpec("tr_uk_tra", "GB", "UK Trade Remedies Authority case register + UK Trade Tariff",
-                            parse.TRA_PUBLIC_FILE, lambda data: parse_uk_download(data),
+                            parse.TRA_PUBLIC_FILE, parse_uk_download,
                             also_replaces=("UK Trade Tariff (live trade-remedy measure types 551-555, 561-566, "
                                            "570, 690, 696)",), pages=True, cases_only=True,
                             bundled_parts=(("UK Trade Tariff live trade-remedy codes (bundled census)", "2026-08-28"),)),

@@ -109,7 +109,7 @@ def update_source(key: str, lists_dir: Path | None, client: httpx.Client,
                   sleep: Callable[[float], None] = time.sleep) -> UpdateResult:
     spec = SPECS[key]
     try:
-        response = _fetch_tra(client, sleep) if spec.pages else _ok(client, spec.url, sleep)
+        response: httpx.Response | _Fetched = _fetch_tra(client, sleep) if spec.pages else _ok(client, spec.url, sleep)
     except httpx.HTTPError as exc:
         return UpdateResult(key, "failed", f"download failed: {exc}")
     except ValueError as exc:  # the case pages are not what we know: the old copy stays
