@@ -585,19 +585,27 @@ def _rescore_report(report: Report) -> None:
         log.exception("could not re-score case report")
 
 
-def card_for_case(session: Any, case: Case, lang: str, *, details: bool = False) -> Card | None:
-    """The case's latest card (its last check with the case's current state), re-scored at once
-    when a match was cleared since that check."""
-    report = _last_report(session, case.id)  # type: ignore[arg-type]
+def _current_report(session: Any, case_id: int) -> Report | None:
+    """The case's last check as it stands now: re-scored at once when a match was cleared since that
+    check (what the card shows and what the rules for its buttons go by)."""
+    report = _last_report(session, case_id)
     if report is None:
         return None
-    fresh = [c for c in store.clears(session, case.id) if not _applied(report, c)]  # type: ignore[arg-type]
+    fresh = [c for c in store.clears(session, case_id) if not _applied(report, c)]
     if fresh:
         changed, _ = apply_clears(report, fresh, report.lang)
         if changed:
             _rescore_report(report)
             _mark_approval(report)
             _fill_now(report, report.lang)
+    return report
+
+
+def card_for_case(session: Any, case: Case, lang: str, *, details: bool = False) -> Card | None:
+    """The case's latest card (its last check with the case's current state)."""
+    report = _current_report(session, case.id)  # type: ignore[arg-type]
+    if report is None:
+        return None
     return build_card(report, _case_info(session, case, report, lang), details=details)
 
 
@@ -627,8 +635,11 @@ def _refusal(session: Any, kind: ActionKind, case: Case, actor: Actor, role: str
         if _is_stop(report) and role not in store.COMPLIANCE_ROLES:
             return store.Refused("flows.refused.stop_needs_compliance")
         pending = store.open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None
-        if pending is None:
-            return store.Refused("flows.refused.not_pending", id=case.id)
+        if pending is None:  # another manager may have just decided it: say so, as storage does
+            session.refresh(case)
+            return store.Refused("flows.refused.already_approved" if case.status == CaseStatus.APPROVED.value
+                                 else "flows.refused.already_rejected" if case.status == CaseStatus.REJECTED.value
+                                 else "flows.refused.not_pending", id=case.id)
         person = store.find_user(session, actor.platform, actor.user_id)
         if person is not None and pending.requested_by_id == person.id:
             return store.Refused("flows.refused.own_request")
@@ -654,7 +665,7 @@ def can_perform(actor: Actor, kind: ActionKind | str, case_id: int, lang: str | 
         except store.Refused as refused:
             return False, t(refused.key, lang, **refused.params)
         role = _role(session, actor)
-        refused = _refusal(session, kind, case, actor, role, _last_report(session, case.id))  # type: ignore[arg-type]
+        refused = _refusal(session, kind, case, actor, role, _current_report(session, case.id))  # type: ignore[arg-type]
     if refused is not None:
         return False, t(refused.key, lang, **refused.params)
     return True, ""
@@ -670,7 +681,7 @@ def needs_reason(kind: ActionKind, case_id: int, actor: Actor) -> bool:
     database = ensure_database()
     with database.session() as session:
         case = store.case_in_workspace(session, int(case_id), actor.workspace)
-        return _is_stop(_last_report(session, case.id)) or _level_at_least_high(case)  # type: ignore[arg-type]
+        return _is_stop(_current_report(session, case.id)) or _level_at_least_high(case)  # type: ignore[arg-type]
 
 
 def _role(session: Any, actor: Actor) -> str:
@@ -730,7 +741,7 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
             case = store.case_in_workspace(session, case_id, actor.workspace)
             role = _role(session, actor)
             name = case.name or f"#{case.id}"
-            report = _last_report(session, case.id)  # type: ignore[arg-type]
+            report = _current_report(session, case.id)  # type: ignore[arg-type]  # clears count at once
             stop = _is_stop(report)
             refused = _refusal(session, kind, case, actor, role, report)
             if refused is not None:

@@ -118,7 +118,7 @@ CODES: dict[str, Code] = {
     "history.approval_expired": Code(H, "The last approval has expired", "上次审批已过期"),
     "history.approved": Code(H, "A manager approved this buyer", "经理已批准该买家"),
     "history.pending_approval": Code(H, "An approval request is waiting", "审批请求待处理"),
-    "history.note": Code(H, "A note the team left on the case", "团队在案例中的备注"),
+    "history.note": Code(H, "A note the team left on the case", "团队在背调单中的备注"),
     "history.cleared_match": Code(H, "A sanctions match a manager cleared as not this buyer", "经理确认不是该买家的制裁名单匹配"),
     "history.trade_summary": Code(H, "Summary of recorded trade with this buyer", "与该买家的交易记录概况"),
     "history.trade_overdue": Code(H, "An overdue payment on record", "有逾期付款记录"),

@@ -210,6 +210,74 @@ def uk_code_measures(live_codes: Iterable[str], cases: list[Measure]) -> list[Me
             for _, codes in sorted(by6.items())]
 
 
+# The TRA public file: a list of cases (tabs) and one HTML page per case. No bulk file or documented
+# JSON API was found, so `lists update` reads the pages, turns each into the register's record
+# (case_ref, title, status, country, initiation_date, commodity_codes, url) and joins them to the
+# bundled live tariff codes with `parse_uk_cases`, exactly as the snapshot build does.
+TRA_PUBLIC_FILE = "https://public-file.trade-remedies.service.gov.uk"
+TRA_LIST_PAGES = (f"{TRA_PUBLIC_FILE}/?tab=active", f"{TRA_PUBLIC_FILE}/?tab=completed")
+TRA_CASE = TRA_PUBLIC_FILE + "/case/{ref}/"
+_TRA_REF = re.compile(r"/case/([A-Za-z]{2}\d{4})/")
+_TRA_LABELS = ("Applicant", "Country", "Last Updated", "Initiation date", "Commodities affected", "Public file",
+               "Contents", "Case details", "Measure type", "Decision", "Email")
+
+
+def tra_case_refs(data: bytes | str) -> list[str]:
+    """The case references a TRA list page links to (`/case/ad0059/` → AD0059)."""
+    return sorted({ref.upper() for ref in _TRA_REF.findall(_text(data))})
+
+
+class _PageText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _after(text: str, label: str) -> str | None:
+    """The words between a label and the next known label on a case page."""
+    others = "|".join(re.escape(x) for x in _TRA_LABELS if x != label)
+    found = re.search(rf"\b{re.escape(label)}\s+(.*?)\s+(?:{others})\b", text)
+    return found.group(1).strip() if found else None
+
+
+def tra_case_record(ref: str, data: bytes | str) -> dict:
+    """One TRA case page as the register's record; ValueError when the page is not a case page."""
+    parser = _PageText()
+    parser.feed(_text(data))
+    text = " ".join(" ".join(parser.parts).split())
+    ref = ref.upper()
+    title = re.search(rf"{ref}\s*-\s*(.*?)\s+{ref}\b", text)
+    status = re.search(r"\b(Active|Completed|Closed|Terminated|Suspended)\b", text[title.end():]) if title else None
+    commodities = _after(text, "Commodities affected") or ""
+    if title is None or status is None:
+        raise ValueError(f"TRA case page {ref}: no title or status")
+    return {"case_ref": ref, "title": title.group(1).strip(), "status": status.group(1),
+            "country": _after(text, "Country"), "initiation_date": _after(text, "Initiation date"),
+            "last_updated": _after(text, "Last Updated"),
+            "commodity_codes": sorted(set(re.findall(r"\b\d{8,10}\b", commodities))),
+            "url": TRA_CASE.format(ref=ref.lower())}
+
+
+def parse_uk_register(data: bytes | str, live_codes: Iterable[str]) -> list[Measure]:
+    """The register (JSON lines) joined to the live codes: the cases, plus the live codes no case explains."""
+    live = list(live_codes)
+    cases = parse_uk_cases(data, live)
+    return cases + uk_code_measures(live, cases)
+
+
 # ------------------------------------------------------------------ European Union
 
 

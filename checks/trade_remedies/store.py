@@ -32,6 +32,27 @@ class UpdateSpec:
     url: str
     parse: Callable[[bytes], list[Measure]]
     complete: bool = False  # the download alone is the jurisdiction's complete list
+    also_replaces: tuple[str, ...] = ()  # further Measure.source values the download replaces
+    pages: bool = False  # `url` is a list of links to follow, not the file itself (see update.py)
+    bundled_parts: tuple[tuple[str, str], ...] = ()  # bundled data the download is joined to, with its date
+    cases_only: bool = False  # count only measures with a case when checking a download did not shrink
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source, *self.also_replaces)
+
+
+UK_LIVE_CODES = Path(__file__).resolve().parent / "data" / "uk_live_codes_2026-08.txt"
+
+
+@lru_cache(maxsize=1)
+def uk_live_codes() -> tuple[str, ...]:
+    """The UK tariff's codes carrying a live trade-remedy measure (census of 28 Aug 2026, bundled)."""
+    return tuple(parse.parse_uk_codes(UK_LIVE_CODES.read_bytes()))
+
+
+def parse_uk_download(data: bytes) -> list[Measure]:
+    return parse.parse_uk_register(data, uk_live_codes())
 
 
 SPECS: dict[str, UpdateSpec] = {
@@ -40,7 +61,18 @@ SPECS: dict[str, UpdateSpec] = {
     "tr_eu_tron": UpdateSpec("tr_eu_tron", "EU", "EU TRON ongoing cases", parse.TRON_ONGOING, parse.parse_eu_tron),
     "tr_us_usitc": UpdateSpec("tr_us_usitc", "US", "USITC AD/CVD orders in place", parse.USITC_ORDERS,
                               parse.parse_us_orders),
+    "tr_uk_tra": UpdateSpec("tr_uk_tra", "GB", "UK Trade Remedies Authority case register + UK Trade Tariff",
+                            parse.TRA_PUBLIC_FILE, parse_uk_download,
+                            also_replaces=("UK Trade Tariff (live trade-remedy measure types 551-555, 561-566, "
+                                           "570, 690, 696)",), pages=True, cases_only=True,
+                            bundled_parts=(("UK Trade Tariff live trade-remedy codes (bundled census)", "2026-08-28"),)),
 }
+
+
+def counted(spec: UpdateSpec, measures: list[Measure]) -> int:
+    """How many measures a download is compared on: for the UK only those with a TRA case, since live
+    codes no case explains are filled in as 'origin not stated' and would hide a shrunk register."""
+    return sum(1 for m in measures if m.case or not spec.cases_only)
 
 
 def folder(lists_dir: Path | None) -> Path:
@@ -85,11 +117,11 @@ def _load(lists_dir: str, fingerprint: tuple[tuple[str, int], ...]) -> Snapshot:
         if record is None:
             continue
         snapshot.measures = [m for m in snapshot.measures
-                             if not (m.jurisdiction == spec.jurisdiction and m.source == spec.source)]
+                             if not (m.jurisdiction == spec.jurisdiction and m.source in spec.sources)]
         snapshot.measures += record["measures"]
         coverage = snapshot.coverage.get(spec.jurisdiction)
         if coverage is not None:
-            parts = {**coverage.parts, spec.source: str(record.get("as_of") or "")}
+            parts = {**coverage.parts, **dict(spec.bundled_parts), spec.source: str(record.get("as_of") or "")}
             snapshot.coverage[spec.jurisdiction] = coverage.model_copy(
                 update={"parts": parts, "as_of": min(v for v in parts.values() if v)})
     return snapshot

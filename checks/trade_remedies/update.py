@@ -7,9 +7,13 @@ when a download fails or looks wrong.
 - `tr_us_usitc`: the USITC "AD/CVD orders in place" workbook (.xls; no HTS codes: the HS codes stay
   WTO I-TIP's of 2020, and the coverage line says so).
 
-Not downloaded (no single machine-readable file): the UK TRA case register (one HTML page per case) and
-the UK tariff's measures (one API call per commodity code), EU TARIC measures 551-554 (no bulk
-extract). Their bundled snapshot stays in use, with its date.
+- `tr_uk_tra`: the UK Trade Remedies Authority public file: its active and completed tabs list the cases,
+  and each case page (one GET each, at most MAX_TRA_CASES) gives the record the register file holds;
+  the records are joined to the bundled UK tariff census of live trade-remedy codes (28 Aug 2026)
+  exactly as the snapshot build joins them, so the coverage stays dated by that census.
+
+Not downloaded: the UK tariff's measures (one API call per commodity code) and EU TARIC measures
+551-554 (no bulk extract). Their bundled snapshot stays in use, with its date.
 
 Per source: one GET with a bounded retry (429, 5xx, network), then the file must parse into measures
 and hold at least half as many as the copy in use; only then is the normalised copy written beside the
@@ -31,11 +35,43 @@ import httpx
 
 from ..watchlists.store import resolve_lists_dir
 from ..watchlists.update import ATTEMPTS, SHRINK_LIMIT, TIMEOUT, UpdateResult, _http_date
-from . import store
+from . import parse, store
 from .store import SPECS, UpdateSpec
 
 USER_AGENT = "tradecheck-lists/0.1 (+trade-remedy measures; one request per source)"
 KEYS = tuple(SPECS)
+MAX_TRA_CASES = 400  # the public file listed 92 cases in Aug 2026; more than this is not the page we know
+
+
+class _Fetched:
+    """What `update_source` needs of a download: its bytes and headers."""
+
+    def __init__(self, content: bytes, headers: dict[str, str]) -> None:
+        self.content, self.headers, self.status_code = content, headers, 200
+
+
+def _ok(client: httpx.Client, url: str, sleep: Callable[[float], None]) -> httpx.Response:
+    response = _get(client, url, sleep)
+    if response.status_code != 200:
+        raise httpx.HTTPStatusError(f"HTTP {response.status_code} for {url}", request=response.request,
+                                    response=response)
+    return response
+
+
+def _fetch_tra(client: httpx.Client, sleep: Callable[[float], None]) -> _Fetched:
+    """The TRA public file as register lines (JSON, one case a line). A list page or case page that does
+    not answer fails the whole download (httpx error); one that is not what we know is refused
+    (ValueError), so a half-read register never replaces the old copy."""
+    refs: set[str] = set()
+    for url in parse.TRA_LIST_PAGES:
+        refs.update(parse.tra_case_refs(_ok(client, url, sleep).content))
+    if not refs or len(refs) > MAX_TRA_CASES:
+        raise ValueError(f"TRA public file lists {len(refs)} cases")
+    lines = []
+    for ref in sorted(refs):
+        page = _ok(client, parse.TRA_CASE.format(ref=ref.lower()), sleep)
+        lines.append(json.dumps(parse.tra_case_record(ref, page.content), ensure_ascii=False))
+    return _Fetched("\n".join(lines).encode("utf-8"), {})
 
 
 def _get(client: httpx.Client, url: str, sleep: Callable[[float], None]) -> httpx.Response:
@@ -59,8 +95,9 @@ def previous_count(lists_dir: Path | None, spec: UpdateSpec) -> int:
     """Measures in the copy now in use: the last download, else the bundled snapshot's."""
     record = store.read_download(lists_dir, spec.key)
     if record is not None:
-        return len(record["measures"])
-    return sum(1 for m in store.bundled().measures if m.jurisdiction == spec.jurisdiction and m.source == spec.source)
+        return store.counted(spec, record["measures"])
+    return store.counted(spec, [m for m in store.bundled().measures
+                                if m.jurisdiction == spec.jurisdiction and m.source in spec.sources])
 
 
 def _digest(measures: list) -> str:
@@ -72,19 +109,19 @@ def update_source(key: str, lists_dir: Path | None, client: httpx.Client,
                   sleep: Callable[[float], None] = time.sleep) -> UpdateResult:
     spec = SPECS[key]
     try:
-        response = _get(client, spec.url, sleep)
-        if response.status_code != 200:
-            raise httpx.HTTPStatusError(f"HTTP {response.status_code} for {spec.url}", request=response.request,
-                                        response=response)
+        response: httpx.Response | _Fetched = _fetch_tra(client, sleep) if spec.pages else _ok(client, spec.url, sleep)
     except httpx.HTTPError as exc:
         return UpdateResult(key, "failed", f"download failed: {exc}")
+    except ValueError as exc:  # the case pages are not what we know: the old copy stays
+        return UpdateResult(key, "refused", f"unreadable: {exc}"[:300])
     try:
         measures = spec.parse(response.content)
     except Exception as exc:  # not the file we know: the old copy stays
         return UpdateResult(key, "refused", f"unreadable: {type(exc).__name__}: {exc}"[:300])
     before = previous_count(lists_dir, spec)
-    if before and len(measures) < before * SHRINK_LIMIT:
-        return UpdateResult(key, "refused", f"{len(measures)} measures against {before} before: shrank by more than half")
+    now_counted = store.counted(spec, measures)
+    if before and now_counted < before * SHRINK_LIMIT:
+        return UpdateResult(key, "refused", f"{now_counted} measures against {before} before: shrank by more than half")
     digest = _digest(measures)
     old = store.read_download(lists_dir, key)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")

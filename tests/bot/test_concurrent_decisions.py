@@ -42,7 +42,7 @@ def managers(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
 async def _pending_case(n: int) -> int:
     outcome = await flows.run_check(f"Concurrent Trading {n} LLC country=IR", LI, engine=risk_engine()[0])
     assert outcome.case is not None
-    assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI)).ok
+    assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, L/C at sight")).ok
     return outcome.case.id
 
 

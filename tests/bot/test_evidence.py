@@ -46,7 +46,7 @@ async def story(db_url: str, monkeypatch: pytest.MonkeyPatch) -> int:
     for kind, actor, kwargs in (
         (ActionKind.CLEAR_MATCH, BOSS, {"arg": trading.arg, "reason": CLEAR_REASON}),
         (ActionKind.ADD_NOTE, LI, {"reason": NOTE}),
-        (ActionKind.REQUEST_APPROVAL, LI, {}),
+        (ActionKind.REQUEST_APPROVAL, LI, {"reason": "First order, 40 ft container, prepaid"}),
         (ActionKind.APPROVE, BOSS, {"reason": "100% T/T in advance only"}),
     ):
         result = await flows.perform_action(kind, case_id, actor, **kwargs)
@@ -178,7 +178,7 @@ async def test_the_terminal_writes_the_pack_and_prints_its_path(story: int, tmp_
         card = (await flows.perform_action(ActionKind.DETAILS, story, chat.actor)).card
         assert card is not None
         chat.card = card
-        number = next(i for i, a in enumerate(card.actions, 1) if a.kind is ActionKind.EVIDENCE_PACK)
+        number = next(a.number or i for i, a in enumerate(card.actions, 1) if a.kind is ActionKind.EVIDENCE_PACK)
         await _in_thread(chat.press, number)
     finally:
         await _in_thread(chat.runner.close)  # the chat's own loop, closed in a thread like it ran

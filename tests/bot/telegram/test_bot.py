@@ -176,7 +176,7 @@ async def test_lang_switches_the_answers_to_chinese(harness: Harness) -> None:
     await harness.api.wait_for(lambda api: api.of("sendMessage"))
     assert "中文" in harness.api.of("sendMessage")[0].params["text"]
     card = await harness.check(SALES, SALES, "/check ACME Trading LLC email=j@acme.ae")
-    assert "案例" in card["text"] or "风险" in card["text"]
+    assert "背调单" in card["text"] and "风险" in card["text"]
     labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
     assert "详情" in labels
 

@@ -69,3 +69,36 @@ def usitc_workbook(rows: list[dict[str, str]] | None = None) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+UK_REGISTER = FIXTURES / "uk_tra_case_register_2026-08.jsonl"
+
+
+def tra_rows() -> list[dict]:
+    return [json.loads(line) for line in UK_REGISTER.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def tra_list_page(rows: list[dict]) -> bytes:
+    """A TRA public-file tab linking each case page (`/case/ad0059/`), as the upstream harvester found it."""
+    links = "".join(f"<tr><td><a href='/case/{r['case_ref'].lower()}/'>{r['case_ref']}</a></td>"
+                    f"<td>{html.escape(r['title'] or '')}</td></tr>" for r in rows)
+    return f"<html><body><h1>Public file</h1><table>{links}</table></body></html>".encode("utf-8")
+
+
+def tra_case_page(row: dict) -> bytes:
+    """One TRA case page holding a real register row under the labels the upstream harvester read
+    (no copy of a real page was available here)."""
+    ref = row["case_ref"]
+    def item(label: str, value: str | None) -> str:
+        return f"<dt>{label}</dt><dd>{html.escape(value or '')}</dd>"
+    codes = "".join(f"<li>{c}</li>" for c in row["commodity_codes"])
+    applicant = row.get("applicant") or ""
+    if applicant.startswith("Country "):  # the harvester's reading of a page with no applicant
+        applicant = ""
+    return (f"<html><head><style>.x{{}}</style><script>var Country = 'x';</script></head><body>"
+            f"<h1>{ref} - {html.escape(row['title'] or '')}</h1><p>{ref}</p>"
+            f"<p><strong>{row['status']}</strong> {html.escape(row.get('case_kind') or '')}</p><dl>"
+            + item("Applicant", applicant) + item("Country", row.get("country"))
+            + item("Initiation date", row.get("initiation_date")) + item("Last Updated", row.get("last_updated"))
+            + f"<dt>Commodities affected</dt><dd><ul>{codes}</ul></dd>"
+            + "</dl><h2>Public file</h2><p>Contents</p></body></html>").encode("utf-8")

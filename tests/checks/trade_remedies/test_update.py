@@ -44,7 +44,10 @@ def test_success_replaces_the_snapshot_part_and_dates_it(tmp_path: Path) -> None
     new_rows = ROWS + [{"case": "XX1", "product": "Steel shelving racks", "type": "Dumping", "country": "China",
                         "codes": ["9403.20.00.90"]}]
     results = update(tmp_path, server(cbsa_page(new_rows), seen=seen))
-    assert seen == [parse.CBSA_MENU, parse.TRON_ONGOING, parse.USITC_ORDERS]  # the official addresses, once each
+    # the official addresses, once each; this fake server has no TRA public file (see test_update_uk.py),
+    # so the UK download fails at its first page and the UK snapshot stays
+    assert seen == [parse.CBSA_MENU, parse.TRON_ONGOING, parse.USITC_ORDERS, parse.TRA_LIST_PAGES[0]]
+    assert results["tr_uk_tra"].status == "failed" and "404" in results["tr_uk_tra"].detail
     assert results["tr_ca_cbsa"].status == "updated" and results["tr_ca_cbsa"].count == 190
     assert results["tr_eu_tron"].status == "updated" and results["tr_ca_cbsa"].as_of == "2026-12-04"
     snapshot = store.load(tmp_path)
