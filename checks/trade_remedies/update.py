@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +32,7 @@ from typing import Callable
 import httpx
 
 from ..watchlists.store import resolve_lists_dir
-from ..watchlists.update import ATTEMPTS, SHRINK_LIMIT, TIMEOUT, UpdateResult, _http_date
+from ..watchlists.update import SHRINK_LIMIT, TIMEOUT, UpdateResult, _http_date, get_with_retry, write_json_atomically
 from . import parse, store
 from .store import SPECS, UpdateSpec
 
@@ -75,20 +73,8 @@ def _fetch_tra(client: httpx.Client, sleep: Callable[[float], None]) -> _Fetched
 
 
 def _get(client: httpx.Client, url: str, sleep: Callable[[float], None]) -> httpx.Response:
-    last: Exception | None = None
-    for attempt in range(ATTEMPTS):
-        try:
-            response = client.get(url, headers={"User-Agent": USER_AGENT})
-        except httpx.HTTPError as exc:
-            last = exc
-        else:
-            if response.status_code not in (429, 500, 502, 503, 504):
-                return response
-            last = httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request, response=response)
-        if attempt + 1 < ATTEMPTS:
-            sleep(2.0 ** attempt)
-    assert last is not None
-    raise last
+    """One GET with the watchlist downloader's bounded retry (429, 5xx, network)."""
+    return get_with_retry(client, url, {"User-Agent": USER_AGENT}, sleep)
 
 
 def previous_count(lists_dir: Path | None, spec: UpdateSpec) -> int:
@@ -135,11 +121,7 @@ def update_source(key: str, lists_dir: Path | None, client: httpx.Client,
 
 
 def _write(folder: Path, key: str, record: dict) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{key}-", suffix=".json", dir=folder)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(record, stream, ensure_ascii=False)
-    os.replace(temp, folder / f"{key}.json")
+    write_json_atomically(folder / f"{key}.json", record)
 
 
 def update_trade_remedies(lists_dir: Path | None = None, keys: list[str] | None = None,

@@ -46,7 +46,10 @@ class _Refused(Exception):
     """The download is readable but not believable (empty, shrunk by half)."""
 
 
-def _get(client: httpx.Client, url: str, headers: dict[str, str], sleep: Callable[[float], None]) -> httpx.Response:
+def get_with_retry(client: httpx.Client, url: str, headers: dict[str, str],
+                   sleep: Callable[[float], None]) -> httpx.Response:
+    """One GET, retried with backoff (ATTEMPTS in all) on 429, 5xx and network errors; shared by every
+    downloader of official files."""
     last: Exception | None = None
     for attempt in range(ATTEMPTS):
         try:
@@ -88,7 +91,7 @@ def update_source(key: str, lists_dir: Path, client: httpx.Client,
                 headers["If-None-Match"] = known["etag"]
             if known.get("last_modified"):
                 headers["If-Modified-Since"] = known["last_modified"]
-            response = _get(client, url, headers, sleep)
+            response = get_with_retry(client, url, headers, sleep)
             if response.status_code == 304 and old_files is not None and name in old_files:
                 files[name] = old_files[name]
                 file_meta[name] = known
@@ -189,12 +192,16 @@ def _install(lists_dir: Path, key: str, version: str, files: dict[str, bytes]) -
 
 
 def _write_pointer(lists_dir: Path, key: str, record: dict) -> None:
-    base = lists_dir / key
-    base.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".current-", suffix=".json", dir=base)
+    write_json_atomically(lists_dir / key / "current.json", record, indent=2, ensure_ascii=True)
+
+
+def write_json_atomically(path: Path, record: dict, *, indent: int | None = None, ensure_ascii: bool = False) -> None:
+    """Write beside the target and swap it in: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(record, stream, indent=2)
-    os.replace(temp, base / "current.json")
+        json.dump(record, stream, indent=indent, ensure_ascii=ensure_ascii)
+    os.replace(temp, path)
 
 
 def _prune(lists_dir: Path, key: str, keep: set[str]) -> None:
