@@ -17,7 +17,7 @@ from checks.engine import Engine
 from checks.sources.trade_remedies import TradeRemedyAnalyzer, TradeRemedySource
 from checks.trade_remedies import parse as tr_parse
 from checks.trade_remedies.update import update_trade_remedies
-from tests.bot.test_monitor import RecordingDeliverer, check, outbox_rows
+from tests.bot.test_monitor import check, fake, outbox_rows  # noqa: F401  (fake: the recording deliverer fixture)
 from tests.checks.trade_remedies.support import CA_JSON, cbsa_page
 from tests.storage.support import PointsScorer, db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
@@ -30,15 +30,6 @@ def remedies(db_url: str, tmp_path: Path) -> Iterator[Path]:  # noqa: F811
                                            plan_every_seconds=0)
     yield tmp_path
     monitor.CONFIG = saved
-
-
-@pytest.fixture
-def fake() -> Iterator[RecordingDeliverer]:
-    deliverer = RecordingDeliverer()
-    monitor.register_deliverer(deliverer)
-    yield deliverer
-    monitor.unregister_deliverer("fake")
-    monitor.unregister_deliverer("terminal")
 
 
 def publish(lists_dir: Path, rows: list[dict]) -> None:
