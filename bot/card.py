@@ -36,8 +36,6 @@ DECISION_ICON = {
     DecisionCode.PROCEED: "✅",
 }
 UNVERIFIED_ICON = "⚪"  # never a green all-clear on a check whose key sources did not answer
-# Finding codes that make a `stop` a sanctions / export-control / embargo stop (compliance decides).
-SANCTIONS_STOP_PREFIXES = ("sanctions.", "export.", "country.embargoed", "fraud.embargo_transit")
 
 
 class ActionKind(str, Enum):
@@ -312,14 +310,6 @@ def build_card(
 def _about_the_request(warning: str, t) -> bool:  # type: ignore[no-untyped-def]
     prefix = t("request.country_unknown", country="\x00").split("\x00")[0]
     return bool(prefix) and warning.startswith(prefix)
-
-
-def sanctions_stop(report: Report) -> bool:
-    """A `stop` for a sanctions / export-control / embargo reason (compliance alone may approve it)."""
-    if report.pending or report.decision.code is not DecisionCode.STOP:
-        return False
-    codes = list(report.decision.codes) or [f.code for f in report.problems()]
-    return any(code.startswith(SANCTIONS_STOP_PREFIXES) for code in codes)
 
 
 def effective_decision(report: Report) -> DecisionCode:

@@ -32,7 +32,7 @@ from storage.buyers import BuyerKeys, buyer_keys
 from storage.db import Database, DatabaseNotReady, get_database
 from storage.models import Case, CaseStatus, aware, utcnow
 
-from .card import ActionKind, Card, CaseInfo, build_card, hit_keys, party_key, sanctions_stop
+from .card import ActionKind, Card, CaseInfo, build_card, hit_keys, party_key
 
 log = logging.getLogger(__name__)
 
@@ -861,18 +861,6 @@ def open_case(case_id: int, actor: Actor, lang: str) -> FlowResult:
     if card is None:
         return FlowResult(ok=False, message=t("flows.refused.nothing_to_recheck", lang, id=case_id), case_id=case_id)
     return FlowResult(ok=True, message="", card=card, case_id=case_id)
-
-
-def _hit_in_last_check(session: Any, case_id: int, arg: str) -> Finding | None:
-    """The sanctions hit `source:source_id` as the last stored check found it (not as a payload says)."""
-    report = _last_report(session, case_id)
-    if report is None or ":" not in arg:
-        return None
-    source, _, source_id = arg.partition(":")
-    for finding in _hits(report):
-        if str(finding.data.get("source", "")) == source and str(finding.data.get("source_id")) == source_id:
-            return finding
-    return None
 
 
 # --- the rest of the contract --------------------------------------------------------------------------
