@@ -19,7 +19,7 @@ from typing import Any
 from checks.i18n import translator
 
 from ..text import clean
-from ..card import DECISION_ICON, LEVEL_ICON, ActionKind, Card, CardAction, CardItem, CardSection, format_time, resolve_times
+from ..card import LEVEL_ICON, ActionKind, Card, CardAction, CardItem, CardSection, format_time, resolve_times
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

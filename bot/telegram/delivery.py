@@ -48,7 +48,7 @@ class TelegramDeliverer:
         if not self._ready:
             try:
                 await self.bot.initialize()  # getMe once; idempotent in PTB
-            except InvalidToken as error:  # the text names the token: not passed on
+            except InvalidToken:  # the text names the token: not passed on
                 raise DeliveryFailed("telegram refused TELEGRAM_BOT_TOKEN (wrong or revoked)",
                                      misconfigured=True) from None
             self._ready = True
