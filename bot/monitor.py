@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 
 from checks.config import get_settings
 from checks.diff import Change, diff_reports, hit_params
+from checks import lifecycle
 from checks.engine import CheckContext, Engine
 from checks.i18n import normalize_lang, t
 from checks.models import Finding, Report
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RECHECK_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 365}
 MAX_REMINDERS = 3
-NOT_WATCHED = {CaseStatus.REJECTED.value, CaseStatus.CLOSED.value}
+NOT_WATCHED = lifecycle.NOT_WATCHED
 RECHECK, REMINDER = "recheck", "approval_reminder"
 TERMINAL = "terminal"
 
@@ -88,7 +89,7 @@ def database() -> Database:
 # --- policy ----------------------------------------------------------------------------------------
 def recheck_days(level: str | None) -> int:
     """Days between re-checks for a risk level: the policy's `recheck_days`, else 7/30/90/365."""
-    level = level if level in DEFAULT_RECHECK_DAYS else "low"
+    level = level if level in lifecycle.LEVELS else "low"
     policy = flows._policy()
     for name in ("recheck_days", "recheck"):
         value = policy.get(name) if isinstance(policy, dict) else getattr(policy, name, None)

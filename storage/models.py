@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from checks.lifecycle import CaseStatus as CaseStatus  # the states and roles are the lifecycle's
+from checks.lifecycle import Role as Role
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -35,22 +37,6 @@ def aware(value: datetime | None) -> datetime | None:
 
 def _json(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(JSONType, nullable=nullable))
-
-
-class Role(str, Enum):
-    SALES = "sales"
-    MANAGER = "manager"
-    ADMIN = "admin"
-    COMPLIANCE = "compliance"
-
-
-class CaseStatus(str, Enum):
-    OPEN = "open"
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WATCH = "watch"
-    CLOSED = "closed"
 
 
 class Workspace(SQLModel, table=True):
