@@ -17,7 +17,15 @@ from checks import lifecycle
 
 from . import audit
 from .cases import Who, find_user, insert_ignore, user
-from .models import AuditEvent, ConversationLink, PendingPrompt, ProcessedDelivery, Role, aware, utcnow
+from .models import (
+    AuditEvent,
+    ConversationLink,
+    PendingPrompt,
+    ProcessedDelivery,
+    Role,
+    aware,
+    utcnow,
+)
 
 ROLES = tuple(role.value for role in Role)
 PROMPT_TTL = timedelta(hours=24)

@@ -14,11 +14,23 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from checks.lifecycle import CaseStatus as CaseStatus  # the states and roles are the lifecycle's
+from checks.lifecycle import (
+    CaseStatus as CaseStatus,  # the states and roles are the lifecycle's
+)
 from checks.lifecycle import Role as Role
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
