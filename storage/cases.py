@@ -40,6 +40,7 @@ from .models import (
     User,
     Workspace,
     aware,
+    id_of,
     utcnow,
 )
 
@@ -179,13 +180,14 @@ def looks_like(session: Session, workspace_id: int, base: str, exclude: int | No
     rows = session.exec(
         select(Case.id, Case.base_name, Case.name).where(Case.workspace_id == workspace_id, Case.id != (exclude or -1))
     ).all()
-    candidates = {row[0]: row[1] for row in rows if row[1]}
+    candidates = {row[0]: row[1] for row in rows if row[0] is not None and row[1]}
     if not candidates:
         return None
     best = process.extractOne(base, candidates, scorer=fuzz.token_sort_ratio, score_cutoff=LOOKS_LIKE_MIN)
     if best is None:
         return None
     _, score, case_id = best
+    case_id = int(case_id)
     name = next(row[2] for row in rows if row[0] == case_id)
     last = session.exec(
         select(CheckRun).where(CheckRun.case_id == case_id).order_by(col(CheckRun.created_at).desc(), col(CheckRun.id).desc())
@@ -254,32 +256,34 @@ def _save_once(
     case_id: int | None, decision: str | None = None,
 ) -> SavedCheck:
     ws = workspace(session, who.workspace)
-    person = user(session, who, ws.id)
+    ws_id = id_of(ws)
+    person = user(session, who, ws_id)
     now = utcnow()
     matched_by: str | None = None
+    case: Case | None
     if case_id is not None:
         case = case_in_workspace(session, case_id, who.workspace)
         matched_by = "id"
     else:
-        found = find_case(session, ws.id, keys)  # type: ignore[arg-type]
+        found = find_case(session, ws_id, keys)
         case, matched_by = found if found else (None, None)
     created = case is None
     if case is None:
         case = Case(
-            workspace_id=ws.id, name=keys.name, normalized_name=keys.normalized_name, base_name=keys.base_name,
+            workspace_id=ws_id, name=keys.name, normalized_name=keys.normalized_name, base_name=keys.base_name,
             country=keys.country, domains=list(keys.domains), identifiers=dict(keys.identifiers),
             created_by=who.label, created_at=now, updated_at=now,
         )
         session.add(case)
         session.flush()
-        add_keys(session, ws.id, case.id, keys)  # type: ignore[arg-type]
+        add_keys(session, ws_id, id_of(case), keys)
         session.flush()  # IntegrityError here: someone else owns a key → roll back, retry, find it
         audit.record(session, "case_opened", actor=who.key, actor_name=who.label, case_id=case.id,
-                     workspace_id=ws.id, details={"name": keys.name, "country": keys.country,
+                     workspace_id=ws_id, details={"name": keys.name, "country": keys.country,
                                                   "keys": [k for _, k in keys.keys]})
     else:
         for kind, key in keys.keys:  # new aliases of a known buyer; a key owned by another case stays there
-            insert_ignore(session, CaseKey, {"workspace_id": ws.id, "case_id": case.id, "kind": kind, "key": key})
+            insert_ignore(session, CaseKey, {"workspace_id": ws_id, "case_id": case.id, "kind": kind, "key": key})
         case.domains = sorted(set(case.domains or []) | set(keys.domains))
         case.identifiers = {**keys.identifiers, **(case.identifiers or {})}
         if not case.name and keys.name:
@@ -288,7 +292,7 @@ def _save_once(
             case.country = keys.country
 
     run = CheckRun(
-        case_id=case.id, workspace_id=ws.id, user_id=person.id, actor=who.key, actor_name=who.label,
+        case_id=id_of(case), workspace_id=ws_id, user_id=person.id, actor=who.key, actor_name=who.label,
         platform=who.platform, created_at=now, risk_level=risk_level, score=score,
         approval_required=approval_required, lists_as_of=lists_as_of, request=request, report=report,
     )
@@ -304,7 +308,7 @@ def _save_once(
     audit.record(session, "check", actor=who.key, actor_name=who.label, case_id=case.id, workspace_id=ws.id,
                  details={"check_run": run.id, "risk": risk_level, "score": score, "platform": who.platform,
                           "decision": decision})
-    _status_after_check(session, case, who, ws.id, risk_level, approval_required)  # type: ignore[arg-type]
+    _status_after_check(session, case, who, ws_id, risk_level, approval_required)
     session.flush()
     return SavedCheck(case=case, run=run, created=created, matched_by=matched_by)
 
@@ -312,7 +316,7 @@ def _save_once(
 def _status_after_check(session: Session, case: Case, who: Who, workspace_id: int, risk_level: str | None,
                         approval_required: bool) -> None:
     """Apply the state a check leaves the case in (`lifecycle.after_check`), with its audit event."""
-    case_id = _id(case)
+    case_id = id_of(case)
     approval = latest_decision(session, case_id) if case.status == CaseStatus.APPROVED.value else None
     pending = case.status == CaseStatus.PENDING_APPROVAL.value and open_request(session, case_id) is not None
     move = lifecycle.after_check(case.status, risk_level=risk_level, approval_required=approval_required,
@@ -413,27 +417,28 @@ def search_cases(session: Session, workspace_id: int, query: str, keys: BuyerKey
     """Cases for `/history ACME`: by key (identifier, domain, exact name) first, then by similar name."""
     found: list[Case] = []
     if keys.keys:
-        rows = session.exec(
+        key_rows = session.exec(
             select(CaseKey).where(CaseKey.workspace_id == workspace_id, col(CaseKey.key).in_([k for _, k in keys.keys]))
         ).all()
-        for row in sorted(rows, key=lambda r: KIND_RANK.get(r.kind, 9)):
-            case = session.get(Case, row.case_id)
+        for key_row in sorted(key_rows, key=lambda r: KIND_RANK.get(r.kind, 9)):
+            case = session.get(Case, key_row.case_id)
             if case and case not in found:
                 found.append(case)
     if keys.base_name:
-        rows = session.exec(select(Case.id, Case.base_name).where(Case.workspace_id == workspace_id)).all()
-        choices = {row[0]: row[1] for row in rows if row[1]}
-        for _, score, case_id in process.extract(keys.base_name, choices, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=80):
+        names = session.exec(select(Case.id, Case.base_name).where(Case.workspace_id == workspace_id)).all()
+        choices = {case_id: base for case_id, base in names if base}
+        for _, _score, case_id in process.extract(keys.base_name, choices, scorer=fuzz.WRatio, limit=limit * 2,
+                                                  score_cutoff=80):
             case = session.get(Case, case_id)
             if case and case not in found:
                 found.append(case)
         lowered = query.strip().casefold()
         if lowered:
-            for row in session.exec(
+            for named in session.exec(
                 select(Case).where(Case.workspace_id == workspace_id, func.lower(Case.name).contains(lowered)).limit(limit)
             ):
-                if row not in found:
-                    found.append(row)
+                if named not in found:
+                    found.append(named)
     return found[:limit]
 
 
@@ -445,17 +450,10 @@ COMPLIANCE_ROLES = lifecycle.STOP_DECIDERS  # alone may approve a STOP case
 REASON_CODES = lifecycle.REASON_CODES
 
 
-def _id(row: Case | Approval | User | Workspace) -> int:
-    """The primary key of a row that was flushed (every row these functions are given was)."""
-    if row.id is None:
-        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
-    return row.id
-
-
 def facts(session: Session, case: Case, person: User | None = None) -> CaseFacts:
     """What the lifecycle rules need to know about the case (and whether its open request is
     `person`'s own)."""
-    pending = open_request(session, _id(case)) if case.status == CaseStatus.PENDING_APPROVAL.value else None
+    pending = open_request(session, id_of(case)) if case.status == CaseStatus.PENDING_APPROVAL.value else None
     return _facts(case, pending, person)
 
 
@@ -493,7 +491,7 @@ def expire_approval(session: Session, case: Case) -> bool:
     latest approval has expired, whether this call or another process moved the case)."""
     if case.status != CaseStatus.APPROVED.value:
         return False
-    decision = latest_decision(session, _id(case))
+    decision = latest_decision(session, id_of(case))
     expires = aware(decision.expires_at) if decision is not None else None
     move = lifecycle.on_expiry(case.status, expires, utcnow())
     if decision is None or move is None:
@@ -516,9 +514,9 @@ def request_approval(session: Session, case: Case, who: Who, *, reason: str | No
     move = lifecycle.on_request(facts(session, case), stop=stop)
     person = user(session, who, case.workspace_id)
     _cas_status(session, case, move)
-    last = runs(session, _id(case), 1)
+    last = runs(session, id_of(case), 1)
     approval = Approval(
-        case_id=_id(case), check_run_id=last[0].id if last else None, requested_by_id=person.id,
+        case_id=id_of(case), check_run_id=last[0].id if last else None, requested_by_id=person.id,
         requested_by=who.label, requested_at=utcnow(), risk_level=case.last_risk_level,
         request_reason=(reason or "").strip()[:4000] or None, deal=(deal or "").strip()[:2000] or None, stop=stop,
     )
@@ -548,7 +546,7 @@ def decide(
     reason = (reason or "").strip() or None
     expire_approval(session, case)
     person = user(session, who, case.workspace_id)
-    pending = open_request(session, _id(case)) if case.status == CaseStatus.PENDING_APPROVAL.value else None
+    pending = open_request(session, id_of(case)) if case.status == CaseStatus.PENDING_APPROVAL.value else None
     if decision == "approve" and pending is None:  # another manager may have just decided it: say so
         session.refresh(case)
     racing = (decision == "reject" and case.status == CaseStatus.APPROVED.value
@@ -556,7 +554,7 @@ def decide(
     move = lifecycle.on_decision(decision, _facts(case, pending, person), racing=racing)
     now = utcnow()
     _cas_status(session, case, move)
-    approval = pending or Approval(case_id=_id(case), requested_by_id=None, requested_by="", requested_at=now,
+    approval = pending or Approval(case_id=id_of(case), requested_by_id=None, requested_by="", requested_at=now,
                                    risk_level=case.last_risk_level)
     approval.decided_by_id = person.id
     approval.decided_by = who.label
@@ -582,7 +580,7 @@ def add_note(session: Session, case: Case, who: Who, text: str) -> Note:
     if not text:
         raise Refused(Refusal.REASON_REQUIRED)
     person = user(session, who, case.workspace_id)
-    note = Note(case_id=_id(case), user_id=person.id, author=who.label, text=text[:4000])
+    note = Note(case_id=id_of(case), user_id=person.id, author=who.label, text=text[:4000])
     session.add(note)
     session.flush()
     audit.record(session, "note_added", actor=who.key, actor_name=who.label, case_id=case.id,
@@ -601,7 +599,7 @@ def clear_match(
     if not reason:
         raise Refused(Refusal.REASON_REQUIRED)
     person = user(session, who, case.workspace_id)
-    cleared = ClearedMatch(case_id=_id(case), source=source, source_id=source_id, fingerprint=fingerprint,
+    cleared = ClearedMatch(case_id=id_of(case), source=source, source_id=source_id, fingerprint=fingerprint,
                            entry_name=entry_name[:500], reason=reason[:4000], user_id=person.id, cleared_by=who.label)
     session.add(cleared)
     session.flush()

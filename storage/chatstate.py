@@ -142,7 +142,7 @@ def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: s
         PendingPrompt.platform == platform, PendingPrompt.chat == chat,
         PendingPrompt.prompt_message_id == prompt_message_id,
     )).first()
-    if prompt is None or prompt.actor != actor or aware(prompt.expires_at) < utcnow():  # type: ignore[operator]
+    if prompt is None or prompt.actor != actor or aware(prompt.expires_at) < utcnow():
         return None
     result = session.execute(delete(PendingPrompt).where(col(PendingPrompt.id) == prompt.id))
     if result.rowcount != 1:  # type: ignore[attr-defined]  # another process took it

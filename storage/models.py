@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, overload
 
 from sqlalchemy import (
     JSON,
@@ -33,6 +33,7 @@ from checks.lifecycle import (
 )
 from checks.lifecycle import Role as Role
 
+Day = date  # the type, for classes that have a field named `date`
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -40,11 +41,28 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes: they were stored as UTC."""
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def id_of(row: _Row) -> int:
+    """The primary key of a row that was flushed (a row not yet flushed has none: a programming error)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
 
 
 def _json(nullable: bool = True) -> Any:
@@ -224,7 +242,7 @@ class TradeRecord(SQLModel, table=True):
     date: date
     amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
     currency: str | None = Field(default=None, sa_type=String(3))
-    due_date: date | None = None
+    due_date: Day | None = None  # `Day`: inside the class, `date` names the field above
     days_overdue: int | None = None
     status: str | None = Field(default=None, sa_type=String(20))
     reference: str | None = Field(default=None, sa_type=String(200))
