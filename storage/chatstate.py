@@ -156,7 +156,7 @@ DELIVERY_KEEP = timedelta(days=7)  # Slack retries within minutes, Telegram with
 def first_delivery(session: Session, platform: str, key: str) -> bool:
     """True the first time this key is seen; keys older than a week are forgotten now and then."""
     now = utcnow()
-    if random.random() < 0.01:
+    if random.random() < 0.01:  # noqa: S311 - sampling when to prune, not a secret
         session.execute(delete(ProcessedDelivery).where(col(ProcessedDelivery.at) < now - DELIVERY_KEEP))
     return insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key[:300], "at": now}) == 1
 
@@ -185,7 +185,7 @@ def claim_delivery(session: Session, platform: str, key: str, *, lease: timedelt
     owner = uuid.uuid4().hex[:16]
     key = key[:300]
     until = now + lease
-    if random.random() < 0.01:
+    if random.random() < 0.01:  # noqa: S311 - sampling when to prune, not a secret
         session.execute(delete(ProcessedDelivery).where(col(ProcessedDelivery.at) < now - DELIVERY_KEEP,
                                                         col(ProcessedDelivery.lease_until).is_(None)))
     if insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key, "at": now,

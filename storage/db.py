@@ -18,10 +18,11 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection, make_url
@@ -179,7 +180,7 @@ class Database:
             try:
                 if self.current() == head:
                     return True
-            except Exception:  # the other upgrade is still creating its tables
+            except Exception:  # noqa: S110 - the other upgrade is still creating its tables
                 pass
             time.sleep(0.2)
         return False
