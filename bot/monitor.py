@@ -155,6 +155,17 @@ def register_configured_deliverers() -> list[str]:
             register_deliverer(TelegramDeliverer.from_settings(settings))
         except Exception:
             log.exception("Telegram deliverer not available")
+    if "feishu" not in _DELIVERERS:
+        from .feishu.settings import FeishuSettings
+
+        feishu = FeishuSettings()
+        if feishu.can_send:
+            try:
+                from .feishu.deliver import FeishuDeliverer
+
+                register_deliverer(FeishuDeliverer.from_settings(feishu))
+            except Exception:
+                log.exception("Feishu deliverer not available")
     return sorted(_DELIVERERS)
 
 
