@@ -27,7 +27,7 @@ from .. import flows, offloop
 from ..card import ActionKind, build_card
 from ..progress import Coalescer
 from ..render.telegram import TelegramMessage, clip, render, render_pages
-from .callbacks import Pressed, arg_digest, decode
+from ..render.buttons import Pressed, arg_digest, decode
 from .transport import PLATFORM, ChatGone, Sender, call_flow, retry_after_seconds
 
 log = logging.getLogger(__name__)
