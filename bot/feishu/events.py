@@ -133,7 +133,7 @@ class Message(_Loose):
         if self.message_type == "text":
             text = str(data.get("text") or "")
         elif self.message_type == "post":  # rich text: its text runs, line by line
-            body = data.get("content") or next((v.get("content") for v in data.values() if isinstance(v, dict)), [])
+            body: Any = data.get("content") or next((v.get("content") for v in data.values() if isinstance(v, dict)), [])
             text = "\n".join("".join(str(run.get("text") or "") for run in line if isinstance(run, dict))
                              for line in body or [] if isinstance(line, list))
         else:

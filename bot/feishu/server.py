@@ -54,6 +54,8 @@ class FeishuEndpoint:
             raise ValueError("the Feishu endpoint needs FEISHU_ENCRYPT_KEY and FEISHU_VERIFICATION_TOKEN")
         self.settings = settings
         self.bot = bot
+        self.encrypt_key = settings.encrypt_key.get_secret_value() if settings.encrypt_key else ""
+        self.verification_token = settings.verification_token.get_secret_value() if settings.verification_token else ""
 
     async def handle(self, request: Request) -> Response:
         body = await read_body(request)
@@ -61,11 +63,9 @@ class FeishuEndpoint:
         if body is None:
             log.warning("refused a Feishu request over %d bytes from %s", MAX_BODY, client)
             return PlainTextResponse("request too large", status_code=413)
-        assert self.settings.encrypt_key is not None and self.settings.verification_token is not None
         try:
             payload = open_envelope(body, {k.lower(): v for k, v in request.headers.items()},
-                                    encrypt_key=self.settings.encrypt_key.get_secret_value(),
-                                    verification_token=self.settings.verification_token.get_secret_value())
+                                    encrypt_key=self.encrypt_key, verification_token=self.verification_token)
             if payload.get("type") == "url_verification":
                 return JSONResponse({"challenge": str(payload.get("challenge") or "")})
             event = parse(payload)

@@ -8,13 +8,11 @@ elements, and it can be told to answer a call with a rate limit.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +53,6 @@ class FakeFeishu:
     next_id: int = 1
     url: str = ""
     _runner: web.AppRunner | None = None
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> FakeFeishu:
         app = web.Application()
@@ -85,20 +82,6 @@ class FakeFeishu:
         return [(c.message_id or "", json.loads(c.body["content"])) for c in self.calls
                 if c.method in ("send", "reply") and c.body.get("msg_type") == "interactive"]
 
-    async def wait_for(self, condition: Callable[[FakeFeishu], Any], timeout: float = 10.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition(self)
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; calls: {[(c.method, c.path) for c in self.calls]}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), 0.2)
-            except TimeoutError:
-                pass
-
     # --- the API ----------------------------------------------------------------------------
     @staticmethod
     def _ok(data: dict[str, Any] | None = None) -> web.Response:
@@ -110,7 +93,6 @@ class FakeFeishu:
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
-        self._changed.set()
 
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {TOKEN}"
