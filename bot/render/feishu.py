@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from checks.i18n import translator
@@ -84,7 +85,7 @@ def safe_url(url: str) -> str | None:
 def local_time(value: datetime) -> str:
     """A time each reader sees in their own time zone (Feishu's <local_datetime> tag)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     ms = int(value.timestamp() * 1000)
     return (f"<local_datetime millisecond='{ms}' format_type='date_num'></local_datetime> "
             f"<local_datetime millisecond='{ms}' format_type='time'></local_datetime>")
@@ -387,5 +388,18 @@ def render_text(text: str, *, title: str = "", template: str = "blue") -> dict[s
     return payload
 
 
-__all__ = ["CARD_LIMIT", "MAX_ELEMENTS", "ReasonForm", "action_value", "count_elements", "md", "render_card",
-           "render_details", "render_text", "safe_url", "size_of", "REASON_FIELD", "DEAL_FIELD"]
+__all__ = [
+    "CARD_LIMIT",
+    "DEAL_FIELD",
+    "MAX_ELEMENTS",
+    "REASON_FIELD",
+    "ReasonForm",
+    "action_value",
+    "count_elements",
+    "md",
+    "render_card",
+    "render_details",
+    "render_text",
+    "safe_url",
+    "size_of",
+]

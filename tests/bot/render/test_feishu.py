@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 
 import pytest
 
 import bot  # noqa: F401 - registers bot/locales
 from bot.card import ActionKind, CaseInfo, build_card
-from bot.render.feishu import (CARD_LIMIT, MAX_ELEMENTS, ReasonForm, count_elements, md, render_card,
-                               render_details, safe_url, size_of)
-from checks.models import Evidence, Finding, Report, RiskFactor, Section, Severity, Status, Subject
+from bot.render.feishu import (
+    CARD_LIMIT,
+    MAX_ELEMENTS,
+    ReasonForm,
+    count_elements,
+    md,
+    render_card,
+    render_details,
+    safe_url,
+    size_of,
+)
+from checks.models import (
+    Evidence,
+    Finding,
+    Report,
+    RiskFactor,
+    Section,
+    Severity,
+    Status,
+    Subject,
+)
 
 LONG = "The registry's answer goes on and on about this party, its directors and addresses; " * 6
 
@@ -128,10 +147,10 @@ def test_details_pages_keep_every_finding_each_within_limits() -> None:
 
 
 def test_times_are_shown_in_each_readers_zone() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     info = CaseInfo(id=3, status="pending_approval", requested_by="Li Wei",
-                    requested_at=datetime(2026, 12, 6, 10, 0, tzinfo=timezone.utc), request_reason="repeat buyer")
+                    requested_at=datetime(2026, 12, 6, 10, 0, tzinfo=UTC), request_reason="repeat buyer")
     payload = render_card(build_card(report(findings=1), info))
     assert "<local_datetime millisecond='1796551200000'" in markdown_of(payload)
     json.dumps(payload)  # serialisable
