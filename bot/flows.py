@@ -189,7 +189,7 @@ def _approval_level(policy: Any) -> RiskLevel | None:
 
 def approval_expiry_days() -> int:
     days = getattr(_policy(), "approval_expiry_days", None)
-    return int(days) if isinstance(days, (int, float)) and days >= 0 else 180
+    return int(days) if isinstance(days, (int, float)) and days >= 0 else lifecycle.DEFAULT_EXPIRY_DAYS
 
 
 def _needs_approval(report: Report) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import t
-from checks.lifecycle import DECISIONS, decision_rank, level_rank
+from checks.lifecycle import DECISIONS, decision_rank, level_rank, may_decide
 
 from .. import flows
 from ..card import LEVEL_ICON
@@ -160,8 +160,8 @@ async def publish_home(client: AsyncWebClient, actor: flows.Actor, lang: str) ->
     mine: list[HomeCase] | None
     approvals: list[HomeCase] | None
     try:
-        mine, approvals = await asyncio.to_thread(home_cases, actor, role in ("manager", "admin", "compliance"))
-        if role not in ("manager", "admin", "compliance"):
+        mine, approvals = await asyncio.to_thread(home_cases, actor, may_decide(role))
+        if not may_decide(role):
             approvals = None
     except Exception:
         log.warning("home lists failed", exc_info=True)
