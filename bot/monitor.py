@@ -56,7 +56,6 @@ from .logs import redact
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RECHECK_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 365}
 MAX_REMINDERS = 3
 NOT_WATCHED = {CaseStatus.REJECTED.value, CaseStatus.CLOSED.value}
 RECHECK, REMINDER = "recheck", "approval_reminder"
@@ -88,16 +87,7 @@ def database() -> Database:
 # --- policy ----------------------------------------------------------------------------------------
 def recheck_days(level: str | None) -> int:
     """Days between re-checks for a risk level: the policy's `recheck_days`, else 7/30/90/365."""
-    level = level if level in DEFAULT_RECHECK_DAYS else "low"
-    policy = flows._policy()
-    for name in ("recheck_days", "recheck"):
-        value = policy.get(name) if isinstance(policy, dict) else getattr(policy, name, None)
-        if value is None:
-            continue
-        found = value.get(level) if isinstance(value, dict) else getattr(value, level, None)
-        if isinstance(found, (int, float)) and found > 0:
-            return int(found)
-    return DEFAULT_RECHECK_DAYS[level]
+    return flows.runtime().monitoring.recheck_days(level)
 
 
 def reminder_hours() -> float:

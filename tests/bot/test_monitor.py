@@ -25,12 +25,14 @@ import pytest
 from sqlmodel import select
 
 from bot import flows, monitor
+from bot.app import Runtime
 from bot.card import ActionKind
 from bot.delivery import DeliveryFailed
 from checks.config import get_settings
 from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
+from storage import cases
 from storage import db as storage_db
 from storage import jobs as jobstore
 from storage import outbox
@@ -142,7 +144,7 @@ def test_recheck_days_come_from_the_policy_else_the_defaults(monkeypatch: pytest
     levels = ("critical", "high", "medium", "low")
     assert [monitor.recheck_days(level) for level in levels] == [policy.recheck_days[level] for level in levels]  # type: ignore[index]
     assert monitor.recheck_days(None) == monitor.recheck_days("low")
-    monkeypatch.setattr(flows, "_policy", lambda: None)  # no policy (or a broken file): 7/30/90/365
+    monkeypatch.setattr(Runtime, "policy", property(lambda self: None))  # no policy (or a broken file): 7/30/90/365
     assert [monitor.recheck_days(level) for level in levels] == [7, 30, 90, 365]
 
 
@@ -227,7 +229,7 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
     [(where, text)] = fake.sent
     assert where.channel == "C1" and where.message == "C1-card" and text == row.text
     with session(db_url) as s:
-        assert flows.store.count_runs(s, case_id) == 3  # at-least-once: the re-check itself ran twice
+        assert cases.count_runs(s, case_id) == 3  # at-least-once: the re-check itself ran twice
 
     # the next re-check finds the same: nothing is said
     due_now(db_url, case_id, days_ago=1)
