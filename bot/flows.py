@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -109,7 +110,14 @@ def runtime() -> Runtime:
 
 
 def _sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coroutine)
+    """Run a service call to the end, blocking the caller as the old sync functions did (on a
+    thread of its own when the caller is itself on an event loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="flows-shim") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # --- sync, as before ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from storage import chatstate
 from storage.db import Database
 from storage.models import Case, CaseStatus
 
-from ..card import ActionKind, hit_keys
+from ..card import ActionKind, Card, hit_keys
 from .casecards import card_for_case
 from .clears import entry_fingerprint, entry_name, party_in_report
 from .scoring import Scoring, is_stop
@@ -121,20 +121,32 @@ class CaseService:
 
     async def needs_reason(self, kind: ActionKind | str, case_id: int, actor: Actor) -> bool:
         """Whether pressing `kind` asks for a reason on this case now (approving high/critical/STOP does)."""
+        return await self.reason_prompt(kind, case_id, actor) is not None
+
+    async def reason_prompt(self, kind: ActionKind | str, case_id: int, actor: Actor) -> str | None:
+        """What to ask for before acting: None (nothing, act at once), the action's value (its reason),
+        or "approve_stop" (approving a STOP case: the reason also confirms it)."""
         kind = ActionKind(kind)
         if kind in REASON_REQUIRED:
-            return True
+            return kind.value
         if kind is not ActionKind.APPROVE:
-            return False
+            return None
         database = await self._rt.ready_database()
 
-        def read() -> bool:
+        def read() -> str | None:
             with database.session() as session:
                 case = case_store.case_in_workspace(session, int(case_id), actor.workspace)
                 assert case.id is not None
-                return is_stop(self._scoring.current_report(session, case.id)) or _level_at_least_high(case)
+                if is_stop(self._scoring.current_report(session, case.id)):
+                    return "approve_stop"
+                return kind.value if _level_at_least_high(case) else None
 
         return await self._rt.offload(read, fast=True)
+
+    async def current_card(self, case_id: int, actor: Actor, lang: str) -> Card | None:
+        """The case's card as it stands now (None: not the actor's team's case, or never checked)."""
+        result = await self.open_case(case_id, actor, lang)
+        return result.card if result.ok else None
 
     # --- /open N ----------------------------------------------------------------------------------
     async def open_case(self, case_id: int, actor: Actor, lang: str) -> ActionResult:
