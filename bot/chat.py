@@ -315,10 +315,15 @@ def main(argv: list[str] | None = None) -> int:
         print(db_not_ready_text(error, lang), file=sys.stderr)
         return 1
     from . import flows, monitor
+    from .monitor.service import Monitor
 
-    flows.install(runtime)  # the monitor still reaches the application layer through the shim
+    flows.install(runtime)  # code that still goes through the flows shim uses this runtime too
+    replaced = monitor.use(Monitor(runtime))  # the chat's monitor re-checks with the chat's runtime
     asyncio.run(runtime.checking.warm_up(args.offline))
     if args.monitor:
+        from . import platforms
+
+        platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
         monitor.start_ticker_thread(30)
     try:
         chat = TerminalChat(args.user, args.lang, offline=args.offline, runtime=runtime)
@@ -329,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.monitor:
             monitor.stop_ticker()
+        monitor.use(replaced)
         flows.install(None)
         runtime.close()
 

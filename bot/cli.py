@@ -79,8 +79,9 @@ def check_main(argv: list[str]) -> int:
             print(line, file=sys.stderr)
         print(outcome.report.model_dump_json(indent=2))
         return 0
-    from .render.terminal import renderable
     from rich.console import Console
+
+    from .render.terminal import renderable
 
     console = Console()
     for line in describe_request(outcome.request):
@@ -125,9 +126,7 @@ def _rescreen_watched_cases(changed: list[str]) -> str:
         lists_sync.publish(runtime.ensure_database(), runtime.settings.lists_dir, changed)  # for every other host
         alerts = monitor.after_lists_update()
         if any(key.startswith("tr_") for key in changed):  # new trade-remedy data: re-check buyers with goods
-            from .trade_remedy_watch import recheck_watched_with_goods
-
-            recheck_watched_with_goods()
+            monitor.current().recheck_watched_with_goods()
     except DatabaseNotReady as error:
         from .chat import db_not_ready_text
 

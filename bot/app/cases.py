@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from checks import lifecycle
 from checks.i18n import normalize_lang, t
 from checks.models import Report
 from storage import cases as case_store
@@ -23,22 +24,14 @@ from .types import ActionResult, Actor, Conversation, Permission
 if TYPE_CHECKING:
     from .runtime import Runtime
 
-# Actions that always need a text typed by the person (each platform asks for it its own way).
-REASON_REQUIRED = frozenset({ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH,
-                             ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE})
-# Actions that may need one, depending on the case (approving a high, critical or STOP case).
-MAY_NEED_REASON = REASON_REQUIRED | {ActionKind.APPROVE}
-# Actions that take an optional deal description with the reason (goods, value, payment terms).
-WITH_DEAL = frozenset({ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE})
-MANAGER_ONLY = frozenset({ActionKind.APPROVE, ActionKind.REJECT, ActionKind.CLEAR_MATCH})
+# Which actions need a typed reason, may need one, or take a deal: the case lifecycle's rules.
+REASON_REQUIRED = lifecycle.REASON_REQUIRED
+MAY_NEED_REASON = lifecycle.MAY_NEED_REASON
+WITH_DEAL = lifecycle.WITH_DEAL
 
 
 def refused_result(refused: case_store.Refused, lang: str, case_id: int | None) -> ActionResult:
     return ActionResult(ok=False, message=t(refused.key, lang, **refused.params), case_id=case_id)
-
-
-def _level_at_least_high(case: Case) -> bool:
-    return case_store.level_rank(case.last_risk_level) >= case_store.level_rank("high")
 
 
 class CaseService:
@@ -66,29 +59,20 @@ class CaseService:
     @staticmethod
     def _refusal(session: Any, kind: ActionKind, case: Case, actor: Actor, role: str,
                  report: Report | None) -> case_store.Refused | None:
-        """Why this person may not press this button on this case now (None: they may)."""
-        if kind in MANAGER_ONLY and role not in case_store.MANAGER_ROLES:
-            if kind is ActionKind.APPROVE and is_stop(report):
-                return case_store.Refused("flows.refused.stop_needs_compliance")
-            return case_store.Refused("flows.refused.not_manager")
-        if kind is ActionKind.APPROVE:
-            if is_stop(report) and role not in case_store.COMPLIANCE_ROLES:
-                return case_store.Refused("flows.refused.stop_needs_compliance")
-            assert case.id is not None
-            pending = (case_store.open_request(session, case.id)
-                       if case.status == CaseStatus.PENDING_APPROVAL.value else None)
-            if pending is None:  # another manager may have just decided it: say so, as storage does
-                session.refresh(case)
-                return case_store.Refused(
-                    "flows.refused.already_approved" if case.status == CaseStatus.APPROVED.value
-                    else "flows.refused.already_rejected" if case.status == CaseStatus.REJECTED.value
-                    else "flows.refused.not_pending", id=case.id)
-            person = case_store.find_user(session, actor.platform, actor.user_id)
-            if person is not None and pending.requested_by_id == person.id:
-                return case_store.Refused("flows.refused.own_request")
-        if kind is ActionKind.STOP_WATCHING and _level_at_least_high(case) and role not in case_store.MANAGER_ROLES:
-            return case_store.Refused("flows.refused.stop_watching_risky")
-        return None
+        """Why this person may not press this button on this case now (None: they may): the lifecycle's
+        rules (`lifecycle.refusal`) on the case's facts, with the STOP decision of its current report."""
+        assert case.id is not None
+        pending = (case_store.open_request(session, case.id)
+                   if case.status == CaseStatus.PENDING_APPROVAL.value else None)
+        if kind is ActionKind.APPROVE and pending is None:  # another manager may have just decided it: say so
+            session.refresh(case)
+        person = case_store.find_user(session, actor.platform, actor.user_id) if pending is not None else None
+        facts = lifecycle.CaseFacts(status=case.status, level=case.last_risk_level, stop=is_stop(report),
+                                    open_request=pending is not None, id=case.id,
+                                    own_request=pending is not None and person is not None
+                                    and pending.requested_by_id == person.id)
+        refused = lifecycle.refusal(kind, role, facts)
+        return None if refused is None else case_store.Refused(refused, id=case.id)
 
     async def can_perform(self, actor: Actor, kind: ActionKind | str, case_id: int,
                           lang: str | None = None) -> Permission:
@@ -127,9 +111,9 @@ class CaseService:
         """What to ask for before acting: None (nothing, act at once), the action's value (its reason),
         or "approve_stop" (approving a STOP case: the reason also confirms it)."""
         kind = ActionKind(kind)
-        if kind in REASON_REQUIRED:
+        if kind in lifecycle.REASON_REQUIRED:
             return kind.value
-        if kind is not ActionKind.APPROVE:
+        if kind not in lifecycle.MAY_NEED_REASON:
             return None
         database = await self._rt.ready_database()
 
@@ -137,9 +121,10 @@ class CaseService:
             with database.session() as session:
                 case = case_store.case_in_workspace(session, int(case_id), actor.workspace)
                 assert case.id is not None
-                if is_stop(self._scoring.current_report(session, case.id)):
-                    return "approve_stop"
-                return kind.value if _level_at_least_high(case) else None
+                stop = is_stop(self._scoring.current_report(session, case.id))
+            if not lifecycle.needs_reason(kind, stop=stop, level=case.last_risk_level):
+                return None
+            return "approve_stop" if stop else kind.value
 
         return await self._rt.offload(read, fast=True)
 
@@ -230,13 +215,12 @@ class CaseService:
                 refusal = self._refusal(session, kind, case, actor, role, report)
                 if refusal is not None:
                     raise refusal
-                reason_needed = kind in REASON_REQUIRED or (kind is ActionKind.APPROVE
-                                                            and (stop or _level_at_least_high(case)))
+                reason_needed = lifecycle.needs_reason(kind, stop=stop, level=case.last_risk_level)
                 if reason_needed and not (reason or "").strip():
                     ask = "approve_stop" if kind is ActionKind.APPROVE and stop else kind.value
                     return ActionResult(ok=False, needs_reason=True, message=t(f"flows.ask.{ask}", lang),
                                         case_id=case_id, prompt=ask)
-                if kind is ActionKind.APPROVE and stop and not confirmed:
+                if lifecycle.needs_confirm(kind, stop=stop) and not confirmed:
                     return ActionResult(ok=False, needs_confirm=True, case_id=case_id,
                                         message=t("flows.confirm.approve_stop", lang, id=case.id, name=name))
                 if kind in (ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE):
@@ -319,9 +303,13 @@ class CaseService:
         before = (case.last_risk_level, case.last_score, case.last_decision)
         case.last_risk_level, case.last_score = report.risk.level.value, report.risk.score
         case.last_decision = report.decision.code.value
-        if (not report.risk.approval_required and case.status == CaseStatus.PENDING_APPROVAL.value
-                and case_store.open_request(session, case.id) is None):
-            case.status = CaseStatus.OPEN.value
+        asked = (case.status == CaseStatus.PENDING_APPROVAL.value
+                 and case_store.open_request(session, case.id) is not None)
+        move = lifecycle.after_check(case.status, risk_level=case.last_risk_level,
+                                     approval_required=report.risk.approval_required, approved_level=None,
+                                     has_approval=False, open_request=asked)
+        if move is not None and move.event is lifecycle.Event.APPROVAL_NOT_NEEDED:  # a cleared match only lowers
+            case.status = move.new
         session.add(case)
         case_store.audit.record(session, "rescored", actor=actor.key, actor_name=actor.label, case_id=case.id,
                                 workspace_id=case.workspace_id,

@@ -1,10 +1,9 @@
-"""What the monitor (scheduled re-checks, reminders, list alerts) needs from the application layer."""
+"""What the monitor (scheduled re-checks, reminders, list alerts) needs from the application layer
+(`bot.monitor.runtime.MonitoringPort`); the re-check schedule itself is the monitor's (bot/monitor/config.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from checks.models import RiskLevel
 
 from .scoring import Scoring
 from .types import Actor, CheckOutcome
@@ -14,24 +13,11 @@ if TYPE_CHECKING:
 
     from .runtime import Runtime
 
-# Without a readable policy file: days between re-checks per level.
-DEFAULT_RECHECK_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 365}
-
 
 class MonitoringService:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
         self._scoring = Scoring(runtime)
-
-    def recheck_days(self, level: str | None) -> int:
-        """Days between re-checks for a risk level: the policy's `recheck_days`, else 7/30/90/365."""
-        name = level if level in DEFAULT_RECHECK_DAYS else "low"
-        policy = self._rt.policy
-        if policy is not None:
-            days = policy.recheck_days.get(RiskLevel(name))
-            if days:
-                return days
-        return DEFAULT_RECHECK_DAYS[name]
 
     def approval_expiry_days(self) -> int:
         """How long an approval is valid (the policy's `approval_expiry_days`, else 180)."""

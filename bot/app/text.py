@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from checks import lifecycle
 from checks.i18n import t
 from storage.models import aware
 
@@ -14,4 +15,4 @@ def date_text(value: datetime | None) -> str:
 
 
 def level_name(level: str | None, lang: str) -> str:
-    return t(f"level.{level}", lang) if level in ("low", "medium", "high", "critical") else "?"
+    return t(f"level.{level}", lang) if level in lifecycle.LEVELS else "?"

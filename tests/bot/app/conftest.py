@@ -9,7 +9,6 @@ import pytest
 from bot.app import Runtime
 from checks.config import get_settings
 from checks.engine import Engine
-
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 # Engines are expensive to build (the sanctions index): the product's ones are shared by the tests'

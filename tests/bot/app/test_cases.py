@@ -16,9 +16,12 @@ from bot.card import ActionKind
 from checks.models import Status
 from storage import db as storage_db
 from storage.models import Approval, AuditEvent, Case, Job, utcnow
-
 from tests.storage.support import (  # noqa: F401  (fixtures)
-    db_url, pg_url, risk_engine, set_managers, sqlite_template,
+    db_url,
+    pg_url,
+    risk_engine,
+    set_managers,
+    sqlite_template,
 )
 
 LI = Actor("terminal", "li", "Li Wei")  # sales

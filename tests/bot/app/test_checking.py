@@ -7,7 +7,6 @@ from sqlmodel import select
 from bot.app import Actor, CheckOutcome, Runtime
 from storage import db as storage_db
 from storage.models import Case, CheckRun
-
 from tests.storage.support import db_url, pg_url, risk_engine, sqlite_template  # noqa: F401  (fixtures)
 
 LI = Actor("terminal", "li", "Li Wei")

@@ -12,7 +12,6 @@ from checks.models import DecisionCode, Status
 from checks.policy import BUNDLED
 from checks.risk import PolicyScorer
 from checks.sources.sanctions import SanctionsSource
-
 from tests.storage.support import db_url, pg_url, set_managers, sqlite_template  # noqa: F401  (fixtures)
 
 LI = Actor("terminal", "li", "Li Wei")  # sales
