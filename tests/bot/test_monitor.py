@@ -31,6 +31,7 @@ from checks.config import get_settings
 from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
+from storage import cases
 from storage import db as storage_db
 from storage import jobs as jobstore
 from storage import outbox
@@ -234,7 +235,7 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
     [(where, text)] = fake.sent
     assert where.channel == "C1" and where.message == "C1-card" and text == row.text
     with session(db_url) as s:
-        assert flows.store.count_runs(s, case_id) == 3  # at-least-once: the re-check itself ran twice
+        assert cases.count_runs(s, case_id) == 3  # at-least-once: the re-check itself ran twice
 
     # the next re-check finds the same: nothing is said
     due_now(db_url, case_id, days_ago=1)
