@@ -5,9 +5,10 @@ Only queries and updates; what to do with the answers (and the schedule's policy
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, col, select
@@ -35,6 +36,8 @@ def enroll(session: Session, now: datetime, due_for: Callable[[int, str | None, 
         )
     ).all()
     for case_id, level, checked in rows:
+        if case_id is None:
+            continue
         due = due_for(case_id, level, aware(checked) or now)
         result = session.execute(
             update(Case).where(col(Case.id) == case_id, col(Case.watching).is_(False), col(Case.next_recheck_at).is_(None))
