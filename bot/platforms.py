@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 
 from checks.config import Settings
 
@@ -19,7 +20,16 @@ from .delivery import DelivererRegistry
 
 log = logging.getLogger(__name__)
 
-DELIVERY_ADAPTERS = (("bot.slack.deliver", "slack_bot_token"), ("bot.telegram.delivery", "telegram_bot_token"))
+DELIVERY_ADAPTERS = (("bot.slack.deliver", "slack_bot_token"), ("bot.telegram.delivery", "telegram_bot_token"),
+                     ("bot.feishu.deliver", "FEISHU_APP_ID"))
+
+
+def _enabled(settings: Settings, setting: str) -> bool:
+    """A settings attribute that is set, or (upper case) an environment variable of an adapter that keeps
+    its own settings (Feishu)."""
+    if setting.isupper():
+        return bool(os.environ.get(setting))
+    return getattr(settings, setting, None) is not None
 
 
 def register_deliverers(registry: DelivererRegistry, settings: Settings) -> list[str]:
@@ -28,7 +38,7 @@ def register_deliverers(registry: DelivererRegistry, settings: Settings) -> list
 
     registry.register(TerminalDeliverer())
     for name, setting in DELIVERY_ADAPTERS:
-        if getattr(settings, setting, None) is None:
+        if not _enabled(settings, setting):
             continue
         try:
             importlib.import_module(name).register_deliverer(registry, settings)

@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, col, select
 
+from checks import lifecycle
+
 from . import jobs as jobstore
 from . import outbox
 from .models import Approval, AuditEvent, Case, CaseStatus, Job, Outbox, aware
 
-NOT_WATCHED = (CaseStatus.REJECTED.value, CaseStatus.CLOSED.value)
+NOT_WATCHED = tuple(sorted(lifecycle.NOT_WATCHED))
 LIST_ALERT = "list_alert"
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from checks import lifecycle
 from storage import jobs as jobstore
 from storage import outbox
 
@@ -39,7 +40,7 @@ def recheck_days(policy: Policy | None, level: str | None) -> int:
     """Days between re-checks for a risk level: the policy's `recheck_days`, else 7/30/90/365."""
     from checks.models import RiskLevel
 
-    name = level if level in DEFAULT_RECHECK_DAYS else "low"
+    name = level if level in lifecycle.LEVELS else "low"
     if policy is not None:
         days = policy.recheck_days.get(RiskLevel(name))
         if days:
