@@ -30,10 +30,10 @@ import pickle
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Generic, Iterator, TypeVar, cast, overload
+from typing import Any, Generic, TypeVar, overload
 
 from ..watchlists.model import Entity, EntityType, ListInfo, Name, NameKind
 from .index import Index, IndexedName
@@ -63,7 +63,7 @@ class HashedLists:
         self._values = values
 
     @classmethod
-    def from_dict(cls, mapping: dict[str, list[int]]) -> "HashedLists":
+    def from_dict(cls, mapping: dict[str, list[int]]) -> HashedLists:
         merged: dict[int, list[int]] = {}
         for key, ids in mapping.items():
             hashed = hash64(key)
@@ -75,8 +75,8 @@ class HashedLists:
         keys = array("Q", sorted(merged))
         starts = array("I", [0])
         values = array("I")
-        for key in keys:
-            values.extend(merged[key])
+        for hashed_key in keys:
+            values.extend(merged[hashed_key])
             starts.append(len(values))
         return cls(keys, starts, values)
 
@@ -107,7 +107,7 @@ class Slices(Sequence[Sequence[int]]):
         self._values = values
 
     @classmethod
-    def from_lists(cls, lists: Iterable[Sequence[int]]) -> "Slices":
+    def from_lists(cls, lists: Iterable[Sequence[int]]) -> Slices:
         starts = array("I", [0])
         values = array("I")
         for item in lists:
@@ -169,7 +169,7 @@ class Records(Sequence[T], Generic[T]):
         i = _position(position, len(self))
         item = self._kept.get(i)
         if item is None:
-            item = self._decode(marshal.loads(self._blob[self._starts[i] : self._starts[i + 1]]))
+            item = self._decode(marshal.loads(self._blob[self._starts[i] : self._starts[i + 1]]))  # noqa: S302 - our own cache file
             if len(self._kept) >= self.KEEP:
                 self._kept.clear()
             self._kept[i] = item
@@ -196,7 +196,7 @@ def _encode_name(name: IndexedName) -> tuple[Any, ...]:
 
 
 def _decode_name(row: tuple[Any, ...]) -> IndexedName:
-    values = dict(zip(_NAME_FIELDS, row))
+    values = dict(zip(_NAME_FIELDS, row, strict=True))
     values["kind"] = _KINDS[values["kind"]]
     values["classes"] = tuple(_CLASSES[cls] for cls in values["classes"])
     return IndexedName(**values)
@@ -210,7 +210,7 @@ def _encode_entity(entity: Entity) -> tuple[Any, ...]:
 
 
 def _decode_entity(row: tuple[Any, ...]) -> Entity:
-    values = dict(zip(_ENTITY_FIELDS, row))
+    values = dict(zip(_ENTITY_FIELDS, row, strict=True))
     values["type"] = _TYPES[values["type"]]
     values["names"] = [Name(value, _KINDS[kind]) for value, kind in values["names"]]
     return Entity(**values)
@@ -280,7 +280,7 @@ class Mapped:
         length = int.from_bytes(self._map[len(MAGIC) : _HEAD], "little")
         if _HEAD + length > size:
             raise ValueError(f"{path}: truncated header")
-        header = pickle.loads(self._map[_HEAD : _HEAD + length])
+        header = pickle.loads(self._map[_HEAD : _HEAD + length])  # noqa: S301 - our own cache file, as before
         # a shorter file would fault (SIGBUS) when a missing page is touched: refuse it now
         if not isinstance(header, dict) or header.get("size") != size or header.get("byteorder") != sys.byteorder:
             raise ValueError(f"{path}: truncated, or written on another kind of machine")
@@ -307,11 +307,11 @@ def write_index(path: Path, index: Index, lists: list[ListInfo]) -> None:
     """Write `index` (as built in memory) and the lists it was built from to `path`, atomically."""
     writer = Writer()
     for name, table in (("deletes", index.deletes), ("skeletons", index.skeletons)):
-        hashed = table if isinstance(table, HashedLists) else HashedLists.from_dict(cast(dict[str, list[int]], table))
-        for part, values in zip(("keys", "starts", "values"), hashed.arrays()):
+        hashed = table if isinstance(table, HashedLists) else HashedLists.from_dict(table)
+        for part, values in zip(("keys", "starts", "values"), hashed.arrays(), strict=True):
             writer.add(f"{name}.{part}", _array(values, "Q" if part == "keys" else "I"))
     postings = index.postings if isinstance(index.postings, Slices) else Slices.from_lists(index.postings)
-    for part, values in zip(("starts", "values"), postings.arrays()):
+    for part, values in zip(("starts", "values"), postings.arrays(), strict=True):
         writer.add(f"postings.{part}", _array(values, "I"))
     writer.add("name_entities", _array(index.name_entities, "I"))
     for name, records, encode in (("names", index.names, _encode_name), ("entities", index.entities, _encode_entity)):

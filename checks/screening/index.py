@@ -13,14 +13,19 @@ import math
 import re
 import time
 from array import array
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import AbstractSet, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import OSA
 
 from ..watchlists.model import Entity, EntityType, Name, NameKind
 from .native import latin_skeletons
 from .normalize import Token, TokenClass, fold, key_tokens, legal_words, tokenize
+
+if TYPE_CHECKING:
+    from .compact import HashedLists  # the same tables, read from the cache file
 
 CLASS_FACTOR = {
     TokenClass.NAME: 1.0,
@@ -60,12 +65,6 @@ class IndexedName:
     total: float = 0.0
 
 
-class WordLists(Protocol):
-    """word -> word ids: a dict of lists once built, hashed arrays once read from the cache (compact.py)."""
-
-    def get(self, key: str, default: Sequence[int] = ..., /) -> Sequence[int]: ...
-
-
 @dataclass
 class Index:
     """Built in memory by `build` (plain lists and dicts), or read from the cache file by
@@ -77,8 +76,8 @@ class Index:
     words: list[str] = field(default_factory=list)
     postings: Sequence[Sequence[int]] = field(default_factory=list)
     idf: Sequence[float] = field(default_factory=list)
-    deletes: WordLists = field(default_factory=dict)
-    skeletons: WordLists = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
+    deletes: dict[str, list[int]] | HashedLists = field(default_factory=dict)
+    skeletons: dict[str, list[int]] | HashedLists = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
     common_person: AbstractSet[int] = field(default_factory=set)  # words in many listed persons' names (Khan, Maria)
     very_common_person: AbstractSet[int] = field(default_factory=set)  # ... in very many (Ali, Mohammed, Kim)
     name_entities: Sequence[int] = field(default_factory=list)  # names[i].entity, without reading names[i]
@@ -89,9 +88,11 @@ class Index:
     # ------------------------------------------------------------------ build
 
     @classmethod
-    def build(cls, entities: Iterable[Entity]) -> "Index":
+    def build(cls, entities: Iterable[Entity]) -> Index:
         started = time.perf_counter()
         index = cls(entities=list(entities))
+        names: list[IndexedName] = []
+        index.names = names
         postings: list[list[int]] = []
         for entity_pos, entity in enumerate(index.entities):
             person = entity.type is EntityType.PERSON
@@ -112,10 +113,10 @@ class Index:
                         index.words.append(token.text)
                         postings.append([])
                     ids.append(token_id)
-                name_id = len(index.names)
+                name_id = len(names)
                 for token_id in set(ids):
                     postings[token_id].append(name_id)
-                index.names.append(
+                names.append(
                     IndexedName(
                         entity=entity_pos,
                         kind=name.kind,
