@@ -59,7 +59,6 @@ class Match:
     name: str
     name_kind: NameKind
     score: float
-    name_score: float
     pairs: list[WordPair] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (query word, why: legal|generic|stop|title)
     missing_query: list[str] = field(default_factory=list)
@@ -352,7 +351,6 @@ class Matcher:
                 name=name.text,
                 name_kind=name.kind,
                 score=round(min(final, 1.0), 3),
-                name_score=round(min(score, 1.0), 3),
                 pairs=pairs,
                 ignored=ignored,
                 missing_query=[words[i].original for i in missing_q if words[i].cls is TokenClass.NAME],
