@@ -120,10 +120,6 @@ def skeleton(text: str) -> str:
     return text.translate(_ASCII_SINGLE)
 
 
-def weak_skeleton(text: str) -> str:
-    return skeleton(text).translate(_ASCII_WEAK)
-
-
 # ------------------------------------------------------------------ the name's units
 
 
