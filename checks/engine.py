@@ -44,7 +44,7 @@ class CheckContext:
     t: Translator = field(default_factory=lambda: translator("en"))
 
     @classmethod
-    def for_lang(cls, lang: str) -> CheckContext:
+    def for_lang(cls, lang: str | None) -> CheckContext:
         lang = normalize_lang(lang)
         return cls(lang=lang, t=translator(lang))
 
