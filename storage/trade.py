@@ -30,7 +30,6 @@ case and same values) is skipped, so importing the same file twice adds nothing.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import re
@@ -46,7 +45,7 @@ from checks import countries
 from . import audit
 from .buyers import buyer_keys
 from .cases import Who, add_keys, find_case, insert_ignore, workspace
-from .models import Case, TradeRecord, utcnow
+from .models import Case, Day, TradeRecord, id_of, utcnow
 
 KINDS = ("order", "shipment", "payment", "invoice", "overdue", "dispute")
 STATUSES = ("open", "paid", "settled", "closed", "cancelled")
@@ -75,7 +74,7 @@ class ParsedRow:
     line: int
     buyer: str
     kind: str
-    date: dt.date
+    date: date
     country: str | None = None
     domain: str | None = None
     vat: str | None = None
@@ -83,7 +82,7 @@ class ParsedRow:
     reg: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
-    due_date: dt.date | None = None  # `dt.`: in this class `date` is the field above
+    due_date: Day | None = None  # `Day`: inside the class, `date` names the field above
     days_overdue: int | None = None
     status: str | None = None
     reference: str | None = None
@@ -223,24 +222,21 @@ def _fingerprint(case_id: int, row: ParsedRow, occurrence: int = 1) -> str:
 def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: str = "") -> ImportResult:
     """Add the rows in the caller's transaction; cases are found like a check's (or opened)."""
     ws = workspace(session, who.workspace)
-    assert ws.id is not None  # a stored workspace
-    ws_id = ws.id
     result = ImportResult()
     per_case: dict[int, int] = {}
     seen: dict[str, int] = {}
     for row in rows:
         keys = buyer_keys(row.buyer, row.country, site=row.domain, lei=row.lei, vat=row.vat, reg=row.reg)
-        found = find_case(session, ws_id, keys)
+        found = find_case(session, id_of(ws), keys)
         if found:
             case = found[0]
         else:
-            case = Case(workspace_id=ws_id, name=keys.name, normalized_name=keys.normalized_name,
+            case = Case(workspace_id=id_of(ws), name=keys.name, normalized_name=keys.normalized_name,
                         base_name=keys.base_name, country=keys.country, domains=list(keys.domains),
                         identifiers=dict(keys.identifiers), created_by=who.label)
             session.add(case)
             session.flush()
-            assert case.id is not None  # flushed
-            add_keys(session, ws_id, case.id, keys)
+            add_keys(session, id_of(ws), id_of(case), keys)
             session.flush()
             audit.record(session, "case_opened", actor=who.key, actor_name=who.label, case_id=case.id,
                          workspace_id=ws.id, details={"name": keys.name, "from": "trade import", "line": row.line})

@@ -39,8 +39,8 @@ def run_migrations_online() -> None:
     from storage.db import make_engine
 
     url = config.get_main_option("sqlalchemy.url")
-    if not url:
-        raise RuntimeError("alembic: no sqlalchemy.url (storage.db.Database.alembic_config sets it)")
+    if not url:  # Database.alembic_config() always sets it
+        raise RuntimeError("alembic: no sqlalchemy.url configured")
     engine = make_engine(url)
     with engine.begin() as connection:
         _run(connection)
