@@ -313,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
 
     flows.warm_up(args.offline)
     if args.monitor:
+        from . import platforms
+
+        platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
         monitor.start_ticker_thread(30)
     try:
         chat = TerminalChat(args.user, args.lang, offline=args.offline)

@@ -128,9 +128,7 @@ def _rescreen_watched_cases(changed: list[str]) -> str:
         lists_sync.publish(flows.ensure_database(), get_settings().lists_dir, changed)  # for every other host
         alerts = monitor.after_lists_update()
         if any(key.startswith("tr_") for key in changed):  # new trade-remedy data: re-check buyers with goods
-            from .trade_remedy_watch import recheck_watched_with_goods
-
-            recheck_watched_with_goods()
+            monitor.current().recheck_watched_with_goods()
     except DatabaseNotReady as error:
         from .chat import db_not_ready_text
 

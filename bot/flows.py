@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from checks import lifecycle
 from checks.config import get_settings
 from checks.engine import CheckContext, Engine, ProgressCallback
 from checks.i18n import normalize_lang, t
@@ -298,7 +299,7 @@ def _finding(code: str, status: Status, severity: Severity, title: str, detail: 
 
 
 def _level_name(level: str | None, lang: str) -> str:
-    return t(f"level.{level}", lang) if level in ("low", "medium", "high", "critical") else "?"
+    return t(f"level.{level}", lang) if level in lifecycle.LEVELS else "?"
 
 
 def history_findings(history: store.History, lang: str) -> list[Finding]:
@@ -560,14 +561,10 @@ async def recheck(case_id: int, actor: Actor, conversation: Conversation | None 
 
 
 # --- buttons -----------------------------------------------------------------------------------------
-# Actions that always need a text typed by the person (each platform asks for it its own way).
-REASON_REQUIRED = frozenset({ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH,
-                             ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE})
-# Actions that may need one, depending on the case (approving a high, critical or STOP case).
-MAY_NEED_REASON = REASON_REQUIRED | {ActionKind.APPROVE}
-# Actions that take an optional deal description with the reason (goods, value, payment terms).
-WITH_DEAL = frozenset({ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE})
-_MANAGER_ONLY = {ActionKind.APPROVE, ActionKind.REJECT, ActionKind.CLEAR_MATCH}
+# Which actions need a typed reason, may need one, or take a deal: the lifecycle's rules.
+REASON_REQUIRED = lifecycle.REASON_REQUIRED
+MAY_NEED_REASON = lifecycle.MAY_NEED_REASON
+WITH_DEAL = lifecycle.WITH_DEAL
 
 
 def _last_report(session: Any, case_id: int) -> Report | None:
@@ -620,32 +617,20 @@ def _is_stop(report: Report | None) -> bool:
     return report is not None and not report.pending and report.decision.code is DecisionCode.STOP
 
 
-def _level_at_least_high(case: Case) -> bool:
-    return store.level_rank(case.last_risk_level) >= store.level_rank("high")
-
-
 def _refusal(session: Any, kind: ActionKind, case: Case, actor: Actor, role: str,
              report: Report | None) -> store.Refused | None:
-    """Why this person may not press this button on this case now (None: they may)."""
-    if kind in _MANAGER_ONLY and role not in store.MANAGER_ROLES:
-        if kind is ActionKind.APPROVE and _is_stop(report):
-            return store.Refused("flows.refused.stop_needs_compliance")
-        return store.Refused("flows.refused.not_manager")
-    if kind is ActionKind.APPROVE:
-        if _is_stop(report) and role not in store.COMPLIANCE_ROLES:
-            return store.Refused("flows.refused.stop_needs_compliance")
-        pending = store.open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None
-        if pending is None:  # another manager may have just decided it: say so, as storage does
-            session.refresh(case)
-            return store.Refused("flows.refused.already_approved" if case.status == CaseStatus.APPROVED.value
-                                 else "flows.refused.already_rejected" if case.status == CaseStatus.REJECTED.value
-                                 else "flows.refused.not_pending", id=case.id)
-        person = store.find_user(session, actor.platform, actor.user_id)
-        if person is not None and pending.requested_by_id == person.id:
-            return store.Refused("flows.refused.own_request")
-    if kind is ActionKind.STOP_WATCHING and _level_at_least_high(case) and role not in store.MANAGER_ROLES:
-        return store.Refused("flows.refused.stop_watching_risky")
-    return None
+    """Why this person may not press this button on this case now (None: they may): the lifecycle's
+    rules (`lifecycle.refusal`) on the case's facts, with the STOP decision of its current report."""
+    pending = store.open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None
+    if kind is ActionKind.APPROVE and pending is None:  # another manager may have just decided it: say so
+        session.refresh(case)
+    person = store.find_user(session, actor.platform, actor.user_id) if pending is not None else None
+    facts = lifecycle.CaseFacts(status=case.status, level=case.last_risk_level, stop=_is_stop(report),
+                                open_request=pending is not None, id=case.id,
+                                own_request=pending is not None and person is not None
+                                and pending.requested_by_id == person.id)
+    refused = lifecycle.refusal(kind, role, facts)
+    return None if refused is None else store.Refused(refused, id=case.id)
 
 
 def can_perform(actor: Actor, kind: ActionKind | str, case_id: int, lang: str | None = None) -> tuple[bool, str]:
@@ -681,7 +666,8 @@ def needs_reason(kind: ActionKind, case_id: int, actor: Actor) -> bool:
     database = ensure_database()
     with database.session() as session:
         case = store.case_in_workspace(session, int(case_id), actor.workspace)
-        return _is_stop(_current_report(session, case.id)) or _level_at_least_high(case)  # type: ignore[arg-type]
+        return lifecycle.needs_reason(kind, stop=_is_stop(_current_report(session, case.id)),  # type: ignore[arg-type]
+                                      level=case.last_risk_level)
 
 
 def _role(session: Any, actor: Actor) -> str:
@@ -746,12 +732,12 @@ def _perform(database: Database, kind: ActionKind, case_id: int, actor: Actor, a
             refused = _refusal(session, kind, case, actor, role, report)
             if refused is not None:
                 raise refused
-            reason_needed = kind in REASON_REQUIRED or (kind is ActionKind.APPROVE and (stop or _level_at_least_high(case)))
+            reason_needed = lifecycle.needs_reason(kind, stop=stop, level=case.last_risk_level)
             if reason_needed and not (reason or "").strip():
                 ask = "approve_stop" if kind is ActionKind.APPROVE and stop else kind.value
                 return FlowResult(ok=False, needs_reason=True, message=t(f"flows.ask.{ask}", lang), case_id=case_id,
                                   prompt=ask)
-            if kind is ActionKind.APPROVE and stop and not confirmed:
+            if lifecycle.needs_confirm(kind, stop=stop) and not confirmed:
                 return FlowResult(ok=False, needs_confirm=True, message=t("flows.confirm.approve_stop", lang, id=case.id,
                                                                           name=name), case_id=case_id)
             if kind in (ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE):
@@ -825,9 +811,12 @@ def _store_rescored(session: Any, case: Case, who: store.Who) -> None:
     before = (case.last_risk_level, case.last_score, case.last_decision)
     case.last_risk_level, case.last_score = report.risk.level.value, report.risk.score
     case.last_decision = report.decision.code.value
-    if (not report.risk.approval_required and case.status == CaseStatus.PENDING_APPROVAL.value
-            and store.open_request(session, case.id) is None):  # type: ignore[arg-type]
-        case.status = CaseStatus.OPEN.value
+    asked = case.status == CaseStatus.PENDING_APPROVAL.value and store.open_request(session, case.id) is not None  # type: ignore[arg-type]
+    move = lifecycle.after_check(case.status, risk_level=case.last_risk_level,
+                                 approval_required=report.risk.approval_required, approved_level=None,
+                                 has_approval=False, open_request=asked)
+    if move is not None and move.event is lifecycle.Event.APPROVAL_NOT_NEEDED:  # a cleared match only lowers
+        case.status = move.new
     session.add(case)
     store.audit.record(session, "rescored", actor=who.key, actor_name=who.label, case_id=case.id,
                        workspace_id=case.workspace_id,

@@ -99,6 +99,9 @@ async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
         log.info("bot.monitor not available: no re-check/reminder ticker")
         yield
         return
+    from . import platforms
+
+    platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
     monitor.start_ticker()
     try:
         yield

@@ -20,10 +20,17 @@ from .countries import name_of
 from .domains import claimed_domains
 from .i18n import Translator, cjk_spacing, source_title, translator
 from .models import Decision, DecisionCode, Finding, Report, SourceStatus, Status
-from .screening.explain import list_title
 from .policy import (
-    ADVICE_BY_DECISION, AdviceFit, DecisionDefault, DecisionRule, Policy, PolicyError, bundled_policy, load_policy,
+    ADVICE_BY_DECISION,
+    AdviceFit,
+    DecisionDefault,
+    DecisionRule,
+    Policy,
+    PolicyError,
+    bundled_policy,
+    load_policy,
 )
+from .screening.explain import list_title
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,9 @@ the bot.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel
 

@@ -21,7 +21,6 @@ from .policy import AdviceFit, Policy, PolicyError, bundled_policy, load_policy
 log = logging.getLogger(__name__)
 
 SCORE_CAP = "cap.score"  # the factor that says the points were capped at 100 (a factor code, not a finding code)
-_LEVEL_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL]
 
 
 @dataclass

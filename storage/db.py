@@ -18,14 +18,18 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,7 @@ def configured_url() -> str:
     return normalize_url(os.environ.get("DATABASE_URL") or get_settings().database_url or DEFAULT_URL)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -101,7 +105,7 @@ class Database:
                 raise
 
     # --- schema version -------------------------------------------------------------------
-    def alembic_config(self, connection: Connection | None = None):  # type: ignore[no-untyped-def]
+    def alembic_config(self, connection: Connection | None = None) -> Config:
         from alembic.config import Config
 
         config = Config()
@@ -176,7 +180,7 @@ class Database:
             try:
                 if self.current() == head:
                     return True
-            except Exception:  # the other upgrade is still creating its tables
+            except Exception:  # noqa: S110 - the other upgrade is still creating its tables
                 pass
             time.sleep(0.2)
         return False

@@ -19,9 +19,10 @@ de-duplication keys) so that people see each message once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
@@ -202,7 +203,7 @@ def cancel(session: Session, *, case_id: int, kind: str, note: str) -> int:
 
 
 def counts(session: Session) -> dict[str, int]:
-    return {status: n for status, n in session.exec(select(Job.status, func.count()).group_by(Job.status))}
+    return dict(session.exec(select(Job.status, func.count()).group_by(Job.status)).all())
 
 
 def pending(session: Session, *, kind: str | None = None, case_id: int | None = None) -> list[Job]:

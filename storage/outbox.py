@@ -19,9 +19,10 @@ from here; it is milliseconds wide.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
@@ -182,7 +183,7 @@ def take_for_reader(db: Database, platform: str, channel: str | None = None, lim
 
 
 def counts(session: Session) -> dict[str, int]:
-    return {status: n for status, n in session.exec(select(Outbox.status, func.count()).group_by(Outbox.status))}
+    return dict(session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
 
 
 def by_key_prefix(session: Session, prefix: str) -> list[Outbox]:

@@ -45,7 +45,7 @@ from checks import countries
 from . import audit
 from .buyers import buyer_keys
 from .cases import Who, add_keys, find_case, insert_ignore, workspace
-from .models import Case, TradeRecord, utcnow
+from .models import Case, Day, TradeRecord, id_of, utcnow
 
 KINDS = ("order", "shipment", "payment", "invoice", "overdue", "dispute")
 STATUSES = ("open", "paid", "settled", "closed", "cancelled")
@@ -82,7 +82,7 @@ class ParsedRow:
     reg: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
-    due_date: date | None = None
+    due_date: Day | None = None  # `Day`: inside the class, `date` names the field above
     days_overdue: int | None = None
     status: str | None = None
     reference: str | None = None
@@ -199,16 +199,16 @@ def import_rows(session: Session, rows: list[ParsedRow], who: Who, source_file: 
     seen: dict[str, int] = {}
     for row in rows:
         keys = buyer_keys(row.buyer, row.country, site=row.domain, lei=row.lei, vat=row.vat, reg=row.reg)
-        found = find_case(session, ws.id, keys)  # type: ignore[arg-type]
+        found = find_case(session, id_of(ws), keys)
         if found:
             case = found[0]
         else:
-            case = Case(workspace_id=ws.id, name=keys.name, normalized_name=keys.normalized_name,
+            case = Case(workspace_id=id_of(ws), name=keys.name, normalized_name=keys.normalized_name,
                         base_name=keys.base_name, country=keys.country, domains=list(keys.domains),
                         identifiers=dict(keys.identifiers), created_by=who.label)
             session.add(case)
             session.flush()
-            add_keys(session, ws.id, case.id, keys)  # type: ignore[arg-type]
+            add_keys(session, id_of(ws), id_of(case), keys)
             session.flush()
             audit.record(session, "case_opened", actor=who.key, actor_name=who.label, case_id=case.id,
                          workspace_id=ws.id, details={"name": keys.name, "from": "trade import", "line": row.line})

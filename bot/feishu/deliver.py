@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from ..card import Card
-from ..delivery import DeliveryFailed
+from ..delivery import DelivererRegistry, DeliveryFailed
 from ..flows import Conversation
 from ..render.feishu import SAFE_LIMIT, md, render_card, render_text, size_of
 from .api import FeishuApi, FeishuError
@@ -56,3 +56,12 @@ def message(text: str, card: Card | None) -> dict[str, Any]:
     if line:
         payload["body"]["elements"].insert(0, line)
     return payload
+
+
+def register_deliverer(registry: DelivererRegistry, settings: object) -> bool:
+    """Feishu messages are sent by this process when FEISHU_APP_ID and FEISHU_APP_SECRET are set."""
+    feishu = FeishuSettings()
+    if not feishu.can_send or FeishuDeliverer.platform in registry:
+        return False
+    registry.register(FeishuDeliverer.from_settings(feishu))
+    return True

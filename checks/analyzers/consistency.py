@@ -8,17 +8,16 @@ sources answered) add official domains (`data["official_domains"]`) and name com
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
+from .. import countries
 from ..domains import claimed_domains, name_tokens, registrable_domain, split_domain, well_known
 from ..engine import Analyzer, CheckContext
 from ..models import Evidence, Finding, Report, Severity, Status
 from ..request import CheckRequest
-from .lookalike import Lookalike, find_lookalikes
-from . import namematch
-from .. import countries
-
 from ..sources.email import is_free_mail  # the core list plus every country suffix of the big providers
+from . import namematch
+from .lookalike import Lookalike, find_lookalikes
 
 SOURCE = "consistency"
 BUNDLED = "bundled well-known company domains"
@@ -217,7 +216,7 @@ def _lookalike_finding(
         data={
             "domain": best.candidate, "field": field, "target": best.target, "kind": best.kind,
             "target_company": target_name, "claimed": best.claimed,
-            "others": [l.target for l in looks[1:5]],
+            "others": [look.target for look in looks[1:5]],
         },
     )
 

@@ -7,9 +7,9 @@ list of well-known company domains (careful: only close resemblances, to keep fa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
@@ -43,10 +43,7 @@ def _filler_split(rest: str) -> bool:
     """Whether `rest` (hyphens removed) is one or more filler words, e.g. `procurementglobal`."""
     if not rest:
         return True
-    for size in range(min(len(rest), 14), 1, -1):
-        if rest[:size] in FILLER_WORDS and _filler_split(rest[size:]):
-            return True
-    return False
+    return any(rest[:size] in FILLER_WORDS and _filler_split(rest[size:]) for size in range(min(len(rest), 14), 1, -1))
 
 
 _FILLER_SKELETONS = frozenset(skeleton(w) for w in FILLER_WORDS)
@@ -207,7 +204,7 @@ def find_lookalikes(
             if kind != "homoglyph" and _is_own_name(candidate.label, own_words):
                 continue
             found.append(Lookalike(candidate.domain, target.domain, kind, False))
-    found.sort(key=lambda l: (not l.claimed, _KIND_ORDER[l.kind], l.target))
+    found.sort(key=lambda look: (not look.claimed, _KIND_ORDER[look.kind], look.target))
     return found
 
 

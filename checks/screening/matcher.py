@@ -16,6 +16,7 @@ import heapq
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rapidfuzz.distance import Indel
 
@@ -161,7 +162,7 @@ class Matcher:
         for word in words:
             for token_id, sim in word.similar.items():
                 keys[token_id] = max(keys.get(token_id, 0.0), sim * word.weight)
-        for left, right in zip(words, words[1:]):  # "Ta I" for TA'I, "Sber Bank" for SBERBANK
+        for left, right in pairwise(words):  # "Ta I" for TA'I, "Sber Bank" for SBERBANK
             joined = self.index.vocab.get(left.text + right.text)
             if joined is not None:
                 keys[joined] = max(keys.get(joined, 0.0), self.index.idf[joined])
@@ -504,9 +505,7 @@ def _context(score: float, entity: Entity, query: Query) -> tuple[float, str | N
     if query.country and entity.countries:
         country = "agree" if query.country.upper() in entity.countries else "differ"
     type_mismatch = False
-    if query.type == "person" and entity.type in (EntityType.ORGANIZATION, EntityType.VESSEL, EntityType.AIRCRAFT):
-        type_mismatch = True
-    elif query.type == "company" and entity.type is EntityType.PERSON:
+    if query.type == "person" and entity.type in (EntityType.ORGANIZATION, EntityType.VESSEL, EntityType.AIRCRAFT) or query.type == "company" and entity.type is EntityType.PERSON:
         type_mismatch = True
     if score >= 0.97:
         return score, country, type_mismatch

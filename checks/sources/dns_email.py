@@ -10,7 +10,7 @@ is `unavailable`.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import dns.asyncresolver
 import dns.exception

@@ -12,7 +12,7 @@ import importlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from types import ModuleType
 
 import stdnum
@@ -108,7 +108,7 @@ def compact(number: str) -> str:
     return re.sub(r"[\s.\-,_:;]", "", number.upper())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module(name: str) -> ModuleType | None:
     try:
         return importlib.import_module(f"stdnum.{name}")

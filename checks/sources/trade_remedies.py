@@ -164,8 +164,9 @@ def trade_remedy_findings(request: CheckRequest, snapshot: Snapshot, ctx: CheckC
         hit = group[0]
         m = hit.measure
         types = [h.measure.type for h in group]
-        params = dict(country=where, types=t(f"tr.type.{_type_key(types)}"), product=_product(group, t),
-                      origin=origin_name(m.origin, lang, t), since=_since(group, coverage, t), case=_case_label(group, t))
+        params = {"country": where, "types": t(f"tr.type.{_type_key(types)}"), "product": _product(group, t),
+                  "origin": origin_name(m.origin, lang, t), "since": _since(group, coverage, t),
+                  "case": _case_label(group, t)}
         matched = sorted({c for h in group for c in h.matched})
         detail = []
         if hit.by == "code":

@@ -96,7 +96,7 @@ def parse_page(html: str) -> _Extractor:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - a broken page still gives what was parsed so far
+    except Exception:  # noqa: BLE001, S110 - a broken page still gives what was parsed so far
         pass
     return parser
 
@@ -126,7 +126,7 @@ def find_phones(text: str, region: str | None) -> list[str]:
             e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
             if e164 not in found:
                 found.append(e164)
-    except Exception:  # noqa: BLE001 - phonenumbers is strict with odd text
+    except Exception:  # noqa: BLE001, S110 - phonenumbers is strict with odd text
         pass
     return found[:20]
 

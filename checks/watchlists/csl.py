@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from .common import country_code, decode, iso_date, unique
 from .model import Entity, EntityType, Name, NameKind

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections import defaultdict
-from typing import Mapping
+from collections.abc import Mapping
 
 from .common import clean, country_code, decode, unique
 from .model import Entity, EntityType, Name, NameKind

@@ -10,7 +10,7 @@ layout (tests/checks/watchlists/samples/uk_sl_sample.xml). Check it against a re
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Mapping
+from collections.abc import Mapping
 
 from .common import country_code, iso_date, unique
 from .model import Entity, EntityType, Name, NameKind

@@ -89,7 +89,6 @@ def test_a_listed_name_inside_junk_is_still_found(screener):
 
 def test_index_cache_round_trip(tmp_path, monkeypatch):
     from checks.screening import service
-    from checks.screening.index import Index
     from checks.watchlists import LoadedList
     from checks.watchlists.model import Entity, EntityType, ListInfo, Name
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
 from checks.engine import CheckContext
 from checks.models import Severity, Status
