@@ -71,6 +71,7 @@ async def test_long_connection_hands_events_to_the_server_loop(harness: Harness)
         results.append(connection.on_payload(json.dumps(payload).encode()))
 
     await asyncio.to_thread(sdk_thread, message_event("/check ACME Trading LLC", user=SALES))
+    await asyncio.wrap_future(connection.handed_over[-1])  # handed over, not waited for by the SDK's thread
     await harness.bot.drain()
     card_id = harness.fake.of("reply")[0].message_id or ""
     card = harness.fake.cards[card_id]
