@@ -14,7 +14,6 @@ its inline keyboard. PNGs are taken at desktop width and at a 390-px phone's fir
 from __future__ import annotations
 
 import argparse
-from fnmatch import fnmatch
 import asyncio
 import html
 import json
@@ -23,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
