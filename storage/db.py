@@ -136,10 +136,6 @@ class Database:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
-    def is_empty(self) -> bool:
-        with self.engine.connect() as connection:
-            return not inspect(connection).get_table_names()
-
     def is_fresh(self) -> bool:
         """No tables but ours (a first start may be creating them right now in another process)."""
         from sqlmodel import SQLModel

@@ -193,15 +193,6 @@ def extend_lease(db: Database, job: ClaimedJob, seconds: float = LEASE_SECONDS) 
     return rowcount(result) == 1
 
 
-def cancel(session: Session, *, case_id: int, kind: str, note: str) -> int:
-    """Pending jobs of a case that no longer apply (stop watching, approval decided)."""
-    result = session.execute(
-        update(Job).where(col(Job.case_id) == case_id, col(Job.kind) == kind, col(Job.status) == PENDING)
-        .values(status=DONE, last_error=note[:4000])
-    )
-    return rowcount(result) or 0
-
-
 def counts(session: Session) -> dict[str, int]:
     return dict(session.exec(select(Job.status, func.count()).group_by(Job.status)).all())
 

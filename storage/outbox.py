@@ -184,7 +184,3 @@ def take_for_reader(db: Database, platform: str, channel: str | None = None, lim
 
 def counts(session: Session) -> dict[str, int]:
     return dict(session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
-
-
-def by_key_prefix(session: Session, prefix: str) -> list[Outbox]:
-    return list(session.exec(select(Outbox).where(col(Outbox.dedup_key).startswith(prefix)).order_by(col(Outbox.id))))
