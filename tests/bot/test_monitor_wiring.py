@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from bot import monitor, platforms
+from bot.app import Runtime
+from bot.app.types import Conversation
 from bot.card import Card
 from bot.delivery import Deliverer, DelivererRegistry
-from bot.flows import Conversation
-from bot.monitor.runtime import FlowsRuntime
 from checks.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,7 @@ def test_a_broken_adapter_does_not_stop_the_others(monkeypatch: pytest.MonkeyPat
 
 
 def test_two_monitors_share_no_deliverer_handler_or_ticker() -> None:
-    one, two = monitor.Monitor(FlowsRuntime()), monitor.Monitor(FlowsRuntime())
+    one, two = monitor.Monitor(Runtime(Settings())), monitor.Monitor(Runtime(Settings()))
     one.deliverers.register(Named("fake"))
 
     async def handler(job: Any) -> monitor.JobResult:
@@ -110,7 +110,7 @@ def test_two_monitors_share_no_deliverer_handler_or_ticker() -> None:
 
 
 def test_the_entry_points_monitor_is_replaceable() -> None:
-    mine = monitor.Monitor(FlowsRuntime())
+    mine = monitor.Monitor(Runtime(Settings()))
     previous = monitor.use(mine)
     try:
         monitor.register_deliverer(Named("fake"))
