@@ -20,7 +20,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from checks.config import get_settings
 from checks.engine import CheckContext, Engine, ProgressCallback
 from checks.i18n import normalize_lang, t
 from checks.models import Finding, Report, RiskLevel, Section, Severity, Status
@@ -33,6 +32,7 @@ from storage.db import Database, DatabaseNotReady, get_database
 from storage.models import Case, CaseStatus, aware, utcnow
 
 from .card import ActionKind, Card, CaseInfo, build_card, hit_keys, party_key
+from .settings import get_bot_settings as get_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class CheckOutcome(BaseModel):
 
 @lru_cache(maxsize=4)
 def _engine(offline: bool) -> Engine:
-    return build_engine(offline=offline)
+    return build_engine(get_settings(), offline=offline)
 
 
 def get_engine(offline: bool | None = None) -> Engine:
@@ -155,7 +155,7 @@ class FlowResult(BaseModel):
 def ensure_database() -> Database:
     """The configured database, checked at start-up: raises DatabaseNotReady if the schema is behind
     (the default local SQLite file and a brand-new database are upgraded automatically)."""
-    database = get_database()
+    database = get_database(get_settings().database_url)
     database.ensure_ready()
     return database
 

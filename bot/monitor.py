@@ -35,7 +35,7 @@ from typing import Any, Awaitable, Callable, ClassVar
 from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, col, select
 
-from checks.config import get_settings
+from .settings import get_bot_settings
 from checks.diff import Change, diff_reports, hit_params
 from checks.engine import CheckContext, Engine
 from checks.i18n import normalize_lang, t
@@ -101,7 +101,7 @@ def recheck_days(level: str | None) -> int:
 
 
 def reminder_hours() -> float:
-    hours = get_settings().approval_reminder_hours
+    hours = get_bot_settings().approval_reminder_hours
     return hours if hours > 0 else 24.0
 
 
@@ -139,7 +139,7 @@ def pending_terminal_messages(channel: str | None = None) -> list[str]:
 
 def register_configured_deliverers() -> list[str]:
     """The platforms configured in the settings (Slack, Telegram) plus the terminal."""
-    settings = get_settings()
+    settings = get_bot_settings()
     register_deliverer(TerminalDeliverer())
     if settings.slack_bot_token is not None and "slack" not in _DELIVERERS:
         try:

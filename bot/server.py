@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from checks.config import Settings, get_settings
+from .settings import BotSettings, get_bot_settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ SLACK_PATH = "/slack/events"
 Lifespan = Callable[[Any], Any]
 
 
-def slack_configured(settings: Settings) -> bool:
+def slack_configured(settings: BotSettings) -> bool:
     return settings.slack_bot_token is not None and settings.slack_signing_secret is not None
 
 
@@ -51,7 +51,7 @@ def _telegram_module() -> Any | None:
         return None
 
 
-def _telegram(settings: Settings) -> tuple[list[BaseRoute], Lifespan | None]:
+def _telegram(settings: BotSettings) -> tuple[list[BaseRoute], Lifespan | None]:
     """The Telegram engineer's routes and lifespan hook, or nothing (logged) if not there yet."""
     module = _telegram_module()
     if module is None or not hasattr(module, "telegram_routes"):
@@ -140,7 +140,7 @@ def _background(start: Callable[[], Any]) -> Lifespan:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: BotSettings | None = None,
     *,
     slack_app: Any | None = None,
     mount_slack: bool = True,
@@ -150,7 +150,7 @@ def create_app(
 ) -> Starlette:
     """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given.
     `warm`: build the engine on a worker thread at start-up (the uvicorn factory has no other start)."""
-    settings = settings or get_settings()
+    settings = settings or get_bot_settings()
     routes: list[BaseRoute] = []
     hooks: list[Lifespan] = [_warm_up_off_loop] if warm else []
     state: dict[str, bool] = {"slack": False, "telegram": False}
@@ -217,7 +217,7 @@ def asgi_app() -> Starlette:
     return create_app(warm=True)
 
 
-async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+async def _serve(args: argparse.Namespace, settings: BotSettings) -> int:
     import uvicorn
 
     if args.socket and not (settings.slack_app_token and settings.slack_bot_token):
@@ -286,7 +286,7 @@ def serve_main(argv: list[str]) -> int:
     from . import logs
 
     logs.configure(args.log_level.upper())
-    settings = get_settings()
+    settings = get_bot_settings()
     try:
         return asyncio.run(_serve(args, settings))
     except KeyboardInterrupt:

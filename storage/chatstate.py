@@ -28,19 +28,14 @@ def configured_managers(setting: str) -> set[str]:
 
 
 def effective_role(session: Session, platform: str, user_id: str, managers_setting: str = "",
-                   compliance_setting: str | None = None) -> str:
+                   compliance_setting: str = "") -> str:
     """A role an admin set with `roles set` wins (it can also demote someone in MANAGERS); otherwise the
-    stronger of the stored role and the MANAGERS / COMPLIANCE settings (COMPLIANCE from the
-    environment when not given)."""
+    stronger of the stored role and the MANAGERS / COMPLIANCE settings (the bot's, given by the caller)."""
     key = f"{platform}:{user_id}"
     found = find_user(session, platform, user_id)
     role = found.role if found and found.role in _RANK else "sales"
     if found is not None and _set_by_admin(session, key):
         return role
-    if compliance_setting is None:
-        from checks.config import get_settings
-
-        compliance_setting = get_settings().compliance
     if key in configured_managers(compliance_setting) and _RANK[role] < _RANK["compliance"]:
         role = "compliance"
     if key in configured_managers(managers_setting) and _RANK[role] < _RANK["manager"]:

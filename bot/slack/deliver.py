@@ -13,7 +13,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from checks.config import Settings, get_settings
+from ..settings import BotSettings, get_bot_settings
 
 from ..card import Card
 from ..delivery import DeliveryFailed
@@ -31,12 +31,12 @@ PERMANENT_ERRORS = {
 class SlackDeliverer:
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient | None = None, settings: Settings | None = None) -> None:
+    def __init__(self, client: AsyncWebClient | None = None, settings: BotSettings | None = None) -> None:
         """A 429 is not slept on here: it goes back to the outbox with its Retry-After."""
-        self._client = client or make_client(settings or get_settings(), wait_on_rate_limit=False)
+        self._client = client or make_client(settings or get_bot_settings(), wait_on_rate_limit=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SlackDeliverer":
+    def from_settings(cls, settings: BotSettings) -> "SlackDeliverer":
         if settings.slack_bot_token is None:
             raise DeliveryFailed("SLACK_BOT_TOKEN is not set", permanent=True)
         return cls(settings=settings)

@@ -12,7 +12,7 @@ import html
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
-from checks.config import Settings
+from ..settings import BotSettings
 
 from ..card import Card
 from ..delivery import DeliveryFailed
@@ -34,7 +34,7 @@ class TelegramDeliverer:
         self._ready = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TelegramDeliverer":
+    def from_settings(cls, settings: BotSettings) -> "TelegramDeliverer":
         if settings.telegram_bot_token is None:
             raise DeliveryFailed("TELEGRAM_BOT_TOKEN is not set", permanent=True)
         bot = Bot(

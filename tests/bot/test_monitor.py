@@ -27,7 +27,7 @@ from sqlmodel import select
 from bot import flows, monitor
 from bot.card import ActionKind
 from bot.delivery import DeliveryFailed
-from checks.config import get_settings
+from bot.settings import reload_settings
 from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
@@ -287,7 +287,7 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
     assert where.channel == "C1" and f"#{waiting}" in text and "waiting for approval" in text and "Li Wei" in text
     pending = [j for j in job_rows(db_url, "approval_reminder") if j.status == "pending"]
     assert [j.dedup_key.rsplit(":", 1)[1] for j in pending] == ["2"]  # the next one, 6 h later
-    get_settings.cache_clear()
+    reload_settings()
 
 
 # --- delivery ------------------------------------------------------------------------------------------------

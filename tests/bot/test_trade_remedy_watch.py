@@ -12,7 +12,7 @@ import pytest
 
 from bot import monitor
 from bot.trade_remedy_watch import recheck_watched_with_goods
-from checks.config import Settings
+from bot.settings import BotSettings
 from checks.engine import Engine
 from checks.sources.trade_remedies import TradeRemedyAnalyzer, TradeRemedySource
 from checks.trade_remedies import parse as tr_parse
@@ -24,7 +24,7 @@ from tests.storage.support import PointsScorer, db_url, pg_url, sqlite_template 
 
 @pytest.fixture
 def remedies(db_url: str, tmp_path: Path) -> Iterator[Path]:  # noqa: F811
-    source = TradeRemedySource(Settings(TRADECHECK_LISTS_DIR=tmp_path), today=date(2026, 12, 6))
+    source = TradeRemedySource(BotSettings(TRADECHECK_LISTS_DIR=tmp_path), today=date(2026, 12, 6))
     saved = monitor.CONFIG
     monitor.CONFIG = monitor.MonitorConfig(engine=Engine([source], [TradeRemedyAnalyzer()], PointsScorer()),
                                            plan_every_seconds=0)
