@@ -25,7 +25,7 @@ from checks.models import Status
 
 from ..card import ActionKind, Card, CardAction, resolve_times
 from ..text import clean
-from ..telegram.callbacks import encode
+from .buttons import encode
 
 MESSAGE_LIMIT = 4096
 TITLE_MAX = 200

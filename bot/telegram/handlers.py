@@ -1,54 +1,38 @@
-"""What the bot does with each Telegram update: translate it to a flow call and render the result.
+"""What the bot does with each Telegram update: turn it into a neutral event for the driver.
 
-Thin on purpose: permissions, cases and decisions live in `bot.flows`; what a card shows lives in
-`bot.card`; how it looks lives in `bot.render.telegram`. Nothing here is kept in process memory
-between updates (several processes may serve one bot): pending reason prompts are in the
-database through `flows.save_prompt` / `flows.take_prompt`.
+Thin on purpose: permissions, cases and decisions live in the application layer; the sequence of a
+check (placeholder, progress, card) and of a button (permission, reason, action, result) lives in
+`bot.app.driver`; how a card looks lives in `bot.render.telegram`; how it is posted lives in
+`bot.telegram.port`. Nothing here is kept in process memory between updates (several processes may
+serve one bot): pending reason prompts are in the database.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-import time
 
-from telegram import ForceReply, Message, Update, User
-from telegram.constants import ChatType, MessageEntityType
-from telegram.error import RetryAfter, TelegramError
+from telegram import Message, Update, User
+from telegram.constants import MessageEntityType
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from checks.engine import Engine
 from checks.i18n import normalize_lang, t
-from checks.models import Report
 from checks.request import RequestError
 
 from .. import flows, offloop
-from ..card import ActionKind, build_card
-from ..progress import Coalescer
-from ..render.telegram import TelegramMessage, clip, render, render_pages
-from .callbacks import Pressed, arg_digest, decode
-from .transport import PLATFORM, ChatGone, Sender, call_flow, retry_after_seconds
+from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
+from ..card import ActionKind
+from ..render.buttons import decode
+from ..render.telegram import clip
+from .port import TelegramPort, thread_of
+from .transport import PLATFORM, ChatGone, Sender
 
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 1.5  # seconds between two edits of one message (Telegram allows about 1/s per chat)
-FINAL_MAX_WAIT = 30.0
-MAX_DETAIL_PAGES = 5  # messages the Details button may send at once
 PROMPT_GRACE = 1.0  # seconds to wait for a prompt being saved when its reply arrives first
-_REASON_KEYS = {
-    ActionKind.REJECT: "tg.reason.reject",
-    ActionKind.ADD_NOTE: "tg.reason.add_note",
-    ActionKind.CLEAR_MATCH: "tg.reason.clear_match",
-    ActionKind.REQUEST_APPROVAL: "tg.reason.request_approval",
-    ActionKind.ESCALATE: "tg.reason.escalate",
-    ActionKind.APPROVE: "tg.reason.approve",
-}
-
-
-def mention(user: User) -> str:
-    """A clickable mention by id (works without a @username), escaped."""
-    return f'<a href="tg://user?id={user.id}">{html.escape(clip(user.full_name or str(user.id), 64))}</a>'
 
 
 def command_text(message: Message) -> str:
@@ -89,10 +73,13 @@ class TelegramHandlers:
         engine: Engine | None = None,
         edit_interval: float = EDIT_INTERVAL,
         allowed_chats: frozenset[int] | None = None,
+        app: FlowsServices | None = None,
     ) -> None:
         self.engine = engine
         self.edit_interval = edit_interval
         self.allowed_chats = allowed_chats
+        self.app = app or FlowsServices()
+        self.driver = Driver(self.app, engine=engine, progress_interval=edit_interval)
 
     # --- who and where ---------------------------------------------------------------------
 
@@ -101,21 +88,17 @@ class TelegramHandlers:
         """A Telegram user; the bot is the team (one bot per company), so its id is the workspace."""
         return flows.Actor(platform=PLATFORM, user_id=str(user.id), name=user.full_name or "", workspace=str(context.bot.id))
 
-    @staticmethod
-    def conversation(message: Message, context: ContextTypes.DEFAULT_TYPE, card_id: int | None = None) -> flows.Conversation:
-        thread = message.message_thread_id if message.is_topic_message else None
-        return flows.Conversation(
-            platform=PLATFORM,
-            workspace=str(context.bot.id),
-            channel=str(message.chat_id),
-            thread=str(thread) if thread is not None else None,
-            message=str(card_id) if card_id is not None else None,
-        )
+    def port(self, context: ContextTypes.DEFAULT_TYPE, message: Message, user: User, lang: str) -> TelegramPort:
+        """The way back into the chat of `message` (everything is a reply to it)."""
+        return TelegramPort(self.sender(context), message, user, str(context.bot.id), lang)
+
+    def sender(self, context: ContextTypes.DEFAULT_TYPE) -> Sender:
+        return Sender(context.bot, on_gone=self.app.mark_conversation_dead)
 
     async def lang_of(self, actor: flows.Actor, user: User | None) -> str:
         """The user's /lang choice, else their Telegram app language if we speak it, else the default."""
         try:
-            chosen = await call_flow(flows.get_user_lang, actor)
+            chosen = await self.app.get_user_lang(actor)
         except Exception:
             log.exception("could not read the language of %s", actor.key)
             chosen = None
@@ -156,7 +139,7 @@ class TelegramHandlers:
     async def dedupe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Runs before every handler: a re-delivered update (same update_id) stops here."""
         key = f"{context.bot.id}:{update.update_id}"
-        if not await call_flow(flows.first_delivery, PLATFORM, key):
+        if not await self.app.first_delivery(PLATFORM, key):
             log.info("telegram update %s already processed", key)
             raise ApplicationHandlerStop
 
@@ -182,7 +165,7 @@ class TelegramHandlers:
             await self._reply(context, message, html.escape(t("tg.lang.usage", lang, current=lang)))
             return
         lang = normalize_lang(wanted)
-        await call_flow(flows.set_user_lang, actor, lang)
+        await self.app.set_user_lang(actor, lang)
         await self._reply(context, message, html.escape(t("tg.lang.set", lang)))
 
     async def history(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,7 +178,7 @@ class TelegramHandlers:
         if not query:
             await self._reply(context, message, html.escape(t("tg.history.usage", lang)))
             return
-        lines = await call_flow(flows.history_text, query, actor, lang)
+        lines = await self.app.history_text(query, actor, lang)
         if not lines:
             await self._reply(context, message, html.escape(t("tg.history.none", lang, query=clip(query, 100))))
             return
@@ -203,7 +186,7 @@ class TelegramHandlers:
             await self._reply(context, message, page)
 
     async def check(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """`/check ...`, or `/check` replying to a forwarded inquiry: post a card, edit it as sources finish."""
+        """`/check ...`, or `/check` replying to a forwarded inquiry: the driver posts a card and edits it."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
@@ -218,65 +201,13 @@ class TelegramHandlers:
         except RequestError as error:
             await self._reply(context, message, html.escape(flows.describe_error(error, lang)))
             return
-
-        sender = Sender(context.bot)
-        preface = flows.describe_request(request)
-        name = request.company or request.email or request.site or "…"
-        placeholder = "\n".join(
-            [f"<i>{html.escape(clip(line, 400))}</i>" for line in preface]
-            + [html.escape(t("tg.checking", request.lang or lang, name=clip(name, 200)))]
-        )
-        try:
-            posted = await sender.send(
-                message.chat_id, placeholder, reply_to=message.message_id, thread=self._thread(message)
-            )
-        except ChatGone:
-            return
-        if posted is None:
-            return
-        conversation = self.conversation(message, context, posted.message_id)
-        progress = self._progress(sender, posted)
-
-        async def on_progress(report: Report) -> None:
-            await progress.push(render(build_card(report), preface=preface))
-
-        try:
-            outcome = await flows.run_check(
-                request, actor, conversation, lang=request.lang or lang, engine=self.engine, on_progress=on_progress
-            )
-        except Exception:
-            log.exception("check failed for %s", actor.key)
-            final = TelegramMessage(html.escape(t("tg.error", lang)))
-            outcome = None
-        else:
-            final = render(outcome.card, preface=preface)
-        try:
-            await progress.close(final)
-        except ChatGone:
-            return
-        except TelegramError as error:  # e.g. the placeholder was deleted: post the card anew
-            log.warning("could not edit the card in chat %s (%s): sending it again", message.chat_id, error)
-            try:
-                posted = await sender.send(message.chat_id, final, reply_to=message.message_id,
-                                           thread=self._thread(message))
-            except (ChatGone, TelegramError):
-                log.exception("could not send the card to chat %s", message.chat_id)
-                return
-            if posted is None:
-                return
-            conversation = self.conversation(message, context, posted.message_id)
-        if outcome is None:
-            return
-        if outcome.case is not None:
-            await call_flow(flows.link_card, outcome.case.id, conversation)
-
-    def _progress(self, sender: Sender, posted: Message) -> "CardEditor":
-        return CardEditor(sender, posted.chat_id, posted.message_id, interval=self.edit_interval)
+        port = self.port(context, message, user, lang)
+        await self.driver.check(CheckCommand(actor, request, port.at(None), request.lang or lang), port)
 
     # --- buttons -----------------------------------------------------------------------------
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer the callback query at once, then run the flow and show its result."""
+        """Answer the callback query at once, then hand the press to the driver."""
         query = update.callback_query
         if query is None:
             return
@@ -287,7 +218,7 @@ class TelegramHandlers:
         quick_lang = _app_lang(user) or flows.default_lang()
         toast = None
         if pressed is None:
-            toast = t("tg.button.stale", quick_lang)
+            toast = t("driver.button.stale", quick_lang)
         elif pressed.kind is ActionKind.RECHECK:
             toast = t("tg.button.rechecking", quick_lang)
         try:
@@ -301,113 +232,13 @@ class TelegramHandlers:
         if card_message is None:
             log.info("callback without an accessible message (too old); case %s", pressed.case_id)
             return
-        sender = Sender(context.bot)
-        conversation = self.conversation(card_message, context, card_message.message_id)
-        if not await call_flow(flows.card_in_chat, pressed.case_id, conversation):
-            log.warning("telegram button for case %s pressed in chat %s, where its card is not: refused",
-                        pressed.case_id, card_message.chat_id)
-            await self._tell(sender, card_message, user, t("tg.button.other_chat", lang, id=pressed.case_id))
-            return
-        arg = await self._resolve_arg(pressed, actor, lang, conversation)
-        if arg is None:
-            await self._tell(sender, card_message, user, t("tg.button.stale", lang))
-            return
-        pressed = Pressed(pressed.kind, pressed.case_id, arg=arg)
-        result = await flows.perform_action(
-            pressed.kind, pressed.case_id, actor, arg=arg, lang=lang, conversation=conversation
-        )
+        port = self.port(context, card_message, user, lang)
+        press = ButtonPress(actor, pressed.kind, pressed.case_id, port.at(card_message.message_id), lang,
+                            arg=pressed.arg, arg_hash=pressed.arg_hash, check_origin=True)
         try:
-            await self._show_result(sender, card_message, user, pressed, result, lang, actor)
+            await self.driver.press(press, port)
         except ChatGone:
             return
-
-    async def _resolve_arg(
-        self, pressed: Pressed, actor: flows.Actor, lang: str, conversation: flows.Conversation
-    ) -> str | None:
-        """The button's argument; a hashed one is found among the case's current card actions."""
-        if pressed.arg_hash is None:
-            return pressed.arg
-        result = await flows.perform_action(ActionKind.DETAILS, pressed.case_id, actor, lang=lang, conversation=conversation)
-        for action in result.card.actions if result.card else []:
-            if action.kind is pressed.kind and arg_digest(action.arg) == pressed.arg_hash:
-                return action.arg
-        return None
-
-    async def _show_result(
-        self,
-        sender: Sender,
-        card_message: Message,
-        user: User,
-        pressed: Pressed,
-        result: flows.FlowResult,
-        lang: str,
-        actor: flows.Actor,
-    ) -> None:
-        chat_id = card_message.chat_id
-        if result.needs_reason:
-            await self._ask_reason(sender, card_message, user, pressed, lang, actor, stop=result.prompt == "approve_stop")
-            return
-        if not result.ok:
-            await self._tell(sender, card_message, user, result.message)
-            return
-        if pressed.kind is ActionKind.DETAILS:
-            pages = render_pages(result.card) if result.card else []
-            if not pages:
-                await self._tell(sender, card_message, user, t("tg.details.none", lang))
-            if len(pages) > MAX_DETAIL_PAGES:  # Telegram allows ~20 messages a minute in a group
-                rest = len(pages) - MAX_DETAIL_PAGES
-                pages = pages[:MAX_DETAIL_PAGES]
-                pages.append(html.escape(t("tg.details.truncated", lang, n=rest, id=pressed.case_id)))
-            for page in pages:
-                await sender.send(chat_id, page, reply_to=card_message.message_id, thread=self._thread(card_message))
-            return
-        if result.attachment is not None:  # the evidence pack: the file as a reply to the card
-            file = result.attachment
-            try:
-                await sender.send_document(chat_id, file.content, file.filename, caption=result.message,
-                                           reply_to=card_message.message_id, thread=self._thread(card_message))
-            except TelegramError as error:
-                log.warning("sendDocument failed: %s", error)
-                await self._tell(sender, card_message, user, t("tg.upload_failed", lang))
-            return
-        await self._after_change(sender, card_message, user, result)
-
-    async def _after_change(self, sender: Sender, card_message: Message, user: User, result: flows.FlowResult) -> None:
-        """A successful action: re-render the card in place, then say what happened."""
-        if result.card is not None:
-            await sender.edit(card_message.chat_id, card_message.message_id, render(result.card))
-        line = result.announce or result.message
-        if line:
-            await sender.send(
-                card_message.chat_id, html.escape(line), reply_to=card_message.message_id,
-                thread=self._thread(card_message),
-            )
-
-    async def _ask_reason(
-        self, sender: Sender, card_message: Message, user: User, pressed: Pressed, lang: str, actor: flows.Actor,
-        stop: bool = False,
-    ) -> None:
-        """A ForceReply prompt addressed to the presser; the prompt is remembered in the database.
-
-        The database keeps what the answer needs: the button, its case and argument (the match being
-        cleared) and the card's message id, so the card is updated in place when the reason arrives.
-        """
-        key = "tg.reason.approve_stop" if stop else _REASON_KEYS.get(pressed.kind, "tg.reason.other")
-        marks = {"who": mention(user), "case": _card_link(card_message, pressed.case_id),
-                 "match": f"<code>{html.escape(pressed.arg)}</code>"}
-        text = html.escape(t(key, lang, who="\x00who\x00", case="\x00case\x00", match="\x00match\x00"))
-        for name, value in marks.items():
-            text = text.replace(f"\x00{name}\x00", value)
-        force = ForceReply(selective=True, input_field_placeholder=t("tg.reason.placeholder", lang))
-        prompt = await sender.send(
-            card_message.chat_id, text, reply_to=card_message.message_id, thread=self._thread(card_message),
-            reply_markup=force,
-        )
-        if prompt is not None:
-            await call_flow(
-                flows.save_prompt, PLATFORM, str(card_message.chat_id), str(prompt.message_id), pressed.kind,
-                pressed.case_id, actor, arg=pressed.arg, card_message_id=str(card_message.message_id),
-            )
 
     async def reason_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A reply to one of our prompts: the reason for a rejection, a note, a cleared match."""
@@ -418,86 +249,35 @@ class TelegramHandlers:
         if prompt.from_user is None or prompt.from_user.id != context.bot.id:
             return
         actor = self.actor(user, context)
-        taken = await call_flow(flows.take_prompt, PLATFORM, str(message.chat_id), str(prompt.message_id), actor)
-        if not taken and _looks_like_prompt(prompt, user):
-            # the prompt is saved right after Telegram returns it; a very quick reply can overtake that
-            await asyncio.sleep(PROMPT_GRACE)
-            taken = await call_flow(flows.take_prompt, PLATFORM, str(message.chat_id), str(prompt.message_id), actor)
+        # the prompt is saved right after Telegram returns it; a very quick reply can overtake that
+        grace = PROMPT_GRACE if _looks_like_prompt(prompt, user) else 0.0
+        taken = await self.driver.take_prompt(PLATFORM, str(message.chat_id), str(prompt.message_id), actor,
+                                              grace=grace)
         if not taken:
             return  # an ordinary reply to the bot, or someone else's prompt
-        kind, case_id, arg = taken.kind, taken.case_id, taken.arg
         card_id = int(taken.card_message_id) if (taken.card_message_id or "").isdigit() else None
         lang = await self.lang_of(actor, user)
-        reason = (message.text or message.caption or "").strip()
-        sender = Sender(context.bot)
-        conversation = self.conversation(message, context, card_id)
+        port = self.port(context, message, user, lang)
         # the prompt for approving a STOP case said that the reply confirms it (Telegram's confirm step)
-        result = await flows.perform_action(
-            kind, case_id, actor, arg=arg, reason=reason, lang=lang, conversation=conversation,
-            confirmed=kind is ActionKind.APPROVE,
-        )
+        reply = ReasonReply(actor, taken.kind, taken.case_id, port.at(card_id), lang,
+                            reason=(message.text or message.caption or "").strip(), arg=taken.arg,
+                            confirmed=taken.kind is ActionKind.APPROVE)
         try:
-            if not result.ok:
-                await self._tell(sender, message, user, result.message)
-                return
-            if result.card is not None and card_id is not None:
-                await sender.edit(message.chat_id, card_id, render(result.card))
-            elif result.card is not None and kind is not ActionKind.ADD_NOTE:  # card not found: post it anew
-                await sender.send(message.chat_id, render(result.card), reply_to=message.message_id,
-                                  thread=self._thread(message))
-            line = result.announce or result.message
-            if line:
-                await sender.send(message.chat_id, html.escape(line), reply_to=message.message_id,
-                                  thread=self._thread(message))
+            await self.driver.reason(reply, port)
         except ChatGone:
             return
 
     # --- helpers -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _thread(message: Message) -> int | None:
-        return message.message_thread_id if message.is_topic_message else None
-
     async def _reply(self, context: ContextTypes.DEFAULT_TYPE, message: Message, text: str) -> None:
         try:
-            await Sender(context.bot).send(message.chat_id, text, reply_to=message.message_id, thread=self._thread(message))
+            await self.sender(context).send(message.chat_id, text, reply_to=message.message_id,
+                                            thread=thread_of(message))
         except ChatGone:
             pass
 
-    async def _tell(self, sender: Sender, message: Message, user: User, text: str) -> None:
-        """A message for the person who pressed: in a group, addressed to them by name."""
-        body = html.escape(text)
-        if message.chat.type != ChatType.PRIVATE:
-            body = f"{mention(user)}: {body}"
-        await sender.send(message.chat_id, body, reply_to=message.message_id, thread=self._thread(message))
-
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed: %s", context.error, exc_info=context.error)
-
-
-class CardEditor(Coalescer[TelegramMessage]):
-    """Coalesced edits of one card: a progress edit gives way to a 429, the final one waits it out."""
-
-    def __init__(self, sender: Sender, chat_id: int, message_id: int, interval: float = EDIT_INTERVAL) -> None:
-        super().__init__(self._progress_edit, interval=interval)
-        self.sender, self.chat_id, self.message_id = sender, chat_id, message_id
-        self.not_before = 0.0
-
-    async def _progress_edit(self, message: TelegramMessage) -> None:
-        if time.monotonic() < self.not_before:
-            return  # Telegram asked us to wait: skip, a later state supersedes this one
-        try:
-            await self.sender.edit(self.chat_id, self.message_id, message, max_wait=0, attempts=1)
-        except RetryAfter as error:
-            self.not_before = time.monotonic() + retry_after_seconds(error)
-            raise
-
-    async def _final_edit(self, message: TelegramMessage) -> None:
-        await self.sender.edit(self.chat_id, self.message_id, message, max_wait=FINAL_MAX_WAIT)
-
-    async def close(self, final: TelegramMessage | None = None) -> None:
-        self._send = self._final_edit  # the finished card honours retry_after instead of giving up
-        await super().close(final)
 
 
 def _app_lang(user: User) -> str | None:
@@ -536,15 +316,6 @@ def _looks_like_prompt(prompt: Message, user: User) -> bool:
         entity.type == MessageEntityType.TEXT_MENTION and entity.user is not None and entity.user.id == user.id
         for entity in prompt.entities or ()
     )
-
-
-def _card_link(card: Message, case_id: int) -> str:
-    """`#12`, linked to the card where Telegram has message links (supergroups, channels)."""
-    label = str(case_id)
-    chat = str(card.chat_id)
-    if chat.startswith("-100"):
-        return f'<a href="https://t.me/c/{chat[4:]}/{card.message_id}">{label}</a>'
-    return label
 
 
 def install(application: Application, handlers: TelegramHandlers) -> None:

@@ -3,7 +3,7 @@
 - 429 (`RetryAfter`): wait the time Telegram asks for, a bounded number of times, if it is short
   enough for the caller (`max_wait`); otherwise raise so that the caller can drop or reschedule.
 - 403 (`Forbidden`: bot blocked, kicked, user deactivated) and "chat not found": the chat is gone.
-  The conversation is marked dead through the flows and `ChatGone` is raised: never retried.
+  The conversation is marked dead (`on_gone`, the app layer) and `ChatGone` is raised: never retried.
 - "message is not modified": an edit with the same content is a success.
 - A group upgraded to a supergroup (`ChatMigrated`): retried once in the new chat.
 - Network errors and timeouts: retried a bounded number of times with a short backoff.
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import warnings
 from datetime import timedelta
@@ -63,22 +62,17 @@ def is_not_modified(error: Exception) -> bool:
     return isinstance(error, BadRequest) and "message is not modified" in error.message.lower()
 
 
-async def call_flow(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a flow function: awaited if async, in a worker thread if it is a blocking (database) one."""
-    if inspect.iscoroutinefunction(function):
-        return await function(*args, **kwargs)
-    result = await asyncio.to_thread(function, *args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+Gone = Callable[[str, str], Awaitable[None]]  # (platform, chat id): mark its conversations dead
 
 
-async def mark_dead(chat_id: str, reason: str) -> None:
-    from .. import flows
-
+async def mark_dead(chat_id: str, reason: str, on_gone: Gone | None = None) -> None:
     log.warning("telegram chat %s is gone (%s): marking its conversations dead", chat_id, reason)
+    if on_gone is None:
+        from ..app.driver import FlowsServices
+
+        on_gone = FlowsServices().mark_conversation_dead
     try:
-        await call_flow(flows.mark_conversation_dead, PLATFORM, chat_id)
+        await on_gone(PLATFORM, chat_id)
     except Exception:  # storage trouble must not hide the original failure
         log.exception("could not mark telegram chat %s dead", chat_id)
 
@@ -90,6 +84,7 @@ async def call(
     max_wait: float = DEFAULT_MAX_WAIT,
     attempts: int = ATTEMPTS,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    on_gone: Gone | None = None,
 ) -> T | None:
     """Run `request(chat_id)` with the policy above; None when an edit changed nothing."""
     migrated = False
@@ -112,7 +107,7 @@ async def call(
             if is_not_modified(error):
                 return None
             if is_gone(error):
-                await mark_dead(str(chat_id), error.message)
+                await mark_dead(str(chat_id), error.message, on_gone)
                 raise ChatGone(str(chat_id), error.message) from error
             raise
         except (TimedOut, NetworkError) as error:
@@ -126,8 +121,10 @@ async def call(
 class Sender:
     """sendMessage / editMessageText for rendered cards and plain HTML, through `call`."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, on_gone: Gone | None = None) -> None:
+        """`on_gone(platform, chat)` marks a chat's conversations dead (default: through the app layer)."""
         self.bot = bot
+        self.on_gone = on_gone
 
     async def send(
         self,
@@ -156,7 +153,7 @@ class Sender:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
 
-        return await call(chat_id, request, max_wait=max_wait)
+        return await call(chat_id, request, max_wait=max_wait, on_gone=self.on_gone)
 
     async def edit(
         self,
@@ -177,7 +174,7 @@ class Sender:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
 
-        return await call(chat_id, request, max_wait=max_wait, attempts=attempts)
+        return await call(chat_id, request, max_wait=max_wait, attempts=attempts, on_gone=self.on_gone)
 
     async def send_document(
         self,
@@ -206,7 +203,7 @@ class Sender:
                 message_thread_id=int(thread) if thread is not None else None,
             )
 
-        return await call(chat_id, request, max_wait=max_wait)
+        return await call(chat_id, request, max_wait=max_wait, on_gone=self.on_gone)
 
 
 def file_url(api_url: str) -> str:

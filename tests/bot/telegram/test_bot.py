@@ -210,7 +210,7 @@ async def test_stale_or_foreign_button_is_answered_and_ignored(harness: Harness)
 
 async def test_not_this_buyer_on_a_real_sanctions_hit(harness: Harness) -> None:
     """A real OFAC/CSL hit (the bundled lists): a manager clears it with a reason, via the prompt."""
-    from bot.telegram.callbacks import arg_digest
+    from bot.render.buttons import arg_digest
 
     api = harness.api
     card = await harness.check(GROUP, SALES, "/check Mahan Air country=IR")

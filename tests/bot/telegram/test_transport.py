@@ -15,7 +15,8 @@ from bot.settings import get_bot_settings
 from bot.delivery import DeliveryFailed, Deliverer
 from bot.render.telegram import TelegramMessage
 from bot.telegram.delivery import TelegramDeliverer
-from bot.telegram.handlers import CardEditor
+from bot.progress import Coalescer
+from bot.telegram.port import CardEdits
 from bot.telegram.transport import ChatGone, Sender
 
 from .conftest import GROUP, SALES, Harness
@@ -47,7 +48,8 @@ async def test_429_retry_after_is_honoured(harness: Harness) -> None:
 async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, fake_api: FakeBotAPI) -> None:
     sender = Sender(bot)
     posted = await sender.send(SALES, "⏳ checking")
-    editor = CardEditor(sender, posted.chat_id, posted.message_id, interval=0.1)
+    edits = CardEdits(sender, posted.chat_id, posted.message_id)
+    editor = Coalescer(edits.progress, interval=0.1)  # as the driver runs the port's progress edits
     fake_api.fail("editMessageText", 429, "Too Many Requests: retry after 1", retry_after=1)
     await editor.push(TelegramMessage("progress 1"))
     await fake_api.wait_for(lambda a: a.of("editMessageText"))
@@ -56,7 +58,8 @@ async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, 
     await editor._timer  # the scheduled flush has run (and given way): no guessing how long to wait
     assert len(fake_api.of("editMessageText")) == 1
     fake_api.fail("editMessageText", 429, "Too Many Requests: retry after 1", retry_after=1)
-    await editor.close(TelegramMessage("<b>final</b>"))
+    await editor.close()
+    await edits.final(TelegramMessage("<b>final</b>"))
     edits = fake_api.of("editMessageText")
     assert [e.response["ok"] for e in edits] == [False, False, True]
     assert edits[-1].params["text"] == "<b>final</b>" and edits[-1].at - edits[-2].at >= 1.0
@@ -65,12 +68,14 @@ async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, 
 async def test_edits_are_coalesced_and_the_final_one_always_sent(bot: Bot, fake_api: FakeBotAPI) -> None:
     sender = Sender(bot)
     posted = await sender.send(SALES, "⏳ checking")
-    editor = CardEditor(sender, posted.chat_id, posted.message_id, interval=0.5)
+    edits = CardEdits(sender, posted.chat_id, posted.message_id)
+    editor = Coalescer(edits.progress, interval=0.5)
     started = time.monotonic()
     for n in range(30):  # thirty sources finishing within ~0.6 s
         await editor.push(TelegramMessage(f"progress {n}"))
         await asyncio.sleep(0.02)
-    await editor.close(TelegramMessage("final"))
+    await editor.close()
+    await edits.final(TelegramMessage("final"))
     edits = fake_api.of("editMessageText")
     assert edits[-1].params["text"] == "final"
     progress = edits[:-1]

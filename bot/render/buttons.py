@@ -1,6 +1,7 @@
-"""Compact `callback_data` for inline buttons: `<action>:<case id>[:<arg>]`, at most 64 bytes.
+"""Compact button data: `<action>:<case id>[:<arg>]`, at most 64 bytes (Telegram's `callback_data`).
 
-Telegram rejects longer data (PTB does not check), and PTB's "arbitrary callback data" lives in
+Platform-neutral (a renderer and its adapter both use it; any platform with a small button payload
+can). Telegram rejects longer data (PTB does not check), and PTB's "arbitrary callback data" lives in
 one process's memory, so the button carries only the action letter and the case id; everything
 else (who may press, what the case is) is looked up server-side when it is pressed. An argument
 that would not fit (a long `source:source_id`) is replaced by a short hash, resolved against the
