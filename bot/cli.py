@@ -15,7 +15,8 @@ import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from checks.i18n import normalize_lang, t
 from checks.request import RequestError, key_matches

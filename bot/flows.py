@@ -15,7 +15,6 @@ from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from .settings import get_bot_settings
 from checks.engine import Engine, ProgressCallback
 from checks.request import CheckRequest, RequestError
 from storage.db import Database, DatabaseNotReady
@@ -34,6 +33,7 @@ from .app.types import (
     Prompt,
 )
 from .card import ActionKind
+from .settings import get_bot_settings
 
 FlowResult = ActionResult
 T = TypeVar("T")

@@ -14,9 +14,8 @@ import importlib
 import logging
 import os
 
-from .settings import BotSettings
-
 from .delivery import DelivererRegistry
+from .settings import BotSettings
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ def test_the_recheck_intervals_readme_quotes_are_the_policys() -> None:
     quoted = re.search(r"`recheck_days`: critical (\d+), high (\d+), medium (\d+), low (\d+) days", README)
     assert quoted, "README no longer quotes the re-check intervals: update this test"
     levels = (RiskLevel.CRITICAL, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)
-    assert {level: int(days) for level, days in zip(levels, quoted.groups())} == {
+    assert {level: int(days) for level, days in zip(levels, quoted.groups(), strict=True)} == {
         level: POLICY.recheck_days[level] for level in levels}
 
 

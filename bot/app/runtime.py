@@ -17,8 +17,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..settings import BotSettings, get_bot_settings
 from checks.i18n import normalize_lang
+
+from ..settings import BotSettings, get_bot_settings
 
 if TYPE_CHECKING:
     from checks.engine import Engine

@@ -13,9 +13,9 @@ import logging
 
 from telegram.ext import Application, ApplicationBuilder
 
-from ..settings import BotSettings
 from checks.engine import Engine
 
+from ..settings import BotSettings
 from .handlers import EDIT_INTERVAL, TelegramHandlers, install, parse_chat_ids
 from .transport import file_url
 

@@ -12,12 +12,11 @@ import html
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
-from ..settings import BotSettings
-
 from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
 from ..flows import Conversation
 from ..render.telegram import MESSAGE_LIMIT, clip, render, utf16_len
+from ..settings import BotSettings
 from .transport import PLATFORM, ChatGone, Sender, file_url, retry_after_seconds
 
 TEXT_MAX = 1000

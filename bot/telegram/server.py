@@ -29,9 +29,9 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 
-from ..settings import BotSettings
 from checks.engine import Engine
 
+from ..settings import BotSettings
 from .app import TelegramNotConfigured, build_application
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from telegram import BotCommand
 from telegram.error import TelegramError
 
-from ..settings import BotSettings, get_bot_settings
 from checks.i18n import t
 
+from ..settings import BotSettings, get_bot_settings
 from .app import TelegramNotConfigured, build_application
 from .server import get_webhook
 

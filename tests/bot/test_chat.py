@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
 import subprocess
 import sys
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,6 @@ from bot import chat
 from bot.app import Actor, Runtime
 from storage import db as storage_db
 from storage.models import AuditEvent, Case, CheckRun
-
 from tests.bot.runtime_support import use_engine
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 

@@ -13,8 +13,8 @@ import logging
 import os
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
@@ -31,16 +31,30 @@ from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
-from storage import cases
+from storage import cases, outbox
 from storage import db as storage_db
 from storage import jobs as jobstore
-from storage import outbox
 from storage.models import (
-    Approval, AuditEvent, Case, CaseStatus, ConversationLink, Job, Outbox, Workspace, aware, utcnow,
+    Approval,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    ConversationLink,
+    Job,
+    Outbox,
+    Workspace,
+    aware,
+    utcnow,
 )
 from tests.bot.monitor_fake import delivered, own_monitor
 from tests.storage.support import (  # noqa: F401  (fixtures)
-    EmbargoSource, ListSource, PointsScorer, db_url, pg_url, set_managers, sqlite_template,
+    EmbargoSource,
+    ListSource,
+    PointsScorer,
+    db_url,
+    pg_url,
+    set_managers,
+    sqlite_template,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

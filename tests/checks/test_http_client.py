@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 import httpx
 import pytest
@@ -176,7 +176,7 @@ async def test_the_rate_limit_spaces_requests_from_two_loops() -> None:
     await asyncio.get_running_loop().run_in_executor(None, other.join, 30)
     calls.sort()
     assert len(calls) == 6
-    assert all(later - earlier >= 0.09 for earlier, later in zip(calls, calls[1:]))
+    assert all(later - earlier >= 0.09 for earlier, later in zip(calls, calls[1:], strict=False))
 
 
 async def test_closing_in_a_loop_closes_that_loops_pool_and_the_next_request_makes_a_new_one() -> None:

@@ -21,9 +21,9 @@ import uvicorn
 import bot  # noqa: F401  (registers the bot's catalog)
 from bot import flows
 from bot.server import create_app
+from bot.settings import get_bot_settings, reload_settings
 from bot.slack import people
 from bot.slack.app import SlackBot, build_app
-from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest

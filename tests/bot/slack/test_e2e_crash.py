@@ -17,10 +17,10 @@ from urllib.parse import parse_qs
 from sqlalchemy import update
 
 from bot import flows
+from bot.settings import get_bot_settings
 from bot.slack import checkjob
 from bot.slack.cards import placeholder, post_card
 from bot.slack.client import make_client
-from bot.settings import get_bot_settings
 from storage import chatstate
 from storage.models import Job, ProcessedDelivery, utcnow
 from tests.bot.slack.conftest import SALES, TEAM, SlackHarness, make_engine

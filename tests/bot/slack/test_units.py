@@ -12,11 +12,11 @@ from bot.card import Card
 from bot.delivery import Deliverer, DeliveryFailed
 from bot.flows import Conversation
 from bot.server import create_app, serve_main
+from bot.settings import BotSettings
 from bot.slack.app import delivery_key
 from bot.slack.client import api_url, make_client
 from bot.slack.deliver import SlackDeliverer
 from bot.slack.text import slack_to_plain
-from bot.settings import BotSettings
 from tests.bot.slack.blockkit import validate_blocks
 from tests.bot.slack.fake_slack import FakeSlack
 
@@ -144,9 +144,10 @@ async def test_socket_mode_needs_the_app_token(capsys: pytest.CaptureFixture[str
 
 async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Telegram module's routes join the one ASGI app and its lifespan runs with the server's."""
-    import bot.server as server
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
+
+    import bot.server as server
 
     events: list[str] = []
 

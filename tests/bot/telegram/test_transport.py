@@ -11,11 +11,11 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot import flows
-from bot.settings import get_bot_settings
-from bot.delivery import DeliveryFailed, Deliverer
-from bot.render.telegram import TelegramMessage
-from bot.telegram.delivery import TelegramDeliverer
+from bot.delivery import Deliverer, DeliveryFailed
 from bot.progress import Coalescer
+from bot.render.telegram import TelegramMessage
+from bot.settings import get_bot_settings
+from bot.telegram.delivery import TelegramDeliverer
 from bot.telegram.port import CardEdits
 from bot.telegram.transport import ChatGone, Sender
 
