@@ -75,9 +75,9 @@ def current() -> Monitor:
     use over a runtime of the current settings (`Runtime.from_environment()`; built again when the
     settings object changes, as the configured database may have)."""
     global _current, _default
-    from checks.config import get_settings
+    from ..settings import get_bot_settings
 
-    settings = get_settings()
+    settings = get_bot_settings()
     with _current_lock:
         stale = _default is not None and _default[0] is _current and _default[1] is not settings
         if _current is None or stale:

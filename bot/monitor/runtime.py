@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from checks.config import Settings
+from ..settings import BotSettings
 
 if TYPE_CHECKING:
     from checks.engine import Engine
@@ -27,7 +27,7 @@ class MonitoringPort(Protocol):
 
 class MonitorRuntime(Protocol):
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> BotSettings: ...
 
     def ensure_database(self) -> Database: ...
 

@@ -75,7 +75,9 @@ def home_cases(actor: flows.Actor, include_approvals: bool) -> tuple[list[HomeCa
     from storage.cases import list_cases, runs
     from storage.db import get_database
 
-    database = get_database()
+    from ..settings import get_bot_settings
+
+    database = get_database(get_bot_settings().database_url)
     mine: list[HomeCase] = []
     approvals: list[HomeCase] = []
     with database.session() as session:

@@ -21,7 +21,7 @@ from bot import monitor
 from bot.app import Runtime
 from bot.card import Card
 from bot.flows import Conversation
-from checks.config import get_settings
+from bot.settings import get_bot_settings
 
 PLATFORM = "fake"
 
@@ -69,7 +69,7 @@ def setup(mon: monitor.Monitor) -> None:
 def own_monitor(config: monitor.MonitorConfig | None = None) -> Iterator[monitor.Monitor]:
     """A monitor of the test's own over a runtime of the current settings (the test's database), the
     process's while the test runs."""
-    mon = monitor.Monitor(Runtime(get_settings()), config)
+    mon = monitor.Monitor(Runtime(get_bot_settings()), config)
     previous = monitor.use(mon)
     try:
         yield mon
