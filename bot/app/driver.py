@@ -119,8 +119,8 @@ class ChatPort(Protocol):
     # lives 3 s); None: no limit. The action checks permissions again when the reason arrives.
     ask_deadline: float | None
 
-    async def post_placeholder(self, command: CheckCommand, card: Card, preface: list[str]) -> Conversation | None:
-        """Post the "checking…" card in `command.where` (`preface`: what the parser understood). Returns where it is
+    async def post_placeholder(self, where: Conversation, card: Card, preface: list[str]) -> Conversation | None:
+        """Post the "checking…" card in `where` (`preface`: what the parser understood). Returns where it is
         (its `thread` may differ, e.g. moved to a direct message); None: it could not be posted."""
         ...
 
@@ -233,7 +233,7 @@ class Driver:
         request, lang = command.request, command.lang
         if at is None:
             preface = self.app.describe_request(request)
-            at = await port.post_placeholder(command, pending_card(request, engine, lang), preface)
+            at = await port.post_placeholder(command.where, pending_card(request, engine, lang), preface)
             if at is None:
                 return None
             if on_posted is not None and not await on_posted(at):
@@ -420,11 +420,14 @@ class FlowsServices:
     async def reason_prompt(self, kind: ActionKind, case_id: int, actor: Actor) -> str | None:
         from .. import flows
 
+        if kind in flows.REASON_REQUIRED:  # always a reason: no database work (the modal opens sooner)
+            return kind.value
+        if kind is not ActionKind.APPROVE:
+            return None
+
         def read() -> str | None:
             if not flows.needs_reason(kind, case_id, actor):
                 return None
-            if kind is not ActionKind.APPROVE:
-                return kind.value
             database = flows.ensure_database()
             with database.session() as session:
                 case = flows.store.case_in_workspace(session, int(case_id), actor.workspace)

@@ -202,6 +202,7 @@ class TelegramHandlers:
             await self._reply(context, message, html.escape(flows.describe_error(error, lang)))
             return
         port = self.port(context, message, user, lang)
+        port.subject = request.company or request.email or request.site or "…"
         await self.driver.check(CheckCommand(actor, request, port.at(None), request.lang or lang), port)
 
     # --- buttons -----------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from sqlalchemy import update
 
 from bot import flows
 from bot.slack import checkjob
-from bot.slack.cards import placeholder, post_card
+from bot.app.driver import pending_card as placeholder
+from bot.slack.port import post_card
 from bot.slack.client import make_client
 from checks.config import get_settings
 from storage import chatstate
