@@ -19,10 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

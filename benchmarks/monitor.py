@@ -90,7 +90,7 @@ async def _run_jobs(n: int) -> tuple[int, float]:
     from bot import monitor
 
     monitor.register_deliverer(NullDeliverer())
-    monitor.CONFIG.batch = 50
+    monitor.current().config.batch = 50
     planned = monitor.plan_due_work()
     started = time.perf_counter()
     done = 0

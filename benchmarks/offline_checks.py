@@ -65,7 +65,7 @@ async def main(n: int = 1000) -> None:
         for i in range(n):
             for name, seconds in (await one(requests[i % len(requests)], sources, policy, ctx)).items():
                 totals.setdefault(name, []).append(seconds * 1000)
-        per_check = [sum(values) for values in zip(*totals.values())]
+        per_check = [sum(values) for values in zip(*totals.values(), strict=True)]
         parts = ", ".join(f"{name} {statistics.mean(v):.3f}" for name, v in totals.items())
         print(f"[{lang}] {n} checks: mean {statistics.mean(per_check):.2f} ms, "
               f"p99 {sorted(per_check)[int(n * 0.99) - 1]:.2f} ms  ({parts} ms)")

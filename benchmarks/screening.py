@@ -46,7 +46,7 @@ def rss_mb() -> float:
 def evaluate(rows: list[dict[str, str]], found: list[set[str]] | list[dict[str, str]]) -> dict[str, tuple[int, int]]:
     """kind -> (successes, total): for hit rows the target found, for clear rows any alert."""
     result: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row, keys in zip(rows, found):
+    for row, keys in zip(rows, found, strict=True):
         kind = row["kind"]
         result[kind][1] += 1
         if row["expect"] == "hit":
@@ -61,7 +61,7 @@ def print_strength(rows: list[dict[str, str]], graded: list[dict[str, str]]) -> 
     strong and possible alerts per 1,000 (a row counts once, under its strongest match)."""
     print(f"\n{'kind':28} {'n':>5} {'strong':>12} {'possible':>12} {'any':>12}")
     kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row, found in zip(rows, graded):
+    for row, found in zip(rows, graded, strict=True):
         counts = kinds[row["kind"]]
         counts[2] += 1
         if row["expect"] == "hit":
@@ -177,9 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load (decompress + parse): {load_seconds:.2f} s; index build: {index.build_seconds:.2f} s "
           f"for {len(index.names)} names, {len(index.words)} words; memory: process RSS +{rss_after - rss_before:.0f} MB "
           f"for the loaded lists and the index; one core: {one_core}")
-    import pickle
-    from checks.screening.service import _read_cache, _write_cache
     import tempfile
+
+    from checks.screening.service import _read_cache, _write_cache
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "screening-index-bench.pickle"
         _write_cache(path, index, [item.info for item in loaded])
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 def show_misses(count: int, rows, ours, matcher, query_of) -> None:
     if count:
         shown = 0
-        for row, keys in zip(rows, ours):
+        for row, keys in zip(rows, ours, strict=True):
             wrong = (row["expect"] == "hit" and row["target"] not in keys) or (row["expect"] == "clear" and keys)
             if wrong and shown < count:
                 shown += 1

@@ -96,7 +96,7 @@ async def wait_healthy(http: Any, url: str, process: subprocess.Popen[bytes], se
         try:
             if (await http.get(url + "/healthz")).status_code == 200:
                 return
-        except Exception:
+        except Exception:  # noqa: S110 - not listening yet: poll again
             pass
         await asyncio.sleep(0.2)
     raise SystemExit("server did not start")
@@ -138,11 +138,11 @@ async def main(args: argparse.Namespace) -> int:
     print(upgrade.stdout.strip() or upgrade.stderr.strip()[-500:])
     ports = [free_port(), free_port()]
     logs = [work / "serve-a.log", work / "serve-b.log"]
-    servers = [start_server(code, port, env, log, args.slow) for port, log in zip(ports, logs)]
+    servers = [start_server(code, port, env, log, args.slow) for port, log in zip(ports, logs, strict=True)]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=2 * args.n)) as http:
-            for base, process in zip(urls, servers):
+            for base, process in zip(urls, servers, strict=True):
                 await wait_healthy(http, base, process)
             harness = [SlackHarness(url=base, fake=fake, http=http) for base in urls]
             harness[1]._trigger = 10_000

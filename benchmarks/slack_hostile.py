@@ -18,8 +18,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -94,7 +94,7 @@ async def main(args: argparse.Namespace) -> int:
             try:
                 status_line = await asyncio.wait_for(reader.readline(), 30)
                 answer = status_line.decode().split(" ")[1] if status_line else "closed"
-            except asyncio.TimeoutError:  # the server waits for the rest of the body before answering
+            except TimeoutError:  # the server waits for the rest of the body before answering
                 answer = "no answer in 30 s"
             timings["declared, to answer"] = [time.perf_counter() - began]
             codes["declared, to answer"] = [answer]  # type: ignore[list-item]

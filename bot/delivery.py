@@ -1,11 +1,15 @@
 """Delivery of messages the bot sends on its own (re-check results, reminders) to a conversation.
 
-Each platform adapter provides a `Deliverer`; the scheduler's outbox calls it and retries with
-backoff. A permanent failure (bot blocked, chat deleted) marks the conversation dead instead.
+Each platform adapter provides a `Deliverer` and registers it into the `DelivererRegistry` the
+monitor sends with (`register_deliverer(registry, settings)` in the adapter's module, called by the
+process's entry point): the monitor and this module never import an adapter. The monitor's outbox
+calls the deliverer and retries with backoff; a permanent failure (bot blocked, chat deleted) marks
+the conversation dead instead.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol, runtime_checkable
 
 from .card import Card
@@ -33,3 +37,38 @@ class Deliverer(Protocol):
     async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
         """Post `text` (and the card, if any) in the conversation's thread; return the message id."""
         ...
+
+
+class DelivererRegistry:
+    """The deliverers one process sends with, one per platform. Thread-safe: the terminal chat's
+    ticker thread sends while the main thread may register."""
+
+    def __init__(self) -> None:
+        self._by_platform: dict[str, Deliverer] = {}
+        self._lock = threading.Lock()
+
+    def register(self, deliverer: Deliverer) -> None:
+        """Messages of `deliverer.platform` are sent with it from now on (replacing any other)."""
+        with self._lock:
+            self._by_platform[deliverer.platform] = deliverer
+
+    def unregister(self, platform: str) -> Deliverer | None:
+        """Stop sending `platform`'s messages here; the deliverer that was registered, if any."""
+        with self._lock:
+            return self._by_platform.pop(platform, None)
+
+    def get(self, platform: str) -> Deliverer | None:
+        with self._lock:
+            return self._by_platform.get(platform)
+
+    def platforms(self) -> list[str]:
+        with self._lock:
+            return sorted(self._by_platform)
+
+    def snapshot(self) -> dict[str, Deliverer]:
+        with self._lock:
+            return dict(self._by_platform)
+
+    def __contains__(self, platform: object) -> bool:
+        with self._lock:
+            return platform in self._by_platform

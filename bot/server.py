@@ -2,10 +2,12 @@
 
 Routes: `/slack/events` (slash commands, interactivity and events, through Bolt's
 AsyncSlackRequestHandler, which verifies Slack's signature), `/telegram/webhook` (mounted from
-`bot.telegram.server.telegram_routes(settings)` when that module exists) and `/healthz`.
+`bot.telegram.server.telegram_routes(settings)` when that module exists), `/feishu/events`
+(events and card callbacks, `bot.feishu.server`, when FEISHU_* are set) and `/healthz`.
 
 `--socket` runs Slack over Socket Mode (SLACK_APP_TOKEN) for a team without a public URL; the HTTP
-server still serves `/healthz` and the Telegram webhook. `--telegram-polling` hands Telegram to
+server still serves `/healthz` and the Telegram webhook. `--feishu-ws` runs Feishu over the SDK's
+long connection instead of `/feishu/events`. `--telegram-polling` hands Telegram to
 `bot.telegram.server.run_polling(settings)` instead of the webhook.
 
 Stateless between requests: several `tradecheck serve` processes can run behind one load balancer
@@ -21,7 +23,8 @@ import importlib
 import inspect
 import logging
 import sys
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -63,7 +66,7 @@ def _telegram(settings: Settings) -> tuple[list[BaseRoute], Lifespan | None]:
     else:
         routes, lifespan = answer, None
     if lifespan is None and routes and hasattr(module, "telegram_lifespan"):
-        lifespan = lambda app: module.telegram_lifespan(settings)  # noqa: E731 - starts/stops the PTB Application
+        lifespan = lambda app: module.telegram_lifespan(settings)
     return list(routes or []), lifespan
 
 
@@ -96,6 +99,9 @@ async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
         log.info("bot.monitor not available: no re-check/reminder ticker")
         yield
         return
+    from . import platforms
+
+    platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
     monitor.start_ticker()
     try:
         yield
@@ -103,14 +109,38 @@ async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
         monitor.stop_ticker()
 
 
+def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | None) -> bool:
+    """`/feishu/events` when FEISHU_APP_ID, _SECRET, _ENCRYPT_KEY and _VERIFICATION_TOKEN are all set."""
+    from .feishu.settings import FeishuSettings
+
+    feishu = bot.settings if bot is not None else FeishuSettings()
+    if not feishu.can_receive:
+        if feishu.app_id or feishu.app_secret:
+            log.error("Feishu over HTTP needs FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY and "
+                      "FEISHU_VERIFICATION_TOKEN; /feishu/events not mounted")
+        return False
+    from .feishu.server import build_bot, feishu_routes
+
+    bot = bot or build_bot(feishu)
+    routes.extend(feishu_routes(feishu, bot))
+
+    @contextlib.asynccontextmanager
+    async def drain(app: Any) -> AsyncIterator[None]:
+        yield
+        await bot.drain()
+
+    hooks.append(drain)
+    return True
+
+
 def warm_up() -> None:
     """Build the engine, start loading the sanctions index and load the parser's tables (~2 s of
     CPU): called on a worker thread before serving, so no request's event loop pays for it."""
     from checks.request import warm_up as warm_up_parser
 
-    from .flows import warm_up as warm_up_flows
+    from . import flows
 
-    warm_up_flows()
+    flows.warm_up()  # through the shim: the Slack and Telegram adapters still reach the services through it
     warm_up_parser()
 
 
@@ -145,6 +175,8 @@ def create_app(
     slack_app: Any | None = None,
     mount_slack: bool = True,
     mount_telegram: bool = True,
+    mount_feishu: bool = True,
+    feishu_bot: Any | None = None,
     run_ticker: bool = False,
     warm: bool = False,
 ) -> Starlette:
@@ -153,7 +185,7 @@ def create_app(
     settings = settings or get_settings()
     routes: list[BaseRoute] = []
     hooks: list[Lifespan] = [_warm_up_off_loop] if warm else []
-    state: dict[str, bool] = {"slack": False, "telegram": False}
+    state: dict[str, bool] = {"slack": False, "telegram": False, "feishu": False}
 
     if mount_slack and (slack_app is not None or slack_configured(settings)):
         from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -187,6 +219,9 @@ def create_app(
         state["slack"] = True
     elif mount_slack and (settings.slack_bot_token or settings.slack_signing_secret):
         log.error("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in HTTP mode; %s not mounted", SLACK_PATH)
+
+    if mount_feishu:
+        state["feishu"] = _mount_feishu(routes, hooks, feishu_bot)
 
     if mount_telegram:
         telegram_routes, telegram_lifespan = _telegram(settings)
@@ -225,15 +260,17 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     async with contextlib.AsyncExitStack() as stack:
         try:  # the schema is checked (or a fresh local one created) before the first request, not during it
-            from .flows import ensure_database
+            from . import flows
 
-            await asyncio.to_thread(ensure_database)
+            await flows.runtime().ready_database()
         except Exception as error:
             print(f"tradecheck serve: {error}", file=sys.stderr)
             return 2
         await asyncio.to_thread(warm_up)  # the engine is built before serving, and not on the event loop
         if args.socket:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+            from slack_bolt.adapter.socket_mode.async_handler import (
+                AsyncSocketModeHandler,
+            )
 
             from .slack.app import SlackBot, build_app
             from .slack.client import shared_session
@@ -256,7 +293,17 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 task = asyncio.ensure_future(polling)
                 stack.callback(task.cancel)
 
+        if args.feishu_ws:
+            from .feishu.server import long_connection
+            from .feishu.settings import FeishuSettings
+
+            feishu = FeishuSettings()
+            if not feishu.can_send:
+                print("tradecheck serve --feishu-ws needs FEISHU_APP_ID and FEISHU_APP_SECRET", file=sys.stderr)
+                return 2
+            await stack.enter_async_context(long_connection(feishu))
         app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
+                         mount_feishu=not args.feishu_ws,
                          run_ticker=getattr(args, "monitor", True))
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                                lifespan="on"))
@@ -270,11 +317,13 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tradecheck serve", description="Serve Slack and Telegram (one ASGI app).")
+    parser = argparse.ArgumentParser(prog="tradecheck serve", description="Serve Slack, Telegram and Feishu (one ASGI app).")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--socket", action="store_true", help="Slack over Socket Mode (SLACK_APP_TOKEN), no public URL")
     parser.add_argument("--telegram-polling", action="store_true", help="Telegram by long polling instead of the webhook")
+    parser.add_argument("--feishu-ws", action="store_true",
+                        help="Feishu/Lark over the SDK's long connection (one process), no public URL")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--no-monitor", dest="monitor", action="store_false",
                         help="no re-check/reminder ticker in this process (another process runs it)")
@@ -287,7 +336,17 @@ def serve_main(argv: list[str]) -> int:
 
     logs.configure(args.log_level.upper())
     settings = get_settings()
+    from . import flows, monitor
+    from .app import Runtime
+    from .monitor.service import Monitor
+
+    runtime = Runtime(settings)  # the process's one runtime; the adapters reach it through the shim for now
+    flows.install(runtime)
+    monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve(args, settings))
     except KeyboardInterrupt:
         return 130
+    finally:
+        flows.install(None)
+        runtime.close()

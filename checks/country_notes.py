@@ -11,10 +11,10 @@ data file knows. The clock is injectable so that tests can fix "now".
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -73,7 +73,7 @@ def data() -> NotesData:
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --- time zone --------------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def notes_finding(notes: CountryNotes, ctx: CheckContext) -> Finding:
     return Finding(
         code="country.notes", status=Status.INFO, severity=Severity.INFO, section=Section.PROFILE,
         title=" · ".join(parts), detail=" ".join(detail_lines),
-        evidence=[Evidence(source=SOURCE_NAME, url=None, retrieved_at=notes.local_time.astimezone(timezone.utc))],
+        evidence=[Evidence(source=SOURCE_NAME, url=None, retrieved_at=notes.local_time.astimezone(UTC))],
         data={"country_notes": notes.model_dump(mode="json")},
     )
 

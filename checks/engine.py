@@ -13,10 +13,11 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, ClassVar, Iterable
+from typing import ClassVar
 
 from .i18n import Translator, normalize_lang, translator
 from .models import Finding, Report, SourceResult, SourceStatus, Subject
@@ -37,14 +38,13 @@ class SourceSkipped(Exception):
 
 @dataclass
 class CheckContext:
-    """What a source may use besides the request: the user's language and shared facts."""
+    """What a source may use besides the request: the user's language and its translator."""
 
     lang: str = "en"
     t: Translator = field(default_factory=lambda: translator("en"))
-    shared: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def for_lang(cls, lang: str) -> "CheckContext":
+    def for_lang(cls, lang: str | None) -> CheckContext:
         lang = normalize_lang(lang)
         return cls(lang=lang, t=translator(lang))
 
@@ -204,7 +204,7 @@ class Engine:
                     _CPU.get(), contextvars.copy_context().run, _run_on_thread_loop, source, request, ctx)
             else:
                 findings = await asyncio.wait_for(source.run(request, ctx), timeout=source.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             detail = ctx.t("source.timeout", seconds=f"{source.timeout:g}")
             return SourceResult(name=source.name, status=SourceStatus.UNAVAILABLE, elapsed_ms=elapsed(), detail=detail), []
         except SourceUnavailable as exc:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import string
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 

@@ -6,21 +6,23 @@ chat renderers build cards from it. Add fields; do not rename them.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .lifecycle import decision_rank, level_rank
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Status(str, Enum):
     """What a finding says about the buyer."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a finding status, not a password
     FLAG = "flag"
     FAIL = "fail"
     INFO = "info"
@@ -63,7 +65,7 @@ class RiskLevel(str, Enum):
 
     @property
     def rank(self) -> int:
-        return ["low", "medium", "high", "critical"].index(self.value)
+        return level_rank(self.value)  # the one order: checks.lifecycle.LEVELS
 
 
 class SourceStatus(str, Enum):
@@ -139,8 +141,8 @@ class DecisionCode(str, Enum):
 
     @property
     def rank(self) -> int:
-        """Higher is more severe (proceed 0 … stop 3)."""
-        return ["proceed", "safe_terms", "verify_first", "stop"].index(self.value)
+        """Higher is more severe (proceed 0 … stop 3; the one order: checks.lifecycle.DECISIONS)."""
+        return decision_rank(self.value)
 
 
 class Decision(BaseModel):

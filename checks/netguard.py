@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -61,7 +61,7 @@ async def system_resolver(host: str) -> list[str]:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise FetchRefused("netguard.no_such_host", host=host) from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def is_public_address(address: str) -> bool:
@@ -79,10 +79,8 @@ def is_public_address(address: str) -> bool:
             return False
         if ip in ipaddress.ip_network("64:ff9b::/96"):  # NAT64 of an IPv4 address
             return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
-    if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or not ip.is_global):
-        return False
-    return True
+    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+                or ip.is_unspecified or not ip.is_global)
 
 
 def split_url(url: str) -> SplitResult:
@@ -167,7 +165,7 @@ async def fetch(
             _fetch(normalize_url(url), resolver or system_resolver, transport, max_bytes, max_redirects, timeout),
             timeout=timeout,
         )
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise FetchRefused("netguard.timeout", seconds=f"{timeout:g}") from None
 
 

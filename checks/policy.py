@@ -68,7 +68,7 @@ class Thresholds(_Strict):
     critical: int
 
     @model_validator(mode="after")
-    def _increasing(self) -> "Thresholds":
+    def _increasing(self) -> Thresholds:
         if self.low != 0:
             raise ValueError("low must be 0 (every score is at least low)")
         if not 0 < self.medium < self.high < self.critical <= 100:
@@ -103,7 +103,7 @@ class Combination(_Strict):
 
 
     @model_validator(mode="after")
-    def _reachable(self) -> "Combination":
+    def _reachable(self) -> Combination:
         if self.min_count > len(set(self.codes)):
             raise ValueError(f"min_count {self.min_count} can never be reached with {len(set(self.codes))} codes")
         if not self.points and self.min_level is None:
@@ -148,7 +148,7 @@ class DecisionText(Text):
     """A reason or action template: `{subject}`, `{listed}`, `{company}` ... are filled in from the finding."""
 
     @model_validator(mode="after")
-    def _variables(self) -> "DecisionText":
+    def _variables(self) -> DecisionText:
         for lang in ("en", "zh"):
             try:
                 names = _template_names(getattr(self, lang))
@@ -208,7 +208,7 @@ class DecisionRule(_Strict):
     advice: AdviceFit | None = Field(None, description="absent: ADVICE_BY_DECISION for the decision")
 
     @model_validator(mode="after")
-    def _conditions(self) -> "DecisionRule":
+    def _conditions(self) -> DecisionRule:
         finding_only = (self.min_severity is not None or self.data) and not self.codes
         if finding_only:
             raise ValueError("min_severity and data need codes (they test the finding those codes name)")
@@ -336,9 +336,7 @@ def known_code(code: str) -> bool:
 def _loc(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif "." in str(part):
+        if isinstance(part, int) or "." in str(part):
             out += f"[{part}]"
         else:
             out += ("." if out else "") + str(part)

@@ -15,7 +15,6 @@ def offline_sources(settings: Settings) -> list[Source]:
     from .sources.email import EmailSource
     from .sources.identifiers import IdentifierSource
     from .sources.phone import PhoneSource
-
     from .sources.trade_remedies import TradeRemedySource
 
     sources += [EmailSource(), PhoneSource(), IdentifierSource(), CountryRiskSource(), TradeRemedySource(settings)]

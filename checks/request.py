@@ -450,7 +450,7 @@ def _phones(text: str, country: str | None) -> list[str]:
                         found.append(formatted)
                     if len(found) >= MAX_PHONES:
                         return found
-            except Exception:  # phonenumbers is strict about odd input; a paste must never crash
+            except Exception:  # noqa: S112 - phonenumbers is strict about odd input; a paste must never crash
                 continue
         if found:
             break

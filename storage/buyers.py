@@ -23,7 +23,7 @@ from anyascii import anyascii
 # Strength of each key kind: the case matched by the strongest key wins.
 KIND_RANK = {"lei": 0, "vat": 1, "reg": 2, "domain": 3, "name": 4}
 
-_LEGAL_FORMS: list[tuple[str, str]] = [
+_LEGAL_FORMS: list[tuple[str, str | None]] = [  # None: a legal form kept as written
     (r"l\.?\s?l\.?\s?c\.?", "llc"),
     (r"limited liability company", "llc"),
     (r"fz[\s\-]?llc", "fz-llc"),

@@ -22,9 +22,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from checks import lifecycle
+from checks.lifecycle import CaseFacts, Refusal, Refused, Transition, level_rank
+
 from . import audit
 from .buyers import KIND_RANK, BuyerKeys
-from .db import Database
+from .db import Database, rowcount
 from .models import (
     Approval,
     Case,
@@ -37,6 +40,7 @@ from .models import (
     User,
     Workspace,
     aware,
+    id_of,
     utcnow,
 )
 
@@ -48,20 +52,7 @@ log = logging.getLogger(__name__)
 PAUSE_ENV = "TRADECHECK_TEST_PAUSE_IN_WRITE"
 
 LOOKS_LIKE_MIN = 88  # rapidfuzz token_sort_ratio on base names
-_LEVELS = ["low", "medium", "high", "critical"]
-
-
-def level_rank(level: str | None) -> int:
-    return _LEVELS.index(level) if level in _LEVELS else -1
-
-
-class Refused(Exception):
-    """A flow refused: `key` names the catalog message, `params` fill it. Nothing was changed."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+__all__ = ["Refused", "level_rank"]  # the lifecycle's, kept here for callers that import them from storage
 
 
 @dataclass(frozen=True)
@@ -166,10 +157,10 @@ def case_in_workspace(session: Session, case_id: int, workspace_key: str) -> Cas
     """The case, if it belongs to that workspace; a forged id of another team's case is 'not found'."""
     case = session.get(Case, case_id)
     if case is None:
-        raise Refused("flows.refused.not_found", id=case_id)
+        raise Refused(Refusal.NOT_FOUND, id=case_id)
     ws = session.get(Workspace, case.workspace_id)
     if ws is None or ws.key != workspace_key:
-        raise Refused("flows.refused.not_found", id=case_id)
+        raise Refused(Refusal.NOT_FOUND, id=case_id)
     return case
 
 
@@ -189,13 +180,14 @@ def looks_like(session: Session, workspace_id: int, base: str, exclude: int | No
     rows = session.exec(
         select(Case.id, Case.base_name, Case.name).where(Case.workspace_id == workspace_id, Case.id != (exclude or -1))
     ).all()
-    candidates = {row[0]: row[1] for row in rows if row[1]}
+    candidates = {row[0]: row[1] for row in rows if row[0] is not None and row[1]}
     if not candidates:
         return None
     best = process.extractOne(base, candidates, scorer=fuzz.token_sort_ratio, score_cutoff=LOOKS_LIKE_MIN)
     if best is None:
         return None
     _, score, case_id = best
+    case_id = int(case_id)
     name = next(row[2] for row in rows if row[0] == case_id)
     last = session.exec(
         select(CheckRun).where(CheckRun.case_id == case_id).order_by(col(CheckRun.created_at).desc(), col(CheckRun.id).desc())
@@ -264,32 +256,34 @@ def _save_once(
     case_id: int | None, decision: str | None = None,
 ) -> SavedCheck:
     ws = workspace(session, who.workspace)
-    person = user(session, who, ws.id)
+    ws_id = id_of(ws)
+    person = user(session, who, ws_id)
     now = utcnow()
     matched_by: str | None = None
+    case: Case | None
     if case_id is not None:
         case = case_in_workspace(session, case_id, who.workspace)
         matched_by = "id"
     else:
-        found = find_case(session, ws.id, keys)  # type: ignore[arg-type]
+        found = find_case(session, ws_id, keys)
         case, matched_by = found if found else (None, None)
     created = case is None
     if case is None:
         case = Case(
-            workspace_id=ws.id, name=keys.name, normalized_name=keys.normalized_name, base_name=keys.base_name,
+            workspace_id=ws_id, name=keys.name, normalized_name=keys.normalized_name, base_name=keys.base_name,
             country=keys.country, domains=list(keys.domains), identifiers=dict(keys.identifiers),
             created_by=who.label, created_at=now, updated_at=now,
         )
         session.add(case)
         session.flush()
-        add_keys(session, ws.id, case.id, keys)  # type: ignore[arg-type]
+        add_keys(session, ws_id, id_of(case), keys)
         session.flush()  # IntegrityError here: someone else owns a key → roll back, retry, find it
         audit.record(session, "case_opened", actor=who.key, actor_name=who.label, case_id=case.id,
-                     workspace_id=ws.id, details={"name": keys.name, "country": keys.country,
+                     workspace_id=ws_id, details={"name": keys.name, "country": keys.country,
                                                   "keys": [k for _, k in keys.keys]})
     else:
         for kind, key in keys.keys:  # new aliases of a known buyer; a key owned by another case stays there
-            insert_ignore(session, CaseKey, {"workspace_id": ws.id, "case_id": case.id, "kind": kind, "key": key})
+            insert_ignore(session, CaseKey, {"workspace_id": ws_id, "case_id": case.id, "kind": kind, "key": key})
         case.domains = sorted(set(case.domains or []) | set(keys.domains))
         case.identifiers = {**keys.identifiers, **(case.identifiers or {})}
         if not case.name and keys.name:
@@ -298,7 +292,7 @@ def _save_once(
             case.country = keys.country
 
     run = CheckRun(
-        case_id=case.id, workspace_id=ws.id, user_id=person.id, actor=who.key, actor_name=who.label,
+        case_id=id_of(case), workspace_id=ws_id, user_id=person.id, actor=who.key, actor_name=who.label,
         platform=who.platform, created_at=now, risk_level=risk_level, score=score,
         approval_required=approval_required, lists_as_of=lists_as_of, request=request, report=report,
     )
@@ -314,33 +308,28 @@ def _save_once(
     audit.record(session, "check", actor=who.key, actor_name=who.label, case_id=case.id, workspace_id=ws.id,
                  details={"check_run": run.id, "risk": risk_level, "score": score, "platform": who.platform,
                           "decision": decision})
-    _status_after_check(session, case, who, ws.id, risk_level, approval_required)  # type: ignore[arg-type]
+    _status_after_check(session, case, who, ws_id, risk_level, approval_required)
     session.flush()
     return SavedCheck(case=case, run=run, created=created, matched_by=matched_by)
 
 
 def _status_after_check(session: Session, case: Case, who: Who, workspace_id: int, risk_level: str | None,
                         approval_required: bool) -> None:
-    """A check at or above the approval level puts the case in pending_approval (the card then offers
-    "Request approval"; a manager decides once someone asked). An approval for a lower risk no longer
-    counts; a case nobody asked about goes back to open when the risk falls below the level."""
-    def record(action: str, **details: Any) -> None:
-        audit.record(session, action, actor=who.key, actor_name=who.label, case_id=case.id,
-                     workspace_id=workspace_id, details={"risk": risk_level, **details})
-
-    status = case.status
-    if status == CaseStatus.APPROVED.value:
-        approval = latest_decision(session, case.id)  # type: ignore[arg-type]
-        if approval and level_rank(risk_level) > level_rank(approval.risk_level):
-            case.status = CaseStatus.PENDING_APPROVAL.value if approval_required else CaseStatus.OPEN.value
-            record("approval_invalidated", approved_at_risk=approval.risk_level, risk_now=risk_level)
-    elif approval_required and status in (CaseStatus.OPEN.value, CaseStatus.WATCH.value):
-        case.status = CaseStatus.PENDING_APPROVAL.value
-        record("approval_needed")
-    elif (not approval_required and status == CaseStatus.PENDING_APPROVAL.value
-          and open_request(session, case.id) is None):  # type: ignore[arg-type]
-        case.status = CaseStatus.OPEN.value
-        record("approval_not_needed")
+    """Apply the state a check leaves the case in (`lifecycle.after_check`), with its audit event."""
+    case_id = id_of(case)
+    approval = latest_decision(session, case_id) if case.status == CaseStatus.APPROVED.value else None
+    pending = case.status == CaseStatus.PENDING_APPROVAL.value and open_request(session, case_id) is not None
+    move = lifecycle.after_check(case.status, risk_level=risk_level, approval_required=approval_required,
+                                 approved_level=approval.risk_level if approval else None,
+                                 has_approval=approval is not None, open_request=pending)
+    if move is None:
+        return
+    case.status = move.new
+    details: dict[str, Any] = {"risk": risk_level}
+    if move.event is lifecycle.Event.APPROVAL_INVALIDATED and approval is not None:
+        details.update(approved_at_risk=approval.risk_level, risk_now=risk_level)
+    audit.record(session, move.event.value, actor=who.key, actor_name=who.label, case_id=case_id,
+                 workspace_id=workspace_id, details=details)
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -428,69 +417,92 @@ def search_cases(session: Session, workspace_id: int, query: str, keys: BuyerKey
     """Cases for `/history ACME`: by key (identifier, domain, exact name) first, then by similar name."""
     found: list[Case] = []
     if keys.keys:
-        rows = session.exec(
+        key_rows = session.exec(
             select(CaseKey).where(CaseKey.workspace_id == workspace_id, col(CaseKey.key).in_([k for _, k in keys.keys]))
         ).all()
-        for row in sorted(rows, key=lambda r: KIND_RANK.get(r.kind, 9)):
-            case = session.get(Case, row.case_id)
+        for key_row in sorted(key_rows, key=lambda r: KIND_RANK.get(r.kind, 9)):
+            case = session.get(Case, key_row.case_id)
             if case and case not in found:
                 found.append(case)
     if keys.base_name:
-        rows = session.exec(select(Case.id, Case.base_name).where(Case.workspace_id == workspace_id)).all()
-        choices = {row[0]: row[1] for row in rows if row[1]}
-        for _, score, case_id in process.extract(keys.base_name, choices, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=80):
+        names = session.exec(select(Case.id, Case.base_name).where(Case.workspace_id == workspace_id)).all()
+        choices = {case_id: base for case_id, base in names if base}
+        for _, _score, case_id in process.extract(keys.base_name, choices, scorer=fuzz.WRatio, limit=limit * 2,
+                                                  score_cutoff=80):
             case = session.get(Case, case_id)
             if case and case not in found:
                 found.append(case)
         lowered = query.strip().casefold()
         if lowered:
-            for row in session.exec(
+            for named in session.exec(
                 select(Case).where(Case.workspace_id == workspace_id, func.lower(Case.name).contains(lowered)).limit(limit)
             ):
-                if row not in found:
-                    found.append(row)
+                if named not in found:
+                    found.append(named)
     return found[:limit]
 
 
 # --- approvals (four eyes) -------------------------------------------------------------------------
-DECISION_RACE = timedelta(seconds=60)
+# The rules are checks.lifecycle's; these functions read the facts they need and persist the outcome.
+DECISION_RACE = lifecycle.DECISION_RACE
+MANAGER_ROLES = lifecycle.DECIDERS
+COMPLIANCE_ROLES = lifecycle.STOP_DECIDERS  # alone may approve a STOP case
+REASON_CODES = lifecycle.REASON_CODES
+
+
+def facts(session: Session, case: Case, person: User | None = None) -> CaseFacts:
+    """What the lifecycle rules need to know about the case (and whether its open request is
+    `person`'s own)."""
+    pending = open_request(session, id_of(case)) if case.status == CaseStatus.PENDING_APPROVAL.value else None
+    return _facts(case, pending, person)
+
+
+def _facts(case: Case, pending: Approval | None, person: User | None) -> CaseFacts:
+    return CaseFacts(status=case.status, level=case.last_risk_level, stop=lifecycle.is_stop(case.last_decision),
+                     open_request=pending is not None, id=case.id,
+                     own_request=pending is not None and person is not None and pending.requested_by_id == person.id)
 
 
 def _just_decided(session: Session, case: Case, person: User) -> bool:
-    """Another manager decided this case less than DECISION_RACE ago."""
+    """Another person decided this case less than DECISION_RACE ago."""
     last = session.exec(select(Approval).where(Approval.case_id == case.id, col(Approval.decided_at).is_not(None))
                         .order_by(col(Approval.decided_at).desc())).first()
-    decided = aware(last.decided_at) if last is not None else None
-    return decided is not None and last.decided_by_id != person.id and utcnow() - decided < DECISION_RACE  # type: ignore[union-attr]
+    if last is None:
+        return False
+    return lifecycle.is_racing(aware(last.decided_at), last.decided_by_id != person.id, utcnow())
 
 
-def _cas_status(session: Session, case: Case, allowed: set[str], new: str) -> None:
-    """Compare-and-set: change the status only if nobody changed it meanwhile."""
+def _cas_status(session: Session, case: Case, move: Transition) -> None:
+    """Compare-and-set: move the case only if nobody changed its status meanwhile.
+
+    Refused(changed_meanwhile) when someone did; the UPDATE then changed nothing, and the caller's
+    transaction is left as it was (the caller decides whether to roll back)."""
     result = session.execute(
-        update(Case).where(col(Case.id) == case.id, col(Case.status).in_(allowed))
-        .values(status=new, updated_at=utcnow())
+        update(Case).where(col(Case.id) == case.id, col(Case.status) == move.old)
+        .values(status=move.new, updated_at=utcnow())
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Refused("flows.refused.changed_meanwhile", id=case.id)
+    if rowcount(result) != 1:
+        raise Refused(Refusal.CHANGED_MEANWHILE, id=case.id)
     session.refresh(case)
 
 
 def expire_approval(session: Session, case: Case) -> bool:
-    """An approval past its expiry no longer counts: the case needs approval again."""
+    """An approval past its expiry no longer counts: the case needs approval again (True when the
+    latest approval has expired, whether this call or another process moved the case)."""
     if case.status != CaseStatus.APPROVED.value:
         return False
-    decision = latest_decision(session, case.id)  # type: ignore[arg-type]
-    if decision is None or decision.expires_at is None or aware(decision.expires_at) > utcnow():
+    decision = latest_decision(session, id_of(case))
+    expires = aware(decision.expires_at) if decision is not None else None
+    move = lifecycle.on_expiry(case.status, expires, utcnow())
+    if decision is None or move is None:
         return False
     result = session.execute(
-        update(Case).where(col(Case.id) == case.id, col(Case.status) == CaseStatus.APPROVED.value)
-        .values(status=CaseStatus.OPEN.value, updated_at=utcnow())
+        update(Case).where(col(Case.id) == case.id, col(Case.status) == move.old)
+        .values(status=move.new, updated_at=utcnow())
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        audit.record(session, "approval_expired", actor=SYSTEM.key, actor_name=SYSTEM.label, case_id=case.id,
-                     workspace_id=case.workspace_id, details={"approval": decision.id,
-                                                              "expired_at": aware(decision.expires_at)})
+    if rowcount(result) == 1:
+        audit.record(session, move.event.value, actor=SYSTEM.key, actor_name=SYSTEM.label, case_id=case.id,
+                     workspace_id=case.workspace_id, details={"approval": decision.id, "expired_at": expires})
     session.refresh(case)
     return True
 
@@ -499,84 +511,61 @@ def request_approval(session: Session, case: Case, who: Who, *, reason: str | No
                      stop: bool = False) -> Approval:
     """Ask for a decision, saying why (and optionally the deal); a STOP case goes to compliance."""
     expire_approval(session, case)
-    if case.status == CaseStatus.PENDING_APPROVAL.value and open_request(session, case.id) is not None:  # type: ignore[arg-type]
-        raise Refused("flows.refused.already_pending", id=case.id)
-    if case.status == CaseStatus.APPROVED.value:
-        raise Refused("flows.refused.already_approved", id=case.id)
+    move = lifecycle.on_request(facts(session, case), stop=stop)
     person = user(session, who, case.workspace_id)
-    _cas_status(session, case, {case.status}, CaseStatus.PENDING_APPROVAL.value)
-    last = runs(session, case.id, 1)  # type: ignore[arg-type]
+    _cas_status(session, case, move)
+    last = runs(session, id_of(case), 1)
     approval = Approval(
-        case_id=case.id, check_run_id=last[0].id if last else None, requested_by_id=person.id,
+        case_id=id_of(case), check_run_id=last[0].id if last else None, requested_by_id=person.id,
         requested_by=who.label, requested_at=utcnow(), risk_level=case.last_risk_level,
         request_reason=(reason or "").strip()[:4000] or None, deal=(deal or "").strip()[:2000] or None, stop=stop,
     )
     session.add(approval)
     session.flush()
-    audit.record(session, "escalated" if stop else "approval_requested", actor=who.key, actor_name=who.label,
+    audit.record(session, move.event.value, actor=who.key, actor_name=who.label,
                  case_id=case.id, workspace_id=case.workspace_id,
                  details={"approval": approval.id, "risk": case.last_risk_level, "reason": approval.request_reason,
                           "deal": approval.deal, "decision": case.last_decision})
     return approval
 
 
-MANAGER_ROLES = {"manager", "admin", "compliance"}
-COMPLIANCE_ROLES = {"compliance"}  # alone may approve a STOP case
-REASON_CODES = {"verified", "known_customer", "secured_terms", "false_positive", "sanctions", "fraud_signals",
-                "unverifiable", "policy", "other"}
-
-
 def decide(
     session: Session, case: Case, who: Who, role: str, decision: str, *,
-    reason: str | None = None, reason_code: str | None = None, expiry_days: int = 180,
+    reason: str | None = None, reason_code: str | None = None, expiry_days: int = lifecycle.DEFAULT_EXPIRY_DAYS,
     stop: bool = False, reason_required: bool = False, confirmed: bool = False,
 ) -> Approval:
-    """Approve or reject. Only managers; never their own request; a rejection needs a reason.
+    """Approve or reject (the rules: `lifecycle.decision_form_refusal` and `lifecycle.on_decision`).
 
-    A STOP case (sanctions, embargo, impersonation) is approved only by compliance, with a reason
-    and a confirmation; approving a high or critical case needs a reason (`reason_required`)."""
-    if decision not in ("approve", "reject"):
-        raise ValueError(decision)
-    if role not in MANAGER_ROLES:
-        raise Refused("flows.refused.not_manager")
-    if decision == "approve" and stop and role not in COMPLIANCE_ROLES:
-        raise Refused("flows.refused.stop_needs_compliance")
+    Only managers; never their own request; a rejection needs a reason. A STOP case (sanctions,
+    embargo, impersonation) is approved only by compliance, with a reason and a confirmation;
+    approving a high or critical case needs a reason (`reason_required`)."""
+    refused = lifecycle.decision_form_refusal(decision, role, reason=reason, stop=stop,
+                                              reason_required=reason_required, confirmed=confirmed)
+    if refused is not None:
+        raise Refused(refused)
     reason = (reason or "").strip() or None
-    if (decision == "reject" or reason_required or stop) and not reason:
-        raise Refused("flows.refused.reason_required")
-    if decision == "approve" and stop and not confirmed:
-        raise Refused("flows.refused.not_confirmed")
     expire_approval(session, case)
     person = user(session, who, case.workspace_id)
-    pending = open_request(session, case.id) if case.status == CaseStatus.PENDING_APPROVAL.value else None  # type: ignore[arg-type]
+    pending = open_request(session, id_of(case)) if case.status == CaseStatus.PENDING_APPROVAL.value else None
     if decision == "approve" and pending is None:  # another manager may have just decided it: say so
         session.refresh(case)
-        raise Refused("flows.refused.already_approved" if case.status == CaseStatus.APPROVED.value
-                      else "flows.refused.already_rejected" if case.status == CaseStatus.REJECTED.value
-                      else "flows.refused.not_pending", id=case.id)
-    if decision == "reject" and case.status == CaseStatus.REJECTED.value:
-        raise Refused("flows.refused.already_rejected", id=case.id)
-    if decision == "reject" and case.status == CaseStatus.APPROVED.value and _just_decided(session, case, person):
-        # two managers pressed at once and the approval came first: the rejecter saw a pending card,
-        # so this is not a deliberate revocation — they are told, and can revoke after a look
-        raise Refused("flows.refused.already_approved", id=case.id)
-    if pending is not None and pending.requested_by_id == person.id:
-        raise Refused("flows.refused.own_request")
+    racing = (decision == "reject" and case.status == CaseStatus.APPROVED.value
+              and _just_decided(session, case, person))
+    move = lifecycle.on_decision(decision, _facts(case, pending, person), racing=racing)
     now = utcnow()
-    new_status = CaseStatus.APPROVED.value if decision == "approve" else CaseStatus.REJECTED.value
-    _cas_status(session, case, {case.status}, new_status)
-    approval = pending or Approval(case_id=case.id, requested_by_id=None, requested_by="", requested_at=now,
+    _cas_status(session, case, move)
+    approval = pending or Approval(case_id=id_of(case), requested_by_id=None, requested_by="", requested_at=now,
                                    risk_level=case.last_risk_level)
     approval.decided_by_id = person.id
     approval.decided_by = who.label
     approval.decision = decision
     approval.reason_text = reason
-    approval.reason_code = reason_code if reason_code in REASON_CODES else "other"
+    approval.reason_code = lifecycle.reason_code(reason_code)
     approval.decided_at = now
-    approval.expires_at = now + timedelta(days=expiry_days) if decision == "approve" and expiry_days > 0 else None
+    approval.expires_at = lifecycle.expires_at(decision, now, expiry_days)
     session.add(approval)
     session.flush()
-    audit.record(session, "approved" if decision == "approve" else "rejected", actor=who.key, actor_name=who.label,
+    audit.record(session, move.event.value, actor=who.key, actor_name=who.label,
                  case_id=case.id, workspace_id=case.workspace_id,
                  details={"approval": approval.id, "reason": reason, "reason_code": approval.reason_code,
                           "requested_by": approval.requested_by, "expires_at": approval.expires_at,
@@ -589,9 +578,9 @@ def decide(
 def add_note(session: Session, case: Case, who: Who, text: str) -> Note:
     text = text.strip()
     if not text:
-        raise Refused("flows.refused.reason_required")
+        raise Refused(Refusal.REASON_REQUIRED)
     person = user(session, who, case.workspace_id)
-    note = Note(case_id=case.id, user_id=person.id, author=who.label, text=text[:4000])
+    note = Note(case_id=id_of(case), user_id=person.id, author=who.label, text=text[:4000])
     session.add(note)
     session.flush()
     audit.record(session, "note_added", actor=who.key, actor_name=who.label, case_id=case.id,
@@ -603,13 +592,14 @@ def clear_match(
     session: Session, case: Case, who: Who, role: str, *, source: str, source_id: str, fingerprint: str,
     entry_name: str, reason: str | None,
 ) -> ClearedMatch:
-    if role not in MANAGER_ROLES:
-        raise Refused("flows.refused.not_manager")
+    refused = lifecycle.refusal(lifecycle.Action.CLEAR_MATCH, role, _facts(case, None, None))
+    if refused is not None:
+        raise Refused(refused)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("flows.refused.reason_required")
+        raise Refused(Refusal.REASON_REQUIRED)
     person = user(session, who, case.workspace_id)
-    cleared = ClearedMatch(case_id=case.id, source=source, source_id=source_id, fingerprint=fingerprint,
+    cleared = ClearedMatch(case_id=id_of(case), source=source, source_id=source_id, fingerprint=fingerprint,
                            entry_name=entry_name[:500], reason=reason[:4000], user_id=person.id, cleared_by=who.label)
     session.add(cleared)
     session.flush()

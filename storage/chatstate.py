@@ -13,12 +13,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from checks import lifecycle
+
 from . import audit
 from .cases import Who, find_user, insert_ignore, user
-from .models import AuditEvent, ConversationLink, PendingPrompt, ProcessedDelivery, Role, aware, utcnow
+from .db import rowcount
+from .models import (
+    AuditEvent,
+    ConversationLink,
+    PendingPrompt,
+    ProcessedDelivery,
+    Role,
+    aware,
+    utcnow,
+)
 
 ROLES = tuple(role.value for role in Role)
-_RANK = {"sales": 0, "manager": 1, "compliance": 2, "admin": 3}
 PROMPT_TTL = timedelta(hours=24)
 
 
@@ -34,18 +44,16 @@ def effective_role(session: Session, platform: str, user_id: str, managers_setti
     environment when not given)."""
     key = f"{platform}:{user_id}"
     found = find_user(session, platform, user_id)
-    role = found.role if found and found.role in _RANK else "sales"
     if found is not None and _set_by_admin(session, key):
-        return role
+        return lifecycle.effective_role(found.role, set_by_admin=True, compliance_listed=False,
+                                        manager_listed=False)
     if compliance_setting is None:
         from checks.config import get_settings
 
         compliance_setting = get_settings().compliance
-    if key in configured_managers(compliance_setting) and _RANK[role] < _RANK["compliance"]:
-        role = "compliance"
-    if key in configured_managers(managers_setting) and _RANK[role] < _RANK["manager"]:
-        role = "manager"
-    return role
+    return lifecycle.effective_role(found.role if found else None, set_by_admin=False,
+                                    compliance_listed=key in configured_managers(compliance_setting),
+                                    manager_listed=key in configured_managers(managers_setting))
 
 
 def _set_by_admin(session: Session, key: str) -> bool:
@@ -105,7 +113,7 @@ def mark_dead(session: Session, platform: str, channel: str) -> int:
         update(ConversationLink).where(col(ConversationLink.platform) == platform, col(ConversationLink.channel) == channel)
         .values(dead=True)
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result) or 0
 
 
 @dataclass(frozen=True)
@@ -135,10 +143,10 @@ def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: s
         PendingPrompt.platform == platform, PendingPrompt.chat == chat,
         PendingPrompt.prompt_message_id == prompt_message_id,
     )).first()
-    if prompt is None or prompt.actor != actor or aware(prompt.expires_at) < utcnow():  # type: ignore[operator]
+    if prompt is None or prompt.actor != actor or aware(prompt.expires_at) < utcnow():
         return None
     result = session.execute(delete(PendingPrompt).where(col(PendingPrompt.id) == prompt.id))
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # another process took it
+    if rowcount(result) != 1:  # another process took it
         return None
     return TakenPrompt(prompt.kind, prompt.case_id, prompt.arg or "", prompt.card_message_id)
 
@@ -149,7 +157,7 @@ DELIVERY_KEEP = timedelta(days=7)  # Slack retries within minutes, Telegram with
 def first_delivery(session: Session, platform: str, key: str) -> bool:
     """True the first time this key is seen; keys older than a week are forgotten now and then."""
     now = utcnow()
-    if random.random() < 0.01:
+    if random.random() < 0.01:  # noqa: S311 - sampling when to prune, not a secret
         session.execute(delete(ProcessedDelivery).where(col(ProcessedDelivery.at) < now - DELIVERY_KEEP))
     return insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key[:300], "at": now}) == 1
 
@@ -178,7 +186,7 @@ def claim_delivery(session: Session, platform: str, key: str, *, lease: timedelt
     owner = uuid.uuid4().hex[:16]
     key = key[:300]
     until = now + lease
-    if random.random() < 0.01:
+    if random.random() < 0.01:  # noqa: S311 - sampling when to prune, not a secret
         session.execute(delete(ProcessedDelivery).where(col(ProcessedDelivery.at) < now - DELIVERY_KEEP,
                                                         col(ProcessedDelivery.lease_until).is_(None)))
     if insert_ignore(session, ProcessedDelivery, {"platform": platform, "key": key, "at": now,
@@ -197,7 +205,7 @@ def claim_delivery(session: Session, platform: str, key: str, *, lease: timedelt
             col(ProcessedDelivery.lease_until).is_not(None), col(ProcessedDelivery.lease_until) <= now,
         ).values(owner=owner, lease_until=until)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if rowcount(result) == 1:
         return DeliveryClaim(CLAIMED, owner, until)
     return DeliveryClaim(BUSY)
 
@@ -211,4 +219,4 @@ def finish_delivery(session: Session, platform: str, key: str, owner: str) -> bo
             col(ProcessedDelivery.owner) == owner, col(ProcessedDelivery.lease_until).is_not(None),
         ).values(lease_until=None)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1

@@ -10,47 +10,63 @@ database triggers that refuse UPDATE and DELETE on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from enum import Enum
-from typing import Any
+from typing import Any, Protocol, overload
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from checks.lifecycle import (
+    CaseStatus as CaseStatus,  # the states and roles are the lifecycle's
+)
+from checks.lifecycle import Role as Role
+
+Day = date  # the type, for classes that have a field named `date`
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes: they were stored as UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def id_of(row: _Row) -> int:
+    """The primary key of a row that was flushed (a row not yet flushed has none: a programming error)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
 
 
 def _json(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(JSONType, nullable=nullable))
-
-
-class Role(str, Enum):
-    SALES = "sales"
-    MANAGER = "manager"
-    ADMIN = "admin"
-    COMPLIANCE = "compliance"
-
-
-class CaseStatus(str, Enum):
-    OPEN = "open"
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WATCH = "watch"
-    CLOSED = "closed"
 
 
 class Workspace(SQLModel, table=True):
@@ -226,7 +242,7 @@ class TradeRecord(SQLModel, table=True):
     date: date
     amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
     currency: str | None = Field(default=None, sa_type=String(3))
-    due_date: date | None = None
+    due_date: Day | None = None  # `Day`: inside the class, `date` names the field above
     days_overdue: int | None = None
     status: str | None = Field(default=None, sa_type=String(20))
     reference: str | None = Field(default=None, sa_type=String(200))

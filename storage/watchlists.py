@@ -42,7 +42,7 @@ def publish(session: Session, source: str, record: dict[str, Any], files: dict[s
 
 def versions(session: Session) -> dict[str, str]:
     """Each shared list's version: a small query, done before each screening version check."""
-    return {source: version for source, version in session.exec(select(WatchlistCopy.source, WatchlistCopy.version))}
+    return dict(session.exec(select(WatchlistCopy.source, WatchlistCopy.version)).all())
 
 
 def fetch(session: Session, source: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:

@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from checks.config import Settings, get_settings
 
 from ..card import Card
-from ..delivery import DeliveryFailed
+from ..delivery import DelivererRegistry, DeliveryFailed
 from ..flows import Conversation
 from ..render.slack import MAX_MESSAGE_BLOCKS, MAX_TEXT, mrkdwn, render_message, shorten
 from .client import make_client
@@ -80,3 +80,11 @@ def _seconds(value: object) -> float | None:
         return float(value) if value is not None else None  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+def register_deliverer(registry: DelivererRegistry, settings: Settings) -> bool:
+    """Slack messages are sent by this process when SLACK_BOT_TOKEN is set (an entry point calls this)."""
+    if settings.slack_bot_token is None or SlackDeliverer.platform in registry:
+        return False
+    registry.register(SlackDeliverer(settings=settings))
+    return True

@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import t
+from checks.lifecycle import DECISIONS, decision_rank, level_rank
 
 from .. import flows
 from ..card import LEVEL_ICON
@@ -38,13 +39,9 @@ class HomeCase:
     link: str = ""
 
 
-_DECISION_RANK = {"stop": 0, "verify_first": 1, "safe_terms": 2, "proceed": 3}
-_LEVEL_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-
-
 def queue_order(case: HomeCase) -> tuple[int, int, float]:
-    """The approval queue: STOP first, then the higher level, then the one waiting longest."""
-    return (_DECISION_RANK.get(case.decision or "", 4), _LEVEL_RANK.get(case.level or "", 4), -case.waiting_hours)
+    """The approval queue: STOP first, then the higher level, then the one waiting longest (unknown last)."""
+    return (-decision_rank(case.decision), -level_rank(case.level), -case.waiting_hours)
 
 
 def _row(case: Any, session: Any = None) -> HomeCase:
@@ -95,7 +92,7 @@ def _lines(cases: list[HomeCase], lang: str, queue: bool = False) -> str:
     rows = []
     for case in cases:
         icon = LEVEL_ICON.get(case.level, "•") if case.level else "•"  # type: ignore[call-overload]
-        if queue and case.decision in _DECISION_RANK:
+        if queue and case.decision in DECISIONS:
             from checks.models import DecisionCode
 
             from ..card import DECISION_ICON

@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from checks.config import Settings
 
 from ..card import Card
-from ..delivery import DeliveryFailed
+from ..delivery import DelivererRegistry, DeliveryFailed
 from ..flows import Conversation
 from ..render.telegram import MESSAGE_LIMIT, clip, render, utf16_len
 from .transport import PLATFORM, ChatGone, Sender, file_url, retry_after_seconds
@@ -80,3 +80,11 @@ class TelegramDeliverer:
     async def close(self) -> None:
         if self._ready:
             await self.bot.shutdown()
+
+
+def register_deliverer(registry: DelivererRegistry, settings: Settings) -> bool:
+    """Telegram messages are sent by this process when TELEGRAM_BOT_TOKEN is set (an entry point calls this)."""
+    if settings.telegram_bot_token is None or PLATFORM in registry:
+        return False
+    registry.register(TelegramDeliverer.from_settings(settings))
+    return True

@@ -7,9 +7,9 @@ list of well-known company domains (careful: only close resemblances, to keep fa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
@@ -43,10 +43,7 @@ def _filler_split(rest: str) -> bool:
     """Whether `rest` (hyphens removed) is one or more filler words, e.g. `procurementglobal`."""
     if not rest:
         return True
-    for size in range(min(len(rest), 14), 1, -1):
-        if rest[:size] in FILLER_WORDS and _filler_split(rest[size:]):
-            return True
-    return False
+    return any(rest[:size] in FILLER_WORDS and _filler_split(rest[size:]) for size in range(min(len(rest), 14), 1, -1))
 
 
 _FILLER_SKELETONS = frozenset(skeleton(w) for w in FILLER_WORDS)
@@ -101,10 +98,10 @@ def _added_word(c: str, t: str, claimed: bool, filler: frozenset[str] = FILLER_W
     if len(t_plain) < (3 if claimed else 5) or t_plain not in plain or plain == t_plain:
         return False
     start = plain.find(t_plain)
-    rest = plain[:start] + plain[start + len(t_plain):]
+    around = plain[:start] + plain[start + len(t_plain):]
     if claimed and len(t_plain) >= 5:
         return True  # the claimed company's name with anything around it
-    return _is_filler(plain[:start], filler) and _is_filler(plain[start + len(t_plain):], filler) and bool(rest)
+    return _is_filler(plain[:start], filler) and _is_filler(plain[start + len(t_plain):], filler) and bool(around)
 
 
 def _is_filler(text: str, filler: frozenset[str]) -> bool:
@@ -207,7 +204,7 @@ def find_lookalikes(
             if kind != "homoglyph" and _is_own_name(candidate.label, own_words):
                 continue
             found.append(Lookalike(candidate.domain, target.domain, kind, False))
-    found.sort(key=lambda l: (not l.claimed, _KIND_ORDER[l.kind], l.target))
+    found.sort(key=lambda look: (not look.claimed, _KIND_ORDER[look.kind], look.target))
     return found
 
 

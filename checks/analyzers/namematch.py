@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import product
+from itertools import pairwise, product
 from pathlib import Path
 
 from anyascii import anyascii
@@ -118,10 +118,6 @@ def skeleton(text: str) -> str:
     for pair, single in _ASCII_PAIRS:
         text = text.replace(pair, single)
     return text.translate(_ASCII_SINGLE)
-
-
-def weak_skeleton(text: str) -> str:
-    return skeleton(text).translate(_ASCII_WEAK)
 
 
 # ------------------------------------------------------------------ the name's units
@@ -352,7 +348,7 @@ class Reading:
         if not any(u.kind in _NAME_KINDS and len(u.text) >= 2 for u in self.units):
             return False
         # `co`, `ab`, `le` glue only to the name: two in a row (`ab`+`le`) spell anything
-        for index, (unit, after) in enumerate(zip(self.units, self.units[1:])):
+        for index, (unit, after) in enumerate(pairwise(self.units)):
             if len(unit.text) <= 2 and unit.kind not in _NAME_KINDS and after.kind not in _NAME_KINDS:
                 return False
             if index and unit.text in _FORMS and unit.text not in _CONNECTORS and unit.kind == "legal" \
@@ -471,7 +467,7 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
         readings = [r for r in _read(weak, prof, _skeleton_units(prof)) if r.names_something]
         for reading in readings:
             form = "".join(u.word for u in reading.units)  # the reading in plain glyph-folded letters
-            if len(form) == len(sk) and sum(a != b for a, b in zip(form, sk)) <= _MAX_WEAK:
+            if len(form) == len(sk) and sum(a != b for a, b in zip(form, sk, strict=True)) <= _MAX_WEAK:
                 edit = "homoglyph" if ascii_label else "idn_homoglyph"
                 return NameMatch("lookalike", label, form, edit)
     # the dot dropped: `boschcom`, `aktiafi`, `sinodatanet`
@@ -488,10 +484,10 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
     # `fattal-hotelscom`, `guilintravelcom`: a name, a word of its own, and `com` glued on
     if plain.endswith("com") and len(plain) > 6 and not any(u.text.endswith("com") and u.kind in _NAME_KINDS
                                                             for u in prof.units):
-        head = plain[:-3]
-        if any(head.startswith(u.text) for u in prof.by_first.get(head[0], ()) if u.kind in ("word", "initials")
+        stem = plain[:-3]
+        if any(stem.startswith(u.text) for u in prof.by_first.get(stem[0], ()) if u.kind in ("word", "initials")
                and len(u.text) >= 3):
-            return NameMatch("lookalike", label, head, "dot_dropped", detail="com")
+            return NameMatch("lookalike", label, stem, "dot_dropped", detail="com")
     # one typing slip: omission, insertion, repetition, transposition, replacement, vowel swap, bit flip
     slip = _one_edit(plain, prof)
     if slip is not None:
@@ -560,7 +556,7 @@ def _form(reading: Reading) -> str:
 def _consistent_or_lure(label: str, reading: Reading) -> NameMatch:
     lures = tuple(reading.lures)
     if lures:
-        strong = any(l in STRONG_LURES for l in lures)
+        strong = any(lure in STRONG_LURES for lure in lures)
         name_part = "".join(u.text for u in reading.units if u.kind != "lure")
         return NameMatch("lure", label, name_part, lures=lures, strong_lure=strong)
     extra = tuple(u.text for u in reading.units if u.kind in ("neutral", "country"))
@@ -675,7 +671,7 @@ def _one_edit(plain: str, prof: NameProfile) -> NameMatch | None:
                 generic = sum(u.kind not in _NAME_KINDS for u in rest.units)
                 score = (0 if unit.kind in ("word", "initials") else 1, generic, len(rest.units))
                 match = NameMatch("lookalike", plain, form, edit, tuple(rest.lures),
-                                  any(l in STRONG_LURES for l in rest.lures), detail)
+                                  any(lure in STRONG_LURES for lure in rest.lures), detail)
                 if best is None or score < best[0]:
                     best = (score, match)
     return best[1] if best else _one_edit_with_residue(plain, prof, start_ok, end_ok)
@@ -714,10 +710,7 @@ def _one_edit_with_residue(plain: str, prof: NameProfile, start_ok: list[bool], 
 
 
 def _plural_es(piece: str, word: str) -> bool:
-    for k in range(1, len(word)):
-        if word[:k] + "es" + word[k:] == piece:
-            return True
-    return False
+    return any(word[:k] + "es" + word[k:] == piece for k in range(1, len(word)))
 
 
 def classify_edit(real: str, fake: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ registries agree on is shown once with both as evidence, and a disagreement is v
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..domains import name_similarity
@@ -35,7 +35,7 @@ class ProfileAnalyzer(Analyzer):
                 value = facts.get(key)
                 if value not in (None, "", [], {}):
                     gathered[key].append((value, finding.evidence[0]))
-        today = self.today or datetime.now(timezone.utc).date()
+        today = self.today or datetime.now(UTC).date()
         for key in FACTS:
             values = gathered[key]
             if not values:

@@ -17,9 +17,10 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import TextIO
 
 from .. import countries
 from ..config import get_settings
@@ -49,7 +50,7 @@ def _queries_from_csv(path: Path) -> Iterator[Query]:
         if "name" not in fields:
             raise ValueError(f"{path}: the header has no `name` column")
         for row in reader:
-            def get(key: str) -> str:
+            def get(key: str, row: dict[str, str | None] = row) -> str:
                 column = fields.get(key)
                 return (row.get(column) or "").strip() if column else ""
             yield Query(get("name"), type=TYPES.get(get("type").lower()), country=countries.to_code(get("country")))

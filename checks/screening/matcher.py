@@ -16,6 +16,7 @@ import heapq
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rapidfuzz.distance import Indel
 
@@ -58,7 +59,6 @@ class Match:
     name: str
     name_kind: NameKind
     score: float
-    name_score: float
     pairs: list[WordPair] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (query word, why: legal|generic|stop|title)
     missing_query: list[str] = field(default_factory=list)
@@ -161,16 +161,16 @@ class Matcher:
         for word in words:
             for token_id, sim in word.similar.items():
                 keys[token_id] = max(keys.get(token_id, 0.0), sim * word.weight)
-        for left, right in zip(words, words[1:]):  # "Ta I" for TA'I, "Sber Bank" for SBERBANK
+        for left, right in pairwise(words):  # "Ta I" for TA'I, "Sber Bank" for SBERBANK
             joined = self.index.vocab.get(left.text + right.text)
             if joined is not None:
                 keys[joined] = max(keys.get(joined, 0.0), self.index.idf[joined])
         for word in words:  # and the other way round: "Gazpromneft" for GAZPROM NEFT
             if len(word.text) >= 8 and word.cls is TokenClass.NAME:
                 for piece in self.index.pieces(word.text) or ():
-                    token_id = self.index.vocab.get(piece)
-                    if token_id is not None:
-                        keys[token_id] = max(keys.get(token_id, 0.0), self.index.idf[token_id])
+                    piece_id = self.index.vocab.get(piece)
+                    if piece_id is not None:
+                        keys[piece_id] = max(keys.get(piece_id, 0.0), self.index.idf[piece_id])
         postings = self.index.postings
         rare = [t for t in keys if len(postings[t]) <= COMMON_POSTINGS]
         chosen = rare if rare else list(keys)
@@ -351,7 +351,6 @@ class Matcher:
                 name=name.text,
                 name_kind=name.kind,
                 score=round(min(final, 1.0), 3),
-                name_score=round(min(score, 1.0), 3),
                 pairs=pairs,
                 ignored=ignored,
                 missing_query=[words[i].original for i in missing_q if words[i].cls is TokenClass.NAME],
@@ -504,9 +503,7 @@ def _context(score: float, entity: Entity, query: Query) -> tuple[float, str | N
     if query.country and entity.countries:
         country = "agree" if query.country.upper() in entity.countries else "differ"
     type_mismatch = False
-    if query.type == "person" and entity.type in (EntityType.ORGANIZATION, EntityType.VESSEL, EntityType.AIRCRAFT):
-        type_mismatch = True
-    elif query.type == "company" and entity.type is EntityType.PERSON:
+    if query.type == "person" and entity.type in (EntityType.ORGANIZATION, EntityType.VESSEL, EntityType.AIRCRAFT) or query.type == "company" and entity.type is EntityType.PERSON:
         type_mismatch = True
     if score >= 0.97:
         return score, country, type_mismatch

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-
-from typing import Callable
 
 from anyascii import anyascii
 from babel import Locale
@@ -63,7 +62,7 @@ ABBREVIATIONS: dict[str, str] = {
     "dept": "department", "govt": "government", "univ": "university", "inst": "institute",
     "inds": "industries", "indus": "industries", "engg": "engineering",
     "svc": "services", "svcs": "services", "mgmt": "management", "mgt": "management", "grp": "group",
-    "hldgs": "holdings", "hldg": "holding", 
+    "hldgs": "holdings", "hldg": "holding",
     "chem": "chemical", "pharma": "pharmaceutical", "pharm": "pharmaceutical", "invest": "investment",
     "trdg": "trading", "konsern": "concern", "kontsern": "concern", "korporatsiya": "corporation",
     "ltda": "limitada", "cia": "compania", "sdn": "sendirian", "bhd": "berhad", "mohd": "mohammed",
@@ -112,10 +111,10 @@ _LEGAL_PHRASES = [
 _LEGAL_TOKENS = {
     "llc", "llp", "lllp", "limited", "incorporated", "corporation", "company", "companies", "gmbh", "mbh", "ohg",
     "sarl", "srl", "spa", "sas", "sasu", "bv", "bvba", "nv", "plc", "fze", "fzco", "fzc", "fzllc", "fzoo", "dmcc",
-    "jsc", "pjsc", "ojsc", "cjsc", "ooo", "oao", "zao", "pao", "tov", "ooo", "eood", "ood", "ead", "doo", "dooel",
+    "jsc", "pjsc", "ojsc", "cjsc", "ooo", "oao", "zao", "pao", "tov", "eood", "ood", "ead", "doo", "dooel",
     "aps", "oyj", "asa", "kft", "zrt", "nyrt", "sro", "spzoo", "pte", "pty", "pvt", "berhad", "sendirian", "tbk",
-    "sti", "ltda", "limitada", "eireli", "sal", "sarl", "saog", "pjsc", "aktiengesellschaft",
-    "kommanditgesellschaft", "vennootschap", "besloten", "naamloze", "libanaise", "sapi", "soe", "coop", "sac", "saic", "sae", "wll", "spc", "saog", "saoc", "lda", "gie",
+    "sti", "ltda", "limitada", "eireli", "sal", "saog", "aktiengesellschaft",
+    "kommanditgesellschaft", "vennootschap", "besloten", "naamloze", "libanaise", "sapi", "soe", "coop", "sac", "saic", "sae", "wll", "spc", "saoc", "lda", "gie",
     "kk", "ulc", "lp", "sa", "ag", "kg", "ab", "oy", "as", "sl", "slu", "cv", "pp", "ad", "dd", "ao", "pt",
     "tk", "ltee", "cie", "se", "fzcо", "pllc", "psc", "co", "inc", "corp", "ltd",
     "obshchestvo", "aktsionernoe", "otvetstvennostyu", "ogranichennoy", "compania", "compagnie", "societe",
@@ -143,7 +142,7 @@ VERY_GENERIC = {
     "trading", "trade", "traders", "international", "group", "holding", "holdings", "industries", "industry",
     "industrial", "enterprise", "enterprises", "general", "import", "export", "imports", "exports", "global",
     "worldwide", "world", "commercial", "commerce", "business", "company", "services", "service", "products",
-    "national", "international", "new", "united", "handels", "handel", "ticaret", "sanayi", "dis", "comercial",
+    "national", "new", "united", "handels", "handel", "ticaret", "sanayi", "dis", "comercial",
     "comercializadora", "industrias", "grupo", "internacional", "nacional", "kompaniya", "gruppa", "torgovyi",
     "torgovy", "dom", "empresa", "sherkat", "tejarat", "bazargani", "brothers", "sons", "partners", "associates",
     "ventures", "establishment", "co op", "pla", "importadora", "exportadora", "ithalat", "ihracat", "servicios", "solutions",
@@ -177,18 +176,17 @@ GENERIC = {
     "estate", "properties", "property", "realty", "insurance", "securities", "fund", "funds", "asset",
     "assets", "credit", "exchange", "money", "payment", "payments", "pay", "express", "line", "lines",
     "star", "sun", "gold", "golden", "green", "blue", "red", "white", "black", "royal", "premier", "prime",
-    "best", "top", "super", "mega", "super", "one", "plus", "pro", "co op", "ventures", "venture", "projects",
+    "best", "top", "super", "mega", "one", "plus", "pro", "co op", "ventures", "venture", "projects",
     "project", "contracting", "contractors", "build", "building", "builders", "cement", "agro", "agri",
     "agricultural", "agriculture", "farm", "farms", "fishing", "fisheries", "water", "wood", "paper",
-    "plastic", "plastics", "rubber", "glass", "textile", "garment", "garments", "fashion", "jewelry",
+    "plastic", "plastics", "rubber", "glass", "garment", "garments", "fashion", "jewelry",
     "jewellery", "diamond", "diamonds", "mineral", "minerals", "coal", "iron", "copper", "aluminium", "aluminum",
     "nuclear", "defense", "defence", "security", "military", "army", "navy", "force", "forces", "guard",
-    "corps", "council", "committee", "party", "movement", "front", "brigade", "battalion", "army",
+    "corps", "council", "committee", "party", "movement", "front", "brigade", "battalion",
     # the same in the languages most listed names are written in (Spanish, Turkish, Russian, German, French...)
-    "comercial", "comercializadora", "importadora", "exportadora", "industrias", "industrial", "grupo",
+    "comercial", "comercializadora", "importadora", "exportadora", "industrias", "grupo",
     "servicios", "inversiones", "construcciones", "constructora", "distribuidora", "promotora", "inmobiliaria",
-    "transportes", "tecnologia", "tecnologias", "empresa", "negocios", "internacional", "nacional", "general",
-    "ticaret", "sanayi", "insaat", "dis", "ithalat", "ihracat", "pazarlama", "turizm", "enerji", "teknoloji",
+    "transportes", "tecnologia", "tecnologias", "empresa", "negocios", "internacional", "nacional", "ticaret", "sanayi", "insaat", "dis", "ithalat", "ihracat", "pazarlama", "turizm", "enerji", "teknoloji",
     "kompaniya", "promyshlennaya", "promyshlennyi", "zavod", "tekhnologii", "obedinenie", "obyedinenie",
     "nauchno", "proizvodstvennoe", "proizvodstvennaya", "predpriyatie", "tsentr", "torgovyi", "torgovy",
     "dom", "gruppa", "investitsii", "stroi", "servis", "handels", "handel", "technik", "gesellschaft",
@@ -294,7 +292,7 @@ def _unglue(word: str, as_written: str, unknown: Callable[[str], bool]) -> list[
     return None
 
 
-def prepare(name: str, person: bool = False) -> tuple[str, dict[str, "native.NativeWord"]]:
+def prepare(name: str, person: bool = False) -> tuple[str, dict[str, native.NativeWord]]:
     """Unicode folding, written-out legal forms shortened, native scripts read as Latin words."""
     text = unicodedata.normalize("NFKC", name)
     if not person:
@@ -370,7 +368,7 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
         shown = plain
     folded: list[str] = []
     originals: list[str] = []
-    for word, as_written in zip(plain, shown):
+    for word, as_written in zip(plain, shown, strict=True):
         pieces = None
         if word in spelled:  # read from native script: its spellings belong to the whole word
             folded.append(word)
@@ -392,7 +390,7 @@ def tokenize(name: str, person: bool = False, unknown: Callable[[str], bool] | N
     words = [ABBREVIATIONS.get(w, w) if not person else w for w in folded]
     if not person and any(w in SPLIT_WORDS for w in words):  # "Airlines" = "Air Lines"
         split_words, split_originals = [], []
-        for word, original in zip(words, originals):
+        for word, original in zip(words, originals, strict=True):
             for piece in SPLIT_WORDS.get(word, (word,)):
                 split_words.append(piece)
                 split_originals.append(original)
@@ -450,8 +448,3 @@ def _mark_legal(words: list[str], classes: list[TokenClass | None], person: bool
 def key_tokens(tokens: list[Token]) -> list[Token]:
     """Tokens that take part in matching (legal forms dropped)."""
     return [t for t in tokens if t.cls is not TokenClass.LEGAL]
-
-
-def looks_like_person_order(name: str) -> bool:
-    """'SURNAME, Given Names' as OFAC writes persons."""
-    return bool(re.match(r"^[^,]+,\s*[^,]+$", name.strip()))

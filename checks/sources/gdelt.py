@@ -9,7 +9,7 @@ verdict: the card shows the headlines so a person can judge whether they are abo
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..domains import name_tokens
@@ -36,7 +36,7 @@ def _seen(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).date().isoformat()
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).date().isoformat()
     except ValueError:
         return None
 

@@ -13,10 +13,11 @@ import asyncio
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ..domains import is_free_mail, registrable_domain
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
@@ -44,10 +45,10 @@ def parse_whois(raw: str, tld: str) -> dict[str, Any]:
     parsed = {str(getattr(k, "value", k)): v for k, v in DomainParser(ignore_not_found=True).parse(raw, tld).items()}
     created = parsed.get("created")
     if isinstance(created, datetime) and created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
+        created = created.replace(tzinfo=UTC)
     expires = parsed.get("expires")
     if isinstance(expires, datetime) and expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
+        expires = expires.replace(tzinfo=UTC)
     registrar = parsed.get("registrar") or ""
     return {"registered": created if isinstance(created, datetime) else None,
             "expires": expires if isinstance(expires, datetime) else None,
@@ -100,7 +101,7 @@ def _date(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class RdapSource(OnlineSource):
@@ -181,7 +182,7 @@ class RdapSource(OnlineSource):
         try:
             raw = await self.remember(f"whois:{domain}", lambda: asyncio.wait_for(
                 self.whois(domain, remaining - 0.2), timeout=remaining - 0.1))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise SourceUnavailable(ctx.t("http.timeout", source="WHOIS", seconds=f"{self.timeout:g}")) from None
         except OSError:  # no network, refused, reset
             raise SourceUnavailable(ctx.t("http.unreachable", source=f"WHOIS .{tld}")) from None

@@ -160,10 +160,15 @@ class SanctionsSource(Source):
     online: ClassVar[bool] = False
     timeout: float = 60.0  # the first check of a process builds the index (a few seconds)
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, screener: Screener | None = None) -> None:
+        """`screener`: screen with these lists (the monitor's freshly loaded ones, a test's own) instead
+        of the screening service's current ones."""
         self.settings = settings or get_settings()
+        self._given_screener = screener
 
     def _screener(self) -> Screener:
+        if self._given_screener is not None:
+            return self._given_screener
         return get_screener(self.settings.lists_dir)
 
     def warm_up(self) -> None:

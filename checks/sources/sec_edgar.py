@@ -83,7 +83,7 @@ class SecEdgarSource(OnlineSource):
 
     def finding_for(self, data: dict[str, Any], cik: int, ctx: CheckContext) -> Finding:
         facts = describe(data)
-        listing = ", ".join(f"{tk} ({ex})" for tk, ex in zip(facts["tickers"], facts["exchanges"])) or "-"
+        listing = ", ".join(f"{tk} ({ex})" for tk, ex in zip(facts["tickers"], facts["exchanges"], strict=False)) or "-"
         detail = ctx.t("sec.found.detail", cik=cik, incorporated=facts["incorporated_in"] or "-",
                        address=facts["address"] or "-", sic=facts["sic"] or "-", listing=listing,
                        last=facts["last_filing"] or "-")

@@ -30,6 +30,11 @@ QUERY = """SELECT ?item ?itemLabel ?website ?inception ?employees ?lei ?countryC
 }}"""
 
 
+def _value(row: dict[str, Any], key: str) -> str:
+    """One variable of a SPARQL JSON row ("" when the row does not bind it)."""
+    return str((row.get(key) or {}).get("value") or "")
+
+
 def collect(bindings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """SPARQL JSON rows -> one record per item (several websites or countries gathered)."""
     items: dict[str, dict[str, Any]] = {}
@@ -39,20 +44,19 @@ def collect(bindings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             continue
         item = items.setdefault(qid, {"qid": qid, "label": "", "websites": [], "inception": None, "employees": None,
                                       "lei": None, "countries": []})
-        value = lambda key: (row.get(key) or {}).get("value")  # noqa: E731
-        item["label"] = value("itemLabel") or item["label"]
-        if value("website") and value("website") not in item["websites"]:
-            item["websites"].append(value("website"))
-        if value("inception"):
-            item["inception"] = min(filter(None, [item["inception"], value("inception")[:10].lstrip("+")]))
-        if value("employees"):
+        item["label"] = _value(row, "itemLabel") or item["label"]
+        if _value(row, "website") and _value(row, "website") not in item["websites"]:
+            item["websites"].append(_value(row, "website"))
+        if _value(row, "inception"):
+            item["inception"] = min(filter(None, [item["inception"], _value(row, "inception")[:10].lstrip("+")]))
+        if _value(row, "employees"):
             try:
-                item["employees"] = max(item["employees"] or 0, int(float(value("employees"))))
+                item["employees"] = max(item["employees"] or 0, int(float(_value(row, "employees"))))
             except ValueError:
                 pass
-        item["lei"] = value("lei") or item["lei"]
-        if value("countryCode") and value("countryCode") not in item["countries"]:
-            item["countries"].append(value("countryCode"))
+        item["lei"] = _value(row, "lei") or item["lei"]
+        if _value(row, "countryCode") and _value(row, "countryCode") not in item["countries"]:
+            item["countries"].append(_value(row, "countryCode"))
     return items
 
 
@@ -86,7 +90,8 @@ class WikidataSource(OnlineSource):
         order = {qid: (score, description) for score, qid, description in candidates}
         companies = [i for i in items.values() if i["qid"] in order and (i["websites"] or i["lei"])]
         if request.country:
-            companies.sort(key=lambda i: request.country.upper() not in i["countries"])
+            country = request.country.upper()
+            companies.sort(key=lambda i: country not in i["countries"])
         if not companies:
             return []
         item = max(companies, key=lambda i: (request.country is None or request.country.upper() in i["countries"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import lzma
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import parse
@@ -79,7 +79,7 @@ def build(folder: Path) -> Snapshot:
     measures += parse.parse_co(read("co"))
     coverage = dict(COVERAGE)
     coverage["EU"] = coverage["EU"].model_copy(update={"origin_counts": parse.parse_eu_origin_counts(read("eu_summary"))})
-    return Snapshot(built=datetime.now(timezone.utc).date().isoformat(), coverage=coverage, measures=measures)
+    return Snapshot(built=datetime.now(UTC).date().isoformat(), coverage=coverage, measures=measures)
 
 
 def write(snapshot: Snapshot, path: Path = SNAPSHOT) -> int:

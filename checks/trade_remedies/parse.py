@@ -10,9 +10,9 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
-from typing import Iterable
 
 from .model import ANY_ORIGIN, UNKNOWN_ORIGIN, Measure
 from .names import country_code, split_countries
@@ -388,9 +388,9 @@ def _xls_rows(data: bytes) -> list[dict[str, str]]:
         raise ValueError(f"USITC orders: not a readable workbook ({exc})") from exc
     sheet = book.sheet_by_index(0)
 
-    def text(cell: "xlrd.sheet.Cell") -> str:
+    def text(cell: xlrd.sheet.Cell) -> str:
         if cell.ctype == xlrd.XL_CELL_DATE:
-            return xlrd.xldate_as_datetime(cell.value, book.datemode).strftime("%m/%d/%Y")
+            return xlrd.xldate_as_datetime(float(cell.value), book.datemode).strftime("%m/%d/%Y")
         if cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
             return str(int(cell.value))
         return str(cell.value).strip()
@@ -398,7 +398,7 @@ def _xls_rows(data: bytes) -> list[dict[str, str]]:
     for index in range(min(sheet.nrows, 15)):
         header = [text(c) for c in sheet.row(index)]
         if "DOC case No." in header:
-            return [dict(zip(header, (text(c) for c in sheet.row(r)))) for r in range(index + 1, sheet.nrows)]
+            return [dict(zip(header, (text(c) for c in sheet.row(r)), strict=False)) for r in range(index + 1, sheet.nrows)]
     raise ValueError("USITC orders: no header row naming 'DOC case No.'")
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import lzma
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from ..watchlists.store import resolve_lists_dir
 from . import parse

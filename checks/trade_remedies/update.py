@@ -25,9 +25,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
@@ -110,7 +110,7 @@ def update_source(key: str, lists_dir: Path | None, client: httpx.Client,
         return UpdateResult(key, "refused", f"{now_counted} measures against {before} before: shrank by more than half")
     digest = _digest(measures)
     old = store.read_download(lists_dir, key)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     if old is not None and old.get("digest") == digest:
         return UpdateResult(key, "unchanged", "same measures as the last download", len(measures), str(old.get("as_of")))
     as_of = _http_date({"last_modified": response.headers.get("last-modified", "")}) or now[:10]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from .common import country_code, decode, iso_date, unique
 from .model import Entity, EntityType, Name, NameKind
@@ -90,9 +90,3 @@ def parse_csl(files: Mapping[str, bytes]) -> list[Entity]:
             )
         )
     return entities
-
-
-def latest_date(entities: list[Entity]) -> str | None:
-    """The CSV carries no publication date: the newest listing date is a lower bound for it."""
-    dates = [e.listed_on for e in entities if e.listed_on]
-    return max(dates) if dates else None

@@ -11,7 +11,7 @@ against a real download (`tradecheck lists update`) before relying on it.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Mapping
+from collections.abc import Mapping
 
 from .common import iso_date, unique
 from .model import Entity, EntityType, Name, NameKind

@@ -14,10 +14,10 @@ import logging
 import lzma
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable, Mapping
 
 from . import csl, eu, ofac, uk, un
 from .model import Entity, ListInfo
@@ -186,7 +186,7 @@ def age_days(as_of: str, today: date | None = None) -> int | None:
         published = date.fromisoformat(as_of[:10])
     except ValueError:
         return None
-    return ((today or datetime.now(timezone.utc).date()) - published).days
+    return ((today or datetime.now(UTC).date()) - published).days
 
 
 def list_dates(lists_dir: Path | None = None) -> dict[str, ListInfo]:

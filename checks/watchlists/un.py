@@ -8,7 +8,7 @@ NAME_ORIGINAL_SCRIPT (Arabic, Cyrillic...) is kept as an a.k.a. so that a query 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Mapping
+from collections.abc import Mapping
 
 from .common import country_code, unique
 from .model import Entity, EntityType, Name, NameKind

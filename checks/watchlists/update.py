@@ -15,15 +15,23 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
-from .store import SOURCE_KEYS, SPECS, bundled_manifest, content_version, downloaded_files, read_current, resolve_lists_dir
+from .store import (
+    SOURCE_KEYS,
+    SPECS,
+    bundled_manifest,
+    content_version,
+    downloaded_files,
+    read_current,
+    resolve_lists_dir,
+)
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +177,7 @@ def install_version(lists_dir: Path | None, key: str, record: dict, files: dict[
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _http_date(meta: dict[str, str]) -> str | None:

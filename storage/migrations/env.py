@@ -7,7 +7,7 @@ starting on a brand-new database): the second one waits, then finds the schema a
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -18,7 +18,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -38,7 +38,10 @@ def run_migrations_online() -> None:
         return
     from storage.db import make_engine
 
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:  # Database.alembic_config() always sets it
+        raise RuntimeError("alembic: no sqlalchemy.url configured")
+    engine = make_engine(url)
     with engine.begin() as connection:
         _run(connection)
     engine.dispose()

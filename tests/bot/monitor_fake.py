@@ -1,5 +1,6 @@
 """A fake chat platform for the monitor's multi-process tests: `python -m bot.monitor --setup
-tests.bot.monitor_fake:setup` registers it in the worker process.
+tests.bot.monitor_fake:setup` registers it in the worker process's monitor. `own_monitor()` gives an
+in-process test a monitor of its own.
 
 Every delivery appends one line `<channel>\t<pid>\t<text>` to the file named by MONITOR_FAKE_LOG
 (O_APPEND: lines from several processes never interleave), so the test counts what a person would
@@ -12,11 +13,14 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from bot import monitor
 from bot.card import Card
 from bot.flows import Conversation
+from bot.monitor.runtime import FlowsRuntime
 
 PLATFORM = "fake"
 
@@ -49,15 +53,27 @@ class FileDeliverer:
         return f"{conversation.channel}.{os.getpid()}"
 
 
-def setup() -> None:
-    monitor.register_deliverer(FileDeliverer(os.environ["MONITOR_FAKE_LOG"]))
-    handler = monitor.HANDLERS[monitor.REMINDER]
+def setup(mon: monitor.Monitor) -> None:
+    mon.deliverers.register(FileDeliverer(os.environ["MONITOR_FAKE_LOG"]))
+    handler = mon.handlers[monitor.REMINDER]
 
     async def slow_reminder(job):  # type: ignore[no-untyped-def]
         _hang("MONITOR_FAKE_HANG_JOB")
         return await handler(job)
 
-    monitor.register_job_handler(monitor.REMINDER, slow_reminder)
+    mon.handlers.register(monitor.REMINDER, slow_reminder)
+
+
+@contextmanager
+def own_monitor(config: monitor.MonitorConfig | None = None) -> Iterator[monitor.Monitor]:
+    """A monitor of the test's own (over the configured database), the process's while the test runs."""
+    mon = monitor.Monitor(FlowsRuntime(), config)
+    previous = monitor.use(mon)
+    try:
+        yield mon
+    finally:
+        mon.stop_ticker()
+        monitor.use(previous)
 
 
 def delivered(path: Path) -> list[tuple[str, str, str]]:

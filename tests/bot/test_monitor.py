@@ -31,13 +31,14 @@ from checks.config import get_settings
 from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
+from storage import cases
 from storage import db as storage_db
 from storage import jobs as jobstore
 from storage import outbox
 from storage.models import (
     Approval, AuditEvent, Case, CaseStatus, ConversationLink, Job, Outbox, Workspace, aware, utcnow,
 )
-from tests.bot.monitor_fake import delivered
+from tests.bot.monitor_fake import delivered, own_monitor
 from tests.storage.support import (  # noqa: F401  (fixtures)
     EmbargoSource, ListSource, PointsScorer, db_url, pg_url, set_managers, sqlite_template,
 )
@@ -74,15 +75,14 @@ class RecordingDeliverer:
 @pytest.fixture
 def watchlist(db_url: str) -> Iterator[ScreeningSource]:
     source = ScreeningSource()
-    saved = monitor.CONFIG
-    monitor.CONFIG = monitor.MonitorConfig(engine=Engine([EmbargoSource(), source], [], PointsScorer()),
-                                           plan_every_seconds=0)
-    yield source
-    monitor.CONFIG = saved
+    with own_monitor(monitor.MonitorConfig(engine=Engine([EmbargoSource(), source], [], PointsScorer()),
+                                           plan_every_seconds=0)):
+        yield source
 
 
 @pytest.fixture
 def fake() -> Iterator[RecordingDeliverer]:
+    """The recording platform, registered in the test's monitor (after `watchlist` or the like)."""
     deliverer = RecordingDeliverer()
     monitor.register_deliverer(deliverer)
     yield deliverer
@@ -96,7 +96,7 @@ def conversation(channel: str = "C1") -> flows.Conversation:
 
 async def check(text: str, channel: str | None = "C1", actor: flows.Actor = LI) -> int:
     outcome = await flows.run_check(text, actor, conversation(channel) if channel else None,
-                                    engine=monitor.CONFIG.engine)
+                                    engine=monitor.current().config.engine)
     assert outcome.case is not None
     return outcome.case.id
 
@@ -140,10 +140,18 @@ def test_recheck_days_come_from_the_policy_else_the_defaults(monkeypatch: pytest
 
     policy = load_policy()
     levels = ("critical", "high", "medium", "low")
-    assert [monitor.recheck_days(level) for level in levels] == [policy.recheck_days[level] for level in levels]  # type: ignore[index]
-    assert monitor.recheck_days(None) == monitor.recheck_days("low")
-    monkeypatch.setattr(flows, "_policy", lambda: None)  # no policy (or a broken file): 7/30/90/365
-    assert [monitor.recheck_days(level) for level in levels] == [7, 30, 90, 365]
+    assert [monitor.recheck_days(policy, level) for level in levels] == [policy.recheck_days[level] for level in levels]  # type: ignore[index]
+    assert monitor.recheck_days(policy, None) == monitor.recheck_days(policy, "low")
+    # no policy (or a broken file): 7/30/90/365
+    assert [monitor.recheck_days(None, level) for level in levels] == [7, 30, 90, 365]
+    # a broken policy file: the monitor's runtime gives no policy, the defaults apply
+    monkeypatch.setenv("TRADECHECK_POLICY", str(ROOT / "no-such-policy.yaml"))
+    get_settings.cache_clear()
+    try:
+        with own_monitor() as mon:
+            assert [mon.recheck_days(level) for level in levels] == [7, 30, 90, 365]
+    finally:
+        get_settings.cache_clear()
 
 
 async def test_checked_cases_are_watched_by_the_policy_and_planning_is_idempotent(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
@@ -152,12 +160,12 @@ async def test_checked_cases_are_watched_by_the_policy_and_planning_is_idempoten
     stopped = await check("Stopped Buyer LLC country=AE", "C3")
     assert (await flows.perform_action(ActionKind.STOP_WATCHING, stopped, LI)).ok
     assert monitor.plan_due_work() == 0  # enrolled, nothing due yet
-    for case_id, days in ((low, monitor.recheck_days("low")), (high, monitor.recheck_days("high"))):
+    for case_id, days in ((low, monitor.current().recheck_days("low")), (high, monitor.current().recheck_days("high"))):
         case = case_row(db_url, case_id)
         assert case.watching
         assert abs((aware(case.next_recheck_at) - aware(case.last_checked_at)) - timedelta(days=days)) < timedelta(seconds=1)  # type: ignore[operator]
     assert not case_row(db_url, stopped).watching and case_row(db_url, stopped).next_recheck_at is None
-    later = utcnow() + timedelta(days=monitor.recheck_days("high") + 1)
+    later = utcnow() + timedelta(days=monitor.current().recheck_days("high") + 1)
     assert monitor.plan_due_work(later) == 1
     assert monitor.plan_due_work(later) == 0  # another process planning the same: nothing twice
     [job] = job_rows(db_url, "recheck")
@@ -212,7 +220,7 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
 
     # a process claims the re-check, runs it, and dies before it could say anything
     [job] = jobstore.claim(storage_db.get_database(db_url), lease_seconds=1)
-    await monitor.run_recheck(job)
+    await monitor.current().run_recheck(job)
     assert outbox_rows(db_url) == []
     [saved] = job_rows(db_url, "recheck")
     assert saved.status == "running" and saved.payload.get("baseline_run")
@@ -227,7 +235,7 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
     [(where, text)] = fake.sent
     assert where.channel == "C1" and where.message == "C1-card" and text == row.text
     with session(db_url) as s:
-        assert flows.store.count_runs(s, case_id) == 3  # at-least-once: the re-check itself ran twice
+        assert cases.count_runs(s, case_id) == 3  # at-least-once: the re-check itself ran twice
 
     # the next re-check finds the same: nothing is said
     due_now(db_url, case_id, days_ago=1)
@@ -242,7 +250,7 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
 
 async def test_recheck_messages_are_in_the_buyers_language(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
     outcome = await flows.run_check("Zephyr Quantum Logistics FZE country=AE", LI, conversation(), lang="zh",
-                                    engine=monitor.CONFIG.engine)
+                                    engine=monitor.current().config.engine)
     watchlist.entries["zephyr quantum logistics fze"] = {"source": "un_sc", "source_id": "QDe.9", "listed_name": "ZEPHYR",
                                                          "name": "ZEPHYR"}
     due_now(db_url, outcome.case.id)  # type: ignore[union-attr]
@@ -253,7 +261,12 @@ async def test_recheck_messages_are_in_the_buyers_language(db_url: str, watchlis
 
 async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_nothing(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
     """The real sources, lists and scorer (offline): nothing in a repeated check may look like news."""
-    monitor.CONFIG.engine = flows.get_engine(offline=True)
+    from checks.screening.service import get_screener
+
+    monitor.current().config.engine = flows.get_engine(offline=True)
+    # the index is built first, as the server and the chat do at start-up: on a loaded machine its
+    # build can outlast the sanctions source's timeout, and a check without sanctions is not the point here
+    await asyncio.to_thread(get_screener, get_settings().lists_dir)
     ids = [await check(text, f"C{i}") for i, text in enumerate((
         "ACME Trading LLC email=j@acme-trading.ae site=acme-trading.ae country=AE phone=+97142345678",
         "Islamic Revolutionary Guard Corps country=IR",
@@ -336,7 +349,7 @@ async def test_a_platform_without_a_deliverer_here_waits_for_a_process_that_has_
 
 async def test_terminal_messages_are_shown_at_the_next_prompt_once(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
     outcome = await flows.run_check("Tehran Goods Co country=IR", flows.Actor("terminal", "li", "li"),
-                                    flows.Conversation("terminal", "local", "terminal"), engine=monitor.CONFIG.engine)
+                                    flows.Conversation("terminal", "local", "terminal"), engine=monitor.current().config.engine)
     await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, flows.Actor("terminal", "li", "li"), reason="first order, 40 ft container")  # type: ignore[union-attr]
     monitor.register_deliverer(monitor.TerminalDeliverer())
     try:
@@ -383,31 +396,32 @@ async def test_a_tick_longer_than_the_interval_skips_beats_without_a_warning_eac
         await release.wait()
         return {}
 
-    monkeypatch.setattr(monitor, "tick", slow_tick)
     skipped = asyncio.Event()
     caplog.set_level(logging.WARNING, logger="apscheduler.scheduler")
-    scheduler = monitor.start_ticker(0.02)
-    try:
-        scheduler.add_listener(lambda event: skipped.set(), EVENT_JOB_MAX_INSTANCES)
-        await started.wait()
-        await skipped.wait()  # APScheduler did skip a beat of the running tick
-    finally:
-        release.set()
-        monitor.stop_ticker()
-        monitor.unregister_deliverer("terminal")
+    with own_monitor() as mon:
+        monkeypatch.setattr(mon, "tick", slow_tick)
+        scheduler = mon.start_ticker(0.02)
+        try:
+            scheduler.add_listener(lambda event: skipped.set(), EVENT_JOB_MAX_INSTANCES)
+            await started.wait()
+            await skipped.wait()  # APScheduler did skip a beat of the running tick
+        finally:
+            release.set()
+            mon.stop_ticker()
     assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
 
 
 def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
     li = flows.Actor("terminal", "li", "li")
     outcome = asyncio.run(flows.run_check("Tehran Goods Co country=IR", li, flows.Conversation("terminal", "local", "terminal"),
-                                          engine=monitor.CONFIG.engine))
+                                          engine=monitor.current().config.engine))
     asyncio.run(flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, li, reason="first order, 40 ft container"))  # type: ignore[union-attr]
     with session(db_url) as s:
         approval = s.exec(select(Approval)).one()
         approval.requested_at = utcnow() - timedelta(hours=25)
         s.add(approval)
         s.commit()
+    monitor.register_deliverer(monitor.TerminalDeliverer())  # what the chat's start-up registers
     thread = monitor.start_ticker_thread(0.2)
     try:
         shown: list[str] = []

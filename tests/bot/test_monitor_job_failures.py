@@ -13,6 +13,7 @@ from bot import flows, monitor
 from storage import jobs as jobstore
 from storage import outbox
 from storage.models import Job, utcnow
+from tests.bot.monitor_fake import own_monitor
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 KIND = "test_job"
@@ -35,9 +36,9 @@ def handler(db_url: str) -> Iterator[dict[str, Any]]:
 
         return monitor.JobResult(note="ran", finalize=finalize)
 
-    monitor.register_job_handler(KIND, run)
-    yield state
-    monitor.HANDLERS.pop(KIND, None)
+    with own_monitor() as mon:
+        mon.handlers.register(KIND, run)
+        yield state
 
 
 def _enqueue(key: str = "test:1") -> None:

@@ -18,6 +18,7 @@ import pytest
 from bot import flows, monitor
 from storage import outbox
 from storage.models import utcnow
+from tests.bot.monitor_fake import own_monitor
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 
@@ -57,11 +58,8 @@ class GatedPlatform:
 def clock(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     ticking = Clock()
     monkeypatch.setattr(outbox, "utcnow", ticking)
-    saved = monitor.CONFIG
-    monitor.CONFIG = monitor.MonitorConfig(outbox_lease_seconds=60, outbox_batch=3)
-    yield ticking
-    monitor.CONFIG = saved
-    monitor.unregister_deliverer(GatedPlatform.platform)
+    with own_monitor(monitor.MonitorConfig(outbox_lease_seconds=60, outbox_batch=3)):
+        yield ticking
 
 
 def _enqueue(texts: list[str]) -> None:
@@ -95,7 +93,7 @@ async def test_two_senders_and_a_slow_platform_send_each_message_once(clock: Clo
 
 async def test_a_send_outlasting_its_lease_renews_it_so_no_one_claims_it(clock: Clock) -> None:
     """While the platform takes its time, the sender keeps renewing the lease (every third of it)."""
-    monitor.CONFIG.outbox_lease_seconds = 0.3  # real seconds for the renewal rhythm; the clock stays put
+    monitor.current().config.outbox_lease_seconds = 0.3  # real seconds for the renewal rhythm; the clock stays put
     _enqueue(["slow"])
     platform = GatedPlatform(held=["slow"])
     monitor.register_deliverer(platform)

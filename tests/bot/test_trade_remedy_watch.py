@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from bot import monitor
-from bot.trade_remedy_watch import recheck_watched_with_goods
 from checks.config import Settings
 from checks.engine import Engine
 from checks.sources.trade_remedies import TradeRemedyAnalyzer, TradeRemedySource
 from checks.trade_remedies import parse as tr_parse
 from checks.trade_remedies.update import update_trade_remedies
+from tests.bot.monitor_fake import own_monitor
 from tests.bot.test_monitor import check, fake, outbox_rows  # noqa: F401  (fake: the recording deliverer fixture)
 from tests.checks.trade_remedies.support import CA_JSON, cbsa_page
 from tests.storage.support import PointsScorer, db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
@@ -25,11 +25,9 @@ from tests.storage.support import PointsScorer, db_url, pg_url, sqlite_template 
 @pytest.fixture
 def remedies(db_url: str, tmp_path: Path) -> Iterator[Path]:  # noqa: F811
     source = TradeRemedySource(Settings(TRADECHECK_LISTS_DIR=tmp_path), today=date(2026, 12, 6))
-    saved = monitor.CONFIG
-    monitor.CONFIG = monitor.MonitorConfig(engine=Engine([source], [TradeRemedyAnalyzer()], PointsScorer()),
-                                           plan_every_seconds=0)
-    yield tmp_path
-    monitor.CONFIG = saved
+    with own_monitor(monitor.MonitorConfig(engine=Engine([source], [TradeRemedyAnalyzer()], PointsScorer()),
+                                           plan_every_seconds=0)):
+        yield tmp_path
 
 
 def publish(lists_dir: Path, rows: list[dict]) -> None:
@@ -47,7 +45,7 @@ async def test_new_measure_on_watched_goods_is_told_in_the_case_chat(db_url: str
     rows = json.loads(CA_JSON.read_text(encoding="utf-8"))
     publish(remedies, rows + [{"case": "SSR", "product": "Steel storage racks", "type": "Dumping",
                                "country": "China", "codes": ["9403.20.00.90"]}])
-    assert recheck_watched_with_goods() == 1
+    assert monitor.current().recheck_watched_with_goods() == 1
     await monitor.tick()
     new = outbox_rows(db_url)[before:]
     assert [r.channel for r in new] == ["C-racks"]

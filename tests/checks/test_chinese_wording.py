@@ -13,7 +13,6 @@ from checks.engine import Engine
 from checks.models import Report
 from checks.registry import build_engine
 from checks.request import parse
-
 from tests.checks.test_decision import warm
 
 REQUESTS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -160,7 +160,7 @@ def test_cli_check_offline_json_shows_the_saudi_weekend(capsys: pytest.CaptureFi
     report = json.loads(capsys.readouterr().out)
     notes = report["country_notes"]
     assert notes["weekend"] == [4, 5] and notes["timezone"] == "Asia/Riyadh"
-    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Riyadh")).date()
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Riyadh")).date()
     expected = sorted(d.isoformat() for d in holidays.country_holidays("SA", years={today.year, today.year + 1})
                       if 0 <= (d - today).days <= 14)
     assert [h["date"] for h in notes["holidays_next_14_days"]] == expected

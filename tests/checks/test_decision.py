@@ -15,7 +15,16 @@ from checks.codes import CODES
 from checks.decision import decide
 from checks.engine import CheckContext, Engine, Scorer
 from checks.models import (
-    DecisionCode, Finding, Report, RiskLevel, Section, Severity, SourceResult, SourceStatus, Status, Subject,
+    DecisionCode,
+    Finding,
+    Report,
+    RiskLevel,
+    Section,
+    Severity,
+    SourceResult,
+    SourceStatus,
+    Status,
+    Subject,
 )
 from checks.policy import BUNDLED, PolicyError, load_policy, parse_policy
 from checks.registry import build_engine

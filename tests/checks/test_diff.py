@@ -6,18 +6,28 @@ checks/sources/*.py), so a change in what a source emits shows up here.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from checks.diff import Change, diff_reports
 from checks.models import (
-    Evidence, Finding, Report, RiskAssessment, RiskLevel, Section, Severity, SourceResult, SourceStatus, Status, Subject,
+    Evidence,
+    Finding,
+    Report,
+    RiskAssessment,
+    RiskLevel,
+    Section,
+    Severity,
+    SourceResult,
+    SourceStatus,
+    Status,
+    Subject,
 )
 
-T0 = datetime(2026, 10, 2, 9, 0, tzinfo=timezone.utc)
-T1 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 2, 9, 0, tzinfo=UTC)
+T1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def hit(source: str = "us_ofac_sdn", source_id: str = "36216", name: str = "ZEPHYR QUANTUM LOGISTICS FZE",

@@ -88,9 +88,8 @@ def test_the_audit_trail_cannot_be_changed_or_deleted(db_url: str) -> None:
         session.commit()
         event_id = event.id
     for statement in ("UPDATE audit_event SET action = 'check' WHERE id = :id", "DELETE FROM audit_event WHERE id = :id"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with database.engine.begin() as connection:
-                connection.execute(text(statement), {"id": event_id})
+        with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+            connection.execute(text(statement), {"id": event_id})
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT action FROM audit_event WHERE id = :id"), {"id": event_id}).scalar() == "note_added"
 
@@ -107,9 +106,8 @@ def test_no_code_path_updates_or_deletes_audit_events() -> None:
 
 
 def test_unknown_audit_actions_are_refused(db_url: str) -> None:
-    with storage_db.get_database(db_url).session() as session:
-        with pytest.raises(ValueError):
-            audit.record(session, "edited_history", actor="x")
+    with storage_db.get_database(db_url).session() as session, pytest.raises(ValueError):
+        audit.record(session, "edited_history", actor="x")
 
 
 def _cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:

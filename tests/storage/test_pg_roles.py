@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -75,9 +75,8 @@ def test_the_runtime_role_cannot_rewrite_or_unprotect_the_audit_trail(roles: tup
         ("DROP TABLE audit_event", "must be owner"),
         ("CREATE TABLE sneaky (id int)", "permission denied"),
     ):
-        with pytest.raises(DBAPIError, match=error):
-            with app.engine.begin() as connection:
-                connection.execute(text(statement), {"id": event_id})
+        with pytest.raises(DBAPIError, match=error), app.engine.begin() as connection:
+            connection.execute(text(statement), {"id": event_id})
     with app.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == 1
     app.engine.dispose()

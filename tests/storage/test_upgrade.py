@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -21,7 +21,7 @@ from storage.db import Database, make_engine
 
 from .support import PG_ENV, SKIP_PG, with_schema
 
-AT = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 ROWS = [
     ("INSERT INTO workspace (id, key, name, created_at) VALUES (1, 'T0OLD', 'Old team', :at)", {}),
     ('INSERT INTO "user" (id, platform, platform_user_id, display_name, role, lang, workspace_id, created_at, updated_at) '
@@ -99,7 +99,6 @@ def test_data_written_at_0001_survives_the_upgrade_to_head(empty_url: str) -> No
         assert chatstate.claim_delivery(session, "slack", "command:old-trigger").state == chatstate.DONE
         assert chatstate.claim_delivery(session, "slack", "command:new-trigger").state == chatstate.CLAIMED
         session.commit()
-    with pytest.raises(DBAPIError, match="append-only"):
-        with database.engine.begin() as connection:
-            connection.execute(text("DELETE FROM audit_event WHERE id = 1"))
+    with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE id = 1"))
     database.engine.dispose()

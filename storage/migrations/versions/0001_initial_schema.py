@@ -5,8 +5,8 @@ Revision ID: 0001
 Revises: (none)
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

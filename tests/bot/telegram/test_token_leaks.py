@@ -89,7 +89,7 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
         row = session.get(Outbox, 1)
         assert row is not None and row.status == outbox.PENDING  # kept for a process with a working token
         assert row.last_error and "TELEGRAM_BOT_TOKEN" in row.last_error
-    stopped = [r for r in caplog.records if r.name == "bot.monitor" and r.levelno >= logging.ERROR]
+    stopped = [r for r in caplog.records if r.name.startswith("bot.monitor") and r.levelno >= logging.ERROR]
     assert len(stopped) == 1
 
     assert _leaks(_database_text()) == []

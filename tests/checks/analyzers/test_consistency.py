@@ -158,10 +158,10 @@ def test_profile_gathers_facts_with_their_sources():
 
 async def test_whole_check_without_network_is_fast_and_still_flags_the_lookalike():
     """The acceptance run: no network at all — every online source unavailable, the look-alike still found."""
+    from checks.engine import Engine
     from checks.netguard import FetchRefused
     from checks.registry import analyzers, online_sources
     from checks.sources.dns_email import DnsFailure
-    from checks.engine import Engine
 
     settings = Settings(TRADECHECK_SOURCE_TIMEOUT=8, COMPANIES_HOUSE_API_KEY=None)
 

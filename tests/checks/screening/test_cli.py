@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from checks.screening import cli, service
+from checks.screening import cli
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -27,7 +27,7 @@ def ok(name: str) -> httpx.Response:
 
 
 def source(settings: Settings, recorder: Recorder) -> CompaniesHouseSource:
-    return build(CompaniesHouseSource, settings, recorder.transport, now=lambda: datetime(2026, 11, 30, tzinfo=timezone.utc))
+    return build(CompaniesHouseSource, settings, recorder.transport, now=lambda: datetime(2026, 11, 30, tzinfo=UTC))
 
 
 async def test_without_a_key_it_is_skipped_and_says_how_to_enable(settings, ctx):
@@ -82,7 +82,7 @@ def test_officers_dissolved_and_overdue(keyed, ctx):
     profile["company_status"] = "dissolved"
     profile["accounts"]["overdue"] = True
     officers = fixture_json("companies_house", "officers_13090621.json")["items"]
-    ch = CompaniesHouseSource(keyed, now=lambda: datetime(2026, 11, 30, tzinfo=timezone.utc))
+    ch = CompaniesHouseSource(keyed, now=lambda: datetime(2026, 11, 30, tzinfo=UTC))
     findings = ch._describe(profile, officers, CheckRequest(company="Lloyds Bank", country="GB",
                                                             persons=["Shelley Fray", "John Smith"]), ctx)
     codes = [f.code for f in findings]

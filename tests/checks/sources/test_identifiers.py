@@ -7,8 +7,14 @@ import pytest
 from checks.engine import CheckContext
 from checks.models import Status
 from checks.request import CheckRequest, parse
-from checks.sources.identifiers import (FORMATS, IdentifierSource, bank_country_of, bank_numbers, check_number,
-                                        findings_for)
+from checks.sources.identifiers import (
+    FORMATS,
+    IdentifierSource,
+    bank_country_of,
+    bank_numbers,
+    check_number,
+    findings_for,
+)
 
 from .conftest import fixture_json
 

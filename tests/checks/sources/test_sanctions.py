@@ -12,7 +12,6 @@ from checks.request import CheckRequest
 from checks.screening.service import get_screener
 from checks.sources.sanctions import SanctionsSource
 
-
 # the same folder as tests/checks/screening's fixture, so that one index serves both (built once per process)
 TEST_LISTS_DIR = Path(tempfile.gettempdir()) / "tradecheck-tests-bundled-lists-only"
 

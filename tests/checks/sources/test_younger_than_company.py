@@ -6,7 +6,7 @@ answer exists in the fixtures), both through httpx.MockTransport, then the consi
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -39,7 +39,7 @@ async def _check(settings, ctx, request: CheckRequest, sparql: dict, now: dateti
 
 async def test_a_weeks_old_domain_writing_for_a_company_from_1847(settings, ctx):
     request = CheckRequest(company="Siemens AG", email="procurement@themarquetry.com", country="DE")
-    report = await _check(settings, ctx, request, SIEMENS_SPARQL, datetime(2021, 6, 1, tzinfo=timezone.utc))
+    report = await _check(settings, ctx, request, SIEMENS_SPARQL, datetime(2021, 6, 1, tzinfo=UTC))
     assert {"domain.young", "wikidata.company"} <= report.codes()
     found = next(f for f in report.findings() if f.code == "domain.younger_than_company")
     assert found.title == "themarquetry.com was registered on 2021-03-16, but Siemens AG has existed since 1847"
@@ -48,7 +48,7 @@ async def test_a_weeks_old_domain_writing_for_a_company_from_1847(settings, ctx)
 
 async def test_the_same_domain_once_it_is_no_longer_young_is_not_said(settings, ctx):
     request = CheckRequest(company="Siemens AG", email="procurement@themarquetry.com", country="DE")
-    report = await _check(settings, ctx, request, SIEMENS_SPARQL, datetime(2022, 6, 1, tzinfo=timezone.utc))
+    report = await _check(settings, ctx, request, SIEMENS_SPARQL, datetime(2022, 6, 1, tzinfo=UTC))
     assert "domain.young" not in report.codes() and "domain.younger_than_company" not in report.codes()
 
 
@@ -56,5 +56,5 @@ async def test_a_young_domain_of_a_young_company_is_not_said(settings, ctx):
     sparql = copy.deepcopy(SIEMENS_SPARQL)
     sparql["results"]["bindings"][0]["inception"]["value"] = "2015-01-01T00:00:00Z"  # 6 years before the domain
     request = CheckRequest(company="Siemens AG", email="procurement@themarquetry.com", country="DE")
-    report = await _check(settings, ctx, request, sparql, datetime(2021, 6, 1, tzinfo=timezone.utc))
+    report = await _check(settings, ctx, request, sparql, datetime(2021, 6, 1, tzinfo=UTC))
     assert "domain.young" in report.codes() and "domain.younger_than_company" not in report.codes()

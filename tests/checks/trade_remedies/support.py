@@ -26,7 +26,7 @@ def cbsa_page(rows: list[dict] | None = None) -> bytes:
         for r in rows)
     return ("<html><body><h1>SIMA – Measures in force</h1><table><thead><tr><th>MIF code</th><th>Product</th>"
             "<th>Type</th><th>Country</th><th>Tariff classification numbers</th></tr></thead><tbody>"
-            f"{body}</tbody></table></body></html>").encode("utf-8")
+            f"{body}</tbody></table></body></html>").encode()
 
 
 US_CSV = FIXTURES / "us_usitc_adcvd_orders_in_place_2020-08.csv"
@@ -82,7 +82,7 @@ def tra_list_page(rows: list[dict]) -> bytes:
     """A TRA public-file tab linking each case page (`/case/ad0059/`), as the upstream harvester found it."""
     links = "".join(f"<tr><td><a href='/case/{r['case_ref'].lower()}/'>{r['case_ref']}</a></td>"
                     f"<td>{html.escape(r['title'] or '')}</td></tr>" for r in rows)
-    return f"<html><body><h1>Public file</h1><table>{links}</table></body></html>".encode("utf-8")
+    return f"<html><body><h1>Public file</h1><table>{links}</table></body></html>".encode()
 
 
 def tra_case_page(row: dict) -> bytes:

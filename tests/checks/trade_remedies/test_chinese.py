@@ -13,7 +13,13 @@ from checks.models import Report
 from checks.registry import build_engine
 from checks.request import parse
 from tests.checks.test_chinese_wording import (
-    ASCII_IN_CHINESE, CJK, ENGLISH_WORD, POLICY_KEY, names_in, strip_names, visible_texts,
+    ASCII_IN_CHINESE,
+    CJK,
+    ENGLISH_WORD,
+    POLICY_KEY,
+    names_in,
+    strip_names,
+    visible_texts,
 )
 
 REQUESTS = [

@@ -14,7 +14,7 @@ from checks.trade_remedies import parse, store
 from checks.trade_remedies.match import by_codes
 from checks.trade_remedies.update import update_trade_remedies
 
-from .support import read, tra_case_page, tra_list_page, tra_rows
+from .support import tra_case_page, tra_list_page, tra_rows
 
 ROWS = tra_rows()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
 from checks.watchlists.store import SPECS, bundled_files, load_source, read_current
 from checks.watchlists.update import update_lists

@@ -1,0 +1,7 @@
+"""`python -m bot.monitor`: see `bot/monitor/cli.py`."""
+
+import sys
+
+from bot.monitor.cli import main
+
+sys.exit(main())

@@ -1,0 +1,17 @@
+"""The card's buttons are the lifecycle's actions: one set of values, so its rules cover every button."""
+
+from __future__ import annotations
+
+from bot import flows
+from bot.card import ActionKind
+from checks import lifecycle
+
+
+def test_every_button_is_a_lifecycle_action_and_back() -> None:
+    assert {kind.value for kind in ActionKind} == {action.value for action in lifecycle.Action}
+
+
+def test_the_reason_sets_hold_buttons_too() -> None:
+    assert ActionKind.REJECT in flows.REASON_REQUIRED and ActionKind.APPROVE not in flows.REASON_REQUIRED
+    assert ActionKind.APPROVE in flows.MAY_NEED_REASON and ActionKind.DETAILS not in flows.MAY_NEED_REASON
+    assert ActionKind.ESCALATE in flows.WITH_DEAL and "escalate" in flows.WITH_DEAL
