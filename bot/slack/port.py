@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import t
 
-from ..app.driver import ReasonRequest
+from ..app.driver import CheckCommand, ReasonRequest
 from ..card import ActionKind, Card
 from ..flows import Attachment, Conversation, FlowResult
 from ..render.slack import loading_view, mrkdwn, render_details_view, render_message, render_reason_modal
@@ -94,8 +94,9 @@ class SlackPort:
         return Conversation(PLATFORM, self.workspace, self.channel or "", thread=self.thread, message=self.ts)
 
     # --- a check ---------------------------------------------------------------------------------
-    async def post_placeholder(self, where: Conversation, card: Card, preface: list[str]) -> Conversation | None:
+    async def post_placeholder(self, command: CheckCommand, card: Card, preface: list[str]) -> Conversation | None:
         """The pending card itself (the ack already said what the parser understood)."""
+        where = command.where
         posted = await post_card(self.client, where.channel, card, thread_ts=where.thread, user=self.user)
         if posted.moved_to_dm:
             await self.notify_mrkdwn(t("slack.not_in_channel", self.lang), channel=where.channel)
@@ -108,7 +109,7 @@ class SlackPort:
         return at
 
     async def show_failure(self, at: Conversation, ref: str) -> None:
-        await self.client.chat_update(channel=at.channel, ts=at.message, text=t("slack.error.apology", self.lang, ref=ref),
+        await self.client.chat_update(channel=at.channel, ts=at.message or "", text=t("slack.error.apology", self.lang, ref=ref),
                                       blocks=[])
 
     # --- telling ---------------------------------------------------------------------------------

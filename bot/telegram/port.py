@@ -17,7 +17,7 @@ from telegram.error import RetryAfter, TelegramError
 
 from checks.i18n import t
 
-from ..app.driver import ReasonRequest
+from ..app.driver import CheckCommand, ReasonRequest
 from ..card import ActionKind, Card
 from ..flows import Attachment, Conversation, FlowResult
 from ..render.telegram import TelegramMessage, clip, render, render_pages
@@ -77,7 +77,6 @@ class TelegramPort:
     def __init__(self, sender: Sender, message: Message, user: User, workspace: str, lang: str) -> None:
         self.sender, self.message, self.user, self.workspace, self.lang = sender, message, user, workspace, lang
         self.preface: list[str] = []
-        self.subject = "…"  # who is being checked, for the placeholder line
         self._edits: dict[str, CardEdits] = {}
 
     def at(self, message_id: int | str | None) -> Conversation:
@@ -91,11 +90,13 @@ class TelegramPort:
                                       thread=thread_of(self.message), **options)  # type: ignore[arg-type]
 
     # --- a check ---------------------------------------------------------------------------------
-    async def post_placeholder(self, where: Conversation, card: Card, preface: list[str]) -> Conversation | None:
+    async def post_placeholder(self, command: CheckCommand, card: Card, preface: list[str]) -> Conversation | None:
         """Not the pending card: one short line ("⏳ Checking ACME…") under what the parser understood."""
         self.preface = preface
+        request = command.request
+        name = request.company or request.email or request.site or "…"
         text = "\n".join([f"<i>{html.escape(clip(line, 400))}</i>" for line in preface]
-                         + [html.escape(t("tg.checking", card.lang, name=clip(self.subject, 200)))])
+                         + [html.escape(t("tg.checking", command.lang, name=clip(name, 200)))])
         try:
             posted = await self._send(text)
         except ChatGone:
