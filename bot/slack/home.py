@@ -6,7 +6,6 @@ only reads. If the database cannot answer, the Home tab still opens and says so.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from checks.lifecycle import DECISIONS, decision_rank, level_rank, may_decide
 from .. import flows
 from ..card import LEVEL_ICON
 from ..render.slack import LANG_ACTION, MAX_TEXT, MAX_VIEW_BLOCKS, mrkdwn, shorten
-from .calls import call
+from ..app.driver import FlowsServices
 
 log = logging.getLogger(__name__)
 
@@ -153,16 +152,16 @@ def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
-async def publish_home(client: AsyncWebClient, actor: flows.Actor, lang: str) -> None:
+async def publish_home(app: FlowsServices, client: AsyncWebClient, actor: flows.Actor, lang: str) -> None:
     try:
-        role = await call(flows.role_of, actor)
+        role = await app.role_of(actor)
     except Exception:
         log.warning("role_of failed", exc_info=True)
         role = "sales"
     mine: list[HomeCase] | None
     approvals: list[HomeCase] | None
     try:
-        mine, approvals = await asyncio.to_thread(home_cases, actor, may_decide(role))
+        mine, approvals = await app.offload(home_cases, actor, may_decide(role))
         if not may_decide(role):
             approvals = None
     except Exception:

@@ -19,7 +19,8 @@ from sqlalchemy import update
 from bot import flows
 from bot.settings import get_bot_settings
 from bot.slack import checkjob
-from bot.slack.cards import placeholder, post_card
+from bot.app.driver import pending_card as placeholder
+from bot.slack.port import post_card
 from bot.slack.client import make_client
 from storage import chatstate
 from storage.models import Job, ProcessedDelivery, utcnow

@@ -140,7 +140,9 @@ async def test_a_failing_listener_is_logged_with_the_request_id_and_apologises(
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(flows, "perform_action", broken)
+    from bot.app.cases import CaseService
+
+    monkeypatch.setattr(CaseService, "perform_action", broken)
     card = await slack.run_check("Broken Flow Trading LLC")
     button = slack.buttons(card["blocks"])["schedule_recheck"]
     payload = slack.button(button, SALES, card["channel"], card["ts"])
