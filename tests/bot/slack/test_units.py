@@ -106,7 +106,7 @@ async def test_server_routes_healthz_and_no_slack_without_secrets() -> None:
     app = create_app(Settings(), mount_telegram=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         health = await http.get("/healthz")
-        assert health.status_code == 200 and health.json() == {"ok": True, "slack": False, "telegram": False}
+        assert health.status_code == 200 and health.json() == {"ok": True, "slack": False, "telegram": False, "feishu": False}
         assert (await http.post("/slack/events", content=b"x")).status_code == 404  # never unsigned
 
 
