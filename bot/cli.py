@@ -58,21 +58,26 @@ def check_main(argv: list[str]) -> int:
     lang = normalize_lang(args.lang) if args.lang else runtime.default_lang()
     text = sys.stdin.read() if args.stdin else _join(args.text)
     actor = Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
-    from storage.db import DatabaseNotReady
-
+    # a dry run never touches the database, so it does not import storage (SQLAlchemy: a second of start-up)
+    database_not_ready: type[Exception] = _NeverRaised
     try:
         if not args.no_store:
+            from storage.db import DatabaseNotReady
+
             from . import lists_sync
 
+            database_not_ready = DatabaseNotReady
             lists_sync.enable(runtime.ensure_database())
         outcome = asyncio.run(runtime.checking.run_check(text, actor, lang=lang, persist=not args.no_store))
     except RequestError as error:
         print(describe_error(error, lang), file=sys.stderr)
         return 2
-    except DatabaseNotReady as error:
+    except Exception as error:
+        if not isinstance(error, database_not_ready):
+            raise
         from .chat import db_not_ready_text
 
-        print(db_not_ready_text(error, lang), file=sys.stderr)
+        print(db_not_ready_text(error, lang), file=sys.stderr)  # type: ignore[arg-type]
         return 1
     if args.json:
         for line in describe_request(outcome.request):  # what was not understood, beside the JSON
@@ -88,6 +93,10 @@ def check_main(argv: list[str]) -> int:
         console.print(line, markup=False, highlight=False)
     console.print(renderable(outcome.card))
     return 0
+
+
+class _NeverRaised(Exception):
+    """Stands for storage's DatabaseNotReady in a dry run, which never opens the database."""
 
 
 def _join(parts: list[str]) -> str:
