@@ -10,18 +10,16 @@ audit export --case N · roles set PLATFORM:USER ROLE · telegram set-webhook UR
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import importlib
 import logging
 import os
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from checks.i18n import normalize_lang, t
-from checks.request import RequestError, key_matches
+# Each subcommand imports what it needs when it runs: `--help` loads none of the engine, a dry-run check
+# no database, no command a chat adapter (tests/test_cli_imports.py).
 
 # Subcommands implemented in their own modules: name -> (module, function taking argv).
 _DELEGATED: dict[str, tuple[str, str]] = {
@@ -51,6 +49,12 @@ def check_main(argv: list[str]) -> int:
     parser.add_argument("--offline", action="store_true", help="skip every online source")
     parser.add_argument("--stdin", action="store_true", help="read the text (e.g. a pasted signature) from stdin")
     args = parser.parse_args(argv)
+    import asyncio
+    import getpass
+
+    from checks.i18n import normalize_lang
+    from checks.request import RequestError
+
     from .app import Actor, Runtime
     from .app.checking import describe_error, describe_request
 
@@ -101,6 +105,8 @@ class _NeverRaised(Exception):
 
 def _join(parts: list[str]) -> str:
     """Re-quote arguments the shell split, so `person="Jane Doe"` survives as one value."""
+    from checks.request import key_matches
+
     joined = []
     for part in parts:
         if "=" in part:
@@ -140,6 +146,8 @@ def _rescreen_watched_cases(changed: list[str]) -> str:
         from .chat import db_not_ready_text
 
         return db_not_ready_text(error, lang)
+    from checks.i18n import t
+
     return t("cli.lists_rescreened", lang, lists=", ".join(changed), alerts=alerts)
 
 
@@ -155,14 +163,14 @@ _LOCAL: dict[str, Callable[[list[str]], int]] = {"check": check_main, "chat": ch
 def main(argv: list[str] | None = None) -> int:
     _configure_stdout()
     argv = list(sys.argv[1:] if argv is None else argv)
-    from . import logs
-
-    logs.configure(logging.WARNING)
     commands = sorted([*_LOCAL, *_DELEGATED])
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("usage: tradecheck {" + ",".join(commands) + "} ...\n")
         print(__doc__)
         return 0 if argv else 2
+    from . import logs
+
+    logs.configure(logging.WARNING)
     command, rest = argv[0], argv[1:]
     try:
         if command in _LOCAL:
