@@ -7,8 +7,6 @@ README is what a user has (on the package's page too); the design notes of the d
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import importlib
 import logging
 import os
@@ -18,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from checks.i18n import normalize_lang, t
-from checks.request import RequestError, key_matches
+# Each subcommand imports what it needs when it runs: `--help` loads none of the engine, a dry-run check
+# no database, no command a chat adapter (tests/test_cli_imports.py).
 
 if TYPE_CHECKING:
     from .app import Actor, CheckOutcome, Runtime
@@ -84,6 +82,12 @@ def check_main(argv: list[str]) -> int:
     parser.add_argument("--offline", action="store_true", help="skip every online source")
     parser.add_argument("--stdin", action="store_true", help="read the text (e.g. a pasted signature) from stdin")
     args = parser.parse_args(argv)
+    import asyncio
+    import getpass
+
+    from checks.i18n import normalize_lang
+    from checks.request import RequestError
+
     from .app import Actor, Runtime
     from .app.checking import describe_error, describe_request
 
@@ -91,21 +95,26 @@ def check_main(argv: list[str]) -> int:
     lang = normalize_lang(args.lang) if args.lang else runtime.default_lang()
     text = sys.stdin.read() if args.stdin else _join(args.text)
     actor = Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
-    from storage.db import DatabaseNotReady
-
+    # a dry run never touches the database, so it does not import storage (SQLAlchemy: a second of start-up)
+    database_not_ready: type[Exception] = _NeverRaised
     try:
         if not args.no_store:
+            from storage.db import DatabaseNotReady
+
             from . import lists_sync
 
+            database_not_ready = DatabaseNotReady
             lists_sync.enable(runtime.ensure_database())
         outcome = asyncio.run(_check_once(runtime, text, actor, lang, persist=not args.no_store))
     except RequestError as error:
         print(describe_error(error, lang), file=sys.stderr)
         return 2
-    except DatabaseNotReady as error:
+    except Exception as error:
+        if not isinstance(error, database_not_ready):
+            raise
         from .chat import db_not_ready_text
 
-        print(db_not_ready_text(error, lang), file=sys.stderr)
+        print(db_not_ready_text(error, lang), file=sys.stderr)  # type: ignore[arg-type]
         return 1
     if args.json:
         for line in describe_request(outcome.request):  # what was not understood, beside the JSON
@@ -131,8 +140,14 @@ async def _check_once(runtime: Runtime, text: str, actor: Actor, lang: str, *, p
         await runtime.aclose()
 
 
+class _NeverRaised(Exception):
+    """Stands for storage's DatabaseNotReady in a dry run, which never opens the database."""
+
+
 def _join(parts: list[str]) -> str:
     """Re-quote arguments the shell split, so `person="Jane Doe"` survives as one value."""
+    from checks.request import key_matches
+
     joined = []
     for part in parts:
         if "=" in part:
@@ -172,6 +187,8 @@ def _rescreen_watched_cases(changed: list[str]) -> str:
         from .chat import db_not_ready_text
 
         return db_not_ready_text(error, lang)
+    from checks.i18n import t
+
     return t("cli.lists_rescreened", lang, lists=", ".join(changed), alerts=alerts)
 
 
@@ -187,14 +204,14 @@ _LOCAL: dict[str, Callable[[list[str]], int]] = {"check": check_main, "chat": ch
 def main(argv: list[str] | None = None) -> int:
     _configure_stdout()
     argv = list(sys.argv[1:] if argv is None else argv)
-    from . import logs
-
-    logs.configure(logging.WARNING)
     commands = sorted([*_LOCAL, *_DELEGATED])
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("usage: tradecheck {" + ",".join(commands) + "} ...\n")
         print(help_text())
         return 0 if argv else 2
+    from . import logs
+
+    logs.configure(logging.WARNING)
     command, rest = argv[0], argv[1:]
     try:
         if command in _LOCAL:

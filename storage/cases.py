@@ -43,6 +43,7 @@ from .models import (
     id_of,
     utcnow,
 )
+from .values import SYSTEM, Who
 
 log = logging.getLogger(__name__)
 
@@ -52,27 +53,10 @@ log = logging.getLogger(__name__)
 PAUSE_ENV = "TRADECHECK_TEST_PAUSE_IN_WRITE"
 
 LOOKS_LIKE_MIN = 88  # rapidfuzz token_sort_ratio on base names
+# storage.values' and the lifecycle's, kept here for callers that import them from storage.cases
+__all__ = ["SYSTEM", "Refused", "Who"]
 
 
-@dataclass(frozen=True)
-class Who:
-    """The person acting, as storage needs it (the bot's Actor without the bot)."""
-
-    platform: str
-    user_id: str
-    name: str = ""
-    workspace: str = "local"
-
-    @property
-    def key(self) -> str:
-        return f"{self.platform}:{self.user_id}"
-
-    @property
-    def label(self) -> str:
-        return self.name or self.user_id
-
-
-SYSTEM = Who(platform="system", user_id="tradecheck", name="tradecheck")
 
 
 def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> int:

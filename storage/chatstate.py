@@ -27,6 +27,7 @@ from .models import (
     aware,
     utcnow,
 )
+from .values import TakenPrompt
 
 ROLES = tuple(role.value for role in Role)
 PROMPT_TTL = timedelta(hours=24)
@@ -109,16 +110,6 @@ def mark_dead(session: Session, platform: str, channel: str) -> int:
         .values(dead=True)
     )
     return rowcount(result) or 0
-
-
-@dataclass(frozen=True)
-class TakenPrompt:
-    """What a reason prompt was for: the action, its case and argument, and the card's message id."""
-
-    kind: str
-    case_id: int
-    arg: str = ""
-    card_message_id: str | None = None
 
 
 def save_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, kind: str, case_id: int,
