@@ -23,7 +23,9 @@ from checks.request import RequestError
 from storage.cases import Refused
 from storage.db import DatabaseNotReady
 
-from . import flows
+from .app import ActionResult, Actor, Conversation, Runtime
+from .app.cases import WITH_DEAL
+from .app.checking import describe_error, describe_request
 from .card import ActionKind, Card, CardAction
 from .render.terminal import render_details, renderable
 from .text import clean
@@ -42,22 +44,24 @@ def db_not_ready_text(error: DatabaseNotReady, lang: str) -> str:
 class TerminalChat:
     """One person at one terminal: the current user, language and the last card shown."""
 
-    def __init__(self, user: str, lang: str | None, *, offline: bool | None = None, console: Console | None = None) -> None:
+    def __init__(self, user: str, lang: str | None, *, offline: bool | None = None, console: Console | None = None,
+                 runtime: Runtime | None = None) -> None:
         self.console = console or Console(highlight=False)
+        self.runtime = runtime or Runtime.from_environment(offline=offline)
         self.actor = self._actor(user)
         self.offline = offline
-        self.lang = normalize_lang(lang) if lang else (flows.get_user_lang(self.actor) or flows.default_lang())
-        self.card: Card | None = None
         self.runner = asyncio.Runner()
+        self.lang = normalize_lang(lang) if lang else self.runner.run(self.runtime.chat.user_lang(self.actor))
+        self.card: Card | None = None
         self.export_dir = Path.cwd()  # where the Evidence pack button writes its file
 
     @staticmethod
-    def _actor(user: str) -> flows.Actor:
-        return flows.Actor(platform=PLATFORM, user_id=user, name=user, workspace=WORKSPACE)
+    def _actor(user: str) -> Actor:
+        return Actor(platform=PLATFORM, user_id=user, name=user, workspace=WORKSPACE)
 
     @property
-    def conversation(self) -> flows.Conversation:
-        return flows.Conversation(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
+    def conversation(self) -> Conversation:
+        return Conversation(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
 
     def say(self, text: str, style: str | None = None) -> None:
         self.console.print(clean(text), markup=False, highlight=False, style=style, soft_wrap=True)
@@ -131,20 +135,20 @@ class TerminalChat:
         self.say(t("chat.help", self.lang))
 
     def _role_name(self) -> str:
-        return t(f"chat.role.{flows.role_of(self.actor)}", self.lang)
+        return t(f"chat.role.{self.runner.run(self.runtime.cases.role_of(self.actor))}", self.lang)
 
     def check(self, text: str) -> None:
         if not text.strip():
             self.say(t("chat.check_usage", self.lang))
             return
         self.say(t("chat.checking", self.lang), style="dim")
-        engine = flows.get_engine(offline=self.offline) if self.offline is not None else None
         try:
-            outcome = self.runner.run(flows.run_check(text, self.actor, self.conversation, lang=self.lang, engine=engine))
+            outcome = self.runner.run(self.runtime.checking.run_check(text, self.actor, self.conversation,
+                                                                      lang=self.lang, offline=self.offline))
         except RequestError as error:
-            self.say(flows.describe_error(error, self.lang), style="yellow")
+            self.say(describe_error(error, self.lang), style="yellow")
             return
-        for line in flows.describe_request(outcome.request):
+        for line in describe_request(outcome.request):
             self.say(line, style="dim")
         self.show(outcome.card)
 
@@ -199,7 +203,7 @@ class TerminalChat:
         if not number.isdigit():
             self.say(t("chat.open_usage", self.lang))
             return
-        result = flows.open_case(int(number), self.actor, self.lang)
+        result = self.runner.run(self.runtime.cases.open_case(int(number), self.actor, self.lang))
         if not result.ok or result.card is None:
             self.say(result.message, style="yellow")
             return
@@ -222,13 +226,13 @@ class TerminalChat:
             self.say(t("chat.bad_number", self.lang, n=numbers))
             return
         assert action.case_id is not None
-        allowed, why = flows.can_perform(self.actor, action.kind, action.case_id, self.lang)
-        if not allowed:  # said before asking for anything
-            self.say(why, style="yellow")
+        permission = self.runner.run(self.runtime.cases.can_perform(self.actor, action.kind, action.case_id, self.lang))
+        if not permission.allowed:  # said before asking for anything
+            self.say(permission.why, style="yellow")
             return
         reason: str | None = None
         deal: str | None = None
-        if flows.needs_reason(action.kind, action.case_id, self.actor):
+        if self.runner.run(self.runtime.cases.needs_reason(action.kind, action.case_id, self.actor)):
             result = self._perform(action.kind, action.case_id, action.arg, None)
             if not result.needs_reason:
                 self._show_result(result, action.kind)
@@ -237,7 +241,7 @@ class TerminalChat:
             if not (reason or "").strip():
                 self.say(t("chat.cancelled", self.lang))
                 return
-            if action.kind in flows.WITH_DEAL:
+            if action.kind in WITH_DEAL:
                 deal = self.ask(t("flows.ask.deal", self.lang))
         result = self._perform(action.kind, action.case_id, action.arg, reason, deal=deal)
         if result.needs_confirm:
@@ -248,7 +252,7 @@ class TerminalChat:
             result = self._perform(action.kind, action.case_id, action.arg, reason, deal=deal, confirmed=True)
         self._show_result(result, action.kind)
 
-    def _show_result(self, result: flows.FlowResult, kind: ActionKind) -> None:
+    def _show_result(self, result: ActionResult, kind: ActionKind) -> None:
         if result.attachment is not None:  # the evidence pack: a file in the current folder
             path = self.export_dir / result.attachment.filename
             path.write_bytes(result.attachment.content)
@@ -260,10 +264,10 @@ class TerminalChat:
             self.show(result.card, details=kind is ActionKind.DETAILS)
 
     def _perform(self, kind: ActionKind, case_id: int, arg: str, reason: str | None, *, deal: str | None = None,
-                 confirmed: bool = False) -> flows.FlowResult:
+                 confirmed: bool = False) -> ActionResult:
         if kind is ActionKind.RECHECK:
             self.say(t("chat.checking", self.lang), style="dim")
-        return self.runner.run(flows.perform_action(
+        return self.runner.run(self.runtime.cases.perform_action(
             kind, case_id, self.actor, arg=arg, reason=reason, deal=deal, confirmed=confirmed, lang=self.lang,
             conversation=self.conversation,
         ))
@@ -274,15 +278,15 @@ class TerminalChat:
             self.say(t("chat.user_usage", self.lang))
             return
         self.actor = self._actor(name)
-        self.lang = flows.get_user_lang(self.actor) or self.lang
+        self.lang = self.runner.run(self.runtime.chat.get_user_lang(self.actor)) or self.lang
         self.say(t("chat.user_switched", self.lang, user=name, role=self._role_name()))
 
     def history(self, query: str) -> None:
-        for line in flows.history_text(query, self.actor, self.lang):
+        for line in self.runner.run(self.runtime.history.history_text(query, self.actor, self.lang)):
             self.say(line)
 
     def cases(self) -> None:
-        lines = flows.cases_text(self.actor, self.lang)
+        lines = self.runner.run(self.runtime.history.cases_text(self.actor, self.lang))
         for line in lines or [t("chat.no_cases", self.lang)]:
             self.say(line)
 
@@ -291,7 +295,7 @@ class TerminalChat:
             self.say(t("chat.lang_usage", self.lang))
             return
         self.lang = normalize_lang(value)
-        flows.set_user_lang(self.actor, self.lang)
+        self.runner.run(self.runtime.chat.set_user_lang(self.actor, self.lang))
         self.say(t("chat.lang_set", self.lang))
 
 
@@ -303,29 +307,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-monitor", dest="monitor", action="store_false",
                         help="do not run scheduled re-checks and reminders while the chat is open")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    lang = normalize_lang(args.lang) if args.lang else flows.default_lang()
+    runtime = Runtime.from_environment(offline=args.offline)
+    lang = normalize_lang(args.lang) if args.lang else runtime.default_lang()
     try:
-        flows.ensure_database()
+        runtime.ensure_database()
     except DatabaseNotReady as error:
         print(db_not_ready_text(error, lang), file=sys.stderr)
         return 1
-    from . import monitor
+    from . import flows, monitor
+    from .monitor.service import Monitor
 
-    flows.warm_up(args.offline)
+    flows.install(runtime)  # code that still goes through the flows shim uses this runtime too
+    replaced = monitor.use(Monitor(runtime))  # the chat's monitor re-checks with the chat's runtime
+    asyncio.run(runtime.checking.warm_up(args.offline))
     if args.monitor:
         from . import platforms
 
         platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
         monitor.start_ticker_thread(30)
     try:
-        chat = TerminalChat(args.user, args.lang, offline=args.offline)
+        chat = TerminalChat(args.user, args.lang, offline=args.offline, runtime=runtime)
         return chat.run()
-    except Refused as refused:  # pragma: no cover - flows turn refusals into messages
+    except Refused as refused:  # pragma: no cover - the services turn refusals into messages
         print(t(refused.key, lang, **refused.params), file=sys.stderr)
         return 1
     finally:
         if args.monitor:
             monitor.stop_ticker()
+        monitor.use(replaced)
+        flows.install(None)
+        runtime.close()
 
 
 def _login() -> str:

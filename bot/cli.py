@@ -51,26 +51,23 @@ def check_main(argv: list[str]) -> int:
     parser.add_argument("--offline", action="store_true", help="skip every online source")
     parser.add_argument("--stdin", action="store_true", help="read the text (e.g. a pasted signature) from stdin")
     args = parser.parse_args(argv)
-    from . import flows
+    from .app import Actor, Runtime
+    from .app.checking import describe_error, describe_request
 
-    lang = normalize_lang(args.lang) if args.lang else flows.default_lang()
+    runtime = Runtime.from_environment(offline=True if args.offline else None)
+    lang = normalize_lang(args.lang) if args.lang else runtime.default_lang()
     text = sys.stdin.read() if args.stdin else _join(args.text)
-    actor = flows.Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
+    actor = Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
     from storage.db import DatabaseNotReady
 
     try:
         if not args.no_store:
             from . import lists_sync
 
-            lists_sync.enable(flows.ensure_database())
-        outcome = asyncio.run(
-            flows.run_check(
-                text, actor, lang=lang, store=not args.no_store,
-                engine=flows.get_engine(offline=True) if args.offline else None,
-            )
-        )
+            lists_sync.enable(runtime.ensure_database())
+        outcome = asyncio.run(runtime.checking.run_check(text, actor, lang=lang, persist=not args.no_store))
     except RequestError as error:
-        print(flows.describe_error(error, lang), file=sys.stderr)
+        print(describe_error(error, lang), file=sys.stderr)
         return 2
     except DatabaseNotReady as error:
         from .chat import db_not_ready_text
@@ -78,15 +75,16 @@ def check_main(argv: list[str]) -> int:
         print(db_not_ready_text(error, lang), file=sys.stderr)
         return 1
     if args.json:
-        for line in flows.describe_request(outcome.request):  # what was not understood, beside the JSON
+        for line in describe_request(outcome.request):  # what was not understood, beside the JSON
             print(line, file=sys.stderr)
         print(outcome.report.model_dump_json(indent=2))
         return 0
-    from .render.terminal import renderable
     from rich.console import Console
 
+    from .render.terminal import renderable
+
     console = Console()
-    for line in flows.describe_request(outcome.request):
+    for line in describe_request(outcome.request):
         console.print(line, markup=False, highlight=False)
     console.print(renderable(outcome.card))
     return 0
@@ -117,15 +115,15 @@ def lists_main(argv: list[str]) -> int:
 def _rescreen_watched_cases(changed: list[str]) -> str:
     from storage.db import DatabaseNotReady
 
-    from . import flows, monitor
+    from . import monitor
+    from .app import Runtime
 
-    lang = flows.default_lang()
+    runtime = Runtime.from_environment()
+    lang = runtime.default_lang()
     try:
-        from checks.config import get_settings
-
         from . import lists_sync
 
-        lists_sync.publish(flows.ensure_database(), get_settings().lists_dir, changed)  # for every other host
+        lists_sync.publish(runtime.ensure_database(), runtime.settings.lists_dir, changed)  # for every other host
         alerts = monitor.after_lists_update()
         if any(key.startswith("tr_") for key in changed):  # new trade-remedy data: re-check buyers with goods
             monitor.current().recheck_watched_with_goods()

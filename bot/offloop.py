@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from typing import Any, Callable, TypeVar
+
 from checks.engine import ProcessLocalPool
 from checks.request import CheckRequest
 
 _PARSE = ProcessLocalPool("parse")
+T = TypeVar("T")
+
+
+async def run_parse(function: Callable[..., T], *args: Any) -> T:
+    """Run `function(*args)` (request parsing) on the parse thread."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_PARSE.get(), contextvars.copy_context().run, function, *args)
 
 
 async def parse_request(text: str, lang: str | None = None) -> CheckRequest:

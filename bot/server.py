@@ -138,9 +138,9 @@ def warm_up() -> None:
     CPU): called on a worker thread before serving, so no request's event loop pays for it."""
     from checks.request import warm_up as warm_up_parser
 
-    from .flows import warm_up as warm_up_flows
+    from . import flows
 
-    warm_up_flows()
+    flows.warm_up()  # through the shim: the Slack and Telegram adapters still reach the services through it
     warm_up_parser()
 
 
@@ -260,9 +260,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     async with contextlib.AsyncExitStack() as stack:
         try:  # the schema is checked (or a fresh local one created) before the first request, not during it
-            from .flows import ensure_database
+            from . import flows
 
-            await asyncio.to_thread(ensure_database)
+            await flows.runtime().ready_database()
         except Exception as error:
             print(f"tradecheck serve: {error}", file=sys.stderr)
             return 2
@@ -336,7 +336,17 @@ def serve_main(argv: list[str]) -> int:
 
     logs.configure(args.log_level.upper())
     settings = get_settings()
+    from . import flows, monitor
+    from .app import Runtime
+    from .monitor.service import Monitor
+
+    runtime = Runtime(settings)  # the process's one runtime; the adapters reach it through the shim for now
+    flows.install(runtime)
+    monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve(args, settings))
     except KeyboardInterrupt:
         return 130
+    finally:
+        flows.install(None)
+        runtime.close()

@@ -73,7 +73,7 @@ def _cities() -> dict[str, list[str]]:
 
 @lru_cache(maxsize=1)
 def _codes() -> frozenset[str]:
-    return frozenset(code for code in Locale.parse("en").territories if _is_country_code(code))
+    return frozenset(code for code in Locale.parse("en").territories if isinstance(code, str) and _is_country_code(code))
 
 
 def to_code(text: str | None) -> str | None:

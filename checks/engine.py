@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from .i18n import Translator, normalize_lang, translator
 from .models import Finding, Report, SourceResult, SourceStatus, Subject
@@ -38,14 +38,13 @@ class SourceSkipped(Exception):
 
 @dataclass
 class CheckContext:
-    """What a source may use besides the request: the user's language and shared facts."""
+    """What a source may use besides the request: the user's language and its translator."""
 
     lang: str = "en"
     t: Translator = field(default_factory=lambda: translator("en"))
-    shared: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def for_lang(cls, lang: str) -> CheckContext:
+    def for_lang(cls, lang: str | None) -> CheckContext:
         lang = normalize_lang(lang)
         return cls(lang=lang, t=translator(lang))
 

@@ -27,7 +27,7 @@ from checks.lifecycle import CaseFacts, Refusal, Refused, Transition, level_rank
 
 from . import audit
 from .buyers import KIND_RANK, BuyerKeys
-from .db import Database
+from .db import Database, rowcount
 from .models import (
     Approval,
     Case,
@@ -481,7 +481,7 @@ def _cas_status(session: Session, case: Case, move: Transition) -> None:
         update(Case).where(col(Case.id) == case.id, col(Case.status) == move.old)
         .values(status=move.new, updated_at=utcnow())
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # rowcount is on CursorResult, typed as Result
+    if rowcount(result) != 1:
         raise Refused(Refusal.CHANGED_MEANWHILE, id=case.id)
     session.refresh(case)
 
@@ -500,7 +500,7 @@ def expire_approval(session: Session, case: Case) -> bool:
         update(Case).where(col(Case.id) == case.id, col(Case.status) == move.old)
         .values(status=move.new, updated_at=utcnow())
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]  # rowcount is on CursorResult, typed as Result
+    if rowcount(result) == 1:
         audit.record(session, move.event.value, actor=SYSTEM.key, actor_name=SYSTEM.label, case_id=case.id,
                      workspace_id=case.workspace_id, details={"approval": decision.id, "expired_at": expires})
     session.refresh(case)

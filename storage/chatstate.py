@@ -17,6 +17,7 @@ from checks import lifecycle
 
 from . import audit
 from .cases import Who, find_user, insert_ignore, user
+from .db import rowcount
 from .models import (
     AuditEvent,
     ConversationLink,
@@ -112,7 +113,7 @@ def mark_dead(session: Session, platform: str, channel: str) -> int:
         update(ConversationLink).where(col(ConversationLink.platform) == platform, col(ConversationLink.channel) == channel)
         .values(dead=True)
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result) or 0
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: s
     if prompt is None or prompt.actor != actor or aware(prompt.expires_at) < utcnow():
         return None
     result = session.execute(delete(PendingPrompt).where(col(PendingPrompt.id) == prompt.id))
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # another process took it
+    if rowcount(result) != 1:  # another process took it
         return None
     return TakenPrompt(prompt.kind, prompt.case_id, prompt.arg or "", prompt.card_message_id)
 
@@ -204,7 +205,7 @@ def claim_delivery(session: Session, platform: str, key: str, *, lease: timedelt
             col(ProcessedDelivery.lease_until).is_not(None), col(ProcessedDelivery.lease_until) <= now,
         ).values(owner=owner, lease_until=until)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if rowcount(result) == 1:
         return DeliveryClaim(CLAIMED, owner, until)
     return DeliveryClaim(BUSY)
 
@@ -218,4 +219,4 @@ def finish_delivery(session: Session, platform: str, key: str, owner: str) -> bo
             col(ProcessedDelivery.owner) == owner, col(ProcessedDelivery.lease_until).is_not(None),
         ).values(lease_until=None)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1

@@ -420,18 +420,7 @@ class FlowsServices:
     async def reason_prompt(self, kind: ActionKind, case_id: int, actor: Actor) -> str | None:
         from .. import flows
 
-        def read() -> str | None:
-            if not flows.needs_reason(kind, case_id, actor):
-                return None
-            if kind is not ActionKind.APPROVE:
-                return kind.value
-            database = flows.ensure_database()
-            with database.session() as session:
-                case = flows.store.case_in_workspace(session, int(case_id), actor.workspace)
-                stop = flows._is_stop(flows._current_report(session, case.id))  # type: ignore[arg-type]
-            return "approve_stop" if stop else kind.value
-
-        return await asyncio.to_thread(read)
+        return await flows.runtime().cases.reason_prompt(kind, case_id, actor)
 
     async def perform_action(self, kind: ActionKind, case_id: int, actor: Actor, *, arg: str = "",
                              reason: str | None = None, deal: str | None = None, confirmed: bool = False,

@@ -86,7 +86,7 @@ def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _matches(report: dict[str, Any]) -> list[dict[str, Any]]:
-    from ..flows import entry_fingerprint
+    from ..app.clears import entry_fingerprint
 
     found = []
     for raw in (report.get("sections") or {}).get("risk") or []:

@@ -38,7 +38,15 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .config import DEFAULT_RECHECK_DAYS, MAX_REMINDERS, RECHECK, REMINDER, TERMINAL, MonitorConfig, recheck_days
+from .config import (
+    DEFAULT_RECHECK_DAYS,
+    MAX_REMINDERS,
+    RECHECK,
+    REMINDER,
+    TERMINAL,
+    MonitorConfig,
+    recheck_days,
+)
 from .messages import JobHandler, JobResult, Message
 from .sender import TerminalDeliverer
 from .service import Monitor

@@ -30,7 +30,8 @@ class MonitoringPort(Protocol):
 
 
 class MonitorRuntime(Protocol):
-    settings: Settings
+    @property
+    def settings(self) -> Settings: ...
 
     def ensure_database(self) -> Database: ...
 

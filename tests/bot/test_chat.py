@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import subprocess
@@ -12,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot import chat, flows
+from bot import chat
+from bot.app import Actor, Runtime
 from storage import db as storage_db
 from storage.models import AuditEvent, Case, CheckRun
 
+from tests.bot.runtime_support import use_engine
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +42,7 @@ def button(output: str, label: str) -> str:
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     eng, watchlist = risk_engine()
-    monkeypatch.setattr(flows, "get_engine", lambda offline=None: eng)
+    use_engine(monkeypatch, eng)
     return eng
 
 
@@ -140,7 +143,7 @@ def test_paste_notes_lang_cases_help_and_bad_input(
     assert "ACME Trading LLC" in out and "Case #1: open" in out
     assert "语言：中文。" in out and "未知命令 /frobnicate" in out
     assert re.search(r"#1 ACME Trading LLC（.*）—— 进行中", out)
-    assert flows.get_user_lang(flows.Actor("terminal", "li")) == "zh"
+    assert asyncio.run(Runtime.from_environment().chat.get_user_lang(Actor("terminal", "li"))) == "zh"
     out = run_chat(monkeypatch, capsys, ["/check ACME Trading LLC site=acme-trading.ae", "6", "先付 30% 定金", "/quit"],
                    "--user", "li")
     assert "欢迎" in out or "您是 li" in out  # the stored language is used without --lang

@@ -15,7 +15,8 @@ import sys
 import pytest
 from sqlmodel import col, select
 
-from bot import chat, flows
+from bot import chat
+from bot.app import Actor, Runtime
 from bot.card import ACTION_NUMBER, ActionKind, CaseInfo, build_card
 from bot.render import telegram as tg
 from bot.render.slack import render_blocks, render_message
@@ -27,11 +28,12 @@ from checks.models import (
 from storage import db as storage_db
 from storage.models import Approval, AuditEvent, Case
 from tests.bot.slack.blockkit import validate_blocks
+from tests.bot.runtime_support import use_engine
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
-LI = flows.Actor("terminal", "li", "Li Wei")  # sales
-BOSS = flows.Actor("terminal", "boss", "Boss Wang")  # manager
-ANNA = flows.Actor("terminal", "anna", "Anna")  # compliance
+LI = Actor("terminal", "li", "Li Wei")  # sales
+BOSS = Actor("terminal", "boss", "Boss Wang")  # manager
+ANNA = Actor("terminal", "anna", "Anna")  # compliance
 ROSO = {"source": "us_ofac_sdn", "source_id": "18782", "name": "ROSOBORONEXPORT JSC",
         "listed_name": "ROSOBORONEXPORT JSC", "programs": ["RUSSIA-EO14024"], "list": "SDN", "score": 100}
 
@@ -42,8 +44,13 @@ def team(db_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
     set_managers(monkeypatch, "terminal:boss")
     engine, watchlist = risk_engine()
     watchlist.entries["rosoboronexport"] = dict(ROSO)
-    monkeypatch.setattr(flows, "get_engine", lambda offline=None: engine)  # the same scorer re-scores
+    use_engine(monkeypatch, engine)  # the same scorer checks and re-scores
     return engine
+
+
+@pytest.fixture
+def runtime(team) -> Runtime:  # type: ignore[no-untyped-def]
+    return Runtime.from_environment()
 
 
 def _kinds(card) -> list[ActionKind]:  # type: ignore[no-untyped-def]
@@ -51,34 +58,35 @@ def _kinds(card) -> list[ActionKind]:  # type: ignore[no-untyped-def]
 
 
 async def test_a_manager_cannot_approve_a_sanctions_stop_only_compliance_with_reason_and_confirm(
-        db_url: str, team) -> None:  # type: ignore[no-untyped-def]
-    outcome = await flows.run_check("Rosoboronexport", LI)
+        runtime: Runtime, db_url: str, team) -> None:  # type: ignore[no-untyped-def]
+    outcome = await runtime.checking.run_check("Rosoboronexport", LI)
     assert outcome.report.decision.code is DecisionCode.STOP and outcome.case
     case_id = outcome.case.id
     kinds = _kinds(outcome.card)
     assert ActionKind.REQUEST_APPROVAL not in kinds and ActionKind.APPROVE not in kinds
     assert kinds[0] is ActionKind.ESCALATE and ActionKind.CLEAR_MATCH in kinds
 
-    asked = await flows.perform_action(ActionKind.ESCALATE, case_id, LI)
+    asked = await runtime.cases.perform_action(ActionKind.ESCALATE, case_id, LI)
     assert asked.needs_reason and not asked.ok
-    escalated = await flows.perform_action(ActionKind.ESCALATE, case_id, LI, reason="buyer says it is a namesake",
+    escalated = await runtime.cases.perform_action(ActionKind.ESCALATE, case_id, LI, reason="buyer says it is a namesake",
                                            deal="spare pumps, USD 12,000")
     assert escalated.ok and escalated.card and "compliance" in (escalated.announce or "")
     approve = next(a for a in escalated.card.actions if a.kind is ActionKind.APPROVE)
     assert "compliance" in approve.label and approve.confirm  # Slack shows a confirm dialog
 
     # the manager is told at once, before any reason is asked, and nothing changes even with a reason
-    allowed, why = flows.can_perform(BOSS, ActionKind.APPROVE, case_id, "en")
+    permission = await runtime.cases.can_perform(BOSS, ActionKind.APPROVE, case_id, "en")
+    allowed, why = permission.allowed, permission.why
     assert not allowed and "only compliance" in why
-    forced = await flows.perform_action(ActionKind.APPROVE, case_id, BOSS, reason="I know them", confirmed=True)
+    forced = await runtime.cases.perform_action(ActionKind.APPROVE, case_id, BOSS, reason="I know them", confirmed=True)
     assert not forced.ok and "only compliance" in forced.message
 
-    assert flows.can_perform(ANNA, ActionKind.APPROVE, case_id, "en") == (True, "")
-    no_reason = await flows.perform_action(ActionKind.APPROVE, case_id, ANNA)
+    assert (await runtime.cases.can_perform(ANNA, ActionKind.APPROVE, case_id, "en")).allowed
+    no_reason = await runtime.cases.perform_action(ActionKind.APPROVE, case_id, ANNA)
     assert no_reason.needs_reason and no_reason.prompt == "approve_stop"
-    unconfirmed = await flows.perform_action(ActionKind.APPROVE, case_id, ANNA, reason="licence OFAC-2026-114")
+    unconfirmed = await runtime.cases.perform_action(ActionKind.APPROVE, case_id, ANNA, reason="licence OFAC-2026-114")
     assert unconfirmed.needs_confirm and not unconfirmed.ok
-    done = await flows.perform_action(ActionKind.APPROVE, case_id, ANNA, reason="licence OFAC-2026-114",
+    done = await runtime.cases.perform_action(ActionKind.APPROVE, case_id, ANNA, reason="licence OFAC-2026-114",
                                       confirmed=True)
     assert done.ok, done.message
 
@@ -96,13 +104,13 @@ async def test_a_manager_cannot_approve_a_sanctions_stop_only_compliance_with_re
     assert approved[0].details["confirmed"] is True and approved[0].details["reason"] == "licence OFAC-2026-114"
 
 
-async def test_not_this_buyer_rescores_the_card_at_once(db_url: str, team) -> None:  # type: ignore[no-untyped-def]
-    outcome = await flows.run_check("Rosoboronexport", LI)
+async def test_not_this_buyer_rescores_the_card_at_once(runtime: Runtime, db_url: str, team) -> None:  # type: ignore[no-untyped-def]
+    outcome = await runtime.checking.run_check("Rosoboronexport", LI)
     assert outcome.case and outcome.card.level and outcome.card.level.rank >= RiskLevel.HIGH.rank
     assert outcome.card.decision is DecisionCode.STOP
     clears = [a for a in outcome.card.actions if a.kind is ActionKind.CLEAR_MATCH]
     assert len(clears) == 1 and clears[0].label == "Not this buyer: ROSOBORONEXPORT JSC"
-    cleared = await flows.perform_action(ActionKind.CLEAR_MATCH, outcome.case.id, BOSS, arg=clears[0].arg,
+    cleared = await runtime.cases.perform_action(ActionKind.CLEAR_MATCH, outcome.case.id, BOSS, arg=clears[0].arg,
                                          reason="our buyer is a Minsk retailer with another registry number")
     assert cleared.ok and cleared.card
     assert cleared.card.level is RiskLevel.LOW and cleared.card.decision is not DecisionCode.STOP  # no re-check
@@ -111,16 +119,16 @@ async def test_not_this_buyer_rescores_the_card_at_once(db_url: str, team) -> No
         case = session.get(Case, outcome.case.id)
         assert case is not None and case.last_risk_level == "low" and case.last_decision != "stop"
         assert case.status == "open"  # nobody had asked: no approval needed any more
-    opened = flows.open_case(outcome.case.id, LI, "en")
+    opened = await runtime.cases.open_case(outcome.case.id, LI, "en")
     assert opened.ok and opened.card and opened.card.level is RiskLevel.LOW
 
 
-async def test_button_numbers_stay_with_their_action_across_states(db_url: str, team) -> None:  # type: ignore[no-untyped-def]
-    first = await flows.run_check("Sunrise Textiles country=IR", LI)
+async def test_button_numbers_stay_with_their_action_across_states(runtime: Runtime, db_url: str, team) -> None:  # type: ignore[no-untyped-def]
+    first = await runtime.checking.run_check("Sunrise Textiles country=IR", LI)
     assert first.case
     numbers = {a.kind: a.number for a in first.card.actions}
     assert numbers[ActionKind.REQUEST_APPROVAL] == 1 and numbers[ActionKind.DETAILS] == 7
-    asked = await flows.perform_action(ActionKind.REQUEST_APPROVAL, first.case.id, LI, reason="repeat order")
+    asked = await runtime.cases.perform_action(ActionKind.REQUEST_APPROVAL, first.case.id, LI, reason="repeat order")
     assert asked.card
     later = {a.kind: a.number for a in asked.card.actions}
     assert later[ActionKind.APPROVE] == 2 and later[ActionKind.REJECT] == 3

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot import flows
+from bot.app import Actor, Runtime
 from bot.card import ActionKind
 from checks.engine import Engine
 from checks.models import DecisionCode, Status
 from checks.policy import BUNDLED
 from checks.risk import PolicyScorer
 from checks.sources.sanctions import SanctionsSource
-
 from tests.storage.support import db_url, pg_url, set_managers, sqlite_template  # noqa: F401  (fixtures)
 
-LI = flows.Actor("terminal", "li", "Li Wei")  # sales
-BOSS = flows.Actor("terminal", "boss", "Boss Wang")  # manager via MANAGERS
+LI = Actor("terminal", "li", "Li Wei")  # sales
+BOSS = Actor("terminal", "boss", "Boss Wang")  # manager via MANAGERS
 
 
 @pytest.fixture
@@ -31,8 +30,13 @@ def engine() -> Engine:
     return Engine([source], [], PolicyScorer(path=BUNDLED))
 
 
-async def test_one_button_clears_the_party_on_every_list(db_url: str, managers: None, engine: Engine) -> None:  # noqa: F811
-    first = await flows.run_check("Rosoboronexport", LI, engine=engine)
+@pytest.fixture
+def runtime(managers: None, engine: Engine, make_runtime) -> Runtime:  # type: ignore[no-untyped-def]
+    return make_runtime(engine=engine)  # the product's scorer re-scores the case after "Not this buyer"
+
+
+async def test_one_button_clears_the_party_on_every_list(runtime: Runtime, db_url: str, engine: Engine) -> None:  # noqa: F811
+    first = await runtime.checking.run_check("Rosoboronexport", LI, engine=engine)
     hits = [f for f in first.report.findings() if f.code == "sanctions.hit"]
     assert len(hits) == 1  # SDN, non-SDN and CSL: one party
     sources = {e["source"] for e in hits[0].data["entries"]}
@@ -41,11 +45,11 @@ async def test_one_button_clears_the_party_on_every_list(db_url: str, managers: 
     buttons = [a for a in first.card.actions if a.kind is ActionKind.CLEAR_MATCH]
     assert [b.arg for b in buttons] == ["us_ofac_sdn:18782"]
 
-    cleared = await flows.perform_action(ActionKind.CLEAR_MATCH, first.case.id, BOSS, arg=buttons[0].arg,
+    cleared = await runtime.cases.perform_action(ActionKind.CLEAR_MATCH, first.case.id, BOSS, arg=buttons[0].arg,
                                          reason="our buyer is a Minsk textile trader, not the Russian arms exporter")
     assert cleared.ok
 
-    second = await flows.run_check("Rosoboronexport", LI, engine=engine)
+    second = await runtime.checking.run_check("Rosoboronexport", LI, engine=engine)
     [hit] = [f for f in second.report.findings() if f.code == "sanctions.hit"]
     assert hit.status is Status.INFO and hit.data["cleared"] is True  # the whole party, every list
     assert second.report.decision.code is not DecisionCode.STOP

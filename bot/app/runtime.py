@@ -1,0 +1,194 @@
+"""The runtime: what one process (the terminal chat, a one-shot command, the server) works with.
+
+Built once by an entry point (`bot/cli.py`, `bot/chat.py`, `bot/server.py`) and passed down; tests
+build their own (`tests/bot/app/conftest.py`). It holds the injected Settings, the Database, the
+check Engine (built lazily, one per offline flag), the risk Policy and the HTTP client, and the
+services every adapter calls. Nothing here is process-wide: two runtimes share nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from checks.config import Settings, get_settings
+from checks.i18n import normalize_lang
+
+if TYPE_CHECKING:
+    from checks.engine import Engine
+    from checks.policy import Policy
+    from storage.db import Database
+
+    from .cases import CaseService
+    from .chatstate import ChatStateService
+    from .checking import CheckingService
+    from .history import HistoryService
+    from .monitoring import MonitoringService
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Runtime:
+    """Settings, Database, Engine, Policy and HTTP client of one process, and the services built on them.
+
+    Everything is built on first use: a one-shot command that never touches the database never
+    opens it, and an offline check never builds the online sources.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        database: Database | None = None,
+        engine: Engine | None = None,
+        policy: Policy | None = None,
+        http: Any = None,
+        offline: bool | None = None,
+        engine_cache: dict[bool, Engine] | None = None,
+    ) -> None:
+        """`engine` replaces the product's engine for every offline flag (tests); `offline` is the
+        default flag for checks that do not choose; `engine_cache` lets callers share built engines."""
+        self.settings: Settings = settings if settings is not None else get_settings()
+        self._database = database
+        self._database_ready = False
+        self._engine = engine
+        self._engines: dict[bool, Engine] = engine_cache if engine_cache is not None else {}
+        self._policy = policy
+        self.http = http  # the shared HTTP client (connection reuse); None: the sources' own
+        self.offline = self.settings.offline if offline is None else offline
+        self._lock = threading.Lock()
+        self._fast_pool: ThreadPoolExecutor | None = None
+        self._services: dict[str, Any] = {}
+
+    @classmethod
+    def from_environment(cls, *, offline: bool | None = None) -> Runtime:
+        """The runtime an entry point builds: settings from the environment and `.env`."""
+        return cls(get_settings(), offline=offline)
+
+    # --- what the runtime holds ------------------------------------------------------------------
+    @property
+    def database(self) -> Database:
+        """The configured database (not checked: see `ensure_database`)."""
+        if self._database is None:
+            from storage.db import get_database
+
+            with self._lock:
+                if self._database is None:
+                    self._database = get_database(self.settings.database_url)
+        return self._database
+
+    def ensure_database(self) -> Database:
+        """The database, checked once: raises DatabaseNotReady if the schema is behind (the default
+        local SQLite file and a brand-new database are upgraded automatically). Blocking."""
+        database = self.database
+        if not self._database_ready:
+            database.ensure_ready()
+            self._database_ready = True
+        return database
+
+    async def ready_database(self) -> Database:
+        """`ensure_database` off the event loop."""
+        if self._database_ready and self._database is not None:
+            return self._database
+        return await asyncio.to_thread(self.ensure_database)
+
+    def engine(self, offline: bool | None = None) -> Engine:
+        """The check engine for this offline flag, built once per runtime (its indexes load once)."""
+        if self._engine is not None:
+            return self._engine
+        flag = self.offline if offline is None else offline
+        engine = self._engines.get(flag)
+        if engine is None:
+            from checks.registry import build_engine
+
+            with self._lock:
+                engine = self._engines.get(flag)
+                if engine is None:
+                    engine = self._engines[flag] = build_engine(self.settings, offline=flag)
+        return engine
+
+    @property
+    def policy(self) -> Policy | None:
+        """The risk policy (re-read when its file changes); None when the file is broken, so a bad
+        edit never stops checks: the scorer's own approval flag applies then."""
+        if self._policy is not None:
+            return self._policy
+        from checks.policy import load_policy
+
+        try:
+            return load_policy(self.settings.policy_path)
+        except Exception:
+            log.exception("could not load the policy")
+            return None
+
+    def default_lang(self) -> str:
+        return normalize_lang(self.settings.tradecheck_lang)
+
+    # --- running blocking work off the event loop ------------------------------------------------
+    async def offload(self, function: Callable[..., T], *args: Any, fast: bool = False, **kwargs: Any) -> T:
+        """Run blocking (database) work on a worker thread. `fast=True` uses a small pool of the
+        runtime's own for the short reads an adapter makes before it acknowledges a request, so they
+        never queue behind stored checks on the default pool."""
+        if not fast:
+            return await asyncio.to_thread(function, *args, **kwargs)
+        with self._lock:
+            if self._fast_pool is None:
+                self._fast_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="app-fast")
+            pool = self._fast_pool
+        bound = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(pool, bound)
+
+    def close(self) -> None:
+        """Release what the runtime started (its thread pool). The database pool stays with storage."""
+        with self._lock:
+            pool, self._fast_pool = self._fast_pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+    # --- the services ----------------------------------------------------------------------------
+    def _service(self, name: str, build: Callable[[], T]) -> T:
+        found = self._services.get(name)
+        if found is None:
+            with self._lock:
+                found = self._services.get(name)
+                if found is None:
+                    found = self._services[name] = build()
+        return found  # type: ignore[no-any-return]
+
+    @property
+    def checking(self) -> CheckingService:
+        from .checking import CheckingService
+
+        return self._service("checking", lambda: CheckingService(self))
+
+    @property
+    def cases(self) -> CaseService:
+        from .cases import CaseService
+
+        return self._service("cases", lambda: CaseService(self))
+
+    @property
+    def history(self) -> HistoryService:
+        from .history import HistoryService
+
+        return self._service("history", lambda: HistoryService(self))
+
+    @property
+    def chat(self) -> ChatStateService:
+        from .chatstate import ChatStateService
+
+        return self._service("chat", lambda: ChatStateService(self))
+
+    @property
+    def monitoring(self) -> MonitoringService:
+        from .monitoring import MonitoringService
+
+        return self._service("monitoring", lambda: MonitoringService(self))
