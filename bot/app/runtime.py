@@ -161,7 +161,7 @@ class Runtime:
                 found = self._services.get(name)
                 if found is None:
                     found = self._services[name] = build()
-        return found  # type: ignore[no-any-return]
+        return found
 
     @property
     def checking(self) -> CheckingService:
