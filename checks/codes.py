@@ -149,10 +149,6 @@ CODES: dict[str, Code] = {
 }
 
 
-def is_known(code: str) -> bool:
-    return code in CODES
-
-
 def meaning(code: str, lang: str = "en") -> str:
     info = CODES.get(code)
     if info is None:

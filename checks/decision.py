@@ -78,7 +78,7 @@ def _ordered_problems(report: Report) -> list[Finding]:
     return sorted(problems, key=lambda f: (-f.severity.rank, f.status is not Status.FAIL))
 
 
-class _Vars(dict):  # type: ignore[type-arg]
+class _Vars(dict[str, str]):
     """Template values; a name the finding has no value for reads as an empty string, never a KeyError."""
 
     def __missing__(self, key: str) -> str:
@@ -103,7 +103,8 @@ def _variables(report: Report, found: list[Finding], problems: list[Finding], po
     top = finding or (problems[0] if problems else None)
     sources: list[str] = []  # every list the triggering findings name (one party may be on several)
     for item in found:
-        entries = item.data.get("entries") if isinstance(item.data.get("entries"), list) else []
+        listed = item.data.get("entries")
+        entries = listed if isinstance(listed, list) else []
         sources += [str(e.get("source", "")) for e in entries if isinstance(e, dict)] or (
             [str(item.data["source"])] if item.data.get("source") else [])
     list_names = _join(list(dict.fromkeys(list_title(s, t) for s in sources if s)), lang)

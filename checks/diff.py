@@ -255,7 +255,8 @@ def _country(old: Report, new: Report, t: Any) -> list[Change]:
     before, after = country_lists(old), country_lists(new)
     changes = []
     for key in sorted(before.keys() | after.keys()):
-        was, now = before.get(key, (set(), None)), after.get(key, (set(), None))
+        nothing: tuple[set[str], Finding | None] = (set(), None)
+        was, now = before.get(key, nothing), after.get(key, nothing)
         added, removed = now[0] - was[0], was[0] - now[0]
         role, country = key
         if added:

@@ -17,11 +17,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from .i18n import Translator, normalize_lang, translator
 from .models import Finding, Report, SourceResult, SourceStatus, Subject
 from .request import CheckRequest
+
+if TYPE_CHECKING:
+    from .http import HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +41,13 @@ class SourceSkipped(Exception):
 
 @dataclass
 class CheckContext:
-    """What a source may use besides the request: the user's language and shared facts."""
+    """What a source may use besides the request: the user's language and its translator."""
 
     lang: str = "en"
     t: Translator = field(default_factory=lambda: translator("en"))
-    shared: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def for_lang(cls, lang: str) -> CheckContext:
+    def for_lang(cls, lang: str | None) -> CheckContext:
         lang = normalize_lang(lang)
         return cls(lang=lang, t=translator(lang))
 
@@ -103,10 +105,14 @@ class Engine:
         sources: Iterable[Source],
         analyzers: Iterable[Analyzer] = (),
         scorer: Scorer | None = None,
+        http: HttpClient | None = None,
     ) -> None:
         self.sources = list(sources)
         self.analyzers = list(analyzers)
         self.scorer = scorer
+        # the online sources' HTTP client (connections, cache, rate limits): its owner, the runtime that
+        # built this engine, closes it; None for an engine without online sources
+        self.http = http
 
     async def run(
         self,

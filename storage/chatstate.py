@@ -17,6 +17,7 @@ from checks import lifecycle
 
 from . import audit
 from .cases import Who, find_user, insert_ignore, user
+from .db import rowcount
 from .models import (
     AuditEvent,
     ConversationLink,
@@ -26,6 +27,7 @@ from .models import (
     aware,
     utcnow,
 )
+from .values import TakenPrompt
 
 ROLES = tuple(role.value for role in Role)
 PROMPT_TTL = timedelta(hours=24)
@@ -37,19 +39,14 @@ def configured_managers(setting: str) -> set[str]:
 
 
 def effective_role(session: Session, platform: str, user_id: str, managers_setting: str = "",
-                   compliance_setting: str | None = None) -> str:
+                   compliance_setting: str = "") -> str:
     """A role an admin set with `roles set` wins (it can also demote someone in MANAGERS); otherwise the
-    stronger of the stored role and the MANAGERS / COMPLIANCE settings (COMPLIANCE from the
-    environment when not given)."""
+    stronger of the stored role and the MANAGERS / COMPLIANCE settings (the bot's, given by the caller)."""
     key = f"{platform}:{user_id}"
     found = find_user(session, platform, user_id)
     if found is not None and _set_by_admin(session, key):
         return lifecycle.effective_role(found.role, set_by_admin=True, compliance_listed=False,
                                         manager_listed=False)
-    if compliance_setting is None:
-        from checks.config import get_settings
-
-        compliance_setting = get_settings().compliance
     return lifecycle.effective_role(found.role if found else None, set_by_admin=False,
                                     compliance_listed=key in configured_managers(compliance_setting),
                                     manager_listed=key in configured_managers(managers_setting))
@@ -112,17 +109,7 @@ def mark_dead(session: Session, platform: str, channel: str) -> int:
         update(ConversationLink).where(col(ConversationLink.platform) == platform, col(ConversationLink.channel) == channel)
         .values(dead=True)
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class TakenPrompt:
-    """What a reason prompt was for: the action, its case and argument, and the card's message id."""
-
-    kind: str
-    case_id: int
-    arg: str = ""
-    card_message_id: str | None = None
+    return rowcount(result) or 0
 
 
 def save_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, kind: str, case_id: int,
@@ -145,7 +132,7 @@ def take_prompt(session: Session, platform: str, chat: str, prompt_message_id: s
     if prompt is None or prompt.actor != actor or aware(prompt.expires_at) < utcnow():
         return None
     result = session.execute(delete(PendingPrompt).where(col(PendingPrompt.id) == prompt.id))
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # another process took it
+    if rowcount(result) != 1:  # another process took it
         return None
     return TakenPrompt(prompt.kind, prompt.case_id, prompt.arg or "", prompt.card_message_id)
 
@@ -204,7 +191,7 @@ def claim_delivery(session: Session, platform: str, key: str, *, lease: timedelt
             col(ProcessedDelivery.lease_until).is_not(None), col(ProcessedDelivery.lease_until) <= now,
         ).values(owner=owner, lease_until=until)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if rowcount(result) == 1:
         return DeliveryClaim(CLAIMED, owner, until)
     return DeliveryClaim(BUSY)
 
@@ -218,4 +205,4 @@ def finish_delivery(session: Session, platform: str, key: str, owner: str) -> bo
             col(ProcessedDelivery.owner) == owner, col(ProcessedDelivery.lease_until).is_not(None),
         ).values(lease_until=None)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1

@@ -1,8 +1,10 @@
 """The database: URL handling, engines, sessions, and the schema version check (Alembic).
 
 Decisions (also for README):
-- `DATABASE_URL` defaults to `sqlite:///./tradecheck.db`. PostgreSQL URLs `postgres://…` and
-  `postgresql://…` are rewritten to `postgresql+psycopg://…` (psycopg 3).
+- The URL comes from the caller (the bot's settings read `DATABASE_URL`); without one, the SQLite file
+  `tradecheck.db` in the user data folder (`checks.paths`, e.g. ~/.local/share/tradecheck/), beside
+  the updated lists, so every command run from any folder sees the same cases. PostgreSQL URLs
+  `postgres://…` and `postgresql://…` are rewritten to `postgresql+psycopg://…` (psycopg 3).
 - SQLite runs in WAL mode with a 30 s busy timeout so that several processes (chat, serve, the
   one-shot `check`) can share one file.
 - `tradecheck db upgrade` applies the migrations. Start-up (`chat`, `serve`, `check` that stores)
@@ -16,7 +18,6 @@ Decisions (also for README):
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite:///./tradecheck.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -56,11 +56,19 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def configured_url() -> str:
-    """DATABASE_URL from the environment or `.env` (through the settings), else the default."""
-    from checks.config import get_settings
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. `Session.execute` types its result as `Result`; for those
+    statements it is a `CursorResult`, which has the count."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"no row count on {type(result).__name__}")
+    return result.rowcount
 
-    return normalize_url(os.environ.get("DATABASE_URL") or get_settings().database_url or DEFAULT_URL)
+
+def default_url() -> str:
+    """The local SQLite file in the user data folder, the same whatever the working directory."""
+    from checks.paths import user_data_dir
+
+    return f"sqlite:///{(user_data_dir() / 'tradecheck.db').as_posix()}"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -128,10 +136,6 @@ class Database:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
-    def is_empty(self) -> bool:
-        with self.engine.connect() as connection:
-            return not inspect(connection).get_table_names()
-
     def is_fresh(self) -> bool:
         """No tables but ours (a first start may be creating them right now in another process)."""
         from sqlmodel import SQLModel
@@ -156,7 +160,7 @@ class Database:
         head, current = self.head(), self.current()
         if current != head:
             if auto_upgrade is None:
-                auto_upgrade = self.url == normalize_url(DEFAULT_URL) or (current is None and self.is_fresh())
+                auto_upgrade = self.url == normalize_url(default_url()) or (current is None and self.is_fresh())
             if not auto_upgrade:
                 raise DatabaseNotReady(
                     f"The database schema is at revision {current or 'none'}, this tradecheck needs {head}. "
@@ -197,9 +201,9 @@ def safe_url(url: str) -> str:
 _DATABASES: dict[str, Database] = {}
 
 
-def get_database(url: str | None = None) -> Database:
-    """One engine (connection pool) per URL per process."""
-    url = normalize_url(url) if url else configured_url()
+def get_database(url: str | None) -> Database:
+    """One engine (connection pool) per URL per process; `None` is the local default (`default_url`)."""
+    url = normalize_url(url or default_url())
     database = _DATABASES.get(url)
     if database is None:
         database = _DATABASES[url] = Database(url=url, engine=make_engine(url))

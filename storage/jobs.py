@@ -28,9 +28,9 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from .cases import insert_ignore
-from .db import Database
+from .db import Database, rowcount
 from .leasing import claim_ids
-from .models import Job, aware, utcnow
+from .models import Job, aware, id_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def enqueue_claimed(session: Session, kind: str, dedup_key: str, *, lease_second
     }) != 1:
         return None
     row = session.exec(select(Job).where(Job.dedup_key == key)).one()
-    return ClaimedJob(id=row.id, kind=kind, case_id=case_id, due_at=now, attempts=1, dedup_key=key,  # type: ignore[arg-type]
+    return ClaimedJob(id=id_of(row), kind=kind, case_id=case_id, due_at=now, attempts=1, dedup_key=key,
                       payload=dict(payload or {}), lease_until=lease)
 
 
@@ -105,11 +105,11 @@ def claim_one(db: Database, dedup_key: str, *, lease_seconds: float = LEASE_SECO
             .values(status=RUNNING, lease_until=now + timedelta(seconds=lease_seconds), attempts=row.attempts + 1)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(result) != 1:
             session.rollback()
             return None
         session.commit()
-        return ClaimedJob(id=row.id, kind=row.kind, case_id=row.case_id, due_at=aware(row.due_at),  # type: ignore[arg-type]
+        return ClaimedJob(id=id_of(row), kind=row.kind, case_id=row.case_id, due_at=aware(row.due_at),
                           attempts=row.attempts + 1, dedup_key=row.dedup_key, payload=dict(row.payload or {}),
                           lease_until=now + timedelta(seconds=lease_seconds))
 
@@ -138,7 +138,7 @@ def claim(
         rows = list(session.exec(select(Job).where(col(Job.id).in_(ids)).order_by(*order))) if ids else []
         session.commit()
     return [
-        ClaimedJob(id=row.id, kind=row.kind, case_id=row.case_id, due_at=aware(row.due_at),  # type: ignore[arg-type]
+        ClaimedJob(id=id_of(row), kind=row.kind, case_id=row.case_id, due_at=aware(row.due_at),
                    attempts=row.attempts, dedup_key=row.dedup_key, payload=dict(row.payload or {}),
                    lease_until=aware(row.lease_until))
         for row in rows
@@ -152,7 +152,7 @@ def _held(job: ClaimedJob) -> Any:
 def complete(session: Session, job: ClaimedJob, *, note: str | None = None) -> bool:
     """Mark done in the caller's transaction (with the job's effects). False: the lease was lost."""
     result = session.execute(update(Job).where(_held(job)).values(status=DONE, lease_until=None, last_error=note))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def fail(db: Database, job: ClaimedJob, error: str, *, now: datetime | None = None,
@@ -170,7 +170,7 @@ def fail(db: Database, job: ClaimedJob, error: str, *, now: datetime | None = No
     with db.session() as session:
         result = session.execute(update(Job).where(_held(job)).values(**values))
         session.commit()
-    return values["status"] if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    return values["status"] if rowcount(result) == 1 else None
 
 
 def backoff(attempts: int, base: float = 60.0, cap: float = 6 * 3600.0) -> float:
@@ -183,23 +183,14 @@ def set_payload(db: Database, job: ClaimedJob, payload: dict[str, Any]) -> bool:
     with db.session() as session:
         result = session.execute(update(Job).where(_held(job)).values(payload=payload))
         session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def extend_lease(db: Database, job: ClaimedJob, seconds: float = LEASE_SECONDS) -> bool:
     with db.session() as session:
         result = session.execute(update(Job).where(_held(job)).values(lease_until=utcnow() + timedelta(seconds=seconds)))
         session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
-
-
-def cancel(session: Session, *, case_id: int, kind: str, note: str) -> int:
-    """Pending jobs of a case that no longer apply (stop watching, approval decided)."""
-    result = session.execute(
-        update(Job).where(col(Job.case_id) == case_id, col(Job.kind) == kind, col(Job.status) == PENDING)
-        .values(status=DONE, last_error=note[:4000])
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def counts(session: Session) -> dict[str, int]:

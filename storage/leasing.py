@@ -13,6 +13,8 @@ from sqlalchemy import update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from .db import rowcount
+
 
 def claim_ids(session: Session, dialect: str, model: Any, condition: ColumnElement[bool], order: tuple[Any, ...],
               limit: int, still_claimable: ColumnElement[bool], values: dict[str, Any]) -> list[int]:
@@ -29,6 +31,6 @@ def claim_ids(session: Session, dialect: str, model: Any, condition: ColumnEleme
             update(model).where(col(model.id) == row_id, col(model.attempts) == attempts, still_claimable)
             .values(**values, attempts=attempts + 1)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if rowcount(result) == 1:
             ids.append(row_id)
     return ids

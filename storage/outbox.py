@@ -28,9 +28,9 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from .cases import insert_ignore
-from .db import Database
+from .db import Database, rowcount
 from .leasing import claim_ids
-from .models import Outbox, aware, utcnow
+from .models import Outbox, aware, id_of, utcnow
 
 LEASE_SECONDS = 120.0
 MAX_ATTEMPTS = 12
@@ -77,7 +77,7 @@ def _claimable(now: datetime) -> Any:
 
 
 def _message(row: Outbox) -> OutgoingMessage:
-    return OutgoingMessage(id=row.id, dedup_key=row.dedup_key, platform=row.platform, channel=row.channel,  # type: ignore[arg-type]
+    return OutgoingMessage(id=id_of(row), dedup_key=row.dedup_key, platform=row.platform, channel=row.channel,
                            thread=row.thread, reply_to=row.message_id, text=row.text, card=row.card, attempts=row.attempts,
                            created_at=aware(row.created_at))
 
@@ -109,7 +109,7 @@ def _set(db: Database, message: OutgoingMessage, **values: Any) -> bool:
         result = session.execute(update(Outbox).where(_held(message)).values(**values)
                                  .execution_options(synchronize_session=False))
         session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def renew(db: Database, message: OutgoingMessage, lease_seconds: float = LEASE_SECONDS,
@@ -156,7 +156,7 @@ def bury_channel(db: Database, platform: str, channel: str, error: str) -> int:
                                  col(Outbox.status) == PENDING).values(status=DEAD, last_error=error[:4000])
         )
         session.commit()
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result) or 0
 
 
 def backoff(attempts: int, base: float = 15.0, cap: float = 3600.0) -> float:
@@ -176,7 +176,7 @@ def take_for_reader(db: Database, platform: str, channel: str | None = None, lim
                 update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == row.status,
                                      col(Outbox.attempts) == row.attempts).values(status=SHOWN)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if rowcount(result) == 1:
                 taken.append(_message(row))
         session.commit()
     return taken
@@ -184,7 +184,3 @@ def take_for_reader(db: Database, platform: str, channel: str | None = None, lim
 
 def counts(session: Session) -> dict[str, int]:
     return dict(session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
-
-
-def by_key_prefix(session: Session, prefix: str) -> list[Outbox]:
-    return list(session.exec(select(Outbox).where(col(Outbox.dedup_key).startswith(prefix)).order_by(col(Outbox.id))))

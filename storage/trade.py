@@ -107,14 +107,8 @@ def _date(value: str, line: int, column: str, errors: list[RowError]) -> date | 
 
 def parse_csv(text: str) -> list[ParsedRow]:
     """Check every row; raise TradeImportError listing all bad rows, or return them all."""
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise TradeImportError([RowError(1, "trade.error.empty")])
-    header = {name: (name or "").strip().lower() for name in reader.fieldnames}
-    missing = [c for c in REQUIRED if c not in header.values()]
-    if missing:
-        raise TradeImportError([RowError(1, "trade.error.columns", {"columns": ", ".join(missing)})])
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = _header(reader)
     rows: list[ParsedRow] = []
     errors: list[RowError] = []
     for raw in reader:
@@ -128,56 +122,90 @@ def parse_csv(text: str) -> list[ParsedRow]:
         values = {header[k]: (v or "").strip() for k, v in raw.items() if header.get(k) in KNOWN}
         if not any(values.values()):
             continue  # blank line
-        row_errors: list[RowError] = []
-        for column in REQUIRED:
-            if not values.get(column):
-                row_errors.append(RowError(line, "trade.error.required", {"column": column}))
-        kind = values.get("kind", "").lower()
-        if kind and kind not in KINDS:
-            row_errors.append(RowError(line, "trade.error.kind", {"value": kind[:40], "kinds": ", ".join(KINDS)}))
-        when = _date(values["date"], line, "date", row_errors) if values.get("date") else None
-        due = _date(values["due_date"], line, "due_date", row_errors) if values.get("due_date") else None
-        amount: Decimal | None = None
-        if values.get("amount"):
-            if not _AMOUNT_RE.match(values["amount"]):
-                row_errors.append(RowError(line, "trade.error.amount", {"value": values["amount"][:40]}))
-            else:
-                try:
-                    amount = Decimal(values["amount"].replace(",", ""))
-                except InvalidOperation:
-                    row_errors.append(RowError(line, "trade.error.amount", {"value": values["amount"][:40]}))
-        currency = values.get("currency", "").upper() or None
-        if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-            row_errors.append(RowError(line, "trade.error.currency", {"value": currency[:40]}))
-        days: int | None = None
-        if values.get("days_overdue"):
-            if not values["days_overdue"].isdigit():
-                row_errors.append(RowError(line, "trade.error.days", {"value": values["days_overdue"][:40]}))
-            else:
-                days = int(values["days_overdue"])
-        status = values.get("status", "").lower() or None
-        if status and status not in STATUSES:
-            row_errors.append(RowError(line, "trade.error.status", {"value": status[:40], "statuses": ", ".join(STATUSES)}))
-        country: str | None = None
-        if values.get("country"):
-            country = countries.to_code(values["country"])
-            if country is None:
-                row_errors.append(RowError(line, "trade.error.country", {"value": values["country"][:40]}))
-        if len(values.get("buyer", "")) > 300:
-            row_errors.append(RowError(line, "trade.error.too_long", {"column": "buyer"}))
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        assert when is not None
-        rows.append(ParsedRow(
-            line=line, buyer=values["buyer"], kind=kind, date=when, country=country,
-            domain=values.get("domain") or None, vat=values.get("vat") or None, lei=values.get("lei") or None,
-            reg=values.get("reg") or None, amount=amount, currency=currency, due_date=due, days_overdue=days,
-            status=status, reference=values.get("reference") or None, note=values.get("note") or None,
-        ))
+        parsed = _parse_row(values, line)
+        if isinstance(parsed, ParsedRow):
+            rows.append(parsed)
+        else:
+            errors.extend(parsed)
     if errors:
         raise TradeImportError(errors)
     return rows
+
+
+def _header(reader: csv.DictReader[str]) -> dict[str, str]:
+    """The file's column names -> the known names they stand for; the required columns must be there."""
+    if not reader.fieldnames:
+        raise TradeImportError([RowError(1, "trade.error.empty")])
+    header = {name: (name or "").strip().lower() for name in reader.fieldnames}
+    missing = [c for c in REQUIRED if c not in header.values()]
+    if missing:
+        raise TradeImportError([RowError(1, "trade.error.columns", {"columns": ", ".join(missing)})])
+    return header
+
+
+def _parse_row(values: dict[str, str], line: int) -> ParsedRow | list[RowError]:
+    """One non-blank row as a record, or every error in it (in column order, so the report reads left to right)."""
+    errors = [RowError(line, "trade.error.required", {"column": column}) for column in REQUIRED if not values.get(column)]
+    kind = _one_of(values.get("kind", ""), KINDS, "trade.error.kind", "kinds", line, errors)
+    when = _date(values["date"], line, "date", errors) if values.get("date") else None
+    due = _date(values["due_date"], line, "due_date", errors) if values.get("due_date") else None
+    amount = _amount(values["amount"], line, errors) if values.get("amount") else None
+    currency = _currency(values.get("currency", ""), line, errors)
+    days = _days(values["days_overdue"], line, errors) if values.get("days_overdue") else None
+    status = _one_of(values.get("status", ""), STATUSES, "trade.error.status", "statuses", line, errors) or None
+    country = _country(values["country"], line, errors) if values.get("country") else None
+    if len(values.get("buyer", "")) > 300:
+        errors.append(RowError(line, "trade.error.too_long", {"column": "buyer"}))
+    if errors or when is None:  # no errors means the required date was read
+        return errors
+    return ParsedRow(
+        line=line, buyer=values["buyer"], kind=kind, date=when, country=country,
+        domain=values.get("domain") or None, vat=values.get("vat") or None, lei=values.get("lei") or None,
+        reg=values.get("reg") or None, amount=amount, currency=currency, due_date=due, days_overdue=days,
+        status=status, reference=values.get("reference") or None, note=values.get("note") or None,
+    )
+
+
+def _one_of(value: str, allowed: tuple[str, ...], key: str, listed_as: str, line: int,
+            errors: list[RowError]) -> str:
+    """The value in lower case; an error naming the allowed values if it is none of them ("" is no value)."""
+    value = value.lower()
+    if value and value not in allowed:
+        errors.append(RowError(line, key, {"value": value[:40], listed_as: ", ".join(allowed)}))
+    return value
+
+
+def _currency(value: str, line: int, errors: list[RowError]) -> str | None:
+    """A three-letter ISO 4217 code, upper case; None for an empty cell."""
+    code = value.upper() or None
+    if code and not re.fullmatch(r"[A-Z]{3}", code):
+        errors.append(RowError(line, "trade.error.currency", {"value": code[:40]}))
+    return code
+
+
+def _amount(value: str, line: int, errors: list[RowError]) -> Decimal | None:
+    """`12500`, `12,500.00`, `-3.5`: `.` is the decimal point and `,` may only group thousands."""
+    if _AMOUNT_RE.match(value):
+        try:
+            return Decimal(value.replace(",", ""))
+        except InvalidOperation:
+            pass
+    errors.append(RowError(line, "trade.error.amount", {"value": value[:40]}))
+    return None
+
+
+def _days(value: str, line: int, errors: list[RowError]) -> int | None:
+    if value.isdigit():
+        return int(value)
+    errors.append(RowError(line, "trade.error.days", {"value": value[:40]}))
+    return None
+
+
+def _country(value: str, line: int, errors: list[RowError]) -> str | None:
+    code = countries.to_code(value)
+    if code is None:
+        errors.append(RowError(line, "trade.error.country", {"value": value[:40]}))
+    return code
 
 
 def _fingerprint(case_id: int, row: ParsedRow, occurrence: int = 1) -> str:

@@ -5,9 +5,10 @@ Only queries and updates; what to do with the answers (and the schedule's policy
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, col, select
@@ -16,6 +17,7 @@ from checks import lifecycle
 
 from . import jobs as jobstore
 from . import outbox
+from .db import rowcount
 from .models import Approval, AuditEvent, Case, CaseStatus, Job, Outbox, aware
 
 NOT_WATCHED = tuple(sorted(lifecycle.NOT_WATCHED))
@@ -37,12 +39,14 @@ def enroll(session: Session, now: datetime, due_for: Callable[[int, str | None, 
         )
     ).all()
     for case_id, level, checked in rows:
+        if case_id is None:  # a selected primary key never is; says so to the type checker
+            continue
         due = due_for(case_id, level, aware(checked) or now)
         result = session.execute(
             update(Case).where(col(Case.id) == case_id, col(Case.watching).is_(False), col(Case.next_recheck_at).is_(None))
             .values(watching=True, next_recheck_at=due)
         )
-        enrolled += result.rowcount or 0  # type: ignore[attr-defined]
+        enrolled += rowcount(result) or 0
     return enrolled
 
 
@@ -53,7 +57,7 @@ def due_rechecks(session: Session, until: datetime) -> list[tuple[int, datetime]
             col(Case.watching).is_(True), col(Case.next_recheck_at).is_not(None), col(Case.next_recheck_at) <= until,
         )
     ).all()
-    return [(case_id, aware(due)) for case_id, due in rows if case_id is not None and due is not None]  # type: ignore[misc]
+    return [(case_id, aware(due)) for case_id, due in rows if case_id is not None and due is not None]
 
 
 def undecided_approvals(session: Session) -> list[tuple[int, int, datetime]]:
@@ -63,7 +67,7 @@ def undecided_approvals(session: Session) -> list[tuple[int, int, datetime]]:
         .join(Case, col(Case.id) == col(Approval.case_id))
         .where(col(Approval.decision).is_(None), col(Case.status) == CaseStatus.PENDING_APPROVAL.value)
     ).all()
-    return [(approval_id, case_id, aware(asked)) for approval_id, case_id, asked in rows  # type: ignore[misc]
+    return [(approval_id, case_id, aware(asked)) for approval_id, case_id, asked in rows
             if approval_id is not None and asked is not None]
 
 
@@ -71,7 +75,7 @@ def set_next_recheck(session: Session, case_id: int, due: datetime) -> int:
     """Move a watched case's next re-check to `due` (nothing for a case not watched). Rows changed."""
     result = session.execute(update(Case).where(col(Case.id) == case_id, col(Case.watching).is_(True))
                              .values(next_recheck_at=due))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result) or 0
 
 
 def announced_hits(session: Session, case_id: int, since: datetime | None = None) -> set[str]:

@@ -50,7 +50,10 @@ def decrypt(encrypted: str, encrypt_key: str) -> dict[str, Any]:
 
 def open_envelope(body: bytes, headers: dict[str, str], *, encrypt_key: str, verification_token: str,
                   now: float | None = None, signed: bool = True) -> dict[str, Any]:
-    """The decrypted, verified payload. `signed=False` for the long connection (no HTTP headers)."""
+    """The decrypted, verified payload. `signed=False` for the long connection (no HTTP headers).
+
+    A signed request's signature and age are checked on the raw bytes before anything is decrypted;
+    only the URL-verification challenge may come unsigned (it still needs the token)."""
     try:
         outer = json.loads(body)
     except ValueError:
@@ -60,19 +63,23 @@ def open_envelope(body: bytes, headers: dict[str, str], *, encrypt_key: str, ver
     encrypted = outer.get("encrypt")
     if encrypt_key and not isinstance(encrypted, str):
         raise Refused("not encrypted")  # with an encrypt key every Feishu request is encrypted
+    has_signature = all(headers.get(h) for h in ("x-lark-request-timestamp", "x-lark-request-nonce",
+                                                  "x-lark-signature"))
+    if signed and has_signature:
+        _check_signature(body, headers, encrypt_key, now)
     payload = decrypt(encrypted, encrypt_key) if isinstance(encrypted, str) else outer
-    challenge = payload.get("type") == "url_verification"
     token = payload.get("token") if "header" not in payload else (payload.get("header") or {}).get("token")
     if not isinstance(token, str) or not hmac.compare_digest(token.encode(), verification_token.encode()):
         raise Refused("wrong verification token")
-    if challenge or not signed:
-        return payload
-    timestamp = headers.get("x-lark-request-timestamp", "")
-    nonce = headers.get("x-lark-request-nonce", "")
-    given = headers.get("x-lark-signature", "")
-    if not (timestamp and nonce and given):
+    if signed and not has_signature and payload.get("type") != "url_verification":
         raise Refused("unsigned")
-    if not hmac.compare_digest(signature(timestamp, nonce, encrypt_key, body), given):
+    return payload
+
+
+def _check_signature(body: bytes, headers: dict[str, str], encrypt_key: str, now: float | None) -> None:
+    timestamp = headers["x-lark-request-timestamp"]
+    given = headers["x-lark-signature"]
+    if not hmac.compare_digest(signature(timestamp, headers["x-lark-request-nonce"], encrypt_key, body), given):
         raise Refused("bad signature")
     try:
         age = (now if now is not None else time.time()) - float(timestamp)
@@ -80,7 +87,6 @@ def open_envelope(body: bytes, headers: dict[str, str], *, encrypt_key: str, ver
         raise Refused("bad timestamp") from None
     if abs(age) > MAX_AGE:
         raise Refused("too old (a replay?)")
-    return payload
 
 
 # --- the payloads ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from checks.i18n import t
 
-from ..app.driver import AppServices, ReasonRequest
+from ..app.driver import AppServices, CheckCommand, ReasonRequest
 from ..card import ActionKind, Card
 from ..flows import Actor, Attachment, Conversation
 from ..flows import FlowResult as ActionResult
@@ -82,7 +82,8 @@ class FeishuPort:
             log.warning("could not post in %s: %s", self.chat_id, error)
 
     # --- ChatPort -------------------------------------------------------------------------------
-    async def post_placeholder(self, where: Conversation, card: Card, preface: list[str]) -> Conversation | None:
+    async def post_placeholder(self, command: CheckCommand, card: Card, preface: list[str]) -> Conversation | None:
+        where = command.where
         self.preface = preface
         try:
             message = await self.api.send_card(where.channel, render_card(card, preface=preface),

@@ -13,6 +13,7 @@ the connection itself is authenticated with the app's credentials.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -25,7 +26,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from .api import FeishuApi
-from .events import MAX_BODY, Refused, open_envelope, parse
+from .events import MAX_BODY, CardActionTriggered, Refused, open_envelope, parse
 from .handlers import FeishuBot
 from .settings import FeishuSettings
 
@@ -96,6 +97,7 @@ class LongConnection:
         self.bot = bot
         self.loop = loop
         self.thread: threading.Thread | None = None
+        self.handed_over: list[concurrent.futures.Future[Any]] = []  # the latest events handed to `loop`
 
     def on_payload(self, payload: bytes) -> Any:
         """Called on the SDK's thread with one plaintext event; returns a card callback's answer."""
@@ -107,6 +109,10 @@ class LongConnection:
         if event is None:
             return None
         future = asyncio.run_coroutine_threadsafe(self.bot.handle(event), self.loop)
+        self.handed_over.append(future)
+        del self.handed_over[:-100]
+        if not isinstance(event, CardActionTriggered):
+            return None  # nothing to answer: the SDK's thread does not wait for the work
         try:
             return future.result(timeout=CALLBACK_WAIT)
         except Exception:

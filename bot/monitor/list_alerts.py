@@ -13,12 +13,11 @@ from checks.engine import CheckContext
 from checks.i18n import normalize_lang, t
 from checks.models import Finding, Report
 from checks.request import CheckRequest
-from storage import audit
+from storage import audit, watch
 from storage import cases as casestore
-from storage import watch
 from storage.models import utcnow
 
-from ..flows import entry_fingerprint
+from ..app.clears import entry_fingerprint
 from .messages import enqueue_message, messages_for_case
 from .planner import enroll_watched_cases, queue_recheck_now
 
@@ -97,7 +96,7 @@ async def after_lists_update(monitor: Monitor, screener: Screener | None = None)
     for watched in await asyncio.to_thread(watched_cases, monitor):
         try:
             request = CheckRequest.model_validate(watched.request)
-        except Exception:
+        except ValueError:  # pydantic ValidationError included
             log.warning("case %s: stored request unreadable, not screened", watched.id)
             continue
         lang = normalize_lang(request.lang)

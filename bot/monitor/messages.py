@@ -3,15 +3,15 @@ the job's completion (so a job run twice writes nothing twice)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from sqlmodel import Session
 
-from storage import chatstate
+from storage import chatstate, outbox
 from storage import jobs as jobstore
-from storage import outbox
 from storage.models import ConversationLink, aware
 
 

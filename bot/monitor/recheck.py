@@ -13,10 +13,9 @@ from sqlmodel import Session
 from checks.diff import Change, diff_reports
 from checks.i18n import t
 from checks.models import Report
-from storage import audit
+from storage import audit, watch
 from storage import cases as casestore
 from storage import jobs as jobstore
-from storage import watch
 from storage.models import Case, CheckRun, Workspace, aware, utcnow
 
 from .config import RECHECK

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Awaitable, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from storage import outbox
 from storage.db import Database
 
+from ..app.types import Conversation
 from ..card import Card
 from ..delivery import DeliveryFailed
-from ..flows import Conversation
 from ..logs import redact
 from .config import TERMINAL
 
@@ -28,7 +29,7 @@ class TerminalDeliverer:
     """The terminal chat has no server to post to: the message stays in the outbox (marked sent) and
     the chat prints it at its next prompt with `pending_terminal_messages()`."""
 
-    platform: ClassVar[str] = TERMINAL
+    platform: str = TERMINAL
 
     async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
         return TERMINAL

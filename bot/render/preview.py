@@ -1,5 +1,7 @@
 """`python -m bot.render.preview`: the real Slack payloads and Telegram HTML of a few example buyers,
-laid out as people see them, to HTML — and to PNG where headless Chromium is installed.
+laid out as people see them, to HTML — and to PNG where headless Chromium is installed. The Feishu
+cards are written as their JSON 2.0 (`feishu-*.json`): paste one into Feishu's card builder
+(open.feishu.cn/cardkit, "JSON 2.0") to see it as Feishu draws it.
 
 The cards come from the offline engine and the real renderers (`render_message`, `render`); only the
 last step is ours: a small, faithful renderer of the Block Kit types the card uses (header, section
@@ -12,20 +14,22 @@ its inline keyboard. PNGs are taken at desktop width and at a 390-px phone's fir
 from __future__ import annotations
 
 import argparse
-from fnmatch import fnmatch
 import asyncio
 import html
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 from checks.request import parse
 
 from ..card import Card, CaseInfo, build_card
+from . import feishu as feishu_render
 from . import slack as slack_render
 from . import telegram as tg_render
 
@@ -197,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
                 if browser and (not args.only or any(fnmatch(shot, pattern) for pattern in args.only)):
                     screenshot(browser, path.resolve(), args.out / f"{shot}.png", width, height)
             print(path)
+        feishu = args.out / f"feishu-{slug}-{lang}.json"
+        feishu.write_text(json.dumps(feishu_render.render_card(card), ensure_ascii=False, indent=1), encoding="utf-8")
+        print(feishu)
     (args.out / "index.html").write_text(_page("tradecheck cards", "<ul>" + "".join(index) + "</ul>"), encoding="utf-8")
     return 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import countries
-from ..domains import claimed_domains, name_tokens, registrable_domain, split_domain, well_known
+from ..domains import DomainParts, claimed_domains, name_tokens, registrable_domain, split_domain, well_known
 from ..engine import Analyzer, CheckContext
 from ..models import Evidence, Finding, Report, Severity, Status
 from ..request import CheckRequest
@@ -84,9 +84,9 @@ class ConsistencyAnalyzer(Analyzer):
                 ))
                 continue
             parts = split_domain(domain)
-            brand_tld = bool(parts) and namematch.brand_tld(parts.suffix, prof)
+            brand_tld = parts is not None and namematch.brand_tld(parts.suffix, prof)
             by_name = namematch.match_label(parts.label, prof, parts.suffix) if parts and not brand_tld else None
-            spelled = brand_tld or (by_name is not None and by_name.kind == "consistent"
+            spelled = brand_tld or (parts is not None and by_name is not None and by_name.kind == "consistent"
                                     and not (targets and by_name.extra)  # `siemens-group` is not Siemens's
                                     and not _one_slip_from(parts.label, compare_to))  # `wellfargo`: a typo
             looks = [] if spelled else find_lookalikes(domain, compare_to, own_name_words=own_words)
@@ -113,7 +113,7 @@ class ConsistencyAnalyzer(Analyzer):
                     evidence=[Evidence(source=SOURCE)], data={"domain": domain, "field": field, "tld": tld},
                 ))
                 bad.append(t("consistency.reason.unusual_tld", domain=domain, tld=tld))
-            home = bool(parts) and _home_country_site(parts, official, request.country)
+            home = parts is not None and _home_country_site(parts, official, request.country)
             if brand_tld or home:
                 # `home.sandvik` (only the brand can register under its own ending), `bosch.de` from a German buyer
                 good.append(t("consistency.reason.family", domain=domain, company=company))
@@ -312,7 +312,7 @@ def _young_domain_of_old_company(report: Report, domains: set[str], company: str
     return None
 
 
-def _home_country_site(parts, official: set[str], country: str | None) -> bool:  # type: ignore[no-untyped-def]
+def _home_country_site(parts: DomainParts, official: set[str], country: str | None) -> bool:
     """The label of an official domain under the claimed country's own ending: `bosch.de` for a German buyer."""
     if not country or not official:
         return False

@@ -98,10 +98,10 @@ def _added_word(c: str, t: str, claimed: bool, filler: frozenset[str] = FILLER_W
     if len(t_plain) < (3 if claimed else 5) or t_plain not in plain or plain == t_plain:
         return False
     start = plain.find(t_plain)
-    rest = plain[:start] + plain[start + len(t_plain):]
+    around = plain[:start] + plain[start + len(t_plain):]
     if claimed and len(t_plain) >= 5:
         return True  # the claimed company's name with anything around it
-    return _is_filler(plain[:start], filler) and _is_filler(plain[start + len(t_plain):], filler) and bool(rest)
+    return _is_filler(plain[:start], filler) and _is_filler(plain[start + len(t_plain):], filler) and bool(around)
 
 
 def _is_filler(text: str, filler: frozenset[str]) -> bool:

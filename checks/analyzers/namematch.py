@@ -120,10 +120,6 @@ def skeleton(text: str) -> str:
     return text.translate(_ASCII_SINGLE)
 
 
-def weak_skeleton(text: str) -> str:
-    return skeleton(text).translate(_ASCII_WEAK)
-
-
 # ------------------------------------------------------------------ the name's units
 
 
@@ -488,10 +484,10 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
     # `fattal-hotelscom`, `guilintravelcom`: a name, a word of its own, and `com` glued on
     if plain.endswith("com") and len(plain) > 6 and not any(u.text.endswith("com") and u.kind in _NAME_KINDS
                                                             for u in prof.units):
-        head = plain[:-3]
-        if any(head.startswith(u.text) for u in prof.by_first.get(head[0], ()) if u.kind in ("word", "initials")
+        stem = plain[:-3]
+        if any(stem.startswith(u.text) for u in prof.by_first.get(stem[0], ()) if u.kind in ("word", "initials")
                and len(u.text) >= 3):
-            return NameMatch("lookalike", label, head, "dot_dropped", detail="com")
+            return NameMatch("lookalike", label, stem, "dot_dropped", detail="com")
     # one typing slip: omission, insertion, repetition, transposition, replacement, vowel swap, bit flip
     slip = _one_edit(plain, prof)
     if slip is not None:

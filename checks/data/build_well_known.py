@@ -23,8 +23,8 @@ from checks.domains import registrable_domain
 HERE = Path(__file__).parent
 
 
-def build(fortune500_csv: Path) -> dict[str, dict[str, object]]:
-    domains: dict[str, dict[str, object]] = {}
+def build(fortune500_csv: Path) -> dict[str, dict[str, list[str]]]:
+    domains: dict[str, dict[str, list[str]]] = {}
 
     def add(domain: str | None, name: str, source: str) -> None:
         if not domain:
@@ -32,9 +32,9 @@ def build(fortune500_csv: Path) -> dict[str, dict[str, object]]:
         entry = domains.setdefault(domain, {"names": [], "sources": []})
         name = " ".join(name.split())
         if name and name not in entry["names"]:
-            entry["names"].append(name)  # type: ignore[union-attr]
+            entry["names"].append(name)
         if source not in entry["sources"]:
-            entry["sources"].append(source)  # type: ignore[union-attr]
+            entry["sources"].append(source)
 
     with fortune500_csv.open(encoding="utf-16", newline="") as handle:
         for row in csv.DictReader(handle):

@@ -13,14 +13,19 @@ import math
 import re
 import time
 from array import array
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import OSA
 
 from ..watchlists.model import Entity, EntityType, Name, NameKind
 from .native import latin_skeletons
 from .normalize import Token, TokenClass, fold, key_tokens, legal_words, tokenize
+
+if TYPE_CHECKING:
+    from .compact import HashedLists  # the same tables, read from the cache file
 
 CLASS_FACTOR = {
     TokenClass.NAME: 1.0,
@@ -62,25 +67,32 @@ class IndexedName:
 
 @dataclass
 class Index:
-    entities: list[Entity]
-    names: list[IndexedName] = field(default_factory=list)
+    """Built in memory by `build` (plain lists and dicts), or read from the cache file by
+    `compact.read_index` (the same fields as flat arrays and lazily unpickled records)."""
+
+    entities: Sequence[Entity]
+    names: Sequence[IndexedName] = field(default_factory=list)
     vocab: dict[str, int] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)
-    postings: list[array] = field(default_factory=list)
-    idf: list[float] = field(default_factory=list)
-    deletes: dict[str, list[int]] = field(default_factory=dict)
-    skeletons: dict[str, list[int]] = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
-    common_person: set[int] = field(default_factory=set)  # words in many listed persons' names (Khan, Maria)
-    very_common_person: set[int] = field(default_factory=set)  # ... in very many (Ali, Mohammed, Kim)
+    postings: Sequence[Sequence[int]] = field(default_factory=list)
+    idf: Sequence[float] = field(default_factory=list)
+    deletes: dict[str, list[int]] | HashedLists = field(default_factory=dict)
+    skeletons: dict[str, list[int]] | HashedLists = field(default_factory=dict)  # Arabic-style consonant skeleton -> words
+    common_person: AbstractSet[int] = field(default_factory=set)  # words in many listed persons' names (Khan, Maria)
+    very_common_person: AbstractSet[int] = field(default_factory=set)  # ... in very many (Ali, Mohammed, Kim)
+    name_entities: Sequence[int] = field(default_factory=list)  # names[i].entity, without reading names[i]
+    entity_countries: Sequence[tuple[str, ...]] = field(default_factory=list)  # entities[i].countries[:3]
     max_idf: float = 1.0
     build_seconds: float = 0.0
 
     # ------------------------------------------------------------------ build
 
     @classmethod
-    def build(cls, entities: Iterable[Entity]) -> "Index":
+    def build(cls, entities: Iterable[Entity]) -> Index:
         started = time.perf_counter()
         index = cls(entities=list(entities))
+        names: list[IndexedName] = []
+        index.names = names
         postings: list[list[int]] = []
         for entity_pos, entity in enumerate(index.entities):
             person = entity.type is EntityType.PERSON
@@ -101,10 +113,10 @@ class Index:
                         index.words.append(token.text)
                         postings.append([])
                     ids.append(token_id)
-                name_id = len(index.names)
+                name_id = len(names)
                 for token_id in set(ids):
                     postings[token_id].append(name_id)
-                index.names.append(
+                names.append(
                     IndexedName(
                         entity=entity_pos,
                         kind=name.kind,
@@ -120,6 +132,8 @@ class Index:
                 )
         total = len(index.names) + 1
         index.postings = [array("I", p) for p in postings]
+        index.name_entities = array("I", (item.entity for item in index.names))
+        index.entity_countries = [tuple(entity.countries[:3]) for entity in index.entities]
         index.idf = [math.log(total / (len(p) + 1)) + 1.0 for p in postings]
         index.max_idf = math.log(total) + 1.0
         for item in index.names:
@@ -210,7 +224,7 @@ class Index:
         """How many listed parties have this word in one of their names (at most 50 counted)."""
         seen: set[int] = set()
         for name_id in self.postings[token_id]:
-            seen.add(self.names[name_id].entity)
+            seen.add(self.name_entities[name_id])
             if len(seen) >= 50:
                 break
         return len(seen)
@@ -218,12 +232,12 @@ class Index:
     def brand(self, token_id: int) -> bool:
         """A word that names a family of listed parties in one country (HUAWEI and its subsidiaries),
         not a common word that unrelated parties happen to share (PHOENIX in six countries)."""
-        entities = {self.names[n].entity for n in self.postings[token_id]}
+        entities = {self.name_entities[n] for n in self.postings[token_id]}
         if len(entities) < 5:
             return False
         countries: dict[str, int] = {}
         for entity in entities:
-            for country in set(self.entities[entity].countries[:3]):
+            for country in set(self.entity_countries[entity]):
                 countries[country] = countries.get(country, 0) + 1
         return bool(countries) and max(countries.values()) >= 0.6 * len(entities)
 
@@ -232,12 +246,6 @@ class Index:
 
     def weight(self, token_id: int, cls: TokenClass) -> float:
         return self.idf[token_id] * CLASS_FACTOR[cls]
-
-    def memory_estimate(self) -> int:
-        """Rough bytes held by the postings and vocabulary (the benchmark measures the process too)."""
-        size = sum(p.itemsize * len(p) + 64 for p in self.postings)
-        size += sum(len(w) + 50 for w in self.words) + sum(len(k) + 90 for k in self.deletes)
-        return size
 
 
 _TRAILING_ACRONYM = re.compile(r"^(?P<base>.+?)\s*\((?P<acronym>[^()]{2,40})\)\s*$")

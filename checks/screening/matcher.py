@@ -59,7 +59,6 @@ class Match:
     name: str
     name_kind: NameKind
     score: float
-    name_score: float
     pairs: list[WordPair] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (query word, why: legal|generic|stop|title)
     missing_query: list[str] = field(default_factory=list)
@@ -169,9 +168,9 @@ class Matcher:
         for word in words:  # and the other way round: "Gazpromneft" for GAZPROM NEFT
             if len(word.text) >= 8 and word.cls is TokenClass.NAME:
                 for piece in self.index.pieces(word.text) or ():
-                    token_id = self.index.vocab.get(piece)
-                    if token_id is not None:
-                        keys[token_id] = max(keys.get(token_id, 0.0), self.index.idf[token_id])
+                    piece_id = self.index.vocab.get(piece)
+                    if piece_id is not None:
+                        keys[piece_id] = max(keys.get(piece_id, 0.0), self.index.idf[piece_id])
         postings = self.index.postings
         rare = [t for t in keys if len(postings[t]) <= COMMON_POSTINGS]
         chosen = rare if rare else list(keys)
@@ -352,7 +351,6 @@ class Matcher:
                 name=name.text,
                 name_kind=name.kind,
                 score=round(min(final, 1.0), 3),
-                name_score=round(min(score, 1.0), 3),
                 pairs=pairs,
                 ignored=ignored,
                 missing_query=[words[i].original for i in missing_q if words[i].cls is TokenClass.NAME],

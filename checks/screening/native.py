@@ -238,7 +238,7 @@ def korean(run: str, whole: bool) -> list[NativeWord]:
             mr = _ko_mr(char)
             words.append(NativeWord(mr, set(options)))
         return words
-    words: list[NativeWord] = []
+    words = []
     pending: list[str] = []
     position = 0
 

@@ -448,8 +448,3 @@ def _mark_legal(words: list[str], classes: list[TokenClass | None], person: bool
 def key_tokens(tokens: list[Token]) -> list[Token]:
     """Tokens that take part in matching (legal forms dropped)."""
     return [t for t in tokens if t.cls is not TokenClass.LEGAL]
-
-
-def looks_like_person_order(name: str) -> bool:
-    """'SURNAME, Given Names' as OFAC writes persons."""
-    return bool(re.match(r"^[^,]+,\s*[^,]+$", name.strip()))

@@ -1,22 +1,22 @@
 """One screening index per process, built on first use and rebuilt when the lists change.
 
-Building takes about 6 s on one core (decompress, parse, tokenize about 45,000 names); loading the same
-index from a pickle in the user's cache folder takes about 1 s, so the built index is cached there,
-keyed by the list versions and by the screening code itself (a changed normalizer never reuses an old
-index). The version check is a few small file reads, done at most every `RECHECK_SECONDS`. Thread-safe:
-the bot may screen from several threads, and `lists update` may swap files under a running process.
+Building takes about 6 s on one core (decompress, parse, tokenize about 45,000 names), so the built
+index is cached in the user's cache folder, keyed by the list versions and by the screening code itself
+(a changed normalizer never reuses an old index). The cache is a memory-mapped file read lazily
+(compact.py): opening it takes a few milliseconds, and a command that screens one name reads only the
+pages it needs. A freshly built index is written, then used from the written file, so a process works
+the same way whether the cache was cold or warm. The version check is a few small file reads, done at
+most every `RECHECK_SECONDS`. Thread-safe: the bot may screen from several threads, and `lists update`
+may swap files under a running process.
 Set TRADECHECK_INDEX_CACHE=off to never read or write the cache.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
-import pickle
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -26,11 +26,13 @@ from typing import Callable, Optional
 from ..watchlists import load_all
 from ..watchlists.model import ListInfo
 from ..watchlists.store import current_versions
+from .compact import read_index, write_index
 from .index import Index
 from .matcher import ALERT_THRESHOLD, Match, Matcher, Query
 
 RECHECK_SECONDS = 60.0
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
+CACHE_SUFFIX = ".index"
 log = logging.getLogger(__name__)
 
 
@@ -53,11 +55,9 @@ _checked_at = 0.0
 def default_cache_dir() -> Path | None:
     if os.environ.get("TRADECHECK_INDEX_CACHE", "").lower() in ("off", "0", "no", "false"):
         return None
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "tradecheck"
+    from ..paths import user_cache_dir
+
+    return user_cache_dir()
 
 
 def _code_digest() -> str:
@@ -81,37 +81,30 @@ _CODE_DIGEST = _digest_code()
 
 def _cache_path(cache_dir: Path, versions: tuple[str, ...]) -> Path:
     key = hashlib.sha256("|".join((_code_digest(), sys.version, *versions)).encode()).hexdigest()[:20]
-    return cache_dir / f"screening-index-{key}.pickle"
+    return cache_dir / f"screening-index-{key}{CACHE_SUFFIX}"
 
 
 def _read_cache(path: Path) -> tuple[Index, list[ListInfo]] | None:
-    try:
-        data = path.read_bytes()
-    except OSError:
+    if not path.is_file():
         return None
-    gc.disable()  # unpickling ~100,000 small objects: the collector would only slow it down
     try:
-        index, lists = pickle.loads(data)
-    except Exception:  # a damaged or foreign file: rebuild
+        return read_index(path)
+    except Exception:  # noqa: BLE001 - a damaged or foreign file: rebuild
         log.warning("screening index cache %s unreadable; rebuilding", path)
         return None
-    finally:
-        gc.enable()
-    return (index, lists) if isinstance(index, Index) else None
 
 
-def _write_cache(path: Path, index: Index, lists: list[ListInfo]) -> None:
+def _write_cache(path: Path, index: Index, lists: list[ListInfo]) -> bool:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=".screening-", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump((index, lists), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, path)
-        for old in path.parent.glob("screening-index-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        write_index(path, index, lists)
+        for pattern in ("screening-index-*" + CACHE_SUFFIX, "screening-index-*.pickle"):  # and the old format
+            for old in path.parent.glob(pattern):
+                if old != path:
+                    old.unlink(missing_ok=True)
     except OSError as exc:  # a read-only home is no reason to fail screening
         log.warning("screening index cache not written: %s", exc)
+        return False
+    return True
 
 
 def build_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool = True) -> Screener:
@@ -126,8 +119,10 @@ def build_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool 
     loaded = load_all(lists_dir)
     index = Index.build(e for item in loaded for e in item.entities)
     lists = [item.info for item in loaded]
-    if path:
-        _write_cache(path, index, lists)
+    if path and _write_cache(path, index, lists):
+        cached = _read_cache(path)  # the same form a warm start uses; the built index is freed
+        if cached is not None:
+            index, lists = cached
     return Screener(Matcher(index), lists, versions, lists_dir)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..domains import NAME_MATCH, name_similarity, name_tokens
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
 from ..http import HttpSource, OnlineSource
+from ..i18n import Translator
 from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
 
@@ -33,6 +34,21 @@ def company_number(value: str | None) -> str | None:
     if text.isdigit() and len(text) < 8:
         text = text.zfill(8)
     return text if NUMBER_RE.match(text) else None
+
+
+def _status(profile: dict[str, Any]) -> str:
+    return (profile.get("company_status") or "").lower()
+
+
+def _not_officers(persons: list[str], officers: list[dict[str, Any]]) -> list[str]:
+    """The persons the buyer named who are not among the company's officers (all their name words, or two)."""
+    officer_words = [set(name_tokens(o.get("name", ""))) for o in officers]
+    missing = []
+    for person in persons:
+        words = set(name_tokens(person))
+        if words and not any(words <= ow or (len(words & ow) >= 2) for ow in officer_words):
+            missing.append(person)
+    return missing
 
 
 def format_address(address: dict[str, Any] | None) -> str:
@@ -91,10 +107,25 @@ class CompaniesHouseSource(OnlineSource):
 
     def _describe(self, profile: dict[str, Any], officers: list[dict[str, Any]] | None,
                   request: CheckRequest, ctx: CheckContext) -> list[Finding]:
+        """The register's entry as findings: the company itself, then each warning sign it shows."""
         t = ctx.t
         number = profile.get("company_number", "")
         name = profile.get("company_name", "")
-        status = (profile.get("company_status") or "").lower()
+        findings = [self._registered(profile, officers, t)]
+        signs = [self._standing(profile, t), self._overdue(profile, t), self._young(profile, t),
+                 self._name_mismatch(profile, request, t)]
+        findings += [f for f in signs if f is not None]
+        if request.persons and officers is not None:
+            findings += [self._finding("company.person_not_officer", Status.FLAG, Severity.LOW,
+                                       t("ch.person.title", person=person, name=name), t("ch.person.detail"), number)
+                         for person in _not_officers(request.persons, officers)]
+        return findings
+
+    def _registered(self, profile: dict[str, Any], officers: list[dict[str, Any]] | None, t: Translator) -> Finding:
+        """The company as registered: name, status, founding date, address, SIC codes and current officers."""
+        number = profile.get("company_number", "")
+        name = profile.get("company_name", "")
+        status = _status(profile)
         created = profile.get("date_of_creation")
         address = format_address(profile.get("registered_office_address"))
         sic = profile.get("sic_codes") or []
@@ -104,45 +135,60 @@ class CompaniesHouseSource(OnlineSource):
                  "registry_id": f"Companies House {number}", "sic_codes": sic, "officers": officer_names}
         detail = t("ch.found.detail", number=number, created=created or "-", address=address or "-",
                    sic=", ".join(sic) or "-", officers="; ".join(officer_names) or "-")
-        findings = [self._finding("company.registered", Status.PASS if status == "active" else Status.INFO, Severity.INFO,
-                                  t("ch.found.title", name=name, status=status or "?"), detail, number,
-                                  data={"facts": {k: v for k, v in facts.items() if v}, "registry_name": name})]
+        return self._finding("company.registered", Status.PASS if status == "active" else Status.INFO, Severity.INFO,
+                             t("ch.found.title", name=name, status=status or "?"), detail, number,
+                             data={"facts": {k: v for k, v in facts.items() if v}, "registry_name": name})
+
+    def _standing(self, profile: dict[str, Any], t: Translator) -> Finding | None:
+        """Dissolved or closed; else in insolvency (now or in its history)."""
+        number, name, status = profile.get("company_number", ""), profile.get("company_name", ""), _status(profile)
         if status in CLOSED:
-            findings.append(self._finding("company.dissolved", Status.FAIL, Severity.CRITICAL,
-                                          t("ch.dissolved.title", name=name, status=status),
-                                          t("ch.dissolved.detail", date=profile.get("date_of_cessation") or "?"), number))
-        elif status in TROUBLED or profile.get("has_insolvency_history"):
-            findings.append(self._finding("company.insolvency", Status.FLAG, Severity.HIGH,
-                                          t("ch.insolvency.title", name=name, status=status), t("ch.insolvency.detail"), number))
+            return self._finding("company.dissolved", Status.FAIL, Severity.CRITICAL,
+                                 t("ch.dissolved.title", name=name, status=status),
+                                 t("ch.dissolved.detail", date=profile.get("date_of_cessation") or "?"), number)
+        if status in TROUBLED or profile.get("has_insolvency_history"):
+            return self._finding("company.insolvency", Status.FLAG, Severity.HIGH,
+                                 t("ch.insolvency.title", name=name, status=status), t("ch.insolvency.detail"), number)
+        return None
+
+    def _overdue(self, profile: dict[str, Any], t: Translator) -> Finding | None:
+        """Accounts or the confirmation statement overdue: a common sign of a dormant shell."""
         accounts = profile.get("accounts") or {}
         statement = profile.get("confirmation_statement") or {}
-        if accounts.get("overdue") or (accounts.get("next_accounts") or {}).get("overdue") or statement.get("overdue"):
-            due = accounts.get("next_due") or statement.get("next_due") or "?"
-            findings.append(self._finding("company.accounts_overdue", Status.FLAG, Severity.MEDIUM,
-                                          t("ch.overdue.title", name=name), t("ch.overdue.detail", date=due), number))
-        if created:
-            try:
-                age_days = (self.now().date() - date.fromisoformat(created)).days
-            except ValueError:
-                age_days = None
-            if age_days is not None and 0 <= age_days < self.settings.domain_young_days:
-                findings.append(self._finding("company.young", Status.FLAG, Severity.MEDIUM,
-                                              t("ch.young.title", name=name, days=age_days), t("ch.young.detail"), number))
-        if request.company and name_similarity(request.company, name) < NAME_MATCH and request.reg:
-            previous = [p.get("name", "") for p in profile.get("previous_company_names") or []]
-            if not any(name_similarity(request.company, p) >= NAME_MATCH for p in previous):
-                findings.append(self._finding(
-                    "registry.name_mismatch", Status.FLAG, Severity.HIGH, t("ch.name_mismatch.title", number=number, name=name),
-                    t("ch.name_mismatch.detail", company=request.company, name=name), number,
-                    data={"registry": "Companies House", "registry_name": name}))
-        if request.persons and officers is not None:
-            officer_words = [set(name_tokens(o.get("name", ""))) for o in officers]
-            for person in request.persons:
-                words = set(name_tokens(person))
-                if words and not any(words <= ow or (len(words & ow) >= 2) for ow in officer_words):
-                    findings.append(self._finding("company.person_not_officer", Status.FLAG, Severity.LOW,
-                                                  t("ch.person.title", person=person, name=name), t("ch.person.detail"), number))
-        return findings
+        if not (accounts.get("overdue") or (accounts.get("next_accounts") or {}).get("overdue") or statement.get("overdue")):
+            return None
+        due = accounts.get("next_due") or statement.get("next_due") or "?"
+        return self._finding("company.accounts_overdue", Status.FLAG, Severity.MEDIUM,
+                             t("ch.overdue.title", name=profile.get("company_name", "")), t("ch.overdue.detail", date=due),
+                             profile.get("company_number", ""))
+
+    def _young(self, profile: dict[str, Any], t: Translator) -> Finding | None:
+        """Incorporated fewer than the configured days ago."""
+        created = profile.get("date_of_creation")
+        if not created:
+            return None
+        try:
+            age_days = (self.now().date() - date.fromisoformat(created)).days
+        except ValueError:
+            return None
+        if not 0 <= age_days < self.settings.domain_young_days:
+            return None
+        name = profile.get("company_name", "")
+        return self._finding("company.young", Status.FLAG, Severity.MEDIUM, t("ch.young.title", name=name, days=age_days),
+                             t("ch.young.detail"), profile.get("company_number", ""))
+
+    def _name_mismatch(self, profile: dict[str, Any], request: CheckRequest, t: Translator) -> Finding | None:
+        """The registration number given belongs to a company of another name (now and before)."""
+        number, name = profile.get("company_number", ""), profile.get("company_name", "")
+        if not (request.company and name_similarity(request.company, name) < NAME_MATCH and request.reg):
+            return None
+        previous = [p.get("name", "") for p in profile.get("previous_company_names") or []]
+        if any(name_similarity(request.company, p) >= NAME_MATCH for p in previous):
+            return None
+        return self._finding(
+            "registry.name_mismatch", Status.FLAG, Severity.HIGH, t("ch.name_mismatch.title", number=number, name=name),
+            t("ch.name_mismatch.detail", company=request.company, name=name), number,
+            data={"registry": "Companies House", "registry_name": name})
 
     def _finding(self, code: str, status: Status, severity: Severity, title: str, detail: str, number: str | None,
                  data: dict[str, Any] | None = None) -> Finding:

@@ -11,6 +11,7 @@ is `unavailable`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import dns.asyncresolver
 import dns.exception
@@ -61,7 +62,7 @@ class DnsEmailSource(OnlineSource):
     name = "dns_email"
     needs = ("email",)
 
-    def __init__(self, *args, lookup: Lookup | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lookup: Lookup | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lookup = lookup
 

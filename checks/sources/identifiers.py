@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
+from typing import cast
 
 import stdnum
 from stdnum import exceptions as stdnum_errors
@@ -148,7 +149,7 @@ def candidates(country: str | None, kind: str, prefixed: bool = False) -> list[s
     names += VAT_MODULES.get(cc, ())
     default = get_cc_module(cc.lower(), "vat")
     if default is not None:
-        names.append(_module_name(default))
+        names.append(_module_name(cast(ModuleType, default)))  # stdnum types it as a Protocol; it is the module
     return [n for i, n in enumerate(names) if n not in names[:i] and _module(n) is not None]
 
 
@@ -175,7 +176,7 @@ def try_modules(names: list[str], number: str, country: str | None, raw: str = "
             return Outcome("valid", scheme_of(module), name, shown, country)
     if not failures:
         return None
-    rank = {stdnum_errors.InvalidChecksum: 0, stdnum_errors.InvalidComponent: 1}
+    rank: dict[type[Exception], int] = {stdnum_errors.InvalidChecksum: 0, stdnum_errors.InvalidComponent: 1}
     name, error = min(failures, key=lambda f: rank.get(type(f[1]), 2))
     result = "checksum" if isinstance(error, stdnum_errors.InvalidChecksum) else "format"
     return Outcome(result, scheme_of(_module(name)), name, number, country, error=type(error).__name__)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from typing import ClassVar
 from .. import countries
 from ..config import Settings, get_settings
 from ..engine import Analyzer, CheckContext, Source
-from ..i18n import cjk_spacing
+from ..i18n import Translator, cjk_spacing
 from ..models import Evidence, Finding, Report, Section, Severity, Status, TradeRemedy, TradeRemedyCoverage
 from ..request import CheckRequest
 from ..trade_remedies import store
@@ -39,11 +39,11 @@ def _type_key(types: list[str]) -> str:
     return kinds[0] if len(kinds) == 1 else "mixed"
 
 
-def jurisdiction_name(code: str, lang: str, t) -> str:  # type: ignore[no-untyped-def]
+def jurisdiction_name(code: str, lang: str, t: Translator) -> str:
     return t(f"tr.jurisdiction.{code}") if code in ("EU",) else countries.name_of(code, lang)
 
 
-def origin_name(code: str, lang: str, t) -> str:  # type: ignore[no-untyped-def]
+def origin_name(code: str, lang: str, t: Translator) -> str:
     if code == ANY_ORIGIN:
         return t("tr.origin.any")
     if code == UNKNOWN_ORIGIN:
@@ -98,7 +98,7 @@ def _group(hits: list[Hit]) -> list[list[Hit]]:
     return list(groups.values())
 
 
-def _product(hits: list[Hit], t) -> str:  # type: ignore[no-untyped-def]
+def _product(hits: list[Hit], t: Translator) -> str:
     m = hits[0].measure
     if m.product:  # "Hot-rolled Flat and Coil Products from China" → "hot-rolled flat and coil products"
         product = re.sub(r"\s+(?:from|originating in|imported from)\s+[A-Z].*$", "", m.product)
@@ -107,12 +107,12 @@ def _product(hits: list[Hit], t) -> str:  # type: ignore[no-untyped-def]
     return t("tr.product.codes", codes=t("tr.sep").join(_fmt_code(c) for c in codes[:4]))
 
 
-def _case_label(hits: list[Hit], t) -> str:  # type: ignore[no-untyped-def]
+def _case_label(hits: list[Hit], t: Translator) -> str:
     m = hits[0].measure
     return t(f"tr.case.{m.jurisdiction}", case=m.case) if m.case else t(f"tr.case.none.{m.jurisdiction}")
 
 
-def _since(hits: list[Hit], coverage: Coverage | None, t) -> str:  # type: ignore[no-untyped-def]
+def _since(hits: list[Hit], coverage: Coverage | None, t: Translator) -> str:
     dates = sorted(d for h in hits if (d := h.measure.since))
     if hits[0].measure.type == "investigation":
         return t("tr.since.opened", date=dates[0]) if dates else ""

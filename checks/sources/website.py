@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import re
 import time
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +25,7 @@ from ..analyzers import namematch
 from ..domains import name_tokens, registrable_domain, split_domain
 from ..engine import CheckContext, SourceSkipped, SourceUnavailable
 from ..http import OnlineSource
+from ..i18n import Translator
 from ..models import Evidence, Finding, Severity, Status
 from ..netguard import FetchRefused, Page, Resolver, fetch
 from ..request import CheckRequest
@@ -186,6 +188,25 @@ def _spelled_as(domain: str, prof: namematch.NameProfile) -> bool:
     return match is not None and match.kind == "consistent" and not match.extra
 
 
+@dataclass
+class _Site:
+    """What was read from the buyer's website: the home page (after redirects) and the pages read."""
+
+    target: str
+    home: Page
+    parsed: _Extractor
+    pages: list[Page]
+    text: str  # the pages' title, visible text and mailto:/tel: links
+    emails: list[str]
+    phones: list[str]
+    domain: str | None  # the registrable domain the home page ended on
+    title: str
+
+    @property
+    def final(self) -> str:
+        return self.home.final_url
+
+
 RETRY_STATUSES = frozenset({"429", "502", "503", "504"})
 
 
@@ -228,6 +249,14 @@ class WebsiteSource(OnlineSource):
                 return [self._finding("website.refused", Status.FLAG, Severity.MEDIUM, t("website.refused.title"),
                                       t(refused.reason, **refused.params), target)]
             raise SourceUnavailable(t(refused.reason, **refused.params)) from None
+        site = await self._read_site(request, target, home, started)
+        findings = self._about_site(request, site, t)
+        findings += self._page_flags(site, t)
+        findings += self._matches_inquiry(request, site, ctx)
+        return findings
+
+    async def _read_site(self, request: CheckRequest, target: str, home: Page, started: float) -> _Site:
+        """The home page and, if time allows, one contact page: their text, emails and phones."""
         pages = [home]
         parsed = parse_page(home.text)
         contact_url = self._contact_link(home, parsed)
@@ -240,72 +269,97 @@ class WebsiteSource(OnlineSource):
         all_text += " " + " ".join(href for x in texts for href, _ in x.links if href.startswith(("mailto:", "tel:")))
         emails = sorted({e.lower().rstrip(".") for e in EMAIL_RE.findall(all_text)
                          if not e.lower().endswith((".png", ".jpg", ".gif", ".webp", ".svg"))})[:20]
-        phones = find_phones(all_text, request.country)
-        final = home.final_url
-        site_domain = registrable_domain(final)
-        title = " ".join(parsed.title.split())[:200]
-        findings: list[Finding] = []
-        summary = t("website.summary.detail", url=final, title=title or "-", https=t("dns.yes") if home.https else t("dns.no"),
-                    emails=", ".join(emails[:5]) or "-", phones=", ".join(phones[:5]) or "-")
-        findings.append(self._finding("website.summary", Status.INFO, Severity.INFO, t("website.summary.title", domain=site_domain or final),
-                                      summary, final, data={"url": final, "title": title, "https": home.https, "emails": emails,
-                                                            "phones": phones, "pages": [p.final_url for p in pages],
-                                                            "redirects": home.redirects}))
-        linked = official_links(request, home, parsed, exclude={registrable_domain(target)})
+        return _Site(target=target, home=home, parsed=parsed, pages=pages, text=all_text, emails=emails,
+                     phones=find_phones(all_text, request.country), domain=registrable_domain(home.final_url),
+                     title=" ".join(parsed.title.split())[:200])
+
+    def _about_site(self, request: CheckRequest, site: _Site, t: Translator) -> list[Finding]:
+        """What the site is (summary) and the official sites it links to."""
+        final, home = site.final, site.home
+        summary = t("website.summary.detail", url=final, title=site.title or "-", https=t("dns.yes") if home.https else t("dns.no"),
+                    emails=", ".join(site.emails[:5]) or "-", phones=", ".join(site.phones[:5]) or "-")
+        findings = [self._finding("website.summary", Status.INFO, Severity.INFO, t("website.summary.title", domain=site.domain or final),
+                                  summary, final, data={"url": final, "title": site.title, "https": home.https, "emails": site.emails,
+                                                        "phones": site.phones, "pages": [p.final_url for p in site.pages],
+                                                        "redirects": home.redirects})]
+        linked = official_links(request, home, site.parsed, exclude={registrable_domain(site.target)})
         if linked:
             findings.append(self._finding("website.official_links", Status.INFO, Severity.INFO,
                                           t("website.official_links.title", domains=", ".join(linked)),
                                           t("website.official_links.detail"), final,
-                                          data={"official_domains": linked, "from": site_domain}))
-        if PARKED.search(title + " " + all_text[:5000]):
-            findings.append(self._finding("website.parked", Status.FLAG, Severity.HIGH, t("website.parked.title", domain=site_domain or final),
+                                          data={"official_domains": linked, "from": site.domain}))
+        return findings
+
+    def _page_flags(self, site: _Site, t: Translator) -> list[Finding]:
+        """A parked domain, no HTTPS, a redirect to another domain."""
+        final = site.final
+        findings: list[Finding] = []
+        if PARKED.search(site.title + " " + site.text[:5000]):
+            findings.append(self._finding("website.parked", Status.FLAG, Severity.HIGH, t("website.parked.title", domain=site.domain or final),
                                           t("website.parked.detail"), final))
-        if not home.https:
+        if not site.home.https:
             findings.append(self._finding("website.no_https", Status.FLAG, Severity.LOW, t("website.no_https.title"),
                                           t("website.no_https.detail"), final))
-        requested = registrable_domain(target)
-        if site_domain and requested and site_domain != requested:
+        requested = registrable_domain(site.target)
+        if site.domain and requested and site.domain != requested:
             findings.append(self._finding("website.redirected", Status.FLAG, Severity.MEDIUM,
-                                          t("website.redirected.title", domain=requested, target=site_domain),
-                                          t("website.redirected.detail"), final, data={"from": requested, "to": site_domain}))
-        if request.company:
-            if name_on_page(request.company, all_text):
-                findings.append(self._finding("website.name_found", Status.PASS, Severity.INFO,
-                                              t("website.name_found.title", company=request.company), "", final))
-            else:
-                findings.append(self._finding("website.name_missing", Status.FLAG, Severity.MEDIUM,
-                                              t("website.name_missing.title", company=request.company),
-                                              t("website.name_missing.detail"), final))
-        if request.country:
-            names = {countries.name_of(request.country, "en"), countries.name_of(request.country, "zh")}
-            on_page = any(n and (_fold(n) in _fold(all_text) if n.isascii() else n in all_text) for n in names)
-            region_phone = any(phonenumbers.region_code_for_number(phonenumbers.parse(p)) == request.country.upper()
-                               for p in phones)
-            tld_match = (site_domain or "").rsplit(".", 1)[-1].upper() == request.country.upper()
-            if not (on_page or region_phone or tld_match):
-                findings.append(self._finding("website.country_missing", Status.FLAG, Severity.LOW,
-                                              t("website.country_missing.title", country=countries.name_of(request.country, ctx.lang)),
-                                              t("website.country_missing.detail"), final))
-        inquiry_email = (request.email or "").lower()
-        if inquiry_email and emails:
-            email_domain = registrable_domain(inquiry_email)
-            if inquiry_email in emails or any(registrable_domain(e) == email_domain for e in emails):
-                findings.append(self._finding("website.email_listed", Status.PASS, Severity.INFO,
-                                              t("website.email_listed.title", email=inquiry_email), "", final))
-            else:
-                findings.append(self._finding("website.email_not_listed", Status.FLAG, Severity.MEDIUM,
-                                              t("website.email_not_listed.title", email=inquiry_email),
-                                              t("website.email_not_listed.detail", emails=", ".join(emails[:5])), final))
-        inquiry_phone = _e164(request.phone, request.country)
-        if inquiry_phone and phones:
-            if inquiry_phone in phones:
-                findings.append(self._finding("website.phone_listed", Status.PASS, Severity.INFO,
-                                              t("website.phone_listed.title", phone=inquiry_phone), "", final))
-            else:
-                findings.append(self._finding("website.phone_not_listed", Status.FLAG, Severity.LOW,
-                                              t("website.phone_not_listed.title", phone=inquiry_phone),
-                                              t("website.phone_not_listed.detail", phones=", ".join(phones[:5])), final))
+                                          t("website.redirected.title", domain=requested, target=site.domain),
+                                          t("website.redirected.detail"), final, data={"from": requested, "to": site.domain}))
         return findings
+
+    def _matches_inquiry(self, request: CheckRequest, site: _Site, ctx: CheckContext) -> list[Finding]:
+        """Does the site show the inquiry's company name, country, email and phone?"""
+        found = [self._name_finding(request, site, ctx.t), self._country_finding(request, site, ctx),
+                 self._email_finding(request, site, ctx.t), self._phone_finding(request, site, ctx.t)]
+        return [f for f in found if f is not None]
+
+    def _name_finding(self, request: CheckRequest, site: _Site, t: Translator) -> Finding | None:
+        if not request.company:
+            return None
+        if name_on_page(request.company, site.text):
+            return self._finding("website.name_found", Status.PASS, Severity.INFO,
+                                 t("website.name_found.title", company=request.company), "", site.final)
+        return self._finding("website.name_missing", Status.FLAG, Severity.MEDIUM,
+                             t("website.name_missing.title", company=request.company),
+                             t("website.name_missing.detail"), site.final)
+
+    def _country_finding(self, request: CheckRequest, site: _Site, ctx: CheckContext) -> Finding | None:
+        """The claimed country appears nowhere: not named on the page, in no phone number, not the site's TLD."""
+        if not request.country:
+            return None
+        names = {countries.name_of(request.country, "en"), countries.name_of(request.country, "zh")}
+        on_page = any(n and (_fold(n) in _fold(site.text) if n.isascii() else n in site.text) for n in names)
+        region_phone = any(phonenumbers.region_code_for_number(phonenumbers.parse(p)) == request.country.upper()
+                           for p in site.phones)
+        tld_match = (site.domain or "").rsplit(".", 1)[-1].upper() == request.country.upper()
+        if on_page or region_phone or tld_match:
+            return None
+        return self._finding("website.country_missing", Status.FLAG, Severity.LOW,
+                             ctx.t("website.country_missing.title", country=countries.name_of(request.country, ctx.lang)),
+                             ctx.t("website.country_missing.detail"), site.final)
+
+    def _email_finding(self, request: CheckRequest, site: _Site, t: Translator) -> Finding | None:
+        inquiry_email = (request.email or "").lower()
+        if not (inquiry_email and site.emails):
+            return None
+        email_domain = registrable_domain(inquiry_email)
+        if inquiry_email in site.emails or any(registrable_domain(e) == email_domain for e in site.emails):
+            return self._finding("website.email_listed", Status.PASS, Severity.INFO,
+                                 t("website.email_listed.title", email=inquiry_email), "", site.final)
+        return self._finding("website.email_not_listed", Status.FLAG, Severity.MEDIUM,
+                             t("website.email_not_listed.title", email=inquiry_email),
+                             t("website.email_not_listed.detail", emails=", ".join(site.emails[:5])), site.final)
+
+    def _phone_finding(self, request: CheckRequest, site: _Site, t: Translator) -> Finding | None:
+        inquiry_phone = _e164(request.phone, request.country)
+        if not (inquiry_phone and site.phones):
+            return None
+        if inquiry_phone in site.phones:
+            return self._finding("website.phone_listed", Status.PASS, Severity.INFO,
+                                 t("website.phone_listed.title", phone=inquiry_phone), "", site.final)
+        return self._finding("website.phone_not_listed", Status.FLAG, Severity.LOW,
+                             t("website.phone_not_listed.title", phone=inquiry_phone),
+                             t("website.phone_not_listed.detail", phones=", ".join(site.phones[:5])), site.final)
 
     @staticmethod
     def _contact_link(page: Page, parsed: _Extractor) -> str | None:

@@ -90,7 +90,8 @@ class WikidataSource(OnlineSource):
         order = {qid: (score, description) for score, qid, description in candidates}
         companies = [i for i in items.values() if i["qid"] in order and (i["websites"] or i["lei"])]
         if request.country:
-            companies.sort(key=lambda i: request.country.upper() not in i["countries"])
+            country = request.country.upper()
+            companies.sort(key=lambda i: country not in i["countries"])
         if not companies:
             return []
         item = max(companies, key=lambda i: (request.country is None or request.country.upper() in i["countries"],

@@ -390,7 +390,7 @@ def _xls_rows(data: bytes) -> list[dict[str, str]]:
 
     def text(cell: xlrd.sheet.Cell) -> str:
         if cell.ctype == xlrd.XL_CELL_DATE:
-            return xlrd.xldate_as_datetime(cell.value, book.datemode).strftime("%m/%d/%Y")
+            return xlrd.xldate_as_datetime(float(cell.value), book.datemode).strftime("%m/%d/%Y")
         if cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
             return str(int(cell.value))
         return str(cell.value).strip()

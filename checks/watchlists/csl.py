@@ -90,9 +90,3 @@ def parse_csl(files: Mapping[str, bytes]) -> list[Entity]:
             )
         )
     return entities
-
-
-def latest_date(entities: list[Entity]) -> str | None:
-    """The CSV carries no publication date: the newest listing date is a lower bound for it."""
-    dates = [e.listed_on for e in entities if e.listed_on]
-    return max(dates) if dates else None

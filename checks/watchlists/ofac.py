@@ -69,11 +69,11 @@ def _parse(files: Mapping[str, bytes], names: tuple[str, str, str, str], source:
         remarks = clean(row[11])
         if ent_num in extra_remarks:
             remarks = remarks + extra_remarks[ent_num]
-        names = [Name(clean(row[1]), NameKind.PRIMARY), *aliases.get(ent_num, [])]
-        known = {n.value.lower() for n in names}
+        entity_names = [Name(clean(row[1]), NameKind.PRIMARY), *aliases.get(ent_num, [])]
+        known = {n.value.lower() for n in entity_names}
         for weak in _WEAK_AKA_RE.findall(remarks):
             if weak.lower() not in known:
-                names.append(Name(weak.strip(), NameKind.WEAK_AKA))
+                entity_names.append(Name(weak.strip(), NameKind.WEAK_AKA))
                 known.add(weak.lower())
         entity_addresses = addresses.get(ent_num, [])
         country_texts = [c for _, c in entity_addresses if c]
@@ -86,7 +86,7 @@ def _parse(files: Mapping[str, bytes], names: tuple[str, str, str, str], source:
                 source=source,
                 source_id=ent_num,
                 type=_TYPES.get(clean(row[2]).lower(), EntityType.ORGANIZATION),
-                names=names,
+                names=entity_names,
                 list_name="SDN" if source == "us_ofac_sdn" else "Non-SDN",
                 countries=codes,
                 addresses=unique(text for text, _ in entity_addresses),

@@ -101,5 +101,5 @@ def generated_date(files: Mapping[str, bytes]) -> str | None:
         if root.get(key):
             return iso_date(root.get(key))
     dates = [iso_date(" ".join((n.text or "").split())) for n in root.iter() if _local(n.tag) in ("LastUpdated", "DateDesignated", "DateGenerated")]
-    dates = [d for d in dates if d]
-    return max(dates) if dates else None
+    found = [d for d in dates if d]
+    return max(found) if found else None

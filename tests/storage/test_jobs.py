@@ -112,8 +112,8 @@ def test_concurrent_claimers_never_share_a_job(db_url: str) -> None:
     assert len(claimed) == 120 and len(set(claimed)) == 120
 
 
-def test_cancel_and_pending(db_url: str) -> None:
-    """`cancel` ends only the pending jobs of that case and kind, with the note; `pending` then omits them."""
+def test_pending_by_kind_and_case(db_url: str) -> None:
+    """`pending` filters by kind and by case; a job that is done is not pending."""
     from storage.models import Case, Workspace
 
     db = database(db_url)
@@ -129,14 +129,13 @@ def test_cancel_and_pending(db_url: str) -> None:
         jobs.enqueue(session, "recheck", f"recheck:{two.id}:a", utcnow(), case_id=two.id)
         session.commit()
         assert {j.dedup_key for j in jobs.pending(session, kind="recheck")} == {f"recheck:{one.id}:a", f"recheck:{two.id}:a"}
+        assert sorted(j.kind for j in jobs.pending(session, case_id=one.id)) == ["recheck", "reminder"]
 
-        assert jobs.cancel(session, case_id=one.id, kind="recheck", note="stopped watching") == 1
+        done = session.exec(select(Job).where(Job.dedup_key == f"recheck:{one.id}:a")).one()
+        done.status = jobs.DONE
         session.commit()
         assert [j.dedup_key for j in jobs.pending(session, kind="recheck")] == [f"recheck:{two.id}:a"]
         assert [j.kind for j in jobs.pending(session, case_id=one.id)] == ["reminder"]  # another kind stays
-        cancelled = session.exec(select(Job).where(Job.dedup_key == f"recheck:{one.id}:a")).one()
-        assert cancelled.status == jobs.DONE and cancelled.last_error == "stopped watching"
-        assert jobs.cancel(session, case_id=one.id, kind="recheck", note="again") == 0  # nothing pending left
 
 
 # --- outbox ----------------------------------------------------------------------------------------

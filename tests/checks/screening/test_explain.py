@@ -17,7 +17,7 @@ TEN = ["IR", "FR", "HK", "IQ", "OM", "AE", "DE", "CN", "GB", "MY"]
 def _match(country: str | None, countries: list[str] = TEN, source: str = "us_ofac_sdn") -> Match:
     entity = Entity(source=source, source_id="1", type=EntityType.ORGANIZATION, names=[Name("BANK MELLI IRAN")],
                     countries=countries, programs=["IRAN", "SDGT"])
-    return Match(entity=entity, name="BANK MELLI IRAN", name_kind=NameKind.PRIMARY, score=0.9, name_score=0.9,
+    return Match(entity=entity, name="BANK MELLI IRAN", name_kind=NameKind.PRIMARY, score=0.9,
                  country=country)
 
 

@@ -103,11 +103,11 @@ def test_index_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setattr(service, "load_all", load_all)
     cache = tmp_path / "cache"
     first = service.build_screener(tmp_path / "lists", cache_dir=cache)
-    files = list(cache.glob("screening-index-*.pickle"))
+    files = list(cache.glob("screening-index-*.index"))
     assert len(builds) == 1 and len(files) == 1
     second = service.build_screener(tmp_path / "lists", cache_dir=cache)
     assert len(builds) == 1  # read from the cache, not rebuilt
     assert second.matcher.index is not first.matcher.index
     assert [m.entity.source_id for m in second.screen(Query("Example Cache Holdings Ltd"))] == ["XXe.001"]
-    files[0].write_bytes(b"not a pickle")  # damaged: rebuilt, never an error
+    files[0].write_bytes(b"not an index")  # damaged: rebuilt, never an error
     assert service.build_screener(tmp_path / "lists", cache_dir=cache).lists and len(builds) == 2

@@ -24,7 +24,7 @@ def entity(source: str, source_id: str, *names: str, countries: list[str] | None
 
 
 def match(e: Entity, score: float = 1.0, name: str | None = None, strength: str | None = None) -> Match:
-    m = Match(entity=e, name=name or e.names[0].value, name_kind=NameKind.PRIMARY, score=score, name_score=score)
+    m = Match(entity=e, name=name or e.names[0].value, name_kind=NameKind.PRIMARY, score=score)
     if strength is not None:
         m.strength = strength  # type: ignore[attr-defined]  # the matcher's field (screening work)
     return m

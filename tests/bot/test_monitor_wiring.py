@@ -1,0 +1,132 @@
+"""How the monitor is put together: adapters register their deliverers into the monitor's registry
+(the monitor imports none of them), two monitors share nothing, and the screener is passed in."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import monitor, platforms
+from bot.app import Runtime
+from bot.app.types import Conversation
+from bot.card import Card
+from bot.delivery import Deliverer, DelivererRegistry
+from bot.settings import BotSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+ADAPTERS = ("slack", "telegram", "feishu")
+
+
+class Named:
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+
+    async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
+        return None
+
+
+def test_the_registry_holds_one_deliverer_per_platform() -> None:
+    registry = DelivererRegistry()
+    first, second = Named("fake"), Named("fake")
+    registry.register(first)
+    registry.register(Named("other"))
+    registry.register(second)  # replaces the first
+    assert registry.get("fake") is second and "fake" in registry and registry.platforms() == ["fake", "other"]
+    assert registry.unregister("fake") is second and registry.unregister("fake") is None
+    assert registry.platforms() == ["other"] and isinstance(registry.snapshot()["other"], Deliverer)
+
+
+def _imports(path: Path) -> list[str]:
+    """The modules a file imports, absolute (`from ..slack import x` in bot/monitor → bot.slack)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            names += [module] + [f"{module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def test_the_monitor_and_the_delivery_port_import_no_adapter() -> None:
+    files = [*sorted((ROOT / "bot" / "monitor").glob("*.py")), ROOT / "bot" / "delivery.py"]
+    offending = {str(f.relative_to(ROOT)): name for f in files for name in _imports(f)
+                 if any(name == f"bot.{a}" or name.startswith(f"bot.{a}.") for a in ADAPTERS)}
+    assert len(files) > 10 and offending == {}
+
+
+def test_configured_platforms_register_their_deliverers_and_others_are_not_loaded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FEISHU_APP_ID", raising=False)
+    registry = DelivererRegistry()
+    settings = BotSettings(SLACK_BOT_TOKEN="xoxb-test", TELEGRAM_BOT_TOKEN="123456:test-token")  # type: ignore[call-arg]
+    assert platforms.register_deliverers(registry, settings) == ["slack", "telegram", "terminal"]
+    assert type(registry.get("slack")).__name__ == "SlackDeliverer"
+    assert type(registry.get("telegram")).__name__ == "TelegramDeliverer"
+
+    loaded: list[str] = []
+    real = platforms.importlib.import_module
+    monkeypatch.setattr(platforms.importlib, "import_module", lambda name: loaded.append(name) or real(name))
+    bare = DelivererRegistry()
+    assert platforms.register_deliverers(bare, BotSettings()) == ["terminal"]  # no token: nothing but the terminal
+    assert loaded == []  # and no adapter module was even imported
+
+
+def test_a_broken_adapter_does_not_stop_the_others(monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    broken = types.ModuleType("tests_broken_adapter")
+
+    def register_deliverer(registry: DelivererRegistry, settings: Any) -> bool:
+        raise RuntimeError("adapter bug")
+
+    broken.register_deliverer = register_deliverer  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tests_broken_adapter", broken)
+    monkeypatch.setattr(platforms, "DELIVERY_ADAPTERS", (("tests_broken_adapter", "slack_bot_token"),
+                                                         ("bot.slack.deliver", "slack_bot_token")))
+    registry = DelivererRegistry()
+    assert platforms.register_deliverers(registry, BotSettings(SLACK_BOT_TOKEN="xoxb-test")) == ["slack", "terminal"]  # type: ignore[call-arg]
+    assert any("tests_broken_adapter" in r.getMessage() for r in caplog.records)
+
+
+def test_two_monitors_share_no_deliverer_handler_or_ticker() -> None:
+    one, two = monitor.Monitor(Runtime(BotSettings())), monitor.Monitor(Runtime(BotSettings()))
+    one.deliverers.register(Named("fake"))
+
+    async def handler(job: Any) -> monitor.JobResult:
+        return monitor.JobResult()
+
+    one.handlers.register("extra", handler)
+    assert "fake" in one.deliverers and "fake" not in two.deliverers
+    assert "extra" in one.handlers and "extra" not in two.handlers
+    assert sorted(two.handlers.kinds()) == [monitor.REMINDER, monitor.RECHECK]
+    assert one.ticker is not two.ticker and one.ticker.monitor is one
+
+
+def test_the_entry_points_monitor_is_replaceable() -> None:
+    mine = monitor.Monitor(Runtime(BotSettings()))
+    previous = monitor.use(mine)
+    try:
+        monitor.register_deliverer(Named("fake"))
+        assert monitor.current() is mine and "fake" in mine.deliverers and "fake" in monitor.deliverers()
+    finally:
+        monitor.use(previous)
+    assert monitor.current() is not mine
+
+
+async def test_the_sanctions_source_screens_with_the_screener_it_is_given() -> None:
+    from checks.engine import CheckContext
+    from checks.request import CheckRequest
+    from checks.sources.sanctions import SanctionsSource
+    from tests.bot.test_monitor import NEW_LIST, small_screener
+
+    screener = small_screener(*NEW_LIST)
+    source = SanctionsSource(screener=screener)
+    [hit] = await source.run(CheckRequest(company="Zephyr Quantum Logistics FZE", country="AE"), CheckContext.for_lang("en"))
+    assert hit.code == "sanctions.hit" and hit.data["source_id"] == "990001"
