@@ -20,7 +20,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from checks.config import Settings, get_settings
+from ..settings import BotSettings, get_bot_settings
 from checks.engine import Engine
 from checks.i18n import t
 from checks.request import CheckRequest, RequestError
@@ -61,7 +61,7 @@ HISTORY_WORDS = {"history", "历史", "歷史"}
 class SlackBot:
     """What the listeners need besides the request: settings, the engine, timing knobs."""
 
-    settings: Settings = field(default_factory=get_settings)
+    settings: BotSettings = field(default_factory=get_bot_settings)
     engine: Engine | None = None
     progress_interval: float = 1.0
     app: FlowsServices = field(default_factory=FlowsServices)

@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import t
-from checks.lifecycle import DECISIONS, decision_rank, level_rank
+from checks.lifecycle import DECISIONS, decision_rank, level_rank, may_decide
 
 from .. import flows
 from ..card import LEVEL_ICON
@@ -74,7 +74,9 @@ def home_cases(actor: flows.Actor, include_approvals: bool) -> tuple[list[HomeCa
     from storage.cases import list_cases, runs
     from storage.db import get_database
 
-    database = get_database()
+    from ..settings import get_bot_settings
+
+    database = get_database(get_bot_settings().database_url)
     mine: list[HomeCase] = []
     approvals: list[HomeCase] = []
     with database.session() as session:
@@ -159,8 +161,8 @@ async def publish_home(app: FlowsServices, client: AsyncWebClient, actor: flows.
     mine: list[HomeCase] | None
     approvals: list[HomeCase] | None
     try:
-        mine, approvals = await app.offload(home_cases, actor, role in ("manager", "admin", "compliance"))
-        if role not in ("manager", "admin", "compliance"):
+        mine, approvals = await app.offload(home_cases, actor, may_decide(role))
+        if not may_decide(role):
             approvals = None
     except Exception:
         log.warning("home lists failed", exc_info=True)

@@ -161,15 +161,15 @@ async def test_socket_mode_serves_check_without_a_public_url(
     from argparse import Namespace
 
     from bot.server import _serve
-    from checks.config import get_settings
+    from bot.settings import get_bot_settings, reload_settings
     from tests.bot.slack.conftest import free_port
 
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
-    get_settings.cache_clear()
+    reload_settings()
     args = Namespace(socket=True, telegram_polling=False, feishu_ws=False, host="127.0.0.1", port=free_port(), log_level="warning")
-    task = asyncio.create_task(_serve(args, get_settings()))
+    task = asyncio.create_task(_serve(args, get_bot_settings()))
     try:
         await fake_slack.wait_for(lambda: fake_slack.sockets, timeout=20)
         assert fake_slack.of("apps.connections.open")[0].token == "xapp-test"
