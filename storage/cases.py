@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from checks import lifecycle
-from checks.lifecycle import CaseFacts, Refusal, Refused, Transition, level_rank
+from checks.lifecycle import CaseFacts, Refusal, Refused, Transition
 
 from . import audit
 from .buyers import KIND_RANK, BuyerKeys
@@ -53,8 +53,8 @@ log = logging.getLogger(__name__)
 PAUSE_ENV = "TRADECHECK_TEST_PAUSE_IN_WRITE"
 
 LOOKS_LIKE_MIN = 88  # rapidfuzz token_sort_ratio on base names
-# the lifecycle's and storage.values', kept here for callers that import them from storage.cases
-__all__ = ["SYSTEM", "Refused", "Who", "level_rank"]
+# storage.values' and the lifecycle's, kept here for callers that import them from storage.cases
+__all__ = ["SYSTEM", "Refused", "Who"]
 
 
 
@@ -426,11 +426,8 @@ def search_cases(session: Session, workspace_id: int, query: str, keys: BuyerKey
 
 
 # --- approvals (four eyes) -------------------------------------------------------------------------
-# The rules are checks.lifecycle's; these functions read the facts they need and persist the outcome.
-DECISION_RACE = lifecycle.DECISION_RACE
-MANAGER_ROLES = lifecycle.DECIDERS
-COMPLIANCE_ROLES = lifecycle.STOP_DECIDERS  # alone may approve a STOP case
-REASON_CODES = lifecycle.REASON_CODES
+# The rules are checks.lifecycle's (roles, four eyes, expiry, the race between two managers); these
+# functions read the facts the rules need and persist the outcome. `Refused` is the lifecycle's too.
 
 
 def facts(session: Session, case: Case, person: User | None = None) -> CaseFacts:

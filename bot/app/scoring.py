@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from checks import lifecycle
 from checks.engine import CheckContext
 from checks.models import DecisionCode, Report
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_APPROVAL_EXPIRY_DAYS = 180
+DEFAULT_APPROVAL_EXPIRY_DAYS = lifecycle.DEFAULT_EXPIRY_DAYS  # without a policy
 
 
 class Scoring:
