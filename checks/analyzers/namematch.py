@@ -266,7 +266,8 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
             _add(units, part, kind, word)
         if kind == "word" and len(word) >= 5:
             if word.endswith("s"):
-                _add(units, word[:-1], "word", word)  # Foods -> food
+                if not word.endswith("ss") and len(parts.get(word, ["word"])[-1]) > 3:
+                    _add(units, word[:-1], "word", word)  # Foods -> food (not stainless -> stainles, ViacomCBS)
             else:
                 _add(units, word + "s", "plural", word)  # Enzyme -> enzymes, only at the end
         if len(word) >= 6:  # a shortened word: `pharm` for pharmaceuticals, `ind` for industries
@@ -381,6 +382,8 @@ class Reading:
                 return False  # a legal form comes after the name, not inside it (`cansadagoose`)
             if unit.kind == "plural":
                 return False  # a plural ends the label: `advancedenzymes`, not `gildanscorp`
+            if unit.kind == "prefix" and after.word == unit.word:
+                return False  # a shortened word, then more of the same word: `sunr`+`sin` is sunresin, a letter short
         return True
 
 

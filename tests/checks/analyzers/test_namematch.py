@@ -310,3 +310,22 @@ def test_a_slip_next_to_a_trade_word_is_still_a_lookalike(company: str, label: s
 def test_intl_is_the_companys_own_word_only_when_its_name_says_international() -> None:
     assert match_label("xtepintl", profile("Xtep International Holdings Limited")).kind == "consistent"
     assert match_label("nordeconintl", profile("Nordecon AS")).kind == "lure"
+
+
+@pytest.mark.parametrize("company, label, form", [
+    ("Jindal Stainless Limited", "jslstainles", "jslstainless"),  # `ss` is no plural to drop
+    ("ViacomCBS Inc.", "viacomcb", "viacomcbs"),  # nor the end of an acronym
+])
+def test_a_dropped_final_s_is_an_omission_unless_the_word_is_a_plural(company: str, label: str, form: str) -> None:
+    found = match_label(label, profile(company))
+    assert (found.kind, found.edit, found.form) == ("lookalike", "omission", form)
+    assert match_label("food", profile("Foods Inc")).kind == "consistent"  # a real plural may still be dropped
+    assert match_label("zeisss", profile("Carl Zeiss Meditec AG")).kind == "lookalike"
+
+
+@pytest.mark.parametrize("company, label", [
+    ("Sunresin New Materials Co., Ltd.", "sunrsin"),  # not `sunr` (shortened) + `sin` (its own syllable)
+    ("First Sensor AG", "first-sensr"),  # not `sen` + `sr`, both from `sensor`
+])
+def test_a_shortened_word_is_not_followed_by_more_of_the_same_word(company: str, label: str) -> None:
+    assert match_label(label, profile(company)).kind == "lookalike"
