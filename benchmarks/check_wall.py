@@ -5,7 +5,7 @@
 The fake server is a real HTTP server on 127.0.0.1 (aiohttp) that answers each service with its
 recorded response (tests/fixtures/) after a realistic delay; the sources' requests reach it over
 real sockets through a transport that sends each request to the local port with the service's host
-name in a header (the product's transport seam, `use_transport`). DNS and the website's address
+name in a header (the product's transport seam, `HttpClient(transport=...)`). DNS and the website's address
 lookup are answered by fakes with a small delay. The engine must run the sources concurrently: the total should be close to the slowest
 source, not the sum. Prints both, per run. (Offline sources are left out unless --with-offline:
 their cost is measured by their own benchmarks.)
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from checks.config import Settings  # noqa: E402
 from checks.engine import Engine  # noqa: E402
-from checks.http import CACHE, RATE_LIMITER, reset_transport, use_transport  # noqa: E402
+from checks.http import HttpClient  # noqa: E402
 from checks.registry import analyzers, offline_sources, online_sources  # noqa: E402
 from checks.request import parse  # noqa: E402
 
@@ -123,7 +123,10 @@ async def fake_resolver(host: str) -> list[str]:
 
 async def one_run(with_offline: bool) -> tuple[float, list[tuple[str, str, int]]]:
     settings = Settings(TRADECHECK_SOURCE_TIMEOUT=8, COMPANIES_HOUSE_API_KEY="benchmark-key", TRADECHECK_CACHE_TTL=0)
-    sources = online_sources(settings)
+    runner, port = await start_fake_server()
+    transport = ToLocalServer(port)
+    http = HttpClient(transport=transport)  # a new cache and new rate limits for each run
+    sources = online_sources(settings, http)
     for source in sources:
         if source.name == "dns_email":
             source._lookup = fake_dns
@@ -131,19 +134,14 @@ async def one_run(with_offline: bool) -> tuple[float, list[tuple[str, str, int]]
             source.resolver = fake_resolver
     if with_offline:
         sources = offline_sources(settings) + sources
-    CACHE.clear()
-    RATE_LIMITER._next.clear()
     request = parse("Amazon Digital UK Ltd email=buyer@amazon-digital.co.uk site=amazon-digital.co.uk "
                     "country=GB vat=DE811115368 reg=00002065")
-    runner, port = await start_fake_server()
-    transport = ToLocalServer(port)
-    token = use_transport(transport)
     try:
         started = time.perf_counter()
-        report = await Engine(sources, analyzers(settings)).run(request)
+        report = await Engine(sources, analyzers(settings), http=http).run(request)
         wall = time.perf_counter() - started
     finally:
-        reset_transport(token)
+        await http.aclose()
         await transport.shutdown()
         await runner.cleanup()
     return wall, [(r.name, r.status.value, r.elapsed_ms) for r in report.sources]

@@ -33,9 +33,9 @@ FORMS = ("LLC", "FZE", "Ltd", "GmbH", "Co., Ltd", "S.A.")
 
 def _prepare(url: str) -> None:
     os.environ["DATABASE_URL"] = url
-    from checks.config import get_settings
+    from bot.settings import reload_settings
 
-    get_settings.cache_clear()
+    reload_settings()
     from storage import db as storage_db
 
     database = storage_db.get_database(url)
@@ -58,7 +58,7 @@ def _cases(n: int, listed: list[str]) -> None:
     from storage.db import get_database
     from storage.models import Approval, Case, CaseStatus, CheckRun, ConversationLink, Workspace, utcnow
 
-    with get_database().session() as session:
+    with get_database(os.environ["DATABASE_URL"]).session() as session:
         ws = Workspace(key="local", name="local")
         session.add(ws)
         session.flush()
@@ -111,12 +111,12 @@ def main() -> int:
     url = args.url or f"sqlite:///{folder}/bench.db"
     _prepare(url)
 
-    from checks.config import get_settings
+    from bot.settings import get_bot_settings
     from checks.screening.service import get_screener, reset
 
     reset()
     started = time.perf_counter()
-    screener = get_screener(get_settings().lists_dir)
+    screener = get_screener(get_bot_settings().lists_dir)
     build = time.perf_counter() - started
     listed = [e.primary_name for e in screener.matcher.index.entities if e.type.value == "organization"][:50]
     _cases(args.cases, listed)

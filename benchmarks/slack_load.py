@@ -32,7 +32,7 @@ def _percentile(values: list[float], p: float) -> float:
 async def main(args: argparse.Namespace) -> int:
     import httpx
 
-    from checks.config import get_settings
+    from bot.settings import get_bot_settings, reload_settings
     from tests.bot.slack.conftest import SECRET, SlackHarness, make_engine, start_app
     from tests.bot.slack.fake_slack import FakeSlack
 
@@ -42,7 +42,7 @@ async def main(args: argparse.Namespace) -> int:
         "SLACK_BOT_TOKEN": "xoxb-load", "SLACK_SIGNING_SECRET": SECRET, "TRADECHECK_OFFLINE": "1",
         "TRADECHECK_LANG": "en", "MANAGERS": "slack:UMGR",
     })
-    get_settings.cache_clear()
+    reload_settings()
     fake = FakeSlack()
     await fake.start()
     url, server, task = await start_app(fake, engine=make_engine(slow=args.slow), progress_interval=1.0)
@@ -76,7 +76,7 @@ async def main(args: argparse.Namespace) -> int:
     from storage.cases import list_cases
     from storage.db import get_database
 
-    with get_database().session() as session:
+    with get_database(get_bot_settings().database_url).session() as session:
         cases = {case.name for case in list_cases(session, limit=10_000)}
     server.should_exit = True
     await task
@@ -85,7 +85,7 @@ async def main(args: argparse.Namespace) -> int:
     acks = slack.acks
     statuses = [r.status_code for r in responses]
     lost = [name for name in names if name not in cases]
-    print(f"checks: {args.n} concurrent /check, slow source {args.slow:g} s, database {get_settings().database_url.split(':')[0]}")
+    print(f"checks: {args.n} concurrent /check, slow source {args.slow:g} s, database {(get_bot_settings().database_url or 'sqlite').split(':')[0]}")
     print(f"ack: p50 {statistics.median(acks) * 1000:.0f} ms, p99 {_percentile(acks, 99) * 1000:.0f} ms, "
           f"max {max(acks) * 1000:.0f} ms; all {args.n} answered in {acked:.2f} s; HTTP {sorted(set(statuses))}")
     print(f"cards posted: {len(posts)}; finished: {len(finished())}; chat.update calls: {len(fake.of('chat.update'))}; "

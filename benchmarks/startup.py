@@ -6,7 +6,8 @@ Every command runs as its own process (`tradecheck ...` from this interpreter's 
 memory is the child's maximum resident set size (`os.wait4`), its CPU time user + system (steadier than
 wall time on a busy machine). "warm" runs share one index cache folder filled beforehand; "cold" runs
 each get an empty one (the sanctions index is built from the lists and written). Storing checks write
-to a fresh SQLite file in a temporary folder, never the user's database.
+to a fresh SQLite file in a temporary folder, never the user's database. Children run with Python's
+bytecode cache on (PYTHONDONTWRITEBYTECODE removed), as an installed command does; a first run fills it.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def run_once(args: list[str], env: dict[str, str]) -> Run:
 def environment(cache: Path, data: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("TRADECHECK_INDEX_CACHE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user runs it: compiled modules cached (else ~0.5 s more)
     env["XDG_CACHE_HOME"] = str(cache)
     env["XDG_DATA_HOME"] = str(data)
     env["DATABASE_URL"] = f"sqlite:///{data / 'tradecheck.db'}"

@@ -19,6 +19,7 @@ from storage.db import Database, DatabaseNotReady, get_database, safe_url
 from storage.models import CaseStatus, Workspace, aware
 
 from . import flows
+from .settings import get_bot_settings
 
 
 def _lang(value: str | None) -> str:
@@ -53,7 +54,7 @@ def db_main(argv: list[str]) -> int:
     sub.add_parser("upgrade", help="apply every migration (safe to run again)")
     sub.add_parser("status", help="the schema revision of the database and the one this version needs")
     args = parser.parse_args(argv)
-    database = get_database()
+    database = get_database(get_bot_settings().database_url)
     if args.command == "upgrade":
         before = database.current()
         database.upgrade()
@@ -340,12 +341,11 @@ def roles_main(argv: list[str]) -> int:
         return 0
     from sqlmodel import select
 
-    from checks.config import get_settings
     from storage.models import User
 
     with database.session() as session:
         for person in session.exec(select(User).where(User.role != "sales").order_by(User.platform, User.platform_user_id)):
             print(f"{person.platform}:{person.platform_user_id}\t{person.role}\t{person.display_name}")
-    for key in sorted(chatstate.configured_managers(get_settings().managers)):
+    for key in sorted(chatstate.configured_managers(get_bot_settings().managers)):
         print(f"{key}\tmanager\t(MANAGERS)")
     return 0

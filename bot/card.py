@@ -160,9 +160,9 @@ def team_timezone() -> ZoneInfo | timezone:
     """TRADECHECK_TIMEZONE (e.g. Asia/Shanghai) for Telegram and the terminal; UTC when unset or unknown."""
     import os
 
-    from checks.config import get_settings
+    from .settings import get_bot_settings
 
-    name = (os.environ.get("TRADECHECK_TIMEZONE") or get_settings().timezone or "").strip()
+    name = (os.environ.get("TRADECHECK_TIMEZONE") or get_bot_settings().timezone or "").strip()
     if name:
         try:
             return ZoneInfo(name)
@@ -436,10 +436,10 @@ def _trust_line(report: Report, t) -> str:  # type: ignore[no-untyped-def]
     parts = [t("card.trust.checked", ok=answered, total=total)]
     if report.risk.offline or (report.risk.incomplete_note or "").startswith(t("card.trust.offline_prefix")):
         parts.append(t("card.trust.offline"))
-    from checks.config import get_settings
+    from .settings import get_bot_settings
 
     age = _list_age_days(report)
-    if age > get_settings().list_max_age_days:
+    if age > get_bot_settings().list_max_age_days:
         parts.append(t("card.trust.lists_old", days=f"{age:,}"))
     notes = len(report.warnings) + (1 if report.risk.incomplete_note else 0)
     icon = "⚠️" if (report.risk.confidence != "complete" or notes) else "ℹ️"

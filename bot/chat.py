@@ -87,7 +87,10 @@ class TerminalChat:
         except KeyboardInterrupt:
             pass
         finally:
-            self.runner.close()
+            try:
+                self.runner.run(self.runtime.aclose())  # this loop's HTTP connections, before it ends
+            finally:
+                self.runner.close()
         self.say(t("chat.bye", self.lang))
         return 0
 

@@ -1,27 +1,26 @@
 """`tradecheck` — the command line. Each subcommand translates its arguments and calls a flow.
 
-Contract (../shared/DESIGN.md): chat · check TEXT... [--json] [--lang zh|en] [--no-store] ·
-screen NAME... | --file CSV [--json] · lists update|status · serve [--host H] [--port P]
-[--socket] [--telegram-polling] · db upgrade · cases list|show N [--json] ·
-cases export N --format pdf|html --out FILE [--lang zh|en] · cases verify FILE · trade import CSV ·
-audit export --case N · roles set PLATFORM:USER ROLE · telegram set-webhook URL|delete-webhook.
+`tradecheck --help` (`HELP` below) lists the commands and points to the README sections that explain them:
+README is what a user has (on the package's page too); the design notes of the developers are not.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import importlib
 import logging
 import os
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from checks.i18n import normalize_lang, t
-from checks.request import RequestError, key_matches
+# Each subcommand imports what it needs when it runs: `--help` loads none of the engine, a dry-run check
+# no database, no command a chat adapter (tests/test_cli_imports.py).
+
+if TYPE_CHECKING:
+    from .app import Actor, CheckOutcome, Runtime
 
 # Subcommands implemented in their own modules: name -> (module, function taking argv).
 _DELEGATED: dict[str, tuple[str, str]] = {
@@ -34,6 +33,38 @@ _DELEGATED: dict[str, tuple[str, str]] = {
     "roles": ("bot.admin", "roles_main"),
     "telegram": ("bot.telegram.setup", "telegram_main"),
 }
+
+
+HELP = """\
+commands (README.md explains each in the section named in quotes):
+  chat                                   the terminal chat                        "Using it"
+  check TEXT... [--json] [--lang zh|en] [--no-store] [--offline] [--stdin]
+                                         check one buyer, print its card          "A card"
+  screen NAME... | --file CSV [--json]   screen names against the lists           "Sanctions screening"
+  lists update|status                    download the official lists, or dates    "Sanctions screening"
+  serve [--host H] [--port P] [--socket] [--telegram-polling] [--feishu-ws] [--no-monitor]
+                                         the chat platforms' bot, the monitor    "Slack", "Telegram", "Feishu (Lark)",
+                                                                                  "Monitoring, reminders and delivery"
+  db upgrade|status                      the database's schema version            "Database"
+  cases list|show N [--json]             the cases                                "Using it"
+  cases export N --format pdf|html --out FILE [--lang zh|en] · cases verify FILE
+                                         a case's evidence pack                   "Evidence pack"
+  trade import CSV                       the team's own trade records             "Trade records"
+  audit export --case N                  a case's audit trail                     "Database"
+  roles set PLATFORM:USER ROLE           who is a manager or compliance           "A card"
+  telegram set-webhook URL|delete-webhook                                         "Telegram"
+
+`tradecheck COMMAND --help` shows a command's options. Settings are environment variables or a .env file
+in the working directory ("Configuration"). Cases are kept in DATABASE_URL; without it, in
+{database}
+"""
+
+
+def help_text() -> str:
+    """The top-level help, with where this user's cases are kept when DATABASE_URL is not set."""
+    from checks.paths import user_data_dir
+
+    return HELP.format(database=user_data_dir() / "tradecheck.db")
 
 
 def _configure_stdout() -> None:
@@ -51,6 +82,12 @@ def check_main(argv: list[str]) -> int:
     parser.add_argument("--offline", action="store_true", help="skip every online source")
     parser.add_argument("--stdin", action="store_true", help="read the text (e.g. a pasted signature) from stdin")
     args = parser.parse_args(argv)
+    import asyncio
+    import getpass
+
+    from checks.i18n import normalize_lang
+    from checks.request import RequestError
+
     from .app import Actor, Runtime
     from .app.checking import describe_error, describe_request
 
@@ -58,21 +95,26 @@ def check_main(argv: list[str]) -> int:
     lang = normalize_lang(args.lang) if args.lang else runtime.default_lang()
     text = sys.stdin.read() if args.stdin else _join(args.text)
     actor = Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
-    from storage.db import DatabaseNotReady
-
+    # a dry run never touches the database, so it does not import storage (SQLAlchemy: a second of start-up)
+    database_not_ready: type[Exception] = _NeverRaised
     try:
         if not args.no_store:
+            from storage.db import DatabaseNotReady
+
             from . import lists_sync
 
+            database_not_ready = DatabaseNotReady
             lists_sync.enable(runtime.ensure_database())
-        outcome = asyncio.run(runtime.checking.run_check(text, actor, lang=lang, persist=not args.no_store))
+        outcome = asyncio.run(_check_once(runtime, text, actor, lang, persist=not args.no_store))
     except RequestError as error:
         print(describe_error(error, lang), file=sys.stderr)
         return 2
-    except DatabaseNotReady as error:
+    except Exception as error:
+        if not isinstance(error, database_not_ready):
+            raise
         from .chat import db_not_ready_text
 
-        print(db_not_ready_text(error, lang), file=sys.stderr)
+        print(db_not_ready_text(error, lang), file=sys.stderr)  # type: ignore[arg-type]
         return 1
     if args.json:
         for line in describe_request(outcome.request):  # what was not understood, beside the JSON
@@ -90,8 +132,22 @@ def check_main(argv: list[str]) -> int:
     return 0
 
 
+async def _check_once(runtime: Runtime, text: str, actor: Actor, lang: str, *, persist: bool) -> CheckOutcome:
+    """One check in this command's event loop; the runtime's HTTP connections are closed before it ends."""
+    try:
+        return await runtime.checking.run_check(text, actor, lang=lang, persist=persist)
+    finally:
+        await runtime.aclose()
+
+
+class _NeverRaised(Exception):
+    """Stands for storage's DatabaseNotReady in a dry run, which never opens the database."""
+
+
 def _join(parts: list[str]) -> str:
     """Re-quote arguments the shell split, so `person="Jane Doe"` survives as one value."""
+    from checks.request import key_matches
+
     joined = []
     for part in parts:
         if "=" in part:
@@ -131,6 +187,8 @@ def _rescreen_watched_cases(changed: list[str]) -> str:
         from .chat import db_not_ready_text
 
         return db_not_ready_text(error, lang)
+    from checks.i18n import t
+
     return t("cli.lists_rescreened", lang, lists=", ".join(changed), alerts=alerts)
 
 
@@ -146,14 +204,14 @@ _LOCAL: dict[str, Callable[[list[str]], int]] = {"check": check_main, "chat": ch
 def main(argv: list[str] | None = None) -> int:
     _configure_stdout()
     argv = list(sys.argv[1:] if argv is None else argv)
-    from . import logs
-
-    logs.configure(logging.WARNING)
     commands = sorted([*_LOCAL, *_DELEGATED])
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("usage: tradecheck {" + ",".join(commands) + "} ...\n")
-        print(__doc__)
+        print(help_text())
         return 0 if argv else 2
+    from . import logs
+
+    logs.configure(logging.WARNING)
     command, rest = argv[0], argv[1:]
     try:
         if command in _LOCAL:

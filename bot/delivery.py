@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from typing import Protocol, runtime_checkable
 
+from .app.types import Conversation
 from .card import Card
-from .flows import Conversation
 
 
 class DeliveryFailed(Exception):

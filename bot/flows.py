@@ -15,7 +15,6 @@ from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from checks.config import get_settings
 from checks.engine import Engine, ProgressCallback
 from checks.request import CheckRequest, RequestError
 from storage.db import Database, DatabaseNotReady
@@ -34,6 +33,7 @@ from .app.types import (
     Prompt,
 )
 from .card import ActionKind
+from .settings import get_bot_settings
 
 FlowResult = ActionResult
 T = TypeVar("T")
@@ -100,7 +100,7 @@ def runtime() -> Runtime:
     """The installed runtime, else the shim's runtime for the current settings object."""
     if _INSTALLED:
         return _INSTALLED[0]
-    settings = get_settings()
+    settings = get_bot_settings()
     with _LOCK:
         found = _RUNTIMES.get(id(settings))
         if found is None or found.settings is not settings:

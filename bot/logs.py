@@ -45,9 +45,9 @@ def protect_settings(settings: Any | None = None) -> None:
     """Every secret the settings hold (tokens, signing and webhook secrets) is redacted."""
     if settings is None:
         try:
-            from checks.config import get_settings
+            from .settings import get_bot_settings
 
-            settings = get_settings()
+            settings = get_bot_settings()
         except Exception:  # noqa: BLE001 - a broken .env must not stop logging
             return
     for name in ("telegram_bot_token", "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret",

@@ -14,9 +14,8 @@ import importlib
 import logging
 import os
 
-from checks.config import Settings
-
 from .delivery import DelivererRegistry
+from .settings import BotSettings
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ DELIVERY_ADAPTERS = (("bot.slack.deliver", "slack_bot_token"), ("bot.telegram.de
                      ("bot.feishu.deliver", "FEISHU_APP_ID"))
 
 
-def _enabled(settings: Settings, setting: str) -> bool:
+def _enabled(settings: BotSettings, setting: str) -> bool:
     """A settings attribute that is set, or (upper case) an environment variable of an adapter that keeps
     its own settings (Feishu)."""
     if setting.isupper():
@@ -32,7 +31,7 @@ def _enabled(settings: Settings, setting: str) -> bool:
     return getattr(settings, setting, None) is not None
 
 
-def register_deliverers(registry: DelivererRegistry, settings: Settings) -> list[str]:
+def register_deliverers(registry: DelivererRegistry, settings: BotSettings) -> list[str]:
     """The terminal (always) and every configured platform. Returns the platforms registered."""
     from .monitor.sender import TerminalDeliverer
 

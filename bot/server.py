@@ -24,14 +24,17 @@ import inspect
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from checks.config import Settings, get_settings
+from .settings import BotSettings, get_bot_settings
+
+if TYPE_CHECKING:
+    from .app import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ SLACK_PATH = "/slack/events"
 Lifespan = Callable[[Any], Any]
 
 
-def slack_configured(settings: Settings) -> bool:
+def slack_configured(settings: BotSettings) -> bool:
     return settings.slack_bot_token is not None and settings.slack_signing_secret is not None
 
 
@@ -54,7 +57,7 @@ def _telegram_module() -> Any | None:
         return None
 
 
-def _telegram(settings: Settings) -> tuple[list[BaseRoute], Lifespan | None]:
+def _telegram(settings: BotSettings) -> tuple[list[BaseRoute], Lifespan | None]:
     """The Telegram engineer's routes and lifespan hook, or nothing (logged) if not there yet."""
     module = _telegram_module()
     if module is None or not hasattr(module, "telegram_routes"):
@@ -170,7 +173,7 @@ def _background(start: Callable[[], Any]) -> Lifespan:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: BotSettings | None = None,
     *,
     slack_app: Any | None = None,
     mount_slack: bool = True,
@@ -182,7 +185,7 @@ def create_app(
 ) -> Starlette:
     """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given.
     `warm`: build the engine on a worker thread at start-up (the uvicorn factory has no other start)."""
-    settings = settings or get_settings()
+    settings = settings or get_bot_settings()
     routes: list[BaseRoute] = []
     hooks: list[Lifespan] = [_warm_up_off_loop] if warm else []
     state: dict[str, bool] = {"slack": False, "telegram": False, "feishu": False}
@@ -252,7 +255,7 @@ def asgi_app() -> Starlette:
     return create_app(warm=True)
 
 
-async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+async def _serve(args: argparse.Namespace, settings: BotSettings) -> int:
     import uvicorn
 
     if args.socket and not (settings.slack_app_token and settings.slack_bot_token):
@@ -330,12 +333,20 @@ def serve_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _serve_then_close(runtime: Runtime, args: argparse.Namespace, settings: BotSettings) -> int:
+    """Serve; then close the runtime's HTTP connections in the loop that opened them."""
+    try:
+        return await _serve(args, settings)
+    finally:
+        await runtime.aclose()
+
+
 def serve_main(argv: list[str]) -> int:
     args = serve_parser().parse_args(argv)
     from . import logs
 
     logs.configure(args.log_level.upper())
-    settings = get_settings()
+    settings = get_bot_settings()
     from . import flows, monitor
     from .app import Runtime
     from .monitor.service import Monitor
@@ -344,7 +355,7 @@ def serve_main(argv: list[str]) -> int:
     flows.install(runtime)
     monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
-        return asyncio.run(_serve(args, settings))
+        return asyncio.run(_serve_then_close(runtime, args, settings))
     except KeyboardInterrupt:
         return 130
     finally:

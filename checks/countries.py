@@ -17,8 +17,9 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from babel import Locale
+
+from . import yamlfile
 
 _ALIASES = {
     "UAE": "AE", "U.A.E.": "AE", "EMIRATES": "AE", "DUBAI": "AE", "ABU DHABI": "AE", "SHARJAH": "AE", "迪拜": "AE",
@@ -68,7 +69,7 @@ def _names() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _cities() -> dict[str, list[str]]:
-    return yaml.safe_load((Path(__file__).parent / "data" / "cities.yml").read_text(encoding="utf-8"))
+    return yamlfile.safe_load((Path(__file__).parent / "data" / "cities.yml").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

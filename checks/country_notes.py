@@ -17,10 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, Field
 
-from . import countries
+from . import countries, yamlfile
 from .engine import Analyzer, CheckContext
 from .models import CountryNotes, Evidence, Finding, HolidayNote, Report, Section, Severity, Status
 from .request import CheckRequest
@@ -68,7 +67,7 @@ class NotesData(BaseModel):
 
 @lru_cache(maxsize=1)
 def data() -> NotesData:
-    raw = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    raw = yamlfile.safe_load(DATA_FILE.read_text(encoding="utf-8"))
     return NotesData.model_validate(raw)
 
 

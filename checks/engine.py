@@ -17,11 +17,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from .i18n import Translator, normalize_lang, translator
 from .models import Finding, Report, SourceResult, SourceStatus, Subject
 from .request import CheckRequest
+
+if TYPE_CHECKING:
+    from .http import HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +105,14 @@ class Engine:
         sources: Iterable[Source],
         analyzers: Iterable[Analyzer] = (),
         scorer: Scorer | None = None,
+        http: HttpClient | None = None,
     ) -> None:
         self.sources = list(sources)
         self.analyzers = list(analyzers)
         self.scorer = scorer
+        # the online sources' HTTP client (connections, cache, rate limits): its owner, the runtime that
+        # built this engine, closes it; None for an engine without online sources
+        self.http = http
 
     async def run(
         self,

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from . import yamlfile
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _catalog() -> dict[str, dict[str, str]]:
     catalog: dict[str, dict[str, str]] = {}
     for folder in _LOCALE_DIRS:
         for file in sorted(folder.glob("*.yml")):
-            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            data = yamlfile.safe_load(file.read_text(encoding="utf-8")) or {}
             for key, texts in data.items():
                 if key in catalog:
                     raise ValueError(f"catalog key {key!r} defined twice (again in {file.name})")

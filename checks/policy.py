@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import yamlfile
 from .codes import CODES
 from .models import DecisionCode, RiskLevel, Severity
 
@@ -365,7 +366,7 @@ def read_policy(path: Path) -> Policy:
     except OSError as exc:
         raise PolicyError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .config import Settings, get_settings
 from .engine import Analyzer, Engine, Scorer, Source
+
+if TYPE_CHECKING:
+    from .http import HttpClient
 
 
 def offline_sources(settings: Settings) -> list[Source]:
@@ -23,8 +28,10 @@ def offline_sources(settings: Settings) -> list[Source]:
     return sources
 
 
-def online_sources(settings: Settings) -> list[Source]:
-    """Sources that call public services; each reports `unavailable` when it cannot."""
+def online_sources(settings: Settings, http: HttpClient | None = None) -> list[Source]:
+    """Sources that call public services, all over `http` (one connection pool, cache and set of rate
+    limits; a new one if not given); each reports `unavailable` when it cannot."""
+    from .http import HttpClient
     from .sources.companies_house import CompaniesHouseSource
     from .sources.dns_email import DnsEmailSource
     from .sources.gdelt import GdeltSource
@@ -35,10 +42,11 @@ def online_sources(settings: Settings) -> list[Source]:
     from .sources.website import WebsiteSource
     from .sources.wikidata import WikidataSource
 
+    client = http or HttpClient()
     sources: list[Source] = [
-        DnsEmailSource(settings), RdapSource(settings), WebsiteSource(settings), GleifSource(settings),
-        ViesSource(settings), CompaniesHouseSource(settings), SecEdgarSource(settings), WikidataSource(settings),
-        GdeltSource(settings),
+        cls(settings, client=client)
+        for cls in (DnsEmailSource, RdapSource, WebsiteSource, GleifSource, ViesSource, CompaniesHouseSource,
+                    SecEdgarSource, WikidataSource, GdeltSource)
     ]
     return sources
 
@@ -67,16 +75,23 @@ def scorer(settings: Settings) -> Scorer | None:
     return PolicyScorer(path=settings.policy_path or BUNDLED)
 
 
-def build_engine(settings: Settings | None = None, *, offline: bool | None = None) -> Engine:
+def build_engine(
+    settings: Settings | None = None, *, offline: bool | None = None, http: HttpClient | None = None
+) -> Engine:
+    """The engine; its online sources share `http` (the runtime's client, which the runtime closes), or
+    one made here for this engine (`engine.http`) when not given; an offline engine makes none."""
     settings = settings or get_settings()
     offline = settings.offline if offline is None else offline
     sources = offline_sources(settings)
     if not offline:
-        sources += online_sources(settings)
+        from .http import HttpClient  # httpx: only an engine that goes online needs it
+
+        http = http or HttpClient()
+        sources += online_sources(settings, http)
     for source in sources:
         if source.online:
             source.timeout = settings.source_timeout
     engine_scorer = scorer(settings)
     if engine_scorer is not None and hasattr(engine_scorer, "offline"):
         engine_scorer.offline = offline  # an offline check is never "complete": the card says so
-    return Engine(sources, analyzers(settings), engine_scorer)
+    return Engine(sources, analyzers(settings), engine_scorer, http=http)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from checks import lifecycle
-from checks.lifecycle import CaseFacts, Refusal, Refused, Transition, level_rank
+from checks.lifecycle import CaseFacts, Refusal, Refused, Transition
 
 from . import audit
 from .buyers import KIND_RANK, BuyerKeys
@@ -43,6 +43,7 @@ from .models import (
     id_of,
     utcnow,
 )
+from .values import SYSTEM, Who
 
 log = logging.getLogger(__name__)
 
@@ -52,28 +53,10 @@ log = logging.getLogger(__name__)
 PAUSE_ENV = "TRADECHECK_TEST_PAUSE_IN_WRITE"
 
 LOOKS_LIKE_MIN = 88  # rapidfuzz token_sort_ratio on base names
-__all__ = ["Refused", "level_rank"]  # the lifecycle's, kept here for callers that import them from storage
+# storage.values' and the lifecycle's, kept here for callers that import them from storage.cases
+__all__ = ["SYSTEM", "Refused", "Who"]
 
 
-@dataclass(frozen=True)
-class Who:
-    """The person acting, as storage needs it (the bot's Actor without the bot)."""
-
-    platform: str
-    user_id: str
-    name: str = ""
-    workspace: str = "local"
-
-    @property
-    def key(self) -> str:
-        return f"{self.platform}:{self.user_id}"
-
-    @property
-    def label(self) -> str:
-        return self.name or self.user_id
-
-
-SYSTEM = Who(platform="system", user_id="tradecheck", name="tradecheck")
 
 
 def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> int:
@@ -443,11 +426,8 @@ def search_cases(session: Session, workspace_id: int, query: str, keys: BuyerKey
 
 
 # --- approvals (four eyes) -------------------------------------------------------------------------
-# The rules are checks.lifecycle's; these functions read the facts they need and persist the outcome.
-DECISION_RACE = lifecycle.DECISION_RACE
-MANAGER_ROLES = lifecycle.DECIDERS
-COMPLIANCE_ROLES = lifecycle.STOP_DECIDERS  # alone may approve a STOP case
-REASON_CODES = lifecycle.REASON_CODES
+# The rules are checks.lifecycle's (roles, four eyes, expiry, the race between two managers); these
+# functions read the facts the rules need and persist the outcome. `Refused` is the lifecycle's too.
 
 
 def facts(session: Session, case: Case, person: User | None = None) -> CaseFacts:

@@ -27,6 +27,7 @@ from .models import (
     aware,
     utcnow,
 )
+from .values import TakenPrompt
 
 ROLES = tuple(role.value for role in Role)
 PROMPT_TTL = timedelta(hours=24)
@@ -38,19 +39,14 @@ def configured_managers(setting: str) -> set[str]:
 
 
 def effective_role(session: Session, platform: str, user_id: str, managers_setting: str = "",
-                   compliance_setting: str | None = None) -> str:
+                   compliance_setting: str = "") -> str:
     """A role an admin set with `roles set` wins (it can also demote someone in MANAGERS); otherwise the
-    stronger of the stored role and the MANAGERS / COMPLIANCE settings (COMPLIANCE from the
-    environment when not given)."""
+    stronger of the stored role and the MANAGERS / COMPLIANCE settings (the bot's, given by the caller)."""
     key = f"{platform}:{user_id}"
     found = find_user(session, platform, user_id)
     if found is not None and _set_by_admin(session, key):
         return lifecycle.effective_role(found.role, set_by_admin=True, compliance_listed=False,
                                         manager_listed=False)
-    if compliance_setting is None:
-        from checks.config import get_settings
-
-        compliance_setting = get_settings().compliance
     return lifecycle.effective_role(found.role if found else None, set_by_admin=False,
                                     compliance_listed=key in configured_managers(compliance_setting),
                                     manager_listed=key in configured_managers(managers_setting))
@@ -114,16 +110,6 @@ def mark_dead(session: Session, platform: str, channel: str) -> int:
         .values(dead=True)
     )
     return rowcount(result) or 0
-
-
-@dataclass(frozen=True)
-class TakenPrompt:
-    """What a reason prompt was for: the action, its case and argument, and the card's message id."""
-
-    kind: str
-    case_id: int
-    arg: str = ""
-    card_message_id: str | None = None
 
 
 def save_prompt(session: Session, platform: str, chat: str, prompt_message_id: str, kind: str, case_id: int,

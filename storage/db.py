@@ -1,8 +1,10 @@
 """The database: URL handling, engines, sessions, and the schema version check (Alembic).
 
 Decisions (also for README):
-- `DATABASE_URL` defaults to `sqlite:///./tradecheck.db`. PostgreSQL URLs `postgres://…` and
-  `postgresql://…` are rewritten to `postgresql+psycopg://…` (psycopg 3).
+- The URL comes from the caller (the bot's settings read `DATABASE_URL`); without one, the SQLite file
+  `tradecheck.db` in the user data folder (`checks.paths`, e.g. ~/.local/share/tradecheck/), beside
+  the updated lists, so every command run from any folder sees the same cases. PostgreSQL URLs
+  `postgres://…` and `postgresql://…` are rewritten to `postgresql+psycopg://…` (psycopg 3).
 - SQLite runs in WAL mode with a 30 s busy timeout so that several processes (chat, serve, the
   one-shot `check`) can share one file.
 - `tradecheck db upgrade` applies the migrations. Start-up (`chat`, `serve`, `check` that stores)
@@ -16,7 +18,6 @@ Decisions (also for README):
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite:///./tradecheck.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -64,11 +64,11 @@ def rowcount(result: Result[Any]) -> int:
     return result.rowcount
 
 
-def configured_url() -> str:
-    """DATABASE_URL from the environment or `.env` (through the settings), else the default."""
-    from checks.config import get_settings
+def default_url() -> str:
+    """The local SQLite file in the user data folder, the same whatever the working directory."""
+    from checks.paths import user_data_dir
 
-    return normalize_url(os.environ.get("DATABASE_URL") or get_settings().database_url or DEFAULT_URL)
+    return f"sqlite:///{(user_data_dir() / 'tradecheck.db').as_posix()}"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -160,7 +160,7 @@ class Database:
         head, current = self.head(), self.current()
         if current != head:
             if auto_upgrade is None:
-                auto_upgrade = self.url == normalize_url(DEFAULT_URL) or (current is None and self.is_fresh())
+                auto_upgrade = self.url == normalize_url(default_url()) or (current is None and self.is_fresh())
             if not auto_upgrade:
                 raise DatabaseNotReady(
                     f"The database schema is at revision {current or 'none'}, this tradecheck needs {head}. "
@@ -201,9 +201,9 @@ def safe_url(url: str) -> str:
 _DATABASES: dict[str, Database] = {}
 
 
-def get_database(url: str | None = None) -> Database:
-    """One engine (connection pool) per URL per process."""
-    url = normalize_url(url) if url else configured_url()
+def get_database(url: str | None) -> Database:
+    """One engine (connection pool) per URL per process; `None` is the local default (`default_url`)."""
+    url = normalize_url(url or default_url())
     database = _DATABASES.get(url)
     if database is None:
         database = _DATABASES[url] = Database(url=url, engine=make_engine(url))

@@ -10,9 +10,9 @@ database triggers that refuse UPDATE and DELETE on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -33,25 +33,13 @@ from checks.lifecycle import (
 )
 from checks.lifecycle import Role as Role
 
+from .values import aware as aware  # plain helpers, importable without the ORM
+from .values import utcnow as utcnow
+
 Day = date  # the type, for classes that have a field named `date`
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@overload
-def aware(value: datetime) -> datetime: ...
-@overload
-def aware(value: None) -> None: ...
-@overload
-def aware(value: datetime | None) -> datetime | None: ...
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes: they were stored as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 class _Row(Protocol):

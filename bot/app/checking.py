@@ -13,27 +13,25 @@ from checks.engine import ProgressCallback
 from checks.i18n import normalize_lang, t
 from checks.models import Finding, Report
 from checks.request import CheckRequest, RequestError, parse
-from storage import cases as case_store
-from storage import chatstate
-from storage.buyers import BuyerKeys, buyer_keys
-from storage.db import Database
-from storage.models import Case
 
 from ..card import CaseInfo, build_card
-from .casecards import case_info
 from .clears import apply_clears
-from .findings import fill_now, history_findings
 from .scoring import Scoring
 from .types import Actor, CheckOutcome, Conversation
 
+# storage (SQLAlchemy, about a second to import) is imported where a check is stored, never for a dry run
 if TYPE_CHECKING:
     from checks.engine import Engine
+    from storage.buyers import BuyerKeys
+    from storage.db import Database
 
     from .runtime import Runtime
 
 
 def keys_of(request: CheckRequest) -> BuyerKeys:
     """What identifies the buyer of a request (name, country, domains, identifiers)."""
+    from storage.buyers import buyer_keys
+
     return buyer_keys(request.company, request.country, email=request.email, site=request.site,
                       lei=request.lei, vat=request.vat, reg=request.reg)
 
@@ -151,6 +149,8 @@ class CheckingService:
         prior = await self._rt.offload(self._prior, database, actor, keys, case_id, report_lang)
         report = await engine.run(request, on_progress=on_progress, extra_findings=prior.history)
         changed, realerts = apply_clears(report, prior.clears, report_lang)
+        from .findings import fill_now
+
         if changed:
             self._scoring.score(engine, report)
         self._scoring.mark_approval(report)
@@ -164,6 +164,8 @@ class CheckingService:
                       on_progress: ProgressCallback | None = None) -> CheckOutcome:
         """Run the case's last request again (a button, or the scheduler) and store it in the same case.
         Raises `storage.cases.Refused` when the case is not the actor's team's or was never checked."""
+        from storage import cases as case_store
+
         database = await self._rt.ready_database()
 
         def load() -> dict[str, Any] | None:
@@ -181,6 +183,11 @@ class CheckingService:
     @staticmethod
     def _prior(database: Database, actor: Actor, keys: BuyerKeys, case_id: int | None, lang: str) -> _Prior:
         """Read-only: the case this check will join (if any), its history and its cleared matches."""
+        from storage import cases as case_store
+        from storage.models import Case
+
+        from .findings import history_findings
+
         with database.session() as session:
             ws = case_store.workspace(session, actor.workspace)
             session.commit()
@@ -201,6 +208,12 @@ class CheckingService:
     @staticmethod
     def _store(database: Database, actor: Actor, keys: BuyerKeys, request: CheckRequest, report: Report,
                case_id: int | None, realerts: list[dict[str, str]], conversation: Conversation | None) -> CaseInfo:
+        from storage import cases as case_store
+        from storage import chatstate
+        from storage.models import Case
+
+        from .casecards import case_info
+
         saved = case_store.save_check(
             database, actor, keys, request=request.model_dump(mode="json"), report=report.model_dump(mode="json"),
             risk_level=None if report.pending else report.risk.level.value, score=report.risk.score,

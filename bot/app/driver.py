@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from checks.request import CheckRequest
 
     from ..flows import Actor, Attachment, CheckOutcome, Conversation, Prompt
+    from .runtime import Runtime
     from ..flows import FlowResult as ActionResult
 
 log = logging.getLogger(__name__)
@@ -371,123 +372,92 @@ MAY_NEED_REASON = frozenset({ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.
                              ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE, ActionKind.APPROVE})
 
 
-class FlowsServices:
-    """`AppServices` over `bot.flows` (until the application layer's runtime replaces it)."""
+class RuntimeServices:
+    """`AppServices` over an application `Runtime` (bot/app): every call is the service's own async
+    call, no sync/async bridge. Without a runtime, the entry point's installed one is used."""
+
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self._runtime = runtime
+
+    @property
+    def rt(self) -> Runtime:
+        if self._runtime is not None:
+            return self._runtime
+        from .. import flows  # the entry point's installed runtime (flows.install), else one per settings
+
+        return flows.runtime()
 
     def engine(self) -> Engine:
-        from .. import flows
-
-        return flows.get_engine()
+        return self.rt.engine()
 
     def describe_request(self, request: CheckRequest) -> list[str]:
-        from .. import flows
+        from .checking import describe_request
 
-        return flows.describe_request(request)
+        return describe_request(request)
+
+    def default_lang(self) -> str:
+        return self.rt.default_lang()
 
     async def offload(self, function: Callable[..., Any], *args: Any, fast: bool = False, **kwargs: Any) -> Any:
         """Blocking (database) work off the event loop; `fast` for work before an acknowledgement."""
-        if fast:
-            loop = asyncio.get_running_loop()
-            import contextvars
-            import functools
-
-            bound = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
-            return await loop.run_in_executor(_fast_pool(), bound)
-        return await asyncio.to_thread(function, *args, **kwargs)
+        return await self.rt.offload(function, *args, fast=fast, **kwargs)
 
     async def run_check(self, request: CheckRequest, actor: Actor, conversation: Conversation | None, *,
                         lang: str, engine: Engine | None,
                         on_progress: Callable[[Report], Awaitable[None]]) -> CheckOutcome:
-        from .. import flows
-
-        return await flows.run_check(request, actor, conversation, lang=lang, engine=engine, on_progress=on_progress)
+        return await self.rt.checking.run_check(request, actor, conversation, lang=lang, engine=engine,
+                                                on_progress=on_progress)
 
     async def link_card(self, case_id: int, conversation: Conversation) -> None:
-        from .. import flows
-
-        await asyncio.to_thread(flows.link_card, case_id, conversation)
+        await self.rt.chat.link_card(case_id, conversation)
 
     async def card_in_chat(self, case_id: int, conversation: Conversation) -> bool:
-        from .. import flows
-
-        return bool(await asyncio.to_thread(flows.card_in_chat, case_id, conversation))
+        return await self.rt.chat.card_in_chat(case_id, conversation)
 
     async def can_perform(self, actor: Actor, kind: ActionKind, case_id: int, lang: str) -> tuple[bool, str]:
-        from .. import flows
-
-        return await asyncio.to_thread(flows.can_perform, actor, kind, case_id, lang)
+        permission = await self.rt.cases.can_perform(actor, kind, case_id, lang)
+        return permission.allowed, permission.why
 
     async def reason_prompt(self, kind: ActionKind, case_id: int, actor: Actor) -> str | None:
-        from .. import flows
-
-        return await flows.runtime().cases.reason_prompt(kind, case_id, actor)
+        return await self.rt.cases.reason_prompt(kind, case_id, actor)
 
     async def perform_action(self, kind: ActionKind, case_id: int, actor: Actor, *, arg: str = "",
                              reason: str | None = None, deal: str | None = None, confirmed: bool = False,
                              lang: str | None = None, conversation: Conversation | None = None) -> ActionResult:
-        from .. import flows
-
-        return await flows.perform_action(kind, case_id, actor, arg=arg, reason=reason, deal=deal,
-                                          confirmed=confirmed, lang=lang, conversation=conversation)
+        return await self.rt.cases.perform_action(kind, case_id, actor, arg=arg, reason=reason, deal=deal,
+                                                  confirmed=confirmed, lang=lang, conversation=conversation)
 
     async def current_card(self, case_id: int, actor: Actor, lang: str) -> Card | None:
-        from .. import flows
-
-        result = await asyncio.to_thread(flows.open_case, case_id, actor, lang)
+        """The case's card as it stands (read only: no action, nothing linked)."""
+        result = await self.rt.cases.open_case(case_id, actor, lang)
         return result.card if result.ok else None
 
     async def save_prompt(self, platform: str, chat: str, prompt_message_id: str, kind: ActionKind, case_id: int,
                           actor: Actor, *, arg: str = "", card_message_id: str | None = None) -> None:
-        from .. import flows
-
-        await asyncio.to_thread(flows.save_prompt, platform, chat, prompt_message_id, kind, case_id, actor,
-                                arg=arg, card_message_id=card_message_id)
+        await self.rt.chat.save_prompt(platform, chat, prompt_message_id, kind, case_id, actor, arg=arg,
+                                       card_message_id=card_message_id)
 
     async def take_prompt(self, platform: str, chat: str, prompt_message_id: str, actor: Actor) -> Prompt | None:
-        from .. import flows
-
-        return await asyncio.to_thread(flows.take_prompt, platform, chat, prompt_message_id, actor)
+        return await self.rt.chat.take_prompt(platform, chat, prompt_message_id, actor)
 
     # what adapters call besides the driver (language, history, state)
     async def get_user_lang(self, actor: Actor, *, fast: bool = False) -> str | None:
-        from .. import flows
-
-        return await self.offload(flows.get_user_lang, actor, fast=fast)  # type: ignore[no-any-return]
+        return await self.rt.chat.get_user_lang(actor)
 
     async def set_user_lang(self, actor: Actor, lang: str) -> None:
-        from .. import flows
-
-        await asyncio.to_thread(flows.set_user_lang, actor, lang)
+        await self.rt.chat.set_user_lang(actor, lang)
 
     async def history_text(self, query: str, actor: Actor, lang: str) -> list[str]:
-        from .. import flows
-
-        return await asyncio.to_thread(flows.history_text, query, actor, lang)
+        return await self.rt.history.history_text(query, actor, lang)
 
     async def role_of(self, actor: Actor) -> str:
-        from .. import flows
-
-        return await asyncio.to_thread(flows.role_of, actor)
+        return await self.rt.cases.role_of(actor)
 
     async def first_delivery(self, platform: str, key: str) -> bool:
-        from .. import flows
-
-        return await asyncio.to_thread(flows.first_delivery, platform, key)
+        return await self.rt.chat.first_delivery(platform, key)
 
     async def mark_conversation_dead(self, platform: str, channel: str) -> None:
-        from .. import flows
-
-        await asyncio.to_thread(flows.mark_conversation_dead, platform, channel)
+        await self.rt.chat.mark_conversation_dead(platform, channel)
 
 
-_FAST_POOL: list[Any] = []
-
-
-def _fast_pool() -> Any:
-    """A small pool for the database work before an acknowledgement (Slack gives 3 s): under load
-    the default pool is busy storing checks, and an ack must not queue behind them."""
-    if not _FAST_POOL:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _FAST_POOL.append(ThreadPoolExecutor(max_workers=8, thread_name_prefix="chat-ack"))
-    return _FAST_POOL[0]
+FlowsServices = RuntimeServices  # the name the adapters were first written against

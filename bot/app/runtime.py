@@ -1,7 +1,7 @@
 """The runtime: what one process (the terminal chat, a one-shot command, the server) works with.
 
 Built once by an entry point (`bot/cli.py`, `bot/chat.py`, `bot/server.py`) and passed down; tests
-build their own (`tests/bot/app/conftest.py`). It holds the injected Settings, the Database, the
+build their own (`tests/bot/app/conftest.py`). It holds the injected BotSettings, the Database, the
 check Engine (built lazily, one per offline flag), the risk Policy and the HTTP client, and the
 services every adapter calls. Nothing here is process-wide: two runtimes share nothing.
 """
@@ -17,11 +17,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from checks.config import Settings, get_settings
 from checks.i18n import normalize_lang
+
+from ..settings import BotSettings, get_bot_settings
 
 if TYPE_CHECKING:
     from checks.engine import Engine
+    from checks.http import HttpClient
     from checks.policy import Policy
     from storage.db import Database
 
@@ -37,7 +39,7 @@ T = TypeVar("T")
 
 
 class Runtime:
-    """Settings, Database, Engine, Policy and HTTP client of one process, and the services built on them.
+    """BotSettings, Database, Engine, Policy and HTTP client of one process, and the services built on them.
 
     Everything is built on first use: a one-shot command that never touches the database never
     opens it, and an offline check never builds the online sources.
@@ -45,24 +47,24 @@ class Runtime:
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: BotSettings | None = None,
         *,
         database: Database | None = None,
         engine: Engine | None = None,
         policy: Policy | None = None,
-        http: Any = None,
+        http: HttpClient | None = None,
         offline: bool | None = None,
         engine_cache: dict[bool, Engine] | None = None,
     ) -> None:
         """`engine` replaces the product's engine for every offline flag (tests); `offline` is the
         default flag for checks that do not choose; `engine_cache` lets callers share built engines."""
-        self.settings: Settings = settings if settings is not None else get_settings()
+        self.settings: BotSettings = settings if settings is not None else get_bot_settings()
         self._database = database
         self._database_ready = False
         self._engine = engine
         self._engines: dict[bool, Engine] = engine_cache if engine_cache is not None else {}
         self._policy = policy
-        self.http = http  # the shared HTTP client (connection reuse); None: the sources' own
+        self._http = http  # the online sources' HTTP client, made on first use (see `http`)
         self.offline = self.settings.offline if offline is None else offline
         self._lock = threading.Lock()
         self._fast_pool: ThreadPoolExecutor | None = None
@@ -71,7 +73,7 @@ class Runtime:
     @classmethod
     def from_environment(cls, *, offline: bool | None = None) -> Runtime:
         """The runtime an entry point builds: settings from the environment and `.env`."""
-        return cls(get_settings(), offline=offline)
+        return cls(get_bot_settings(), offline=offline)
 
     # --- what the runtime holds ------------------------------------------------------------------
     @property
@@ -84,6 +86,19 @@ class Runtime:
                 if self._database is None:
                     self._database = get_database(self.settings.database_url)
         return self._database
+
+    @property
+    def http(self) -> HttpClient:
+        """The online sources' HTTP client: one connection pool per event loop that uses it, the response
+        cache and the per-host rate limits, shared by every check of this runtime (the chat's loop and
+        the monitor thread's). Made on first use: an offline runtime never imports httpx."""
+        if self._http is None:
+            from checks.http import HttpClient
+
+            with self._lock:
+                if self._http is None:
+                    self._http = HttpClient()
+        return self._http
 
     def ensure_database(self) -> Database:
         """The database, checked once: raises DatabaseNotReady if the schema is behind (the default
@@ -112,7 +127,8 @@ class Runtime:
             with self._lock:
                 engine = self._engines.get(flag)
                 if engine is None:
-                    engine = self._engines[flag] = build_engine(self.settings, offline=flag)
+                    engine = self._engines[flag] = build_engine(
+                        self.settings, offline=flag, http=None if flag else self.http)
         return engine
 
     @property
@@ -146,12 +162,22 @@ class Runtime:
         bound = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(pool, bound)
 
+    async def aclose(self) -> None:
+        """Close the HTTP connections this runtime opened in the running event loop (call it in each loop
+        that ran checks, before the loop ends: a one-shot command's, the chat's, the monitor thread's)."""
+        if self._http is not None:
+            await self._http.aclose()
+
     def close(self) -> None:
-        """Release what the runtime started (its thread pool). The database pool stays with storage."""
+        """Release what the runtime started (its thread pool, the HTTP connections of loops that are not
+        running now). The database pool stays with storage."""
         with self._lock:
             pool, self._fast_pool = self._fast_pool, None
+            http = self._http
         if pool is not None:
             pool.shutdown(wait=False)
+        if http is not None:
+            http.close()
 
     # --- the services ----------------------------------------------------------------------------
     def _service(self, name: str, build: Callable[[], T]) -> T:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from checks import lifecycle
 from checks.engine import CheckContext
 from checks.models import DecisionCode, Report
-from storage import cases as case_store
 
 from .clears import applied, apply_clears
-from .findings import fill_now
 
 if TYPE_CHECKING:
     from checks.engine import Engine
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_APPROVAL_EXPIRY_DAYS = 180
+DEFAULT_APPROVAL_EXPIRY_DAYS = lifecycle.DEFAULT_EXPIRY_DAYS  # without a policy
 
 
 class Scoring:
@@ -59,10 +58,14 @@ class Scoring:
         except Exception:
             log.exception("could not re-score case report")
         self.mark_approval(report)
+        from .findings import fill_now  # storage's: not imported by a dry-run check
+
         fill_now(report, report.lang)
 
     @staticmethod
     def last_report(session: Any, case_id: int) -> Report | None:
+        from storage import cases as case_store
+
         last = case_store.runs(session, case_id, 1)
         return Report.model_validate(last[0].report) if last else None
 
@@ -78,6 +81,8 @@ class Scoring:
 
     def apply_new_clears(self, session: Any, case_id: int, report: Report, *, score: bool = True) -> bool:
         """Apply the clears the report does not show yet; re-score once if any changed it."""
+        from storage import cases as case_store
+
         fresh = [c for c in case_store.clears(session, case_id) if not applied(report, c)]
         changed = bool(fresh) and apply_clears(report, fresh, report.lang)[0]
         if changed and score:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from checks import lifecycle
 from checks.i18n import t
-from storage.models import aware
+from storage.values import aware  # not storage.models: no ORM for a dry-run check
 
 
 def date_text(value: datetime | None) -> str:

@@ -8,16 +8,15 @@ from pydantic import BaseModel, ConfigDict
 
 from checks.models import Report
 from checks.request import CheckRequest
-from storage import cases as case_store
-from storage import chatstate
+from storage.values import TakenPrompt, Who  # plain values: no SQLAlchemy for a dry-run check
 
 from ..card import Card, CaseInfo
 
 # Who did something: a user of one platform in one workspace (team). The same value storage records.
-Actor = case_store.Who
+Actor = Who
 
 # What a "type your reason" prompt was for: the button (an ActionKind), its case and argument, and its card.
-Prompt = chatstate.TakenPrompt
+Prompt = TakenPrompt
 
 
 @dataclass(frozen=True)

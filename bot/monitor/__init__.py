@@ -27,8 +27,9 @@ and sent at least once; a person sees it once, except if a process dies in the m
 the platform accepting a message and the outbox recording it — then that one message is sent again.
 Nothing is lost or deleted: failed deliveries stay in the outbox with their error.
 
-The functions below act on the entry point's monitor (`current()`, built on first use over the
-configured runtime; `use()` replaces it, e.g. a test's own). Code that has a `Monitor` calls it.
+The functions below act on the entry point's monitor (`current()`: the one the entry point gave
+`use()`, e.g. the server's or the chat's over their runtime, else one over the current settings).
+Code that has a `Monitor` calls it.
 """
 
 from __future__ import annotations
@@ -65,23 +66,32 @@ __all__ = [
 ]
 
 _current: Monitor | None = None
+_default: tuple[Monitor, object] | None = None  # the monitor `current()` built, and the settings it was built for
 _current_lock = threading.Lock()
 
 
 def current() -> Monitor:
-    """The monitor of this process's entry point (built on first use over the configured runtime)."""
-    global _current
-    with _current_lock:
-        if _current is None:
-            from .runtime import FlowsRuntime
+    """The monitor of this process's entry point: the one given to `use()`, else one built on first
+    use over a runtime of the current settings (`Runtime.from_environment()`; built again when the
+    settings object changes, as the configured database may have)."""
+    global _current, _default
+    from ..settings import get_bot_settings
 
-            _current = Monitor(FlowsRuntime())
+    settings = get_bot_settings()
+    with _current_lock:
+        stale = _default is not None and _default[0] is _current and _default[1] is not settings
+        if _current is None or stale:
+            from ..app.runtime import Runtime
+
+            runtime = Runtime.from_environment()
+            _current = Monitor(runtime)
+            _default = (_current, runtime.settings)
         return _current
 
 
 def use(monitor: Monitor | None) -> Monitor | None:
-    """Make `monitor` the entry point's monitor (None: build a new one on next use). Returns the one
-    it replaces (its ticker is not stopped here)."""
+    """Make `monitor` the entry point's monitor (None: build a default one on next use). Returns the
+    one it replaces, to be given back to `use()` later (its ticker is not stopped here)."""
     global _current
     with _current_lock:
         previous, _current = _current, monitor

@@ -17,7 +17,7 @@ from storage import audit, watch
 from storage import cases as casestore
 from storage.models import utcnow
 
-from ..flows import entry_fingerprint
+from ..app.clears import entry_fingerprint
 from .messages import enqueue_message, messages_for_case
 from .planner import enroll_watched_cases, queue_recheck_now
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from storage import outbox
 from storage.db import Database
 
+from ..app.types import Conversation
 from ..card import Card
 from ..delivery import DeliveryFailed
-from ..flows import Conversation
 from ..logs import redact
 from .config import TERMINAL
 

@@ -2,8 +2,9 @@
 
 Every listener acknowledges first (Slack gives 3 s; a trigger id for a modal is valid 3 s too),
 then does its work; Bolt (process_before_response=False) answers Slack as soon as `ack()` runs
-while the listener goes on. Permissions are never decided here: `flows.perform_action` checks
-them server-side whatever the button payload says.
+while the listener goes on. Each listener turns its payload into a neutral event for the
+interaction driver (`bot.app.driver`), which asks the application layer (permissions, cases) and
+answers through `SlackPort`; nothing is decided here.
 """
 
 from __future__ import annotations
@@ -19,31 +20,28 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from checks.config import Settings, get_settings
+from ..settings import BotSettings, get_bot_settings
 from checks.engine import Engine
 from checks.i18n import t
-from checks.request import RequestError
+from checks.request import CheckRequest, RequestError
 from storage import chatstate
 
 from .. import flows, offloop
+from ..app.driver import ButtonPress, Driver, FlowsServices, ReasonReply, new_ref
 from ..card import ActionKind
 from ..render.slack import (
+    DEAL_BLOCK,
+    DEAL_INPUT,
     LANG_ACTION,
     REASON_BLOCK,
     REASON_CALLBACK,
     REASON_INPUT,
-    DEAL_BLOCK,
-    DEAL_INPUT,
     decode_action_id,
     decode_value,
-    loading_view,
     mrkdwn,
-    render_details_view,
-    render_reason_modal,
 )
-from .calls import call
 from . import checkjob
-from .cards import apply_result, new_ref, parsed_summary, tell
+from .port import SlackPort, tell
 from .client import make_client
 from .home import publish_home
 from .people import actor_for, lang_for
@@ -53,9 +51,8 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/check"
 SHORTCUT_CALLBACK = "check_sender"
-# Actions that need a text from the person: a modal asks for it before the flow runs.
+# Actions whose modal asks for a text: the modal refuses an empty one.
 REASON_KINDS = flows.MAY_NEED_REASON
-PROBE_SECONDS = 1.5  # of the 3 s a trigger id lives
 HELP_WORDS = {"help", "-h", "--help", "?", "帮助", "幫助"}
 HISTORY_WORDS = {"history", "历史", "歷史"}
 
@@ -64,9 +61,13 @@ HISTORY_WORDS = {"history", "历史", "歷史"}
 class SlackBot:
     """What the listeners need besides the request: settings, the engine, timing knobs."""
 
-    settings: Settings = field(default_factory=get_settings)
+    settings: BotSettings = field(default_factory=get_bot_settings)
     engine: Engine | None = None
     progress_interval: float = 1.0
+    app: FlowsServices = field(default_factory=FlowsServices)
+
+    def driver(self) -> Driver:
+        return Driver(self.app, engine=self.engine, progress_interval=self.progress_interval)
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -78,6 +79,24 @@ def delivery_key(body: dict[str, Any]) -> str | None:
         kind = body.get("type") or ("command" if body.get("command") else "request")
         return f"{kind}:{trigger}"
     return None
+
+
+def parsed_summary(request: CheckRequest, lang: str) -> str:
+    """The ack text: "checking ACME…" and what the parser understood, mrkdwn-safe."""
+
+    name = request.company or request.email or request.site or request.phone or "?"
+    lines = [t("slack.checking", lang, name=mrkdwn(name))]
+    fields = []
+    for key in ("company", "email", "site", "phone", "country", "vat", "lei", "reg", "bank"):
+        value = getattr(request, key)
+        if value:
+            fields.append(f"{t('slack.field.' + key, lang)}: {mrkdwn(str(value))}")
+    if request.persons:
+        fields.append(f"{t('slack.field.persons', lang)}: {mrkdwn(', '.join(request.persons))}")
+    if fields:
+        lines.append(t("slack.parsed", lang, fields=" · ".join(fields)))
+    lines.extend(mrkdwn(line) for line in flows.describe_request(request))
+    return "\n".join(lines)
 
 
 def _header(request: AsyncBoltRequest, name: str) -> str | None:
@@ -97,13 +116,13 @@ def build_app(bot: SlackBot | None = None, client: AsyncWebClient | None = None)
         process_before_response=False,
         name="tradecheck",
     )
-    register(app, bot)
-    app.tradecheck_resumer = lambda: checkjob.resumer(  # type: ignore[attr-defined]  # started by bot.server
-        app.client, engine=bot.engine, progress_interval=bot.progress_interval)
+    driver = bot.driver()
+    register(app, bot, driver)
+    app.tradecheck_resumer = lambda: checkjob.resumer(app.client, driver)  # type: ignore[attr-defined]  # started by bot.server
     return app
 
 
-def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place that lists every listener
+def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C901 - one place that lists every listener
     background: set[asyncio.Task[Any]] = set()
 
     def in_background(coroutine: Any) -> None:
@@ -136,8 +155,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             log.info("duplicate delivery %s (retry %s, reason %s, %s) acknowledged, not handled again",
                      key, _header(request, "x-slack-retry-num"), _header(request, "x-slack-retry-reason"), claim.state)
             if claim.state == chatstate.DONE:  # its /check job may belong to a process that died: finish it now
-                in_background(checkjob.resume_one(app.client, key, engine=bot.engine,
-                                                  progress_interval=bot.progress_interval))
+                in_background(checkjob.resume_one(app.client, key, driver))
             return BoltResponse(status=200, body="")
         context["delivery"] = (key, claim.owner)
         if not _starts_check(body):  # buttons, modals, events: final at once, as Slack gets its ack
@@ -154,7 +172,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         if key is None or owner is None:
             return
         try:
-            await call(checkjob.finish_delivery, key, owner, fast=True)
+            await bot.app.offload(checkjob.finish_delivery, key, owner, fast=True)
         except Exception:
             log.warning("could not make delivery %s final", key, exc_info=True)
 
@@ -164,7 +182,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         loop = asyncio.get_running_loop()
         deadline = loop.time() + chatstate.DELIVERY_LEASE.total_seconds() + 1.0
         while True:
-            claim = await call(checkjob.claim_delivery, key, fast=True)
+            claim = await bot.app.offload(checkjob.claim_delivery, key, fast=True)
             if claim.state != chatstate.BUSY or loop.time() >= deadline:
                 return claim
             await asyncio.sleep(0.25)
@@ -178,7 +196,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             actor={"platform": actor.platform, "user_id": actor.user_id, "name": actor.name, "workspace": actor.workspace},
             channel=channel, thread_ts=thread_ts, lang=lang, response_url=body.get("response_url"),
         )
-        job = await call(checkjob.record, key, owner, spec, fast=True)
+        job = await bot.app.offload(checkjob.record, key, owner, spec, fast=True)
         if job is None:
             log.info("delivery %s was taken over by another process; not checking here", key)
         return job
@@ -212,7 +230,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         text = slack_to_plain(body.get("text")).strip()
         user, team, channel = body["user_id"], body.get("team_id", ""), body.get("channel_id", "")
         actor, profile = await actor_for(client, user, team, body.get("user_name", ""))
-        lang = await lang_for(actor, profile)
+        lang = await lang_for(bot.app, actor, profile)
         first, _, rest = text.partition(" ")
         if not text or first.lower() in HELP_WORDS:
             await settle(context)
@@ -233,14 +251,13 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         job = await start_check(context, body, request, actor, channel, body.get("thread_ts"), lang)
         await ack(text=parsed_summary(request, lang), response_type="ephemeral")
         if job is not None:
-            await checkjob.run_job(client, job, engine=bot.engine, progress_interval=bot.progress_interval,
-                                   respond=respond)
+            await checkjob.run_job(client, job, driver, respond=respond)
 
     async def _history(client: AsyncWebClient, actor: flows.Actor, lang: str, query: str, *, channel: str, respond: Any) -> None:
         if not query:
             await tell(client, channel=channel, user=actor.user_id, text=t("slack.history.usage", lang), respond=respond)
             return
-        lines = await call(flows.history_text, query, actor, lang)
+        lines = await bot.app.history_text(query, actor, lang)
         text = "\n".join(mrkdwn(line) for line in lines) if lines else mrkdwn(t("slack.history.none", lang, query=query))
         await tell(client, channel=channel, user=actor.user_id, text=text[:3900], respond=respond)
 
@@ -253,7 +270,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
         channel = (body.get("channel") or {}).get("id", "")
         actor, profile = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
-        lang = await lang_for(actor, profile)
+        lang = await lang_for(bot.app, actor, profile)
         text = slack_to_plain(message.get("text")).strip()
         if not text:
             await settle(context)
@@ -272,8 +289,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         await ack()
         await tell(client, channel=channel, user=user, text=parsed_summary(request, lang), respond=respond)
         if job is not None:
-            await checkjob.run_job(client, job, engine=bot.engine, progress_interval=bot.progress_interval,
-                                   respond=respond)
+            await checkjob.run_job(client, job, driver, respond=respond)
 
     # ------------------------------------------------------------------ card buttons
     @app.action(re.compile(r"^tc:"))
@@ -288,46 +304,15 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         kind = decode_action_id(action.get("action_id", ""))
         case_id, arg = decode_value(action.get("value", ""))
         actor, profile = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
-        lang = await lang_for(actor, profile)
+        lang = await lang_for(bot.app, actor, profile)
         if kind is None or case_id is None:
             await tell(client, channel=channel, user=user, text=t("slack.error.bad_button", lang), respond=respond)
             return
-        trigger = body.get("trigger_id")
-        conversation = flows.Conversation("slack", actor.workspace, channel or "", thread=thread, message=ts) if channel else None
-        if kind in REASON_KINDS and trigger:
-            # Ask the flow first (no reason given): a refusal (not a manager) is said now, not after
-            # typing a reason. The trigger id lives 3 s, so a slow answer opens the modal anyway; the
-            # flow checks every permission again on submit.
-            try:
-                probe = await asyncio.wait_for(
-                    flows.perform_action(kind, case_id, actor, arg=arg, lang=lang, conversation=conversation), PROBE_SECONDS
-                )
-            except asyncio.TimeoutError:
-                probe = None
-            if probe is not None and not probe.ok and not probe.needs_reason:
-                await tell(client, channel=channel, user=user, text=mrkdwn(probe.message), respond=respond)
-                return
-            if probe is not None and probe.ok:  # needed no reason here (approving a low-risk case): done
-                await apply_result(client, probe, channel=channel, ts=ts, thread_ts=thread, user=user, respond=respond)
-                return
-            metadata = {"k": kind.value, "c": case_id, "a": arg, "ch": channel, "ts": ts, "th": thread, "l": lang}
-            if action.get("confirm"):  # the button's confirm dialog was shown and accepted (a STOP approval)
-                metadata["cf"] = 1
-            await client.views_open(trigger_id=trigger, view=render_reason_modal(kind, lang, metadata))
-            return
-        if kind is ActionKind.DETAILS and trigger:
-            opened = await client.views_open(trigger_id=trigger, view=loading_view(lang))
-            result = await flows.perform_action(kind, case_id, actor, arg=arg, lang=lang, conversation=conversation)
-            view_id = (opened.get("view") or {}).get("id")
-            if result.ok and result.card is not None:
-                await client.views_update(view_id=view_id, view=render_details_view(result.card))
-            else:
-                await client.views_update(view_id=view_id, view=_message_view(result.message, lang))
-            return
-        if kind is ActionKind.RECHECK:
-            await tell(client, channel=channel, user=user, text=t("slack.rechecking", lang, id=case_id), respond=respond)
-        result = await flows.perform_action(kind, case_id, actor, arg=arg, lang=lang, conversation=conversation)
-        await apply_result(client, result, channel=channel, ts=ts, thread_ts=thread, user=user, respond=respond)
+        port = SlackPort(client, user=user, workspace=actor.workspace, lang=lang, channel=channel, ts=ts,
+                         thread=thread, trigger=body.get("trigger_id"), respond=respond)
+        # the button's confirm dialog was shown and accepted (a STOP approval)
+        press = ButtonPress(actor, kind, case_id, port.at(), lang, arg=arg, confirmed=bool(action.get("confirm")))
+        await driver.press(press, port)
 
     # ------------------------------------------------------------------ the reason modal
     @app.view(REASON_CALLBACK)
@@ -351,13 +336,11 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         user = (body.get("user") or {}).get("id", "")
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
         actor, _ = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
-        channel, ts, thread = meta.get("ch"), meta.get("ts"), meta.get("th")
-        conversation = flows.Conversation("slack", actor.workspace, channel, thread=thread, message=ts) if channel else None
-        result = await flows.perform_action(
-            kind, case_id, actor, arg=meta.get("a") or "", reason=reason.strip() or None, deal=deal, lang=lang,
-            conversation=conversation, confirmed=bool(meta.get("cf")),
-        )
-        await apply_result(client, result, channel=channel, ts=ts, thread_ts=thread, user=user)
+        port = SlackPort(client, user=user, workspace=actor.workspace, lang=lang, channel=meta.get("ch"),
+                         ts=meta.get("ts"), thread=meta.get("th"))
+        reply = ReasonReply(actor, kind, case_id, port.at(), lang, reason=reason, arg=meta.get("a") or "", deal=deal,
+                            confirmed=bool(meta.get("cf")))
+        await driver.reason(reply, port)
 
     # ------------------------------------------------------------------ App Home
     @app.event("app_home_opened")
@@ -366,7 +349,7 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
             return
         user = event.get("user", "")
         actor, profile = await actor_for(client, user, body.get("team_id", ""))
-        await publish_home(client, actor, await lang_for(actor, profile))
+        await publish_home(bot.app, client, actor, await lang_for(bot.app, actor, profile))
 
     @app.action(LANG_ACTION)
     async def choose_lang(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -375,11 +358,6 @@ def register(app: AsyncApp, bot: SlackBot) -> None:  # noqa: C901 - one place th
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
         actor, _ = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
         lang = ((action.get("selected_option") or {}).get("value")) or flows.default_lang()
-        await call(flows.set_user_lang, actor, lang)
-        await publish_home(client, actor, lang)
+        await bot.app.set_user_lang(actor, lang)
+        await publish_home(bot.app, client, actor, lang)
 
-
-def _message_view(message: str, lang: str) -> dict[str, Any]:
-    view = loading_view(lang)
-    view["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(message or "…")}}]
-    return view

@@ -33,7 +33,8 @@ from storage import chatstate
 from storage import jobs as jobstore
 
 from .. import flows
-from .cards import Posted, run_and_post
+from ..app.driver import CheckCommand, Driver
+from .port import SlackPort
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +124,8 @@ def _webhook_respond(url: str | None) -> Respond | None:
     return respond
 
 
-async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, *, engine: Any = None,
-                  progress_interval: float = 1.0, respond: Respond | None = None) -> str:
+async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driver, *,
+                  respond: Respond | None = None) -> str:
     """Post (or take over) the card, run the check, finish the card, complete the job.
 
     Returns "done", "lost" (another process holds the job now) or "failed"."""
@@ -141,17 +142,19 @@ async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, *, engine: A
     respond = respond or _webhook_respond(spec.response_url)
     lost = asyncio.Event()
 
-    async def on_posted(posted: Posted) -> bool:
-        card = CardAt(channel=posted.channel, ts=posted.ts, moved_to_dm=posted.moved_to_dm)
+    async def on_posted(at: flows.Conversation) -> bool:
+        card = CardAt(channel=at.channel, ts=at.message or "", moved_to_dm=at.channel != spec.channel)
         return await asyncio.to_thread(jobstore.set_payload, database, job,
                                        {**job.payload, "card": card.model_dump()})
 
     known = spec.card
-    posted = Posted(known.channel, known.ts, known.moved_to_dm) if known else None
-    work = asyncio.create_task(run_and_post(
-        client, request=request, actor=actor, channel=spec.channel, thread_ts=spec.thread_ts, lang=spec.lang,
-        engine=engine, respond=respond, progress_interval=progress_interval, posted=posted, on_posted=on_posted,
-    ))
+    where = flows.Conversation(PLATFORM, actor.workspace, spec.channel, thread=spec.thread_ts)
+    at = None if known is None else flows.Conversation(
+        PLATFORM, actor.workspace, known.channel, thread=None if known.moved_to_dm else spec.thread_ts, message=known.ts)
+    port = SlackPort(client, user=actor.user_id, workspace=actor.workspace, lang=spec.lang, channel=spec.channel,
+                     thread=spec.thread_ts, respond=respond)
+    work = asyncio.create_task(driver.check(CheckCommand(actor, request, where, spec.lang), port, at=at,
+                                            on_posted=on_posted))
 
     async def heartbeat() -> None:
         while True:
@@ -179,35 +182,35 @@ async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, *, engine: A
     return "done"
 
 
-async def resume_one(client: AsyncWebClient, key: str, **options: Any) -> str | None:
+async def resume_one(client: AsyncWebClient, key: str, driver: Driver) -> str | None:
     """Slack retried a delivery whose check job exists: finish it now if its owner is gone."""
     database = await asyncio.to_thread(flows.ensure_database)
     job = await asyncio.to_thread(jobstore.claim_one, database, job_key(key), lease_seconds=LEASE_SECONDS)
     if job is None:
         return None
     log.info("check job %s taken over after its owner's lease ran out (Slack retry)", job.dedup_key)
-    return await run_job(client, job, **options)
+    return await run_job(client, job, driver)
 
 
-async def resume_due(client: AsyncWebClient, limit: int = 5, **options: Any) -> list[str]:
+async def resume_due(client: AsyncWebClient, driver: Driver, limit: int = 5) -> list[str]:
     """Claim check jobs whose owner died (lease ran out) and finish them, concurrently."""
     database = await asyncio.to_thread(flows.ensure_database)
     claimed = await asyncio.to_thread(jobstore.claim, database, limit=limit, lease_seconds=LEASE_SECONDS,
                                       kinds=[KIND])
     for job in claimed:
         log.info("check job %s taken over (attempt %s)", job.dedup_key, job.attempts)
-    results = await asyncio.gather(*(run_job(client, job, **options) for job in claimed), return_exceptions=True)
+    results = await asyncio.gather(*(run_job(client, job, driver) for job in claimed), return_exceptions=True)
     for job, result in zip(claimed, results):
         if isinstance(result, BaseException):
             log.error("check job %s failed", job.dedup_key, exc_info=result)
     return [r if isinstance(r, str) else "error" for r in results]
 
 
-async def resumer(client: AsyncWebClient, every: float = RESUME_EVERY, **options: Any) -> None:
+async def resumer(client: AsyncWebClient, driver: Driver, every: float = RESUME_EVERY) -> None:
     """Runs inside `tradecheck serve` (every process): finishes the checks of processes that died."""
     while True:
         try:
-            await resume_due(client, **options)
+            await resume_due(client, driver)
         except asyncio.CancelledError:
             raise
         except Exception:  # the database restarting must not stop the resumer

@@ -17,12 +17,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from checks.config import Settings
+from ..settings import BotSettings
 
 TIMEOUT_SECONDS = 15
 
 
-def api_url(settings: Settings) -> str:
+def api_url(settings: BotSettings) -> str:
     """The Web API base URL; slack_sdk joins it with the method name, so it must end with `/`."""
     url = (settings.slack_api_url or "https://slack.com/api/").strip()
     return url if url.endswith("/") else url + "/"
@@ -35,7 +35,7 @@ def retry_handlers(rate_limits: bool = True) -> list:  # type: ignore[type-arg]
     return handlers
 
 
-def make_client(settings: Settings, token: str | None = None, *, wait_on_rate_limit: bool = True) -> AsyncWebClient:
+def make_client(settings: BotSettings, token: str | None = None, *, wait_on_rate_limit: bool = True) -> AsyncWebClient:
     """`wait_on_rate_limit=False` lets a 429 raise (the outbox reschedules instead of sleeping)."""
     bot_token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
     return AsyncWebClient(

@@ -13,12 +13,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from checks.config import Settings, get_settings
-
 from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
 from ..flows import Conversation
 from ..render.slack import MAX_MESSAGE_BLOCKS, MAX_TEXT, mrkdwn, render_message, shorten
+from ..settings import BotSettings, get_bot_settings
 from .client import make_client
 
 PERMANENT_ERRORS = {
@@ -31,12 +30,12 @@ PERMANENT_ERRORS = {
 class SlackDeliverer:
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient | None = None, settings: Settings | None = None) -> None:
+    def __init__(self, client: AsyncWebClient | None = None, settings: BotSettings | None = None) -> None:
         """A 429 is not slept on here: it goes back to the outbox with its Retry-After."""
-        self._client = client or make_client(settings or get_settings(), wait_on_rate_limit=False)
+        self._client = client or make_client(settings or get_bot_settings(), wait_on_rate_limit=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SlackDeliverer":
+    def from_settings(cls, settings: BotSettings) -> "SlackDeliverer":
         if settings.slack_bot_token is None:
             raise DeliveryFailed("SLACK_BOT_TOKEN is not set", permanent=True)
         return cls(settings=settings)
@@ -82,7 +81,7 @@ def _seconds(value: object) -> float | None:
         return None
 
 
-def register_deliverer(registry: DelivererRegistry, settings: Settings) -> bool:
+def register_deliverer(registry: DelivererRegistry, settings: BotSettings) -> bool:
     """Slack messages are sent by this process when SLACK_BOT_TOKEN is set (an entry point calls this)."""
     if settings.slack_bot_token is None or SlackDeliverer.platform in registry:
         return False

@@ -6,7 +6,6 @@ only reads. If the database cannot answer, the Home tab still opens and says so.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +13,12 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import t
-from checks.lifecycle import DECISIONS, decision_rank, level_rank
+from checks.lifecycle import DECISIONS, decision_rank, level_rank, may_decide
 
 from .. import flows
 from ..card import LEVEL_ICON
 from ..render.slack import LANG_ACTION, MAX_TEXT, MAX_VIEW_BLOCKS, mrkdwn, shorten
-from .calls import call
+from ..app.driver import FlowsServices
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,9 @@ def home_cases(actor: flows.Actor, include_approvals: bool) -> tuple[list[HomeCa
     from storage.cases import list_cases, runs
     from storage.db import get_database
 
-    database = get_database()
+    from ..settings import get_bot_settings
+
+    database = get_database(get_bot_settings().database_url)
     mine: list[HomeCase] = []
     approvals: list[HomeCase] = []
     with database.session() as session:
@@ -151,17 +152,17 @@ def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
-async def publish_home(client: AsyncWebClient, actor: flows.Actor, lang: str) -> None:
+async def publish_home(app: FlowsServices, client: AsyncWebClient, actor: flows.Actor, lang: str) -> None:
     try:
-        role = await call(flows.role_of, actor)
+        role = await app.role_of(actor)
     except Exception:
         log.warning("role_of failed", exc_info=True)
         role = "sales"
     mine: list[HomeCase] | None
     approvals: list[HomeCase] | None
     try:
-        mine, approvals = await asyncio.to_thread(home_cases, actor, role in ("manager", "admin", "compliance"))
-        if role not in ("manager", "admin", "compliance"):
+        mine, approvals = await app.offload(home_cases, actor, may_decide(role))
+        if not may_decide(role):
             approvals = None
     except Exception:
         log.warning("home lists failed", exc_info=True)

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from checks.i18n import normalize_lang
 
 from .. import flows
-from .calls import call
+from ..app.driver import FlowsServices
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,10 @@ async def actor_for(client: AsyncWebClient, user_id: str, team_id: str, fallback
     return flows.Actor(platform="slack", user_id=user_id, name=found.name or fallback_name, workspace=team_id or "local"), found
 
 
-async def lang_for(actor: flows.Actor, found: Profile) -> str:
+async def lang_for(app: FlowsServices, actor: flows.Actor, found: Profile) -> str:
     """The user's language: stored choice, then Slack locale, then the team default."""
     try:
-        stored = await call(flows.get_user_lang, actor, fast=True)
+        stored = await app.get_user_lang(actor, fast=True)  # before an ack: the fast pool
     except Exception:  # the language must never be the reason a command fails
         log.warning("get_user_lang failed", exc_info=True)
         stored = None

@@ -1,4 +1,4 @@
-"""The python-telegram-bot `Application`, configured from Settings.
+"""The python-telegram-bot `Application`, configured from BotSettings.
 
 `base_url` is TELEGRAM_API_URL (PTB calls `base_url + token + "/" + method`, so the value ends in
 `/bot`): a local Bot API server or a test server works the same way as Telegram's. Webhook mode
@@ -13,9 +13,9 @@ import logging
 
 from telegram.ext import Application, ApplicationBuilder
 
-from checks.config import Settings
 from checks.engine import Engine
 
+from ..settings import BotSettings
 from .handlers import EDIT_INTERVAL, TelegramHandlers, install, parse_chat_ids
 from .transport import file_url
 
@@ -29,7 +29,7 @@ class TelegramNotConfigured(RuntimeError):
 
 
 def build_application(
-    settings: Settings,
+    settings: BotSettings,
     *,
     polling: bool = False,
     engine: Engine | None = None,

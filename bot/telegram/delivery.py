@@ -12,12 +12,11 @@ import html
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
-from checks.config import Settings
-
 from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
 from ..flows import Conversation
 from ..render.telegram import MESSAGE_LIMIT, clip, render, utf16_len
+from ..settings import BotSettings
 from .transport import PLATFORM, ChatGone, Sender, file_url, retry_after_seconds
 
 TEXT_MAX = 1000
@@ -34,7 +33,7 @@ class TelegramDeliverer:
         self._ready = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TelegramDeliverer":
+    def from_settings(cls, settings: BotSettings) -> "TelegramDeliverer":
         if settings.telegram_bot_token is None:
             raise DeliveryFailed("TELEGRAM_BOT_TOKEN is not set", permanent=True)
         bot = Bot(
@@ -82,7 +81,7 @@ class TelegramDeliverer:
             await self.bot.shutdown()
 
 
-def register_deliverer(registry: DelivererRegistry, settings: Settings) -> bool:
+def register_deliverer(registry: DelivererRegistry, settings: BotSettings) -> bool:
     """Telegram messages are sent by this process when TELEGRAM_BOT_TOKEN is set (an entry point calls this)."""
     if settings.telegram_bot_token is None or PLATFORM in registry:
         return False

@@ -255,13 +255,15 @@ class TelegramHandlers:
                                               grace=grace)
         if not taken:
             return  # an ordinary reply to the bot, or someone else's prompt
-        card_id = int(taken.card_message_id) if (taken.card_message_id or "").isdigit() else None
+        card_message = taken.card_message_id or ""
+        card_id = int(card_message) if card_message.isdigit() else None
+        kind = ActionKind(taken.kind)
         lang = await self.lang_of(actor, user)
         port = self.port(context, message, user, lang)
         # the prompt for approving a STOP case said that the reply confirms it (Telegram's confirm step)
-        reply = ReasonReply(actor, taken.kind, taken.case_id, port.at(card_id), lang,
+        reply = ReasonReply(actor, kind, taken.case_id, port.at(card_id), lang,
                             reason=(message.text or message.caption or "").strip(), arg=taken.arg,
-                            confirmed=taken.kind is ActionKind.APPROVE)
+                            confirmed=kind is ActionKind.APPROVE)
         try:
             await self.driver.reason(reply, port)
         except ChatGone:

@@ -29,9 +29,9 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 
-from checks.config import Settings
 from checks.engine import Engine
 
+from ..settings import BotSettings
 from .app import TelegramNotConfigured, build_application
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ MAX_BODY = 1_000_000  # an update is a few KB; refuse anything absurd before par
 class TelegramWebhook:
     """One PTB Application behind the webhook route; started lazily or by the server's lifespan."""
 
-    def __init__(self, settings: Settings, *, engine: Engine | None = None, **options: object) -> None:
+    def __init__(self, settings: BotSettings, *, engine: Engine | None = None, **options: object) -> None:
         self.settings = settings
         self.engine = engine
         self.options = options
@@ -147,7 +147,7 @@ def _ensure_database() -> None:
 _webhooks: dict[int, TelegramWebhook] = {}
 
 
-def get_webhook(settings: Settings) -> TelegramWebhook:
+def get_webhook(settings: BotSettings) -> TelegramWebhook:
     """The webhook object for these settings (one per settings object, shared by routes and lifespan)."""
     key = id(settings)
     if key not in _webhooks:
@@ -155,7 +155,7 @@ def get_webhook(settings: Settings) -> TelegramWebhook:
     return _webhooks[key]
 
 
-def telegram_routes(settings: Settings) -> list[Route]:
+def telegram_routes(settings: BotSettings) -> list[Route]:
     """The webhook route, or none when TELEGRAM_BOT_TOKEN is not set (so /healthz says so)."""
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         log.info("TELEGRAM_BOT_TOKEN not set: %s not mounted", WEBHOOK_PATH)
@@ -165,20 +165,20 @@ def telegram_routes(settings: Settings) -> list[Route]:
     return get_webhook(settings).routes()
 
 
-def telegram_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+def telegram_lifespan(settings: BotSettings):  # type: ignore[no-untyped-def]
     """An async context manager for the ASGI server's lifespan: starts and stops the Application."""
     return get_webhook(settings).lifespan()
 
 
-async def telegram_startup(settings: Settings) -> None:
+async def telegram_startup(settings: BotSettings) -> None:
     await get_webhook(settings).startup()
 
 
-async def telegram_shutdown(settings: Settings) -> None:
+async def telegram_shutdown(settings: BotSettings) -> None:
     await get_webhook(settings).shutdown()
 
 
-async def poll(settings: Settings, *, engine: Engine | None = None, stop: asyncio.Event | None = None) -> int:
+async def poll(settings: BotSettings, *, engine: Engine | None = None, stop: asyncio.Event | None = None) -> int:
     """Long polling inside a running event loop, until `stop` is set or the task is cancelled."""
     try:
         app = build_application(settings, polling=True, engine=engine)
@@ -216,7 +216,7 @@ def _polling_error(error: TelegramError) -> None:
         log.warning("telegram polling: %s", error)
 
 
-def run_polling(settings: Settings, *, engine: Engine | None = None):  # type: ignore[no-untyped-def]
+def run_polling(settings: BotSettings, *, engine: Engine | None = None):  # type: ignore[no-untyped-def]
     """`tradecheck serve --telegram-polling`: blocks until Ctrl-C and returns the exit code.
 
     Called from inside a running event loop (the shared server runs uvicorn beside it), it

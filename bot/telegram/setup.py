@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from telegram import BotCommand
 from telegram.error import TelegramError
 
-from checks.config import Settings, get_settings
 from checks.i18n import t
 
+from ..settings import BotSettings, get_bot_settings
 from .app import TelegramNotConfigured, build_application
 from .server import get_webhook
 
@@ -42,7 +42,7 @@ def check_url(url: str) -> str:
     return url
 
 
-async def set_webhook(settings: Settings, url: str) -> None:
+async def set_webhook(settings: BotSettings, url: str) -> None:
     check_url(url)
     app = build_application(settings)  # TelegramNotConfigured without a token
     secret = get_webhook(settings).secret
@@ -54,7 +54,7 @@ async def set_webhook(settings: Settings, url: str) -> None:
         await app.bot.set_my_commands(_commands("zh"), language_code="zh")
 
 
-async def delete_webhook(settings: Settings) -> None:
+async def delete_webhook(settings: BotSettings) -> None:
     app = build_application(settings)
     async with app.bot:
         await app.bot.delete_webhook()
@@ -67,7 +67,7 @@ def telegram_main(argv: list[str]) -> int:
     setter.add_argument("url")
     sub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to use --telegram-polling)")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    settings = get_bot_settings()
     try:
         if args.command == "set-webhook":
             asyncio.run(set_webhook(settings, args.url))

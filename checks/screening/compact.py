@@ -32,6 +32,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
@@ -64,19 +65,17 @@ class HashedLists:
 
     @classmethod
     def from_dict(cls, mapping: dict[str, list[int]]) -> HashedLists:
-        merged: dict[int, list[int]] = {}
-        for key, ids in mapping.items():
-            hashed = hash64(key)
-            found = merged.get(hashed)
-            if found is None:
-                merged[hashed] = list(ids)
-            else:  # a hash shared by two keys: both lists
-                found.extend(i for i in ids if i not in set(found))
-        keys = array("Q", sorted(merged))
+        pairs = sorted(zip(map(hash64, mapping), mapping.values(), strict=True), key=itemgetter(0))
+        keys = array("Q")
         starts = array("I", [0])
         values = array("I")
-        for hashed_key in keys:
-            values.extend(merged[hashed_key])
+        for hashed, ids in pairs:
+            if keys and keys[-1] == hashed:  # a hash shared by two keys: one list with both keys' ids
+                values.extend(i for i in ids if i not in set(values[starts[-2] :]))
+                starts[-1] = len(values)
+                continue
+            keys.append(hashed)
+            values.extend(ids)
             starts.append(len(values))
         return cls(keys, starts, values)
 

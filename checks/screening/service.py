@@ -55,11 +55,9 @@ _checked_at = 0.0
 def default_cache_dir() -> Path | None:
     if os.environ.get("TRADECHECK_INDEX_CACHE", "").lower() in ("off", "0", "no", "false"):
         return None
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "tradecheck"
+    from ..paths import user_cache_dir
+
+    return user_cache_dir()
 
 
 def _code_digest() -> str:

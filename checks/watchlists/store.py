@@ -12,8 +12,6 @@ import hashlib
 import json
 import logging
 import lzma
-import os
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -83,14 +81,10 @@ SPECS: dict[str, ListSpec] = {
 
 
 def default_lists_dir() -> Path:
-    """A platformdirs-like per-user data folder."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "tradecheck" / "lists"
+    """The lists' folder in the user data folder (`checks.paths`)."""
+    from ..paths import user_data_dir
+
+    return user_data_dir() / "lists"
 
 
 def resolve_lists_dir(lists_dir: Path | None) -> Path:

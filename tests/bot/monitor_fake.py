@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from bot import monitor
+from bot.app import Runtime
 from bot.card import Card
 from bot.flows import Conversation
-from bot.monitor.runtime import FlowsRuntime
+from bot.settings import get_bot_settings
 
 PLATFORM = "fake"
 
@@ -66,8 +67,9 @@ def setup(mon: monitor.Monitor) -> None:
 
 @contextmanager
 def own_monitor(config: monitor.MonitorConfig | None = None) -> Iterator[monitor.Monitor]:
-    """A monitor of the test's own (over the configured database), the process's while the test runs."""
-    mon = monitor.Monitor(FlowsRuntime(), config)
+    """A monitor of the test's own over a runtime of the current settings (the test's database), the
+    process's while the test runs."""
+    mon = monitor.Monitor(Runtime(get_bot_settings()), config)
     previous = monitor.use(mon)
     try:
         yield mon

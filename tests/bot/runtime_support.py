@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.app import Runtime
-from checks.config import get_settings
+from bot.settings import get_bot_settings
 from checks.engine import Engine
 
 
@@ -16,6 +16,6 @@ def use_engine(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
     settings are read when it is built, so MANAGERS set later in the test still count."""
 
     def from_environment(cls: type[Runtime], *, offline: bool | None = None, **kwargs: Any) -> Runtime:
-        return cls(get_settings(), engine=engine, offline=offline, **kwargs)
+        return cls(get_bot_settings(), engine=engine, offline=offline, **kwargs)
 
     monkeypatch.setattr(Runtime, "from_environment", classmethod(from_environment))

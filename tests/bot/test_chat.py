@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
 import subprocess
 import sys
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,6 @@ from bot import chat
 from bot.app import Actor, Runtime
 from storage import db as storage_db
 from storage.models import AuditEvent, Case, CheckRun
-
 from tests.bot.runtime_support import use_engine
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
@@ -163,16 +162,27 @@ def test_the_chat_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
 
 
 def test_a_fresh_machine_needs_no_extra_step(tmp_path: Path) -> None:
-    """`tradecheck chat` with no DATABASE_URL creates ./tradecheck.db and works at once."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    """`tradecheck chat` with no DATABASE_URL creates the database in the user data folder and works at
+    once; a one-shot command started from another folder sees the same cases (as a new user tries it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRADECHECK_LISTS_DIR")}
+    env.update(PYTHONPATH=str(ROOT), XDG_DATA_HOME=str(tmp_path / "data"), TRADECHECK_LANG="en")
+    chat_folder, other_folder = tmp_path / "desk", tmp_path / "elsewhere"
+    chat_folder.mkdir()
+    other_folder.mkdir()
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "chat", "--offline", "--user", "li", "--lang", "en"],
         input="/check Sunrise Textiles country=IR\n/cases\n/quit\n", capture_output=True, text=True,
-        env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path, timeout=120,
+        env=env, cwd=chat_folder, timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "Case #1" in result.stdout and "#1 Sunrise Textiles (IR)" in result.stdout
-    assert (tmp_path / "tradecheck.db").exists()
+    assert (tmp_path / "data" / "tradecheck" / "tradecheck.db").exists()
+    assert not (chat_folder / "tradecheck.db").exists()
+    listed = subprocess.run([sys.executable, "-m", "bot.cli", "cases", "list"], capture_output=True, text=True,
+                            env=env, cwd=other_folder, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "Sunrise Textiles" in listed.stdout
+    assert not (other_folder / "tradecheck.db").exists()
 
 
 def test_what_the_monitor_said_is_shown_at_the_next_prompt(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli, monitor
-from checks.config import get_settings
+from bot.settings import reload_settings
 from checks.trade_remedies import update as tr_update
 from checks.watchlists import update
 from storage import db as storage_db
@@ -34,7 +34,7 @@ def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     use_database(monkeypatch, f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("TRADECHECK_LISTS_DIR", str(tmp_path / "lists"))
     monkeypatch.setenv("TRADECHECK_LANG", "en")
-    get_settings.cache_clear()
+    reload_settings()
     actor = flows.Actor("terminal", "li", "Li Wei")
     first = asyncio.run(flows.run_check("Rosneft Trading S.A. country=CH", actor, engine=risk_engine()[0]))
     assert first.case and not any(f.code == "sanctions.hit" for f in first.report.findings())
@@ -53,7 +53,7 @@ def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     monkeypatch.setattr(monitor, "after_lists_update", after_lists_update)
     assert cli.main(["lists", "update"]) == 0
     out = capsys.readouterr().out
-    get_settings.cache_clear()
+    reload_settings()
     assert f"lists folder: {tmp_path / 'lists'}" in out
     assert calls == ([1] if rescreened else [])
     from sqlmodel import select

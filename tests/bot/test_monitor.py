@@ -13,8 +13,8 @@ import logging
 import os
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
@@ -25,22 +25,37 @@ import pytest
 from sqlmodel import select
 
 from bot import flows, monitor
+from bot.app import Runtime
 from bot.card import ActionKind
 from bot.delivery import DeliveryFailed
-from checks.config import get_settings
+from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
-from storage import cases
+from storage import cases, outbox
 from storage import db as storage_db
 from storage import jobs as jobstore
-from storage import outbox
 from storage.models import (
-    Approval, AuditEvent, Case, CaseStatus, ConversationLink, Job, Outbox, Workspace, aware, utcnow,
+    Approval,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    ConversationLink,
+    Job,
+    Outbox,
+    Workspace,
+    aware,
+    utcnow,
 )
 from tests.bot.monitor_fake import delivered, own_monitor
 from tests.storage.support import (  # noqa: F401  (fixtures)
-    EmbargoSource, ListSource, PointsScorer, db_url, pg_url, set_managers, sqlite_template,
+    EmbargoSource,
+    ListSource,
+    PointsScorer,
+    db_url,
+    pg_url,
+    set_managers,
+    sqlite_template,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,12 +161,12 @@ def test_recheck_days_come_from_the_policy_else_the_defaults(monkeypatch: pytest
     assert [monitor.recheck_days(None, level) for level in levels] == [7, 30, 90, 365]
     # a broken policy file: the monitor's runtime gives no policy, the defaults apply
     monkeypatch.setenv("TRADECHECK_POLICY", str(ROOT / "no-such-policy.yaml"))
-    get_settings.cache_clear()
+    reload_settings()
     try:
         with own_monitor() as mon:
             assert [mon.recheck_days(level) for level in levels] == [7, 30, 90, 365]
     finally:
-        get_settings.cache_clear()
+        reload_settings()
 
 
 async def test_checked_cases_are_watched_by_the_policy_and_planning_is_idempotent(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
@@ -266,7 +281,7 @@ async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_noth
     monitor.current().config.engine = flows.get_engine(offline=True)
     # the index is built first, as the server and the chat do at start-up: on a loaded machine its
     # build can outlast the sanctions source's timeout, and a check without sanctions is not the point here
-    await asyncio.to_thread(get_screener, get_settings().lists_dir)
+    await asyncio.to_thread(get_screener, get_bot_settings().lists_dir)
     ids = [await check(text, f"C{i}") for i, text in enumerate((
         "ACME Trading LLC email=j@acme-trading.ae site=acme-trading.ae country=AE phone=+97142345678",
         "Islamic Revolutionary Guard Corps country=IR",
@@ -287,6 +302,9 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TRADECHECK_APPROVAL_REMINDER_HOURS", "6")
     set_managers(monkeypatch, "fake:boss")
+    get_settings.cache_clear()
+    fixtures = monitor.current()  # the monitor over the new settings (its runtime reads them when built)
+    monitor.use(monitor.Monitor(Runtime(get_settings()), fixtures.config, deliverers=fixtures.deliverers))
     waiting = await check("Tehran Goods Co country=IR", "C1")
     decided = await check("Damascus Trade LLC country=SY", "C2")
     for case_id in (waiting, decided):
@@ -300,7 +318,7 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
     assert where.channel == "C1" and f"#{waiting}" in text and "waiting for approval" in text and "Li Wei" in text
     pending = [j for j in job_rows(db_url, "approval_reminder") if j.status == "pending"]
     assert [j.dedup_key.rsplit(":", 1)[1] for j in pending] == ["2"]  # the next one, 6 h later
-    get_settings.cache_clear()
+    reload_settings()
 
 
 # --- delivery ------------------------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from bot import monitor, platforms
+from bot.app import Runtime
+from bot.app.types import Conversation
 from bot.card import Card
 from bot.delivery import Deliverer, DelivererRegistry
-from bot.flows import Conversation
-from bot.monitor.runtime import FlowsRuntime
-from checks.config import Settings
+from bot.settings import BotSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTERS = ("slack", "telegram", "feishu")
@@ -66,7 +66,7 @@ def test_configured_platforms_register_their_deliverers_and_others_are_not_loade
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FEISHU_APP_ID", raising=False)
     registry = DelivererRegistry()
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-test", TELEGRAM_BOT_TOKEN="123456:test-token")  # type: ignore[call-arg]
+    settings = BotSettings(SLACK_BOT_TOKEN="xoxb-test", TELEGRAM_BOT_TOKEN="123456:test-token")  # type: ignore[call-arg]
     assert platforms.register_deliverers(registry, settings) == ["slack", "telegram", "terminal"]
     assert type(registry.get("slack")).__name__ == "SlackDeliverer"
     assert type(registry.get("telegram")).__name__ == "TelegramDeliverer"
@@ -75,7 +75,7 @@ def test_configured_platforms_register_their_deliverers_and_others_are_not_loade
     real = platforms.importlib.import_module
     monkeypatch.setattr(platforms.importlib, "import_module", lambda name: loaded.append(name) or real(name))
     bare = DelivererRegistry()
-    assert platforms.register_deliverers(bare, Settings()) == ["terminal"]  # no token: nothing but the terminal
+    assert platforms.register_deliverers(bare, BotSettings()) == ["terminal"]  # no token: nothing but the terminal
     assert loaded == []  # and no adapter module was even imported
 
 
@@ -91,12 +91,12 @@ def test_a_broken_adapter_does_not_stop_the_others(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(platforms, "DELIVERY_ADAPTERS", (("tests_broken_adapter", "slack_bot_token"),
                                                          ("bot.slack.deliver", "slack_bot_token")))
     registry = DelivererRegistry()
-    assert platforms.register_deliverers(registry, Settings(SLACK_BOT_TOKEN="xoxb-test")) == ["slack", "terminal"]  # type: ignore[call-arg]
+    assert platforms.register_deliverers(registry, BotSettings(SLACK_BOT_TOKEN="xoxb-test")) == ["slack", "terminal"]  # type: ignore[call-arg]
     assert any("tests_broken_adapter" in r.getMessage() for r in caplog.records)
 
 
 def test_two_monitors_share_no_deliverer_handler_or_ticker() -> None:
-    one, two = monitor.Monitor(FlowsRuntime()), monitor.Monitor(FlowsRuntime())
+    one, two = monitor.Monitor(Runtime(BotSettings())), monitor.Monitor(Runtime(BotSettings()))
     one.deliverers.register(Named("fake"))
 
     async def handler(job: Any) -> monitor.JobResult:
@@ -110,7 +110,7 @@ def test_two_monitors_share_no_deliverer_handler_or_ticker() -> None:
 
 
 def test_the_entry_points_monitor_is_replaceable() -> None:
-    mine = monitor.Monitor(FlowsRuntime())
+    mine = monitor.Monitor(Runtime(BotSettings()))
     previous = monitor.use(mine)
     try:
         monitor.register_deliverer(Named("fake"))

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
-from checks.config import get_settings
+from bot.settings import reload_settings
 from checks.engine import CheckContext, Engine, Scorer, Source
 from checks.models import Decision, DecisionCode, Finding, Report, RiskFactor, RiskLevel, Section, Severity, Status
 from checks.request import CheckRequest
@@ -88,7 +88,7 @@ def _empty_postgres(url: str) -> None:
 def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("MANAGERS", raising=False)
-    get_settings.cache_clear()
+    reload_settings()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -110,12 +110,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         database = storage_db._DATABASES.pop(url, None)
         if database is not None:
             database.engine.dispose()
-    get_settings.cache_clear()
+    reload_settings()
 
 
 def set_managers(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("MANAGERS", value)
-    get_settings.cache_clear()
+    reload_settings()
 
 
 # --- a small risk engine ---------------------------------------------------------------------------

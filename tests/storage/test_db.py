@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from storage import audit
 from storage import db as storage_db
-from storage.db import DEFAULT_URL, Database, DatabaseNotReady, make_engine, normalize_url
+from storage.db import Database, DatabaseNotReady, make_engine, normalize_url
 
 from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
@@ -63,13 +63,28 @@ def test_a_brand_new_database_and_the_default_file_are_upgraded_on_first_use(tmp
     assert fresh.current() == fresh.head()
     fresh.engine.dispose()
 
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
-    default = Database(url=normalize_url(DEFAULT_URL), engine=make_engine(DEFAULT_URL))
+    default_url = storage_db.default_url()
+    default = Database(url=normalize_url(default_url), engine=make_engine(default_url))
     default.upgrade("0001")  # an older local file: upgraded too, it is the user's own
     default.ensure_ready()
     assert default.current() == default.head()
-    assert (tmp_path / "tradecheck.db").exists()
+    assert (tmp_path / "data" / "tradecheck" / "tradecheck.db").exists()  # in the user data folder ...
+    assert not (tmp_path / "tradecheck.db").exists()  # ... not in the working directory
     default.engine.dispose()
+
+
+def test_the_default_database_is_the_same_file_from_any_folder(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    urls = set()
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        urls.add(storage_db.get_database(None).url)
+    assert urls == {f"sqlite:///{(tmp_path / 'data' / 'tradecheck' / 'tradecheck.db').as_posix()}"}
+    storage_db.reset()
 
 
 def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -119,7 +134,7 @@ def _cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_db_upgrade_and_status_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     from bot import admin
-    from checks.config import get_settings
+    from bot.settings import reload_settings
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     template = Database(url=url, engine=make_engine(url))
@@ -128,7 +143,7 @@ def test_db_upgrade_and_status_commands(tmp_path: Path, monkeypatch: pytest.Monk
     refused = _cli("cases", "list", url=url, cwd=tmp_path)  # as a user meets it: a message, no traceback
     assert refused.returncode == 1 and "tradecheck db upgrade" in refused.stderr and "Traceback" not in refused.stderr
     monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
+    reload_settings()
     try:
         assert admin.db_main(["status"]) == 1 and "schema 0001" in capsys.readouterr().out
         assert admin.db_main(["upgrade"]) == 0 and f"0001 → {head}" in capsys.readouterr().out
@@ -136,4 +151,4 @@ def test_db_upgrade_and_status_commands(tmp_path: Path, monkeypatch: pytest.Monk
         assert admin.db_main(["upgrade"]) == 0  # again: nothing to do, no error
     finally:
         storage_db.reset()
-        get_settings.cache_clear()
+        reload_settings()

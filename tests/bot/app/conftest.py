@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from bot.app import Runtime
-from checks.config import get_settings
+from bot.settings import get_bot_settings
 from checks.engine import Engine
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
@@ -24,7 +24,7 @@ def make_runtime(db_url: str) -> Iterator[MakeRuntime]:  # noqa: F811
     built: list[Runtime] = []
 
     def make(engine: Engine | None = None, **kwargs: object) -> Runtime:
-        runtime = Runtime(get_settings(), engine=engine, engine_cache=_PRODUCT_ENGINES, **kwargs)  # type: ignore[arg-type]
+        runtime = Runtime(get_bot_settings(), engine=engine, engine_cache=_PRODUCT_ENGINES, **kwargs)  # type: ignore[arg-type]
         built.append(runtime)
         return runtime
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from checks.config import get_settings
+from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
@@ -163,9 +163,9 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake: FakeFeishu) -> Any
     monkeypatch.setenv("FEISHU_LANG", "en")
     monkeypatch.setenv("MANAGERS", f"feishu:{MANAGER}")
     monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+    reload_settings()
+    yield get_bot_settings()
+    reload_settings()
     from storage import db
 
     db.reset()

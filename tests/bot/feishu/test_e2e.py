@@ -160,3 +160,29 @@ async def test_chinese_by_default_and_english_when_chosen(harness: Harness, monk
     await harness.say("/lang en")
     _card_id, card = await harness.check("/check ACME Trading LLC email=j@acme-trading.ae")
     assert "Case #" in text_of(card)
+
+
+async def test_two_servers_on_one_database_act_on_an_event_once(harness: Harness) -> None:
+    """Feishu retries an event (or two processes behind a balancer both get it): one card only."""
+    import httpx
+
+    from bot.feishu.api import FeishuApi
+    from bot.feishu.handlers import FeishuBot
+    from bot.server import create_app
+    from checks.config import get_settings
+
+    from .conftest import engine
+
+    other_bot = FeishuBot(FeishuApi(harness.bot.settings), harness.bot.settings, engine=engine(),
+                          progress_interval=0.05)
+    other = create_app(get_settings(), mount_slack=False, mount_telegram=False, feishu_bot=other_bot)
+    payload = message_event("/check ACME Trading LLC email=j@acme-trading.ae", user=SALES)
+    first, headers = signed_post(payload)
+    second, headers2 = signed_post(payload, nonce="other-nonce")  # a retry: a fresh signature, the same event id
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://feishu2.test") as http2:
+        answers = [await harness.http.post("/feishu/events", content=first, headers=headers),
+                   await http2.post("/feishu/events", content=second, headers=headers2)]
+    await harness.bot.drain()
+    await other_bot.drain()
+    assert [a.status_code for a in answers] == [200, 200]
+    assert len(harness.fake.of("reply")) == 1

@@ -21,9 +21,9 @@ import uvicorn
 import bot  # noqa: F401  (registers the bot's catalog)
 from bot import flows
 from bot.server import create_app
+from bot.settings import get_bot_settings, reload_settings
 from bot.slack import people
 from bot.slack.app import SlackBot, build_app
-from checks.config import get_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
@@ -190,11 +190,11 @@ def slack_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("TRADECHECK_OFFLINE", "1")
     monkeypatch.setenv("TRADECHECK_LANG", "en")
     monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
+    reload_settings()
     people.clear_cache()
     _reset_database()
     yield
-    get_settings.cache_clear()
+    reload_settings()
     people.clear_cache()
     _reset_database()
 
@@ -225,8 +225,8 @@ async def start_app(fake: FakeSlack, *, engine: Engine | None = None, progress_i
     import os
 
     os.environ["SLACK_API_URL"] = fake.api_url
-    get_settings.cache_clear()
-    settings = get_settings()
+    reload_settings()
+    settings = get_bot_settings()
     await asyncio.to_thread(flows.ensure_database)  # as `tradecheck serve` does before its first request
     slack_app = build_app(SlackBot(settings=settings, engine=engine or make_engine(), progress_interval=progress_interval))
     app = create_app(settings, slack_app=slack_app, mount_telegram=False)

@@ -17,10 +17,11 @@ from urllib.parse import parse_qs
 from sqlalchemy import update
 
 from bot import flows
+from bot.settings import get_bot_settings
 from bot.slack import checkjob
-from bot.slack.cards import placeholder, post_card
+from bot.app.driver import pending_card as placeholder
+from bot.slack.port import post_card
 from bot.slack.client import make_client
-from checks.config import get_settings
 from storage import chatstate
 from storage.models import Job, ProcessedDelivery, utcnow
 from tests.bot.slack.conftest import SALES, TEAM, SlackHarness, make_engine
@@ -69,7 +70,7 @@ async def _dead_process_posts_placeholder(slack: SlackHarness, body: str) -> tup
                               channel=form["channel_id"], lang="en", response_url=form["response_url"])
     job = checkjob.record(key, claim.owner, spec)
     assert job is not None
-    client = make_client(get_settings())
+    client = make_client(get_bot_settings())
     posted = await post_card(client, form["channel_id"], placeholder(request, make_engine(), "en"), thread_ts=None,
                              user=SALES)
     from storage import jobs as jobstore

@@ -140,7 +140,9 @@ async def test_a_failing_listener_is_logged_with_the_request_id_and_apologises(
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(flows, "perform_action", broken)
+    from bot.app.cases import CaseService
+
+    monkeypatch.setattr(CaseService, "perform_action", broken)
     card = await slack.run_check("Broken Flow Trading LLC")
     button = slack.buttons(card["blocks"])["schedule_recheck"]
     payload = slack.button(button, SALES, card["channel"], card["ts"])
@@ -159,15 +161,15 @@ async def test_socket_mode_serves_check_without_a_public_url(
     from argparse import Namespace
 
     from bot.server import _serve
-    from checks.config import get_settings
+    from bot.settings import get_bot_settings, reload_settings
     from tests.bot.slack.conftest import free_port
 
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
-    get_settings.cache_clear()
+    reload_settings()
     args = Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=free_port(), log_level="warning")
-    task = asyncio.create_task(_serve(args, get_settings()))
+    task = asyncio.create_task(_serve(args, get_bot_settings()))
     try:
         await fake_slack.wait_for(lambda: fake_slack.sockets, timeout=20)
         assert fake_slack.of("apps.connections.open")[0].token == "xapp-test"

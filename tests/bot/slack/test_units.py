@@ -12,18 +12,18 @@ from bot.card import Card
 from bot.delivery import Deliverer, DeliveryFailed
 from bot.flows import Conversation
 from bot.server import create_app, serve_main
+from bot.settings import BotSettings
 from bot.slack.app import delivery_key
 from bot.slack.client import api_url, make_client
 from bot.slack.deliver import SlackDeliverer
 from bot.slack.text import slack_to_plain
-from checks.config import Settings
 from tests.bot.slack.blockkit import validate_blocks
 from tests.bot.slack.fake_slack import FakeSlack
 
 
 @pytest.fixture(autouse=True)
 def no_slack_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Settings() here must see only what the test gives it, not the developer's environment or .env."""
+    """BotSettings() here must see only what the test gives it, not the developer's environment or .env."""
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -46,9 +46,9 @@ def test_delivery_key_is_the_event_id_or_the_trigger_id() -> None:
 
 
 def test_api_url_always_ends_with_a_slash() -> None:
-    assert api_url(Settings(SLACK_API_URL="http://127.0.0.1:9/api")) == "http://127.0.0.1:9/api/"
-    assert api_url(Settings()) == "https://slack.com/api/"
-    client = make_client(Settings(SLACK_API_URL="https://slack-gov.com/api", SLACK_BOT_TOKEN="xoxb-1"))
+    assert api_url(BotSettings(SLACK_API_URL="http://127.0.0.1:9/api")) == "http://127.0.0.1:9/api/"
+    assert api_url(BotSettings()) == "https://slack.com/api/"
+    client = make_client(BotSettings(SLACK_API_URL="https://slack-gov.com/api", SLACK_BOT_TOKEN="xoxb-1"))
     assert client.base_url == "https://slack-gov.com/api/" and client.token == "xoxb-1"
     assert any(type(h).__name__ == "AsyncRateLimitErrorRetryHandler" for h in client.retry_handlers)
 
@@ -62,7 +62,7 @@ async def fake() -> Any:
 
 
 def _deliverer(fake: FakeSlack) -> SlackDeliverer:
-    return SlackDeliverer(settings=Settings(SLACK_API_URL=fake.api_url, SLACK_BOT_TOKEN="xoxb-test"))
+    return SlackDeliverer(settings=BotSettings(SLACK_API_URL=fake.api_url, SLACK_BOT_TOKEN="xoxb-test"))
 
 
 async def test_deliverer_posts_in_the_cards_thread(fake: FakeSlack) -> None:
@@ -94,16 +94,16 @@ async def test_deliverer_sorts_failures_into_permanent_and_later(fake: FakeSlack
         await deliverer.deliver(Conversation("slack", "T1", "C1", message="1.1"), "x")
     assert limited.value.retry_after == 0 and not limited.value.permanent
     with pytest.raises(DeliveryFailed) as unset:
-        SlackDeliverer.from_settings(Settings())
+        SlackDeliverer.from_settings(BotSettings())
     assert unset.value.permanent
-    dead = SlackDeliverer(settings=Settings(SLACK_API_URL="http://127.0.0.1:9/api/", SLACK_BOT_TOKEN="xoxb-test"))
+    dead = SlackDeliverer(settings=BotSettings(SLACK_API_URL="http://127.0.0.1:9/api/", SLACK_BOT_TOKEN="xoxb-test"))
     with pytest.raises(DeliveryFailed) as down:
         await dead.deliver(Conversation("slack", "T1", "C1"), "x")
     assert not down.value.permanent
 
 
 async def test_server_routes_healthz_and_no_slack_without_secrets() -> None:
-    app = create_app(Settings(), mount_telegram=False)
+    app = create_app(BotSettings(), mount_telegram=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         health = await http.get("/healthz")
         assert health.status_code == 200 and health.json() == {"ok": True, "slack": False, "telegram": False, "feishu": False}
@@ -111,7 +111,7 @@ async def test_server_routes_healthz_and_no_slack_without_secrets() -> None:
 
 
 async def test_server_mounts_slack_with_secrets() -> None:
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", SLACK_API_URL="http://127.0.0.1:9/api/")
+    settings = BotSettings(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", SLACK_API_URL="http://127.0.0.1:9/api/")
     app = create_app(settings, mount_telegram=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         assert (await http.get("/healthz")).json()["slack"] is True
@@ -138,25 +138,26 @@ async def test_socket_mode_needs_the_app_token(capsys: pytest.CaptureFixture[str
 
     from bot.server import _serve
 
-    code = await _serve(Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"), Settings())
+    code = await _serve(Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"), BotSettings())
     assert code == 2 and "SLACK_APP_TOKEN" in capsys.readouterr().err
 
 
 async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Telegram module's routes join the one ASGI app and its lifespan runs with the server's."""
-    import bot.server as server
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
+
+    import bot.server as server
 
     events: list[str] = []
 
     class FakeTelegramModule:
         @staticmethod
-        def telegram_routes(settings: Settings) -> list[Route]:
+        def telegram_routes(settings: BotSettings) -> list[Route]:
             return [Route("/telegram/webhook", lambda request: PlainTextResponse("tg"), methods=["POST"])]
 
         @staticmethod
-        def telegram_lifespan(settings: Settings) -> Any:
+        def telegram_lifespan(settings: BotSettings) -> Any:
             import contextlib
 
             @contextlib.asynccontextmanager
@@ -168,7 +169,7 @@ async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monke
             return lifespan()
 
     monkeypatch.setattr(server, "_telegram_module", lambda: FakeTelegramModule)
-    app = create_app(Settings())
+    app = create_app(BotSettings())
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             assert (await http.post("/telegram/webhook")).text == "tg"
@@ -186,14 +187,14 @@ async def test_serve_stops_at_once_when_the_database_is_not_usable(
     from storage import db
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://tradecheck@127.0.0.1:1/tradecheck")
-    from checks.config import get_settings
+    from bot.settings import get_bot_settings, reload_settings
 
-    get_settings.cache_clear()
+    reload_settings()
     db.reset()
     try:
         code = await _serve(Namespace(socket=False, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"),
-                            get_settings())
+                            get_bot_settings())
     finally:
-        get_settings.cache_clear()
+        reload_settings()
         db.reset()
     assert code == 2 and "tradecheck serve:" in capsys.readouterr().err

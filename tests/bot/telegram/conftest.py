@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from checks.config import get_settings
+from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
@@ -91,9 +91,9 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotAPI) ->
     monkeypatch.setenv("MANAGERS", f"telegram:{MANAGER}")
     monkeypatch.setenv("TRADECHECK_LANG", "en")
     monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+    reload_settings()
+    yield get_bot_settings()
+    reload_settings()
     from storage import db
 
     db.reset()

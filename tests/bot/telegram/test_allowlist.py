@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from checks.config import Settings, get_settings
+from bot.settings import BotSettings, get_bot_settings, reload_settings
 
 from .conftest import GROUP, MANAGER, OTHER, SALES, Harness, buttons
 from .fakeapi import BOT_USERNAME, TOKEN
@@ -17,11 +17,11 @@ OUTSIDE_GROUP = -1009876543210
 
 
 @pytest.fixture
-def env(env: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def env(env: BotSettings, monkeypatch: pytest.MonkeyPatch) -> BotSettings:
     """The conftest environment with the team's group and SALES's private chat on the allow-list."""
     monkeypatch.setenv("TELEGRAM_ALLOWED_CHATS", f" {GROUP}, {SALES} ")
-    get_settings.cache_clear()
-    return get_settings()
+    reload_settings()
+    return get_bot_settings()
 
 
 def stored_cases() -> list[Any]:
@@ -104,7 +104,7 @@ async def test_a_listed_chat_works_as_before(harness: Harness) -> None:
 
 
 def test_unset_list_warns_once_at_build_and_never_logs_the_token(
-    env: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    env: BotSettings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot.telegram.app import build_application
 
@@ -124,7 +124,7 @@ def test_unset_list_warns_once_at_build_and_never_logs_the_token(
     assert not [r for r in caplog.records if "TELEGRAM_ALLOWED_CHATS" in r.getMessage()]
 
 
-def test_a_malformed_list_stops_the_bot_from_starting(env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_list_stops_the_bot_from_starting(env: BotSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.telegram.app import TelegramNotConfigured, build_application
     from bot.telegram.handlers import parse_chat_ids
 

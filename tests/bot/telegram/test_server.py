@@ -37,12 +37,12 @@ async def test_shared_server_mounts_the_webhook_and_runs_the_bot(env: Any, fake_
 
 
 def test_no_token_no_route(env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from checks.config import get_settings
+    from bot.settings import get_bot_settings, reload_settings
 
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
-    get_settings.cache_clear()
-    assert telegram_routes(get_settings()) == []
-    assert run_polling(get_settings()) == 2
+    reload_settings()
+    assert telegram_routes(get_bot_settings()) == []
+    assert run_polling(get_bot_settings()) == 2
 
 
 async def test_polling_answers_updates_without_a_webhook(env: Any, fake_api: FakeBotAPI) -> None:

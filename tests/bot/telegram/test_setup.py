@@ -47,12 +47,12 @@ async def test_a_webhook_without_its_secret_is_refused(env: Any, fake_api: FakeB
 
 
 def test_the_command_without_a_token_says_what_is_missing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from checks.config import get_settings
+    from bot.settings import reload_settings
 
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    get_settings.cache_clear()
+    reload_settings()
     try:
         assert setup.telegram_main(["set-webhook", "https://bot.example.com/telegram/webhook"]) == 2
     finally:
-        get_settings.cache_clear()
+        reload_settings()
     assert "TELEGRAM_BOT_TOKEN" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from bot import flows, monitor
-from checks.config import get_settings
+from bot.settings import get_bot_settings, reload_settings
 from storage import outbox
 from storage.models import Outbox
 
@@ -49,10 +49,10 @@ def _database_text() -> str:
 @pytest.fixture
 def wrong_token(env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", WRONG)
-    get_settings.cache_clear()
-    yield get_settings()
+    reload_settings()
+    yield get_bot_settings()
     monitor.unregister_deliverer("telegram")
-    get_settings.cache_clear()
+    reload_settings()
 
 
 async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_token: Any, fake_api: FakeBotAPI,

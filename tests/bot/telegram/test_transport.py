@@ -11,11 +11,11 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot import flows
-from checks.config import get_settings
-from bot.delivery import DeliveryFailed, Deliverer
-from bot.render.telegram import TelegramMessage
-from bot.telegram.delivery import TelegramDeliverer
+from bot.delivery import Deliverer, DeliveryFailed
 from bot.progress import Coalescer
+from bot.render.telegram import TelegramMessage
+from bot.settings import get_bot_settings
+from bot.telegram.delivery import TelegramDeliverer
 from bot.telegram.port import CardEdits
 from bot.telegram.transport import ChatGone, Sender
 
@@ -98,7 +98,7 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     links = live_links(case_id)
     assert [(l.channel, l.message) for l in links] == [(str(GROUP), str(card["message_id"]))]
 
-    deliverer = TelegramDeliverer.from_settings(get_settings())
+    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
     assert isinstance(deliverer, Deliverer)
     conversation = flows.Conversation("telegram", links[0].workspace, links[0].channel, links[0].thread, links[0].message)
     # a re-check result arrives as a reply to the original card
@@ -115,7 +115,7 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
 
 
 async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI) -> None:
-    deliverer = TelegramDeliverer.from_settings(get_settings())
+    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
     fake_api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
     conversation = flows.Conversation("telegram", "1", str(SALES), None, None)
     with pytest.raises(DeliveryFailed) as failed:
@@ -126,7 +126,7 @@ async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: 
 
 
 async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI) -> None:
-    deliverer = TelegramDeliverer.from_settings(get_settings())
+    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
     fake_api.fail("sendMessage", 400, "Bad Request: chat not found")
     with pytest.raises(DeliveryFailed) as failed:
         await deliverer.deliver(flows.Conversation("telegram", "1", "-100999", None, "5"), "Reminder", None)

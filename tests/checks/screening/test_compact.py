@@ -18,7 +18,7 @@ QUERIES = [
 
 
 def _signature(matches):
-    return [(m.entity, m.name, m.name_kind, m.score, m.name_score, m.strength, m.doubts, m.country, m.type_mismatch,
+    return [(m.entity, m.name, m.name_kind, m.score, m.strength, m.doubts, m.country, m.type_mismatch,
              [(p.query, p.listed, p.how) for p in m.pairs], m.ignored, m.missing_query, m.missing_listed)
             for m in matches]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import flows
+from bot.app import cases as case_service
 from bot.card import ActionKind
 from checks import lifecycle
 
@@ -12,6 +12,6 @@ def test_every_button_is_a_lifecycle_action_and_back() -> None:
 
 
 def test_the_reason_sets_hold_buttons_too() -> None:
-    assert ActionKind.REJECT in flows.REASON_REQUIRED and ActionKind.APPROVE not in flows.REASON_REQUIRED
-    assert ActionKind.APPROVE in flows.MAY_NEED_REASON and ActionKind.DETAILS not in flows.MAY_NEED_REASON
-    assert ActionKind.ESCALATE in flows.WITH_DEAL and "escalate" in flows.WITH_DEAL
+    assert ActionKind.REJECT in case_service.REASON_REQUIRED and ActionKind.APPROVE not in case_service.REASON_REQUIRED
+    assert ActionKind.APPROVE in case_service.MAY_NEED_REASON and ActionKind.DETAILS not in case_service.MAY_NEED_REASON
+    assert ActionKind.ESCALATE in case_service.WITH_DEAL and "escalate" in case_service.WITH_DEAL
