@@ -397,10 +397,12 @@ def _trade_word_ok(units: tuple[Unit, ...]) -> bool:
         return False
     k = at[0]
     names = [j for j, u in enumerate(units) if u.kind in _NAME_KINDS]
+    if not names:
+        return False
     if not (all(j < k for j in names) or all(j > k for j in names)):
         return False
-    nearest = max((j for j in names if j < k), default=None) if names and names[0] < k else min(names)
-    return units[nearest].kind != "prefix" and len(units[nearest].text) >= 3
+    nearest = units[max(names)] if names[0] < k else units[min(names)]
+    return nearest.kind != "prefix" and len(nearest.text) >= 3
 
 
 def _read(text: str, prof: NameProfile, unit_map: dict[str, list[Unit]] | None = None) -> list[Reading]:
