@@ -9,6 +9,8 @@ sources answered) add official domains (`data["official_domains"]`) and name com
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as _field
 
 from .. import countries
 from ..domains import DomainParts, claimed_domains, name_tokens, registrable_domain, split_domain, well_known
@@ -32,7 +34,42 @@ class ConsistencyAnalyzer(Analyzer):
     name = "consistency"
 
     def analyze(self, request: CheckRequest, report: Report, ctx: CheckContext) -> None:
-        t = ctx.t
+        claim = _Claim.of(request, report, ctx)
+        free = claim.free_mail()
+        seen: set[str] = set()
+        for field, domain in (("email", claim.email_domain), ("site", claim.site_domain)):
+            if not domain or domain in seen or (field == "email" and free):
+                continue
+            seen.add(domain)
+            claim.judge_domain(field, domain)
+        claim.young_domain()
+        claim.email_against_site(free)
+        claim.other_sources()
+        claim.verdict()
+
+
+@dataclass
+class _Claim:
+    """One check's claim (company, email and web domains) and the reasons for and against it, step by step."""
+
+    request: CheckRequest
+    report: Report
+    ctx: CheckContext
+    company: str
+    email_domain: str | None
+    site_domain: str | None
+    targets: set[str]  # the bundled list's domains for the claimed name
+    exact: bool  # the claimed name is exactly a listed company's
+    registry_domains: set[str]
+    official: set[str]
+    compare_to: set[str]  # official, and where the buyer's own site points
+    own_words: list[str]
+    prof: namematch.NameProfile
+    bad: list[str] = _field(default_factory=list)
+    good: list[str] = _field(default_factory=list)
+
+    @classmethod
+    def of(cls, request: CheckRequest, report: Report, ctx: CheckContext) -> _Claim:
         company = (request.company or "").strip()
         email_domain = registrable_domain(request.email_domain) if request.email_domain else None
         site_domain = registrable_domain(request.site) if request.site else None
@@ -42,157 +79,195 @@ class ConsistencyAnalyzer(Analyzer):
         # where the buyer's own site points (canonical, redirect, links spelled as the name): the real
         # company's domain to compare against, never a vouch for the domains the buyer gave
         linked = set(_official_domains(f for f in report.findings() if _from_website(f))) - {email_domain, site_domain}
-        compare_to = official | linked
-        own_words = name_tokens(company)
         prof = namematch.profile(company, _country_words(request.country),
                                  not request.country or request.country.upper() in namematch.PINYIN_COUNTRIES)
-        bad: list[str] = []
-        good: list[str] = []
-        evidence = [Evidence(source=BUNDLED)]
+        return cls(request, report, ctx, company, email_domain, site_domain, targets, exact, registry_domains,
+                   official, official | linked, name_tokens(company), prof)
 
-        def add(finding: Finding) -> None:
-            report.sections.add(finding)
+    @property
+    def evidence(self) -> list[Evidence]:
+        return [Evidence(source=BUNDLED)]
 
-        free = bool(email_domain) and is_free_mail(email_domain)
-        if free and company:
-            known = bool(official)
-            severity = Severity.HIGH if known else Severity.MEDIUM
-            detail_key = "consistency.free_mail_company.detail_known" if known else "consistency.free_mail_company.detail"
-            add(Finding(
-                code="email.free_mail_for_company", status=Status.FLAG, severity=severity,
-                title=t("consistency.free_mail_company.title", provider=email_domain, company=company),
-                detail=t(detail_key, company=company, domains=", ".join(sorted(official))),
-                evidence=evidence, data={"provider": email_domain, "official_domains": sorted(official)},
+    def add(self, finding: Finding) -> None:
+        self.report.sections.add(finding)
+
+    def t(self, key: str, **kwargs: object) -> str:
+        return self.ctx.t(key, **kwargs)
+
+    # ------------------------------------------------------------------ the steps
+
+    def free_mail(self) -> bool:
+        """Free mail for a company: flagged; an accusation when the company's own domains are known."""
+        free = bool(self.email_domain) and is_free_mail(self.email_domain)
+        if not (free and self.company):
+            return free
+        company, known = self.company, bool(self.official)
+        detail_key = "consistency.free_mail_company.detail_known" if known else "consistency.free_mail_company.detail"
+        self.add(Finding(
+            code="email.free_mail_for_company", status=Status.FLAG,
+            severity=Severity.HIGH if known else Severity.MEDIUM,
+            title=self.t("consistency.free_mail_company.title", provider=self.email_domain, company=company),
+            detail=self.t(detail_key, company=company, domains=", ".join(sorted(self.official))),
+            evidence=self.evidence, data={"provider": self.email_domain, "official_domains": sorted(self.official)},
+        ))
+        if known:
+            self.bad.append(self.t("consistency.reason.free_mail_known", company=company, provider=self.email_domain))
+        else:
+            self.report.verdict_reasons.append(self.t("consistency.reason.free_mail", provider=self.email_domain))
+        return free
+
+    def judge_domain(self, field: str, domain: str) -> None:
+        """One domain the buyer gave: official, a look-alike, a lure, an odd ending, the family, or another's."""
+        if domain in self.official:
+            self._official(field, domain)
+            return
+        parts = split_domain(domain)
+        brand_tld = parts is not None and namematch.brand_tld(parts.suffix, self.prof)
+        by_name = namematch.match_label(parts.label, self.prof, parts.suffix) if parts and not brand_tld else None
+        spelled = brand_tld or (parts is not None and by_name is not None and by_name.kind == "consistent"
+                                and not (self.targets and by_name.extra)  # `siemens-group` is not Siemens's
+                                and not _one_slip_from(parts.label, self.compare_to))  # `wellfargo`: a typo
+        if not spelled and self._lookalike(field, domain, by_name):
+            return
+        tld = namematch.unusual_tld(parts.suffix, self.request.country) if parts and not brand_tld else ""
+        if tld:
+            self._unusual_tld(field, domain, tld, spelled)
+        home = parts is not None and _home_country_site(parts, self.official, self.request.country)
+        if brand_tld or home:
+            # `home.sandvik` (only the brand can register under its own ending), `bosch.de` from a German buyer
+            self.good.append(self.t("consistency.reason.family", domain=domain, company=self.company))
+        elif spelled:
+            if self.compare_to:  # spelled from the claimed name, but not a domain we know for it
+                self._unconfirmed(field, domain)
+            # else spelled from the buyer's own name: nothing to say against it
+        else:
+            self._not_the_companys(field, domain)
+
+    def _official(self, field: str, domain: str) -> None:
+        company = self.company or domain
+        self.good.append(self.t("consistency.reason.official", domain=domain, company=company))
+        self.add(Finding(
+            code="domain.matches_claim", status=Status.PASS, severity=Severity.INFO,
+            title=self.t("consistency.matches_claim.title", domain=domain, company=company),
+            evidence=_evidence_for(domain, self.targets, self.registry_domains),
+            data={"domain": domain, "field": field},
+        ))
+
+    def _lookalike(self, field: str, domain: str, by_name: namematch.NameMatch | None) -> bool:
+        """A look-alike of a known domain, of the buyer's own name, or the name plus a lure word: said, True."""
+        looks = find_lookalikes(domain, self.compare_to, own_name_words=self.own_words)
+        if looks:
+            best = looks[0]
+            self.add(_lookalike_finding(best, looks, field, self.company, self.exact, self.ctx))
+            self.bad.append(self.t("consistency.reason.lookalike", domain=domain, target=best.target))
+            return True
+        shown_name = namematch.display_name(self.company)
+        if by_name is not None and by_name.kind == "lookalike":
+            self.add(_name_lookalike_finding(by_name, domain, field, shown_name, self.ctx))
+            self.bad.append(self.t("consistency.reason.lookalike_name", domain=domain, company=self.company))
+            return True
+        if by_name is not None and by_name.kind == "lure":
+            self.add(_lure_finding(by_name, domain, field, shown_name, self.ctx))
+            self.bad.append(self.t("consistency.reason.lure_word", domain=domain, company=self.company))
+            return True
+        return False
+
+    def _unusual_tld(self, field: str, domain: str, tld: str, spelled: bool) -> None:
+        self.add(Finding(
+            code="domain.unusual_tld", status=Status.FLAG, severity=Severity.MEDIUM,
+            title=self.t("consistency.unusual_tld.title", domain=domain, tld=tld),
+            detail=self.t("consistency.unusual_tld.detail_name" if spelled else "consistency.unusual_tld.detail",
+                          domain=domain, tld=tld, company=self.company or domain),
+            evidence=[Evidence(source=SOURCE)], data={"domain": domain, "field": field, "tld": tld},
+        ))
+        self.bad.append(self.t("consistency.reason.unusual_tld", domain=domain, tld=tld))
+
+    def _unconfirmed(self, field: str, domain: str) -> None:
+        """Spelled from the claimed name, but not a domain we know for it: a question, not an accusation."""
+        company = namematch.display_name(self.company)
+        self.add(Finding(
+            code="domain.unconfirmed", status=Status.INFO, severity=Severity.INFO,
+            title=self.t("consistency.unconfirmed.title", domain=domain, company=company),
+            detail=self.t("consistency.unconfirmed.detail", company=company, domains=", ".join(sorted(self.compare_to))),
+            evidence=self.evidence,
+            data={"domain": domain, "field": field, "official_domains": sorted(self.compare_to)},
+        ))
+
+    def _not_the_companys(self, field: str, domain: str) -> None:
+        """Another listed company's domain, or a listed company, named exactly, writing from none of its own."""
+        company, official = self.company, self.official
+        other = well_known().get(domain)
+        if other is not None and company and official and not _same_company(self.own_words, other.names):
+            self.add(Finding(
+                code="domain.other_company", status=Status.FLAG, severity=Severity.HIGH,
+                title=self.t("consistency.other_company.title", domain=domain, other=other.names[0]),
+                detail=self.t("consistency.other_company.detail", company=company, other=other.names[0],
+                              domains=", ".join(sorted(official))),
+                evidence=self.evidence, data={"domain": domain, "belongs_to": other.names[0]},
             ))
-            if known:
-                bad.append(t("consistency.reason.free_mail_known", company=company, provider=email_domain))
-            else:
-                report.verdict_reasons.append(t("consistency.reason.free_mail", provider=email_domain))
+            self.bad.append(self.t("consistency.reason.other_company", domain=domain, other=other.names[0]))
+        elif other is None and self.exact and self.targets and field == "email":
+            self.add(Finding(
+                code="domain.not_official", status=Status.FLAG, severity=Severity.HIGH,
+                title=self.t("consistency.not_official.title", domain=domain, company=company),
+                detail=self.t("consistency.not_official.detail", company=company, domains=", ".join(sorted(official))),
+                evidence=self.evidence, data={"domain": domain, "official_domains": sorted(official)},
+            ))
+            self.bad.append(self.t("consistency.reason.not_official", domain=domain, company=company))
 
-        seen: set[str] = set()
-        for field, domain in (("email", email_domain), ("site", site_domain)):
-            if not domain or domain in seen or (field == "email" and free):
-                continue
-            seen.add(domain)
-            if domain in official:
-                good.append(t("consistency.reason.official", domain=domain, company=company or domain))
-                add(Finding(
-                    code="domain.matches_claim", status=Status.PASS, severity=Severity.INFO,
-                    title=t("consistency.matches_claim.title", domain=domain, company=company or domain),
-                    evidence=_evidence_for(domain, targets, registry_domains),
-                    data={"domain": domain, "field": field},
-                ))
-                continue
-            parts = split_domain(domain)
-            brand_tld = parts is not None and namematch.brand_tld(parts.suffix, prof)
-            by_name = namematch.match_label(parts.label, prof, parts.suffix) if parts and not brand_tld else None
-            spelled = brand_tld or (parts is not None and by_name is not None and by_name.kind == "consistent"
-                                    and not (targets and by_name.extra)  # `siemens-group` is not Siemens's
-                                    and not _one_slip_from(parts.label, compare_to))  # `wellfargo`: a typo
-            looks = [] if spelled else find_lookalikes(domain, compare_to, own_name_words=own_words)
-            if looks:
-                best = looks[0]
-                add(_lookalike_finding(best, looks, field, company, exact, ctx))
-                bad.append(t("consistency.reason.lookalike", domain=domain, target=best.target))
-                continue
-            if by_name is not None and by_name.kind == "lookalike":
-                add(_name_lookalike_finding(by_name, domain, field, namematch.display_name(company), ctx))
-                bad.append(t("consistency.reason.lookalike_name", domain=domain, company=company))
-                continue
-            if by_name is not None and by_name.kind == "lure":
-                add(_lure_finding(by_name, domain, field, namematch.display_name(company), ctx))
-                bad.append(t("consistency.reason.lure_word", domain=domain, company=company))
-                continue
-            tld = namematch.unusual_tld(parts.suffix, request.country) if parts and not brand_tld else ""
-            if tld:
-                add(Finding(
-                    code="domain.unusual_tld", status=Status.FLAG, severity=Severity.MEDIUM,
-                    title=t("consistency.unusual_tld.title", domain=domain, tld=tld),
-                    detail=t("consistency.unusual_tld.detail_name" if spelled else "consistency.unusual_tld.detail",
-                             domain=domain, tld=tld, company=company or domain),
-                    evidence=[Evidence(source=SOURCE)], data={"domain": domain, "field": field, "tld": tld},
-                ))
-                bad.append(t("consistency.reason.unusual_tld", domain=domain, tld=tld))
-            home = parts is not None and _home_country_site(parts, official, request.country)
-            if brand_tld or home:
-                # `home.sandvik` (only the brand can register under its own ending), `bosch.de` from a German buyer
-                good.append(t("consistency.reason.family", domain=domain, company=company))
-                continue
-            if spelled and compare_to and domain not in official:
-                # spelled from the claimed name, but not a domain we know for it: a question, not an accusation
-                add(Finding(
-                    code="domain.unconfirmed", status=Status.INFO, severity=Severity.INFO,
-                    title=t("consistency.unconfirmed.title", domain=domain, company=namematch.display_name(company)),
-                    detail=t("consistency.unconfirmed.detail", company=namematch.display_name(company),
-                             domains=", ".join(sorted(compare_to))),
-                    evidence=evidence, data={"domain": domain, "field": field, "official_domains": sorted(compare_to)},
-                ))
-                continue
-            if spelled:
-                continue  # spelled from the buyer's own name: nothing to say against it
-            other = well_known().get(domain)
-            if other is not None and company and official and not _same_company(own_words, other.names):
-                add(Finding(
-                    code="domain.other_company", status=Status.FLAG, severity=Severity.HIGH,
-                    title=t("consistency.other_company.title", domain=domain, other=other.names[0]),
-                    detail=t("consistency.other_company.detail", company=company, other=other.names[0],
-                             domains=", ".join(sorted(official))),
-                    evidence=evidence, data={"domain": domain, "belongs_to": other.names[0]},
-                ))
-                bad.append(t("consistency.reason.other_company", domain=domain, other=other.names[0]))
-            elif other is None and exact and targets and field == "email":
-                # a well-known company, named exactly, writing from a domain that is none of its own
-                add(Finding(
-                    code="domain.not_official", status=Status.FLAG, severity=Severity.HIGH,
-                    title=t("consistency.not_official.title", domain=domain, company=company),
-                    detail=t("consistency.not_official.detail", company=company, domains=", ".join(sorted(official))),
-                    evidence=evidence, data={"domain": domain, "official_domains": sorted(official)},
-                ))
-                bad.append(t("consistency.reason.not_official", domain=domain, company=company))
-
-        young = _young_domain_of_old_company(report, {d for d in (email_domain, site_domain) if d} - official, company, ctx)
+    def young_domain(self) -> None:
+        domains = {d for d in (self.email_domain, self.site_domain) if d} - self.official
+        young = _young_domain_of_old_company(self.report, domains, self.company, self.ctx)
         if young is not None:
-            add(young)
-            bad.append(young.title)
+            self.add(young)
+            self.bad.append(young.title)
 
+    def email_against_site(self, free: bool) -> None:
+        email_domain, site_domain = self.email_domain, self.site_domain
         if email_domain and site_domain and not free and email_domain != site_domain:
-            if not (email_domain in official and site_domain in official):
-                add(Finding(
+            if not (email_domain in self.official and site_domain in self.official):
+                self.add(Finding(
                     code="domain.mismatch", status=Status.FLAG, severity=Severity.MEDIUM,
-                    title=t("consistency.mismatch.title", email_domain=email_domain, site_domain=site_domain),
-                    detail=t("consistency.mismatch.detail"),
+                    title=self.t("consistency.mismatch.title", email_domain=email_domain, site_domain=site_domain),
+                    detail=self.t("consistency.mismatch.detail"),
                     evidence=[Evidence(source=SOURCE)],
                     data={"email_domain": email_domain, "site_domain": site_domain},
                 ))
-                bad.append(t("consistency.reason.mismatch", email_domain=email_domain, site_domain=site_domain))
+                self.bad.append(self.t("consistency.reason.mismatch", email_domain=email_domain,
+                                       site_domain=site_domain))
         elif email_domain and email_domain == site_domain:
-            good.append(t("consistency.reason.same_domain", domain=email_domain))
+            self.good.append(self.t("consistency.reason.same_domain", domain=email_domain))
 
-        codes = report.codes()
+    def other_sources(self) -> None:
+        """What the website and the registries said about the name."""
+        codes = self.report.codes()
         if WEBSITE_NAME_MISSING in codes:
-            bad.append(t("consistency.reason.site_without_name", company=company))
+            self.bad.append(self.t("consistency.reason.site_without_name", company=self.company))
         if WEBSITE_NAME_FOUND in codes:
-            good.append(t("consistency.reason.site_with_name", company=company))
-        for finding in report.findings():
+            self.good.append(self.t("consistency.reason.site_with_name", company=self.company))
+        for finding in self.report.findings():
             if finding.code == REGISTRY_NAME_MISMATCH:
-                bad.append(t("consistency.reason.registry_name", registry=finding.data.get("registry", ""),
-                             name=finding.data.get("registry_name", "")))
+                self.bad.append(self.t("consistency.reason.registry_name", registry=finding.data.get("registry", ""),
+                                       name=finding.data.get("registry_name", "")))
 
+    def verdict(self) -> None:
+        report = self.report
         strong_good = any(f.code == "domain.matches_claim" for f in report.findings()) or (
-            email_domain is not None and email_domain == site_domain and WEBSITE_NAME_FOUND in codes
+            self.email_domain is not None and self.email_domain == self.site_domain
+            and WEBSITE_NAME_FOUND in report.codes()
         )
-        if bad:
+        if self.bad:
             report.verdict = "inconsistent"
-            report.verdict_reasons = bad + report.verdict_reasons
+            report.verdict_reasons = self.bad + report.verdict_reasons
         elif strong_good:
             report.verdict = "consistent"
-            report.verdict_reasons = good + report.verdict_reasons
+            report.verdict_reasons = self.good + report.verdict_reasons
         else:
             report.verdict = "unknown"
             if not report.verdict_reasons:
-                report.verdict_reasons = good or [t(_missing_key(request))]
+                report.verdict_reasons = self.good or [self.t(_missing_key(self.request))]
             else:
-                report.verdict_reasons = good + report.verdict_reasons
+                report.verdict_reasons = self.good + report.verdict_reasons
 
 
 def _lookalike_finding(

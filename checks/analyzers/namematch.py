@@ -36,8 +36,19 @@ LEGAL_WORDS = frozenset(
 # Words real companies often put after their name (`colruytgroup`, `eizoglobal`): consistent there,
 # a lure when put before it (`globalkumhoenc`, `group-toread`).
 NEUTRAL_WORDS = frozenset(
-    """group grp global intl international net online info web world worldwide asia usa europe hq groupe grupo
-    gruppo grupa""".split()
+    """group grp global online net info web world worldwide asia usa europe hq groupe grupo gruppo grupa""".split()
+)
+# What a company makes or does, put next to its name in its own domain (`agenusbio`, `akwel-automotive`,
+# `tongyiplastic`): consistent on either side of the name, never a name by itself.
+TRADE_WORDS = frozenset(
+    """bio biotech biosciences pharma pharm pharmaceutical med medical health healthcare care chem chemical
+    chemicals energy power solar steel metal metals motor motors auto automotive plastic plastics paper food foods
+    textile textiles electric electrical electronics elec semi semicon micro cable cables shipping logistics marine
+    oil petro mining minerals resources cement glass capital invest investment securities insurance realty
+    property properties estate land hotel hotels airlines air telecom media software soft systems sys labs lab
+    engineering construction machinery machine materials optical optics robotics semiconductor battery
+    display packaging packing pack printing water environment env ep agri agro farm fashion home design wine beverage
+    dairy diagnostics therapeutics""".split()
 )
 _LEADING_OK = frozenset({"the", "groupe", "grupo", "gruppo", "grupa"})  # Groupe Casino, Grupo Bimbo
 # Words a fraudster adds to a real name (`scania-payments`, `buyjuewei`): payment, account, security and
@@ -52,7 +63,7 @@ STRONG_LURES = frozenset(
 # Business words: common in real domains too, so a question (verify first), not an accusation.
 BUSINESS_LURES = frozenset(
     """trading trade export exports import imports shop store sales sale market marketing mail email site
-    service services team office dept direct express""".split()
+    service services team office dept direct express intl international""".split()
 )
 LURES = STRONG_LURES | BUSINESS_LURES
 # What is left of a suffix when the dot before it is dropped: `boschcom.com`, `sinodatanet.cn`.
@@ -166,6 +177,12 @@ def _name_words(name: str) -> tuple[list[str], list[str], dict[str, list[str]]]:
     return words, distinctive, parts
 
 
+def _hyphenated(name: str) -> list[str]:
+    """Words the name itself joins with a hyphen (`Shangri-La`, `Hapag-Lloyd`), each run of them as one word."""
+    text = anyascii(unicodedata.normalize("NFKC", name)).lower()
+    return ["".join(re.findall(r"[a-z0-9]+", run)) for run in re.findall(r"[a-z0-9]+(?:\s?-\s?[a-z0-9]+)+", text)]
+
+
 _PINYIN_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
                     "z", "c", "s", "y", "w", "")
 _PINYIN_FINALS = ("iang", "iong", "uang", "ang", "eng", "ing", "ong", "iao", "ian", "uai", "uan", "ai", "ei", "ui",
@@ -225,6 +242,8 @@ def _static_units() -> dict[str, Unit]:
         _add(units, word + "s", "neutral", word)
     for word in LURES:
         _add(units, word, "lure", word)
+    for word in TRADE_WORDS:
+        _add(units, word, "trade", word)
     return units
 
 
@@ -247,7 +266,8 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
             _add(units, part, kind, word)
         if kind == "word" and len(word) >= 5:
             if word.endswith("s"):
-                _add(units, word[:-1], "word", word)  # Foods -> food
+                if not word.endswith("ss") and len(parts.get(word, ["word"])[-1]) > 3:
+                    _add(units, word[:-1], "word", word)  # Foods -> food (not stainless -> stainles, ViacomCBS)
             else:
                 _add(units, word + "s", "plural", word)  # Enzyme -> enzymes, only at the end
         if len(word) >= 6:  # a shortened word: `pharm` for pharmaceuticals, `ind` for industries
@@ -295,11 +315,15 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
         _add(units, "".join(w[0] for w in spoken), "initials")
     if len(whole) >= 3:  # `eand` for e&
         _add(units, whole, "word", whole)
+    for compound in _hyphenated(name or ""):  # Shangri-La -> `shangrila`: the name's own hyphen, one word
+        _add(units, compound, "word", compound)
     for word in country_words:
         _add(units, word, "country", word)
     for stem, short in (("therap", "tx"), ("diagnos", "dx"), ("pharma", "rx")):  # `crisprtx`, `amoydx`
         if any(w.startswith(stem) for w in words):
             _add(units, short, "legal", short)
+    if "international" in words:  # `xtepintl` for Xtep International
+        _add(units, "intl", "neutral", "international")
     stems = {w[:4].replace("c", "k") for w in words if len(w) >= 4}
     for word in LURES:  # `bank` for a Bancorp, `finance` for Finans: the company's own word
         if len(word) >= 4 and word[:4].replace("c", "k") in stems:
@@ -321,7 +345,7 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
 
 _NAME_KINDS = frozenset({"word", "prefix", "initials", "number", "plural"})
 _MIN_SLIP = 3  # a slip in a shorter unit could be anything
-_NO_SLIP = frozenset({"prefix", "lure", "country"})  # a slip inside these is too many guesses deep
+_NO_SLIP = frozenset({"prefix", "lure", "country", "trade"})  # a slip inside these is too many guesses deep
 
 
 @dataclass(frozen=True)
@@ -347,6 +371,8 @@ class Reading:
             return False  # an article comes before a word: `odfjel` is not odfj + el
         if not any(u.kind in _NAME_KINDS and len(u.text) >= 2 for u in self.units):
             return False
+        if not _trade_word_ok(self.units):
+            return False
         # `co`, `ab`, `le` glue only to the name: two in a row (`ab`+`le`) spell anything
         for index, (unit, after) in enumerate(pairwise(self.units)):
             if len(unit.text) <= 2 and unit.kind not in _NAME_KINDS and after.kind not in _NAME_KINDS:
@@ -356,7 +382,27 @@ class Reading:
                 return False  # a legal form comes after the name, not inside it (`cansadagoose`)
             if unit.kind == "plural":
                 return False  # a plural ends the label: `advancedenzymes`, not `gildanscorp`
+            if unit.kind == "prefix" and after.word == unit.word:
+                return False  # a shortened word, then more of the same word: `sunr`+`sin` is sunresin, a letter short
         return True
+
+
+def _trade_word_ok(units: tuple[Unit, ...]) -> bool:
+    """At most one trade word, before or after the whole name and next to a full name unit (`akwel-automotive`,
+    `biofermin`), never inside it or glued to a shortened word (`northg`+`glass`, `zhe`+`eng`+`dan`)."""
+    at = [k for k, u in enumerate(units) if u.kind == "trade"]
+    if not at:
+        return True
+    if len(at) > 1:
+        return False
+    k = at[0]
+    names = [j for j, u in enumerate(units) if u.kind in _NAME_KINDS]
+    if not names:
+        return False
+    if not (all(j < k for j in names) or all(j > k for j in names)):
+        return False
+    nearest = units[max(names)] if names[0] < k else units[min(names)]
+    return nearest.kind != "prefix" and len(nearest.text) >= 3
 
 
 def _read(text: str, prof: NameProfile, unit_map: dict[str, list[Unit]] | None = None) -> list[Reading]:
@@ -476,11 +522,10 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
             rest = _best_exact(plain[: -len(part)], prof)
             if rest is not None and not rest.lures and part not in {u.text for u in rest.units}:
                 return NameMatch("lookalike", label, _form(rest), "dot_dropped", detail=part)
-    # `jungfrau2`: one digit added to a name that has none
-    if plain[-1:].isdigit() and not plain[-2:-1].isdigit() and not any(c.isdigit() for w in prof.words for c in w):
-        head = _best_exact(plain[:-1], prof)
-        if head is not None and not head.lures:
-            return NameMatch("lookalike", label, plain[:-1], "insertion", detail=plain[-1])
+    # `jungfrau2`, `agenusbio7`, `lotto24-ag4`: one digit added after the name, a digit that is none of its numbers
+    added = _added_digit(plain, prof)
+    if added:
+        return NameMatch("lookalike", label, plain[:-1], "insertion", detail=added)
     # `fattal-hotelscom`, `guilintravelcom`: a name, a word of its own, and `com` glued on
     if plain.endswith("com") and len(plain) > 6 and not any(u.text.endswith("com") and u.kind in _NAME_KINDS
                                                             for u in prof.units):
@@ -503,6 +548,24 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
         if dressed and any(len(w) >= 4 and w in folded for w in prof.words):
             return NameMatch("lookalike", label, folded, "idn_homoglyph", detail="".join(sorted(foreign)))
     return NameMatch(UNRELATED, label)
+
+
+def _added_digit(plain: str, prof: NameProfile) -> str:
+    """The one digit a look-alike appends to the name (`jungfrau2`): real domains add numbers of two or
+    more digits (`jiacheng88`, `vertice360`) or the name's own numbers, never a lone digit after the name."""
+    if not plain[-1:].isdigit() or len(plain) < 4 or plain[-2].isdigit():
+        return ""
+    if plain[-1] in {w for w in prof.words if w.isdigit()}:
+        return ""
+    head = plain[:-1].rstrip("-")
+    reading = _best_exact(head, prof)
+    if reading is not None:
+        return "" if reading.lures else plain[-1]
+    # the head begins with the name (or ends with a name word): `agenusbio7` for Agenus
+    starts = any(head.startswith(u.text) and len(u.text) >= 3 and u.kind in ("word", "initials", "number")
+                 for u in prof.by_first.get(head[0], ()))
+    ends = any(len(w) >= 4 and head.endswith(w) for w in prof.words)
+    return plain[-1] if starts or ends else ""
 
 
 def _read_pieces(shown: str, prof: NameProfile) -> Reading | None:

@@ -260,3 +260,72 @@ def test_brand_lookalikes_under_an_unrelated_buyer_name(domain: str, target: str
     report = check(f"Global Sourcing Ltd email=buyer@{domain}")
     look = next(f for f in report.findings() if f.code == "domain.lookalike")
     assert look.data["target"] == target and report.decision.code is decision
+
+
+# --- general rules added for the hidden set (issue 13, final round) ---------------------------------------------
+def test_the_names_own_hyphen_is_not_a_lookalike() -> None:
+    shangri = profile("Shangri-La Hotel Public Company Limited", ("th", "thailand"), False)
+    assert match_label("shangri-la", shangri, "com").kind == "consistent"  # was flagged as an inserted `a`
+    assert match_label("shangrila", shangri, "com").kind == "consistent"
+    assert match_label("shangr-ila", shangri, "com").edit == "hyphen"  # a hyphen the name does not have
+
+
+@pytest.mark.parametrize("company, label, form", [
+    ("Agenus Inc.", "agenusbio7", "agenusbio"),  # the head is not even a plain reading
+    ("Lotto24 AG", "lotto24-ag4", "lotto24ag"),  # the name has a number, but not this one
+    ("Jungfraubahn Holding AG", "jungfraubahn2", "jungfraubahn"),
+])
+def test_a_lone_digit_after_the_name_is_a_lookalike(company: str, label: str, form: str) -> None:
+    found = match_label(label, profile(company))
+    assert (found.kind, found.edit, found.detail, found.form) == ("lookalike", "insertion", label[-1], form)
+
+
+@pytest.mark.parametrize("company, label", [
+    ("Lotto24 AG", "lotto24"),  # the name's own number
+    ("Guangzhou Jiacheng International Logistics Co.,Ltd.", "jiacheng88"),  # two digits: a lucky number
+    ("Vertice Trescientos Sesenta Grados, S.A.", "vertice360"),
+])
+def test_the_names_numbers_and_longer_numbers_are_not_an_added_digit(company: str, label: str) -> None:
+    assert match_label(label, profile(company)).kind != "lookalike"
+
+
+@pytest.mark.parametrize("company, label", [
+    ("AKWEL", "akwel-automotive"), ("Agenus Inc.", "agenusbio"), ("Veru Inc.", "verupharma"),
+    ("Shenzhen Tongyi Industry Co., Ltd.", "tongyiplastic"), ("Zhejiang Feida Environmental Science", "feidaep"),
+])
+def test_name_plus_a_trade_word_is_consistent(company: str, label: str) -> None:
+    assert match_label(label, profile(company)).kind == "consistent"
+
+
+@pytest.mark.parametrize("company, label, edit", [
+    ("AKWEL", "akwele-automotive", "insertion"),
+    ("Luoyang Northglass Technology Co.,Ltd", "northgglass", "repetition"),  # not `northg` + `glass`
+    ("Jiangsu Zhengdan Chemical Industry Co., Ltd.", "zheengdanchem", "repetition"),  # no trade word inside
+])
+def test_a_slip_next_to_a_trade_word_is_still_a_lookalike(company: str, label: str, edit: str) -> None:
+    found = match_label(label, profile(company))
+    assert found.kind == "lookalike" and found.edit == edit, found
+
+
+def test_intl_is_the_companys_own_word_only_when_its_name_says_international() -> None:
+    assert match_label("xtepintl", profile("Xtep International Holdings Limited")).kind == "consistent"
+    assert match_label("nordeconintl", profile("Nordecon AS")).kind == "lure"
+
+
+@pytest.mark.parametrize("company, label, form", [
+    ("Jindal Stainless Limited", "jslstainles", "jslstainless"),  # `ss` is no plural to drop
+    ("ViacomCBS Inc.", "viacomcb", "viacomcbs"),  # nor the end of an acronym
+])
+def test_a_dropped_final_s_is_an_omission_unless_the_word_is_a_plural(company: str, label: str, form: str) -> None:
+    found = match_label(label, profile(company))
+    assert (found.kind, found.edit, found.form) == ("lookalike", "omission", form)
+    assert match_label("food", profile("Foods Inc")).kind == "consistent"  # a real plural may still be dropped
+    assert match_label("zeisss", profile("Carl Zeiss Meditec AG")).kind == "lookalike"
+
+
+@pytest.mark.parametrize("company, label", [
+    ("Sunresin New Materials Co., Ltd.", "sunrsin"),  # not `sunr` (shortened) + `sin` (its own syllable)
+    ("First Sensor AG", "first-sensr"),  # not `sen` + `sr`, both from `sensor`
+])
+def test_a_shortened_word_is_not_followed_by_more_of_the_same_word(company: str, label: str) -> None:
+    assert match_label(label, profile(company)).kind == "lookalike"
