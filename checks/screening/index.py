@@ -138,7 +138,7 @@ class Index:
         index.max_idf = math.log(total) + 1.0
         for item in index.names:
             item.weights = tuple(index.weight(t, c) * (PATRONYMIC_FACTOR if item.person and is_patronymic(index.words[t])
-                                                       else 1.0) for t, c in zip(item.tokens, item.classes))
+                                                       else 1.0) for t, c in zip(item.tokens, item.classes, strict=True))
             item.total = sum(item.weights) or 1e-9
         person_entities: dict[int, set[int]] = {}
         for item in index.names:
