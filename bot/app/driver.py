@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from checks.request import CheckRequest
 
     from ..flows import Actor, Attachment, CheckOutcome, Conversation, Prompt
-    from .runtime import Runtime
     from ..flows import FlowResult as ActionResult
+    from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
