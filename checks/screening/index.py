@@ -220,15 +220,6 @@ class Index:
         pieces = best[n]
         return pieces if pieces and 1 < len(pieces) <= 4 else None
 
-    def entity_count(self, token_id: int) -> int:
-        """How many listed parties have this word in one of their names (at most 50 counted)."""
-        seen: set[int] = set()
-        for name_id in self.postings[token_id]:
-            seen.add(self.name_entities[name_id])
-            if len(seen) >= 50:
-                break
-        return len(seen)
-
     def brand(self, token_id: int) -> bool:
         """A word that names a family of listed parties in one country (HUAWEI and its subsidiaries),
         not a common word that unrelated parties happen to share (PHOENIX in six countries)."""
