@@ -4,7 +4,8 @@ A plain `input()` prompt (works in pipes, tmux and scripted tests). Type `/check
 buyer, `/paste` for a signature block, press the card's buttons by their number, `/user NAME` to
 act as someone else (for the four-eyes story: MANAGERS=terminal:boss), `/history ACME`, `/cases`,
 `/lang zh|en`, `/help`, `/quit`. The actor is platform "terminal", workspace "local"; the data goes
-to DATABASE_URL (default `sqlite:///./tradecheck.db`, created and upgraded on first use).
+to DATABASE_URL (default: `tradecheck.db` in the user data folder, the same from any working folder;
+created and upgraded on first use).
 """
 
 from __future__ import annotations

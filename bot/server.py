@@ -353,11 +353,12 @@ def serve_main(argv: list[str]) -> int:
 
     runtime = Runtime(settings)  # the process's one runtime; the adapters reach it through the shim for now
     flows.install(runtime)
-    monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
+    replaced = monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve_then_close(runtime, args, settings))
     except KeyboardInterrupt:
         return 130
     finally:
+        monitor.use(replaced)
         flows.install(None)
         runtime.close()

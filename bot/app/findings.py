@@ -36,7 +36,7 @@ def history_findings(history: case_store.History, lang: str) -> list[Finding]:
     pending = next((a for a in history.approvals if not a.decision), None)
     if decided is not None:
         when, who, reason = date_text(decided.decided_at), decided.decided_by or "?", decided.reason_text or ""
-        expired = decided.expires_at is not None and aware(decided.expires_at) <= utcnow()  # type: ignore[operator]
+        expired = decided.expires_at is not None and aware(decided.expires_at) <= utcnow()
         if decided.decision == "reject":
             out.append(_finding("history.rejected", Status.FLAG, Severity.HIGH,
                                 t("flows.history.rejected", lang, who=who, when=when), reason,

@@ -66,7 +66,7 @@ class Runtime:
         self._policy = policy
         self._http = http  # the online sources' HTTP client, made on first use (see `http`)
         self.offline = self.settings.offline if offline is None else offline
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: building the engine makes the HTTP client
         self._fast_pool: ThreadPoolExecutor | None = None
         self._services: dict[str, Any] = {}
 
@@ -187,7 +187,7 @@ class Runtime:
                 found = self._services.get(name)
                 if found is None:
                     found = self._services[name] = build()
-        return found  # type: ignore[no-any-return]
+        return found
 
     @property
     def checking(self) -> CheckingService:

@@ -74,6 +74,9 @@ def _child(url: str, go: Path) -> int:
         time.sleep(0.005)
     os.environ["DATABASE_URL"] = url
     from bot import cli
+    from bot.settings import reload_settings
+
+    reload_settings()  # the parent read its settings (and DATABASE_URL) before the fork: read them anew
 
     with open(os.devnull, "w") as devnull:
         sys.stdout = devnull

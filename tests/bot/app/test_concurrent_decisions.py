@@ -79,8 +79,8 @@ async def test_two_managers_at_once_one_wins_the_other_is_told(db_url: str, mana
     for n in range(ROUNDS):
         case_id = await _pending_case(runtime, n)
         results = await asyncio.to_thread(_at_once, [
-            lambda: boss_server.cases.perform_action(first, case_id, BOSS, reason="checked the registry"),
-            lambda: chen_server.cases.perform_action(second, case_id, CHEN, reason="checked the registry too"),
+            lambda case_id=case_id: boss_server.cases.perform_action(first, case_id, BOSS, reason="checked the registry"),
+            lambda case_id=case_id: chen_server.cases.perform_action(second, case_id, CHEN, reason="checked the registry too"),
         ])
         winners = [r for r in results if r.ok]
         losers = [r for r in results if not r.ok]

@@ -168,7 +168,7 @@ async def test_socket_mode_serves_check_without_a_public_url(
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     reload_settings()
-    args = Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=free_port(), log_level="warning")
+    args = Namespace(socket=True, telegram_polling=False, feishu_ws=False, host="127.0.0.1", port=free_port(), log_level="warning")
     task = asyncio.create_task(_serve(args, get_bot_settings()))
     try:
         await fake_slack.wait_for(lambda: fake_slack.sockets, timeout=20)

@@ -1,0 +1,36 @@
+"""The runtime builds what it holds once, on first use, and two runtimes share nothing."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.app import Runtime
+from bot.settings import get_bot_settings
+from checks.engine import Engine
+
+
+def test_an_online_engine_is_built_once_with_the_runtimes_http_client() -> None:
+    runtime = Runtime(get_bot_settings(), offline=False)
+    built: list[Engine] = []
+
+    def build() -> None:
+        built.append(runtime.engine())
+
+    threads = [threading.Thread(target=build) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)  # building the engine makes the client: no deadlock
+    assert len(built) == 3 and built[0] is built[1] is built[2]
+    assert any(source.online for source in built[0].sources) and built[0].http is runtime.http
+    assert runtime.engine(offline=True) is not built[0] and runtime.engine(offline=True) is runtime.engine(offline=True)
+    runtime.close()
+
+
+def test_two_runtimes_share_no_engine_no_services_and_an_injected_engine_wins() -> None:
+    mine = Engine([])
+    a, b = Runtime(get_bot_settings(), engine=mine), Runtime(get_bot_settings())
+    assert a.engine() is mine and a.engine(offline=True) is mine
+    assert a.checking is a.checking and a.checking is not b.checking and a.cases is not b.cases
+    assert b.engine(offline=True) is not mine
