@@ -9,7 +9,6 @@ turn a stray word into a case. Every renderer puts the decision first and folds 
 from __future__ import annotations
 
 import io
-import re
 import sys
 
 import pytest
@@ -22,13 +21,23 @@ from bot.render import telegram as tg
 from bot.render.slack import render_blocks, render_message
 from bot.render.terminal import render_text
 from checks.models import (
-    Decision, DecisionCode, Finding, Report, RiskAssessment, RiskLevel, Section, Severity, SourceResult,
-    SourceStatus, Status, Subject,
+    Decision,
+    DecisionCode,
+    Finding,
+    Report,
+    RiskAssessment,
+    RiskLevel,
+    Section,
+    Severity,
+    SourceResult,
+    SourceStatus,
+    Status,
+    Subject,
 )
 from storage import db as storage_db
 from storage.models import Approval, AuditEvent, Case
-from tests.bot.slack.blockkit import validate_blocks
 from tests.bot.runtime_support import use_engine
+from tests.bot.slack.blockkit import validate_blocks
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
 LI = Actor("terminal", "li", "Li Wei")  # sales

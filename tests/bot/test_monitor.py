@@ -17,9 +17,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -302,9 +303,9 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TRADECHECK_APPROVAL_REMINDER_HOURS", "6")
     set_managers(monkeypatch, "fake:boss")
-    get_settings.cache_clear()
+    reload_settings()
     fixtures = monitor.current()  # the monitor over the new settings (its runtime reads them when built)
-    monitor.use(monitor.Monitor(Runtime(get_settings()), fixtures.config, deliverers=fixtures.deliverers))
+    monitor.use(monitor.Monitor(Runtime(get_bot_settings()), fixtures.config, deliverers=fixtures.deliverers))
     waiting = await check("Tehran Goods Co country=IR", "C1")
     decided = await check("Damascus Trade LLC country=SY", "C2")
     for case_id in (waiting, decided):
