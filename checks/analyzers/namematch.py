@@ -137,8 +137,9 @@ def skeleton(text: str) -> str:
 @dataclass(frozen=True)
 class Unit:
     text: str
-    kind: str  # word | prefix | initials | number | legal | country | lure
-    word: str = ""  # the name word it comes from
+    kind: str  # word | prefix | initials | number | legal | country | lure | trade
+    word: str = ""  # the name word it comes from (for a glyph-folded unit: the folded text)
+    origin: str = ""  # for a glyph-folded unit: the name word it comes from
 
 
 @dataclass
@@ -382,7 +383,7 @@ class Reading:
                 return False  # a legal form comes after the name, not inside it (`cansadagoose`)
             if unit.kind == "plural":
                 return False  # a plural ends the label: `advancedenzymes`, not `gildanscorp`
-            if unit.kind == "prefix" and after.word == unit.word:
+            if unit.kind == "prefix" and (after.origin or after.word) == (unit.origin or unit.word):
                 return False  # a shortened word, then more of the same word: `sunr`+`sin` is sunresin, a letter short
         return True
 
@@ -694,7 +695,7 @@ def _skeleton_map(units: list[Unit]) -> dict[str, list[Unit]]:
         weak = sk.translate(_ASCII_WEAK)
         if weak and weak not in seen:
             seen.add(weak)
-            by_first.setdefault(weak[0], []).append(Unit(weak, unit.kind, sk))
+            by_first.setdefault(weak[0], []).append(Unit(weak, unit.kind, sk, unit.word))
     return by_first
 
 

@@ -323,12 +323,14 @@ def test_a_dropped_final_s_is_an_omission_unless_the_word_is_a_plural(company: s
     assert match_label("zeisss", profile("Carl Zeiss Meditec AG")).kind == "lookalike"
 
 
-@pytest.mark.parametrize("company, label", [
-    ("Sunresin New Materials Co., Ltd.", "sunrsin"),  # not `sunr` (shortened) + `sin` (its own syllable)
-    ("First Sensor AG", "first-sensr"),  # not `sen` + `sr`, both from `sensor`
+@pytest.mark.parametrize("company, label, form, missing", [
+    ("Sunresin New Materials Co., Ltd.", "sunrsin", "sunresin", "e"),  # not `sunr` (shortened) + `sin`
+    ("First Sensor AG", "first-sensr", "firstsensor", "o"),  # not `sen` + `sr`, both from `sensor`
 ])
-def test_a_shortened_word_is_not_followed_by_more_of_the_same_word(company: str, label: str) -> None:
-    assert match_label(label, profile(company)).kind == "lookalike"
+def test_a_shortened_word_is_not_followed_by_more_of_the_same_word(company: str, label: str, form: str,
+                                                                   missing: str) -> None:
+    found = match_label(label, profile(company))  # in plain letters and in glyph-folded ones alike
+    assert (found.kind, found.edit, found.form, found.detail) == ("lookalike", "omission", form, missing)
 
 
 @pytest.mark.parametrize("company, label, form, missing", [
