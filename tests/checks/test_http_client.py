@@ -154,17 +154,27 @@ def test_one_client_from_two_event_loops_shares_the_rate_limit_and_the_cache(ser
     assert http.pools() == 0
 
 
-async def test_the_rate_limit_spaces_requests_from_two_loops() -> None:
-    """Six requests from two loops to one limited host take at least five intervals in all."""
-    calls: list[float] = []
+async def test_the_rate_limit_spaces_requests_from_two_loops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six requests from two loops to one limited host share ONE schedule: six slots an interval apart.
+
+    The limiter's clock is frozen, so the slots it hands out do not depend on how busy the machine is
+    (no test of wall-clock gaps): were the limit per loop, the two loops would each start at the same slot.
+    """
+    import checks.http as http_module
+
+    frozen = 1000.0
+    monkeypatch.setattr(http_module, "time", type("FrozenTime", (), {
+        "monotonic": staticmethod(lambda: frozen), "time": staticmethod(time.time)}))
+    calls: list[str] = []
     lock = threading.Lock()
 
     def handler(request: httpx.Request) -> httpx.Response:
         with lock:
-            calls.append(time.monotonic())
+            calls.append(request.url.path)
         return httpx.Response(200, json={})
 
-    http = HttpClient(transport=httpx.MockTransport(handler), limiter=RateLimiter({"svc.example": 0.1}))
+    limiter = RateLimiter({"svc.example": 0.1})
+    http = HttpClient(transport=httpx.MockTransport(handler), limiter=limiter)
 
     async def three(tag: str) -> None:
         source = HttpSource("test", client=http, retries=0, cache_ttl=0, timeout=10)
@@ -174,9 +184,9 @@ async def test_the_rate_limit_spaces_requests_from_two_loops() -> None:
     other.start()
     await three("chat")
     await asyncio.get_running_loop().run_in_executor(None, other.join, 30)
-    calls.sort()
-    assert len(calls) == 6
-    assert all(later - earlier >= 0.09 for earlier, later in zip(calls, calls[1:], strict=False))
+    assert sorted(calls) == sorted([f"/{tag}/{i}" for tag in ("chat", "monitor") for i in range(3)])
+    # the next free slot is six intervals after the first: every request took its own slot of one schedule
+    assert limiter._next["svc.example"] == pytest.approx(frozen + 6 * 0.1)
 
 
 async def test_closing_in_a_loop_closes_that_loops_pool_and_the_next_request_makes_a_new_one() -> None:
