@@ -7,7 +7,7 @@ to show, in which order and language, is made here so the platforms cannot drift
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -168,14 +168,14 @@ def team_timezone() -> ZoneInfo | timezone:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return timezone.utc
+    return UTC
 
 
 def format_time(value: datetime, tz: ZoneInfo | timezone | None = None) -> str:
     """`2026-12-06 18:15 UTC+8` in the team's zone (the zone always said, never a bare UTC time)."""
     zone = tz or team_timezone()
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     local = value.astimezone(zone)
     offset = local.utcoffset()
     hours = (offset.total_seconds() / 3600) if offset is not None else 0
@@ -416,7 +416,7 @@ def source_name(name: str, t) -> str:  # type: ignore[no-untyped-def]
 
 
 def _list_age_days(report: Report, today: date | None = None) -> int:
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     ages = []
     for value in report.lists_as_of.values():
         try:

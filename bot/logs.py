@@ -90,7 +90,7 @@ def clean_record(record: logging.LogRecord) -> logging.LogRecord:
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
-    except Exception:  # noqa: BLE001 - a malformed record is logged as it is
+    except Exception:  # noqa: BLE001, S110 - a malformed record is logged as it is
         pass
     return record
 

@@ -69,7 +69,8 @@ def _telegram(settings: BotSettings) -> tuple[list[BaseRoute], Lifespan | None]:
     else:
         routes, lifespan = answer, None
     if lifespan is None and routes and hasattr(module, "telegram_lifespan"):
-        lifespan = lambda app: module.telegram_lifespan(settings)
+        def lifespan(app: Any) -> Any:
+            return module.telegram_lifespan(settings)
     return list(routes or []), lifespan
 
 
@@ -321,7 +322,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings) -> int:
 
 def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tradecheck serve", description="Serve Slack, Telegram and Feishu (one ASGI app).")
-    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")  # noqa: S104 - the platforms' webhooks reach it from outside
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--socket", action="store_true", help="Slack over Socket Mode (SLACK_APP_TOKEN), no public URL")
     parser.add_argument("--telegram-polling", action="store_true", help="Telegram by long polling instead of the webhook")

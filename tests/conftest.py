@@ -12,7 +12,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from checks.i18n import t
+from checks.lifecycle import MAY_NEED_REASON  # actions that may need a typed reason (one definition)
 
 from ..card import ActionKind, Card, build_card
 from ..progress import Coalescer
@@ -32,9 +33,8 @@ if TYPE_CHECKING:
     from checks.models import Report
     from checks.request import CheckRequest
 
-    from ..flows import Actor, Attachment, CheckOutcome, Conversation, Prompt
     from .runtime import Runtime
-    from ..flows import FlowResult as ActionResult
+    from .types import ActionResult, Actor, Attachment, CheckOutcome, Conversation, Prompt
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def pending_card(request: CheckRequest, engine: Engine, lang: str) -> Card:
     from checks.models import Report
 
     pending = [s.name for s in engine.sources if s.applicable(request)] or ["…"]
-    return build_card(Report(subject=subject_of(request), lang=lang, pending=pending))  # type: ignore[call-arg]
+    return build_card(Report(subject=subject_of(request), lang=lang, pending=pending))
 
 
 @dataclass
@@ -367,9 +367,6 @@ class Driver:
             await (port.say if port.public_confirmations else port.notify)(result.message)
 
 
-# Actions that may need a typed reason, depending on the case: asked for only after `can_perform`.
-MAY_NEED_REASON = frozenset({ActionKind.REJECT, ActionKind.ADD_NOTE, ActionKind.CLEAR_MATCH,
-                             ActionKind.REQUEST_APPROVAL, ActionKind.ESCALATE, ActionKind.APPROVE})
 
 
 class RuntimeServices:
@@ -429,8 +426,7 @@ class RuntimeServices:
 
     async def current_card(self, case_id: int, actor: Actor, lang: str) -> Card | None:
         """The case's card as it stands (read only: no action, nothing linked)."""
-        result = await self.rt.cases.open_case(case_id, actor, lang)
-        return result.card if result.ok else None
+        return await self.rt.cases.current_card(case_id, actor, lang)
 
     async def save_prompt(self, platform: str, chat: str, prompt_message_id: str, kind: ActionKind, case_id: int,
                           actor: Actor, *, arg: str = "", card_message_id: str | None = None) -> None:

@@ -8,7 +8,7 @@ records the export in the audit trail; `verify()` checks a pack file against its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def render(data: dict[str, Any], fmt: str, lang: str, exported_by: str, exported
     lang = normalize_lang(lang)
     sha256 = pack_data.digest(data)
     title, blocks = layout.build(data, lang, layout.Meta(exported_by=exported_by,
-                                                         exported_at=exported_at.astimezone(timezone.utc).isoformat()))
+                                                         exported_at=exported_at.astimezone(UTC).isoformat()))
     blocks = [*blocks, layout.Heading(t("evidence.section.integrity", lang))]
     footer = [t("evidence.hash", lang, hash=sha256), t(f"evidence.verify.{fmt}", lang)]
     case_id = data["case"]["id"]
@@ -67,7 +67,7 @@ def export(database: Database, case_id: int, fmt: str, lang: str, who: cases.Who
     Raises `cases.Refused` when the case does not exist (or is another team's).
     """
     lang = normalize_lang(lang)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with database.session() as session:
         if workspace is not None:
             case = cases.case_in_workspace(session, case_id, workspace)

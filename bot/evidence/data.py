@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -35,7 +35,7 @@ def _iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return aware(value).astimezone(timezone.utc).isoformat()  # type: ignore[union-attr]
+        return aware(value).astimezone(UTC).isoformat()  # type: ignore[union-attr]
     return value.isoformat()
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from checks.i18n import translator
 
-from ..text import clean
 from ..card import LEVEL_ICON, ActionKind, Card, CardAction, CardItem, CardSection, format_time, resolve_times
+from ..text import clean
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -140,7 +140,7 @@ def _item_atoms(item: CardItem, t, *, full: bool, budget: int = ITEM_DETAIL_IN_C
             atoms.extend(_escaped_pieces(item.detail, MAX_TEXT - 100))
         else:
             atoms.append(_indent(mrkdwn(shorten(item.detail, budget, more))))
-    links = [link(l.url, l.label) for l in item.links if len(l.url) <= MAX_LINK_URL]
+    links = [link(each.url, each.label) for each in item.links if len(each.url) <= MAX_LINK_URL]
     if links:
         atoms.append("      ↳ " + " · ".join(links))
     if not full and sum(len(a) + 1 for a in atoms) > MAX_TEXT - 200 and budget > 50:

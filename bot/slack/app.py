@@ -20,7 +20,6 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..settings import BotSettings, get_bot_settings
 from checks.engine import Engine
 from checks.i18n import t
 from checks.request import CheckRequest, RequestError
@@ -40,11 +39,12 @@ from ..render.slack import (
     decode_value,
     mrkdwn,
 )
+from ..settings import BotSettings, get_bot_settings
 from . import checkjob
-from .port import SlackPort, tell
 from .client import make_client
 from .home import publish_home
 from .people import actor_for, lang_for
+from .port import SlackPort, tell
 from .text import slack_to_plain
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pydantic import BaseModel
 from slack_sdk.web.async_client import AsyncWebClient
@@ -200,7 +201,7 @@ async def resume_due(client: AsyncWebClient, driver: Driver, limit: int = 5) -> 
     for job in claimed:
         log.info("check job %s taken over (attempt %s)", job.dedup_key, job.attempts)
     results = await asyncio.gather(*(run_job(client, job, driver) for job in claimed), return_exceptions=True)
-    for job, result in zip(claimed, results):
+    for job, result in zip(claimed, results, strict=True):
         if isinstance(result, BaseException):
             log.error("check job %s failed", job.dedup_key, exc_info=result)
     return [r if isinstance(r, str) else "error" for r in results]

@@ -8,7 +8,7 @@ still have posted, and a second card is worse than a late one.
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (

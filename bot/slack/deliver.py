@@ -35,7 +35,7 @@ class SlackDeliverer:
         self._client = client or make_client(settings or get_bot_settings(), wait_on_rate_limit=False)
 
     @classmethod
-    def from_settings(cls, settings: BotSettings) -> "SlackDeliverer":
+    def from_settings(cls, settings: BotSettings) -> SlackDeliverer:
         if settings.slack_bot_token is None:
             raise DeliveryFailed("SLACK_BOT_TOKEN is not set", permanent=True)
         return cls(settings=settings)

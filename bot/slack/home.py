@@ -16,9 +16,9 @@ from checks.i18n import t
 from checks.lifecycle import DECISIONS, decision_rank, level_rank, may_decide
 
 from .. import flows
+from ..app.driver import FlowsServices
 from ..card import LEVEL_ICON
 from ..render.slack import LANG_ACTION, MAX_TEXT, MAX_VIEW_BLOCKS, mrkdwn, shorten
-from ..app.driver import FlowsServices
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def _row(case: Any, session: Any = None) -> HomeCase:
         if pending is not None:
             row.requested_by = pending.requested_by
             row.waiting_hours = (utcnow() - aware(pending.requested_at)).total_seconds() / 3600  # type: ignore[operator]
-        posted = [l for l in links(session, case.id) if l.platform == "slack" and l.message]
+        posted = [link for link in links(session, case.id) if link.platform == "slack" and link.message]
         if posted:  # the card's message: a permalink Slack resolves in the reader's workspace
             row.link = f"https://slack.com/archives/{posted[-1].channel}/p{posted[-1].message.replace('.', '')}"
     return row

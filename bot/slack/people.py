@@ -52,7 +52,7 @@ async def profile(client: AsyncWebClient, user_id: str) -> Profile:
             name=info.get("display_name") or info.get("real_name") or user.get("real_name") or user.get("name") or "",
             locale=user.get("locale"),
         )
-    except (SlackApiError, asyncio.TimeoutError, OSError) as error:
+    except (TimeoutError, SlackApiError, OSError) as error:
         log.info("users.info for %s failed: %s", user_id, error)
         _profiles[user_id] = (now - PROFILE_TTL + 60, found)  # retry in a minute, not on every click
         return found

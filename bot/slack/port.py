@@ -9,8 +9,9 @@ person sees them); announcements go into the card's thread; reasons are asked in
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,8 +19,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from checks.i18n import t
 
 from ..app.driver import CheckCommand, ReasonRequest
+from ..app.types import ActionResult, Attachment, Conversation
 from ..card import ActionKind, Card
-from ..flows import Attachment, Conversation, FlowResult
 from ..render.slack import loading_view, mrkdwn, render_details_view, render_message, render_reason_modal
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class SlackPort:
             opened = await self.client.views_open(trigger_id=self.trigger, view=loading_view(self.lang))
             self._details_view = (opened.get("view") or {}).get("id")
 
-    async def show_details(self, result: FlowResult) -> None:
+    async def show_details(self, result: ActionResult) -> None:
         if self._details_view is None:  # no modal: the detailed card in place of the card
             if not result.ok:
                 await self.notify(result.message)

@@ -33,7 +33,7 @@ class TelegramDeliverer:
         self._ready = False
 
     @classmethod
-    def from_settings(cls, settings: BotSettings) -> "TelegramDeliverer":
+    def from_settings(cls, settings: BotSettings) -> TelegramDeliverer:
         if settings.telegram_bot_token is None:
             raise DeliveryFailed("TELEGRAM_BOT_TOKEN is not set", permanent=True)
         bot = Bot(

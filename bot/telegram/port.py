@@ -18,8 +18,8 @@ from telegram.error import RetryAfter, TelegramError
 from checks.i18n import t
 
 from ..app.driver import CheckCommand, ReasonRequest
+from ..app.types import ActionResult, Attachment, Conversation
 from ..card import ActionKind, Card
-from ..flows import Attachment, Conversation, FlowResult
 from ..render.telegram import TelegramMessage, clip, render, render_pages
 from .transport import PLATFORM, ChatGone, Sender, retry_after_seconds
 
@@ -184,7 +184,7 @@ class TelegramPort:
     async def open_details(self) -> None:
         """Nothing to open: the pages are sent when they are ready."""
 
-    async def show_details(self, result: FlowResult) -> None:
+    async def show_details(self, result: ActionResult) -> None:
         if not result.ok:
             await self.notify(result.message)
             return

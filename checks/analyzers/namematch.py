@@ -487,6 +487,9 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
     shown = unicode_label(label).lower()
     ascii_label = shown.isascii()
     plain = shown.replace("-", "")
+    short, missing = _short_omission(plain, prof)
+    if short:
+        return NameMatch("lookalike", label, short, "omission", detail=missing)
     if ascii_label:
         exact = _read_pieces(shown, prof) or _best_exact(plain, prof)
         if exact is not None:
@@ -548,6 +551,22 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
         if dressed and any(len(w) >= 4 and w in folded for w in prof.words):
             return NameMatch("lookalike", label, folded, "idn_homoglyph", detail="".join(sorted(foreign)))
     return NameMatch(UNRELATED, label)
+
+
+def _short_omission(plain: str, prof: NameProfile) -> tuple[str, str]:
+    """`kb` for KSB, `rp` for BRP: a two-letter label, one letter short of the three-letter name. Two-letter
+    domains are scarce and long taken; a company called KSB writes from `ksb`, not from someone else's `kb`."""
+    if len(plain) != 2 or not plain.isalnum():
+        return "", ""
+    words = prof.words
+    if plain in {words[i][0] + words[i + 1][0] for i in range(len(words) - 1)}:
+        return "", ""  # the initials of two name words
+    for word in words[:2]:
+        if len(word) == 3:
+            for k in range(3):
+                if word[:k] + word[k + 1:] == plain:
+                    return word, word[k]
+    return "", ""
 
 
 def _added_digit(plain: str, prof: NameProfile) -> str:

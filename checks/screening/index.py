@@ -138,7 +138,7 @@ class Index:
         index.max_idf = math.log(total) + 1.0
         for item in index.names:
             item.weights = tuple(index.weight(t, c) * (PATRONYMIC_FACTOR if item.person and is_patronymic(index.words[t])
-                                                       else 1.0) for t, c in zip(item.tokens, item.classes))
+                                                       else 1.0) for t, c in zip(item.tokens, item.classes, strict=True))
             item.total = sum(item.weights) or 1e-9
         person_entities: dict[int, set[int]] = {}
         for item in index.names:
@@ -219,15 +219,6 @@ class Index:
                     best[end] = candidate
         pieces = best[n]
         return pieces if pieces and 1 < len(pieces) <= 4 else None
-
-    def entity_count(self, token_id: int) -> int:
-        """How many listed parties have this word in one of their names (at most 50 counted)."""
-        seen: set[int] = set()
-        for name_id in self.postings[token_id]:
-            seen.add(self.name_entities[name_id])
-            if len(seen) >= 50:
-                break
-        return len(seen)
 
     def brand(self, token_id: int) -> bool:
         """A word that names a family of listed parties in one country (HUAWEI and its subsidiaries),

@@ -19,9 +19,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from ..watchlists import load_all
 from ..watchlists.model import ListInfo
@@ -126,7 +126,7 @@ def build_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool 
     return Screener(Matcher(index), lists, versions, lists_dir)
 
 
-Refresher = Callable[[Optional[Path]], object]
+Refresher = Callable[[Path | None], object]
 _refresher: Refresher | None = None
 
 

@@ -30,7 +30,6 @@ from ..screening.service import Screener, get_screener, warm_up
 from ..watchlists.model import Entity, EntityType, NameKind
 from ..watchlists.store import SOURCE_KEYS, age_days, list_dates
 
-
 MAX_HITS_PER_NAME = 5  # listed parties, the best ones; a card with ten Huawei subsidiaries says no more than five would
 EXACT = 0.995  # at or above, the names are the same ("matches"); below, they are close ("closely resembles")
 # The entry a grouped finding is keyed by (`source`, `source_id`): the first list of this order the party is on,

@@ -14,7 +14,6 @@ from bot import admin, flows
 from bot.card import ActionKind
 from storage import db as storage_db
 from storage.models import AuditEvent
-
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
 LI = flows.Actor("terminal", "li", "Li Wei")

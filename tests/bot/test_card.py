@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,8 +15,18 @@ from bot.render.terminal import render_text
 from checks import i18n
 from checks.i18n import catalog, forget_untranslated, missing_keys, untranslated
 from checks.models import (
-    Evidence, Finding, Report, RiskAssessment, RiskFactor, RiskLevel, Section, Severity, SourceResult,
-    SourceStatus, Status, Subject,
+    Evidence,
+    Finding,
+    Report,
+    RiskAssessment,
+    RiskFactor,
+    RiskLevel,
+    Section,
+    Severity,
+    SourceResult,
+    SourceStatus,
+    Status,
+    Subject,
 )
 from checks.request import parse
 
@@ -61,7 +71,7 @@ def _report(lang: str) -> Report:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_whole_card_renders_without_untranslated_keys(lang: str) -> None:
     case = CaseInfo(id=7, status="pending_approval", requested_by="Li Wei",
-                    decided_at=datetime(2026, 11, 30, tzinfo=timezone.utc))
+                    decided_at=datetime(2026, 11, 30, tzinfo=UTC))
     card = build_card(_report(lang), case)
     text = render_text(card)
     assert _raw_keys(text) == []
@@ -214,7 +224,7 @@ def test_escapes_and_controls_reach_no_platform() -> None:
                                 title=f"Registered as {_HOSTILE}ACME", detail=f"line one\n{_HOSTILE}line two"))
     report.risk = RiskAssessment(level=RiskLevel.LOW, score=0)
     case = CaseInfo(id=7, status="rejected", decided_by="mgr", decision="reject",
-                    decision_reason=f"fake {_HOSTILE}docs", decided_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+                    decision_reason=f"fake {_HOSTILE}docs", decided_at=datetime(2026, 1, 1, tzinfo=UTC))
     card = build_card(report, case)
     assert card.title == "ACME Trading LLC"
     outputs = {

@@ -20,7 +20,6 @@ from checks.i18n import t
 from checks.screening.explain import list_title
 from storage import db as storage_db
 from storage.models import AuditEvent, Case
-
 from tests.storage.support import db_url, pg_url, set_managers, sqlite_template  # noqa: F401  (fixtures)
 
 LI = flows.Actor("terminal", "li", "Li Wei")
@@ -182,7 +181,7 @@ async def test_the_terminal_writes_the_pack_and_prints_its_path(story: int, tmp_
         await _in_thread(chat.press, number)
     finally:
         await _in_thread(chat.runner.close)  # the chat's own loop, closed in a thread like it ran
-    written = list(tmp_path.glob("evidence-case-*.pdf"))
+    written = list(tmp_path.glob("evidence-case-*.pdf"))  # noqa: ASYNC240 - the test reads what the chat wrote
     assert len(written) == 1 and written[0].read_bytes().startswith(b"%PDF-")
     assert str(written[0].resolve()) in console.file.getvalue()  # type: ignore[attr-defined]
 

@@ -11,7 +11,6 @@ from checks.screening import service
 from checks.watchlists.store import bundled_files, content_version, read_current
 from checks.watchlists.update import export_current, install_version
 from storage import db as storage_db
-
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 MARK = b"<!-- published 2026-11-30 -->"

@@ -4,8 +4,9 @@ a job that killed every process that took it (attempts used up) is given up with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -10,8 +10,9 @@ went on to send what B had claimed and B claimed the one A was sending: 5 posts 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

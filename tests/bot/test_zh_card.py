@@ -9,7 +9,7 @@ section titles, source names in Details) for several example buyers, on every pl
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -66,10 +66,10 @@ def cards() -> list[tuple[Card, set[str]]]:
         own = set(_WORD.findall(" ".join(filter(None, [request.company, request.email, request.site]))))
         states = [CaseInfo(id=n, status="pending_approval"),
                   CaseInfo(id=n, status="pending_approval", requested_by="李伟", request_reason="老客户 复购",
-                           requested_at=datetime(2026, 12, 6, 18, 15, tzinfo=timezone.utc), deal="棉纱 2 柜"),
+                           requested_at=datetime(2026, 12, 6, 18, 15, tzinfo=UTC), deal="棉纱 2 柜"),
                   CaseInfo(id=n, status="approved", decision="approve", decided_by="王经理",
-                           decided_at=datetime(2026, 12, 6, 18, 15, tzinfo=timezone.utc),
-                           expires_at=datetime(2027, 6, 4, tzinfo=timezone.utc))]
+                           decided_at=datetime(2026, 12, 6, 18, 15, tzinfo=UTC),
+                           expires_at=datetime(2027, 6, 4, tzinfo=UTC))]
         out += [(build_card(report, state), own) for state in states]
         details = build_card(report, states[0], details=True)
         out.append((details, own | {"name"}))

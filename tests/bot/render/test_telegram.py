@@ -6,8 +6,8 @@ import pytest
 
 import bot  # noqa: F401 - registers bot/locales
 from bot.card import ActionKind, CardAction, CaseInfo, build_card
-from bot.render.telegram import MESSAGE_LIMIT, render, render_pages, utf16_len
 from bot.render.buttons import MAX_BYTES, Pressed, arg_digest, decode, encode
+from bot.render.telegram import MESSAGE_LIMIT, render, render_pages, utf16_len
 from checks.models import Evidence, Finding, Report, RiskFactor, Section, Severity, Status, Subject
 from tests.bot.telegram.fakeapi import EntityError, parse_html
 

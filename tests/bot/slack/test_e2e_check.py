@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tests.bot.slack.blockkit import validate_blocks
-from tests.bot.slack.conftest import SALES, SlackHarness, make_engine, sign
+from tests.bot.slack.conftest import SlackHarness, make_engine, sign
 
 
 def _card_calls(slack: SlackHarness, channel: str = "C1") -> tuple[list, list]:

@@ -17,11 +17,11 @@ from urllib.parse import parse_qs
 from sqlalchemy import update
 
 from bot import flows
+from bot.app.driver import pending_card as placeholder
 from bot.settings import get_bot_settings
 from bot.slack import checkjob
-from bot.app.driver import pending_card as placeholder
-from bot.slack.port import post_card
 from bot.slack.client import make_client
+from bot.slack.port import post_card
 from storage import chatstate
 from storage.models import Job, ProcessedDelivery, utcnow
 from tests.bot.slack.conftest import SALES, TEAM, SlackHarness, make_engine

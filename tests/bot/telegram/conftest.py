@@ -7,7 +7,8 @@ finish at different times (so the card is edited as they do), and a httpx client
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest

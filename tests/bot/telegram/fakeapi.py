@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -121,7 +122,7 @@ class FakeBotAPI:
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     # --- control --------------------------------------------------------------------------------
-    async def start(self) -> "FakeBotAPI":
+    async def start(self) -> FakeBotAPI:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app)
@@ -145,7 +146,7 @@ class FakeBotAPI:
     def of(self, method: str, chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (chat_id is None or c.params.get("chat_id") == chat_id)]
 
-    async def wait_for(self, condition: Callable[["FakeBotAPI"], Any], timeout: float = 10.0) -> Any:
+    async def wait_for(self, condition: Callable[[FakeBotAPI], Any], timeout: float = 10.0) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             value = condition(self)
@@ -157,7 +158,7 @@ class FakeBotAPI:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     # --- the API --------------------------------------------------------------------------------

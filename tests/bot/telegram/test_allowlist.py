@@ -80,7 +80,7 @@ async def test_a_button_pressed_in_an_unlisted_chat_is_answered_with_an_alert_an
         mark = len(harness.api.calls)
         press = await harness.press(foreign, MANAGER, data)
         answer = await harness.api.wait_for(
-            lambda api: [c for c in api.calls[mark:] if c.method == "answerCallbackQuery"])
+            lambda api, mark=mark: [c for c in api.calls[mark:] if c.method == "answerCallbackQuery"])
         assert answer[0].params["show_alert"] is True
         assert "serves a specific team" in answer[0].params["text"] and str(OTHER) in answer[0].params["text"]
         await harness.processed(press)

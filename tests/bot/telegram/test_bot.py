@@ -160,7 +160,7 @@ async def test_wrong_secret_is_refused_and_nothing_processed(harness: Harness) -
     assert response.status_code == 200
     await harness.processed(update)
     await harness.api.wait_for(lambda api: api.of("sendMessage"))
-    assert PROCESSED == [update["update_id"]]  # the refused posts never reached the bot
+    assert [update["update_id"]] == PROCESSED  # the refused posts never reached the bot
 
 
 async def test_redelivered_update_is_processed_once(harness: Harness) -> None:
@@ -233,14 +233,14 @@ async def test_not_this_buyer_on_a_real_sanctions_hit(harness: Harness) -> None:
     for button in (ofac, hashed):
         mark = len(api.calls)
         await harness.press(card, MANAGER, button)
-        prompt_call = await api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "sendMessage"])
+        prompt_call = await api.wait_for(lambda a, mark=mark: [c for c in a.calls[mark:] if c.method == "sendMessage"])
         prompt = api.messages[(GROUP, prompt_call[0].response["result"]["message_id"])]
         assert "force_reply" in prompt_call[0].params["reply_markup"]
         assert "<code>us_" in prompt_call[0].params["text"]
         mark = len(api.calls)
         await harness.command(GROUP, MANAGER, "Different company: we met their director, registry no. 445566",
                               reply_to=prompt)
-        said = await api.wait_for(lambda a: [p for p in harness.sent_after(mark, GROUP) if "445566" in p["text"]])
+        said = await api.wait_for(lambda a, mark=mark: [p for p in harness.sent_after(mark, GROUP) if "445566" in p["text"]])
         assert "cleared" in said[0]["text"]
         edits = [c for c in api.calls[mark:] if c.method == "editMessageText"]
         assert edits and edits[-1].params["message_id"] == card["message_id"]
@@ -253,7 +253,7 @@ async def test_note_in_a_private_chat(harness: Harness) -> None:
     card = await harness.check(SALES, SALES, "/check Kestrel Industrial Supplies Ltd email=p@kestrel-ind.com")
     mark = len(api.calls)
     await harness.press(card, SALES, buttons(card)["n"])
-    prompt_call = await api.wait_for(lambda a: [c for c in a.calls[mark:] if c.method == "sendMessage"])
+    prompt_call = await api.wait_for(lambda a, mark=mark: [c for c in a.calls[mark:] if c.method == "sendMessage"])
     prompt = api.messages[(SALES, prompt_call[0].response["result"]["message_id"])]
     mark = len(api.calls)
     await harness.command(SALES, SALES, "Met them at Canton Fair, booth 12.1", reply_to=prompt)
@@ -358,7 +358,7 @@ async def test_lang_without_a_choice_or_with_an_unknown_one_shows_the_usage(harn
     for text in ("/lang", "/lang fr", "/lang 123"):
         mark = len(harness.api.calls)
         await harness.command(SALES, SALES, text)
-        said = await harness.api.wait_for(lambda a: harness.sent_after(mark, SALES))
+        said = await harness.api.wait_for(lambda a, mark=mark: harness.sent_after(mark, SALES))
         assert "Usage: /lang zh or /lang en (current: en)" in said[0]["text"]
     mark = len(harness.api.calls)
     await harness.command(SALES, SALES, "/lang zh")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -80,7 +81,7 @@ async def test_edits_are_coalesced_and_the_final_one_always_sent(bot: Bot, fake_
     assert edits[-1].params["text"] == "final"
     progress = edits[:-1]
     assert 1 <= len(progress) <= 1 + (time.monotonic() - started) / 0.5
-    assert all(b.at - a.at >= 0.45 for a, b in zip(progress, progress[1:]))
+    assert all(b.at - a.at >= 0.45 for a, b in pairwise(progress))
     assert "progress 29" not in [e.params["text"] for e in progress[:1]]
 
 
@@ -96,7 +97,7 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk")
     case_id = int(card["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1])
     links = live_links(case_id)
-    assert [(l.channel, l.message) for l in links] == [(str(GROUP), str(card["message_id"]))]
+    assert [(link.channel, link.message) for link in links] == [(str(GROUP), str(card["message_id"]))]
 
     deliverer = TelegramDeliverer.from_settings(get_bot_settings())
     assert isinstance(deliverer, Deliverer)

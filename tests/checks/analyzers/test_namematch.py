@@ -329,3 +329,16 @@ def test_a_dropped_final_s_is_an_omission_unless_the_word_is_a_plural(company: s
 ])
 def test_a_shortened_word_is_not_followed_by_more_of_the_same_word(company: str, label: str) -> None:
     assert match_label(label, profile(company)).kind == "lookalike"
+
+
+@pytest.mark.parametrize("company, label, form, missing", [
+    ("KSB SE & Co. KGaA", "kb", "ksb", "s"), ("BRP Inc.", "rp", "brp", "b"), ("AGL Energy Limited", "al", "agl", "g"),
+])
+def test_two_letters_of_a_three_letter_name_are_an_omission(company: str, label: str, form: str, missing: str) -> None:
+    found = match_label(label, profile(company))
+    assert (found.kind, found.edit, found.form, found.detail) == ("lookalike", "omission", form, missing)
+
+
+def test_the_three_letter_name_itself_and_two_word_initials_stay_consistent() -> None:
+    assert match_label("ksb", profile("KSB SE")).kind == "consistent"
+    assert match_label("ab", profile("ABC Beta Ltd")).kind == "consistent"  # A(BC) B(eta): the initials
