@@ -169,13 +169,13 @@ async def test_two_servers_on_one_database_act_on_an_event_once(harness: Harness
     from bot.feishu.api import FeishuApi
     from bot.feishu.handlers import FeishuBot
     from bot.server import create_app
-    from checks.config import get_settings
+    from bot.settings import get_bot_settings
 
     from .conftest import engine
 
     other_bot = FeishuBot(FeishuApi(harness.bot.settings), harness.bot.settings, engine=engine(),
                           progress_interval=0.05)
-    other = create_app(get_settings(), mount_slack=False, mount_telegram=False, feishu_bot=other_bot)
+    other = create_app(get_bot_settings(), mount_slack=False, mount_telegram=False, feishu_bot=other_bot)
     payload = message_event("/check ACME Trading LLC email=j@acme-trading.ae", user=SALES)
     first, headers = signed_post(payload)
     second, headers2 = signed_post(payload, nonce="other-nonce")  # a retry: a fresh signature, the same event id
