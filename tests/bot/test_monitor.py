@@ -302,9 +302,9 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TRADECHECK_APPROVAL_REMINDER_HOURS", "6")
     set_managers(monkeypatch, "fake:boss")
-    get_settings.cache_clear()
+    reload_settings()
     fixtures = monitor.current()  # the monitor over the new settings (its runtime reads them when built)
-    monitor.use(monitor.Monitor(Runtime(get_settings()), fixtures.config, deliverers=fixtures.deliverers))
+    monitor.use(monitor.Monitor(Runtime(get_bot_settings()), fixtures.config, deliverers=fixtures.deliverers))
     waiting = await check("Tehran Goods Co country=IR", "C1")
     decided = await check("Damascus Trade LLC country=SY", "C2")
     for case_id in (waiting, decided):
