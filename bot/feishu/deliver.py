@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
+from ..app.types import Conversation
 from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
-from ..flows import Conversation
 from ..render.feishu import SAFE_LIMIT, md, render_card, render_text, size_of
 from .api import FeishuApi, FeishuError
 from .settings import FeishuSettings

@@ -20,8 +20,10 @@ from typing import Any
 from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
-from .. import flows, offloop
+from .. import offloop
+from ..app.checking import describe_error
 from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
+from ..app.types import Actor, Conversation
 from ..card import ActionKind
 from ..render.feishu import DEAL_FIELD, REASON_FIELD, render_text
 from .api import FeishuApi, FeishuError
@@ -65,11 +67,11 @@ class FeishuBot:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _actor(self, open_id: str, tenant: str) -> flows.Actor:
-        return flows.Actor(platform=PLATFORM, user_id=open_id, name=await self.api.user_name(open_id),
+    async def _actor(self, open_id: str, tenant: str) -> Actor:
+        return Actor(platform=PLATFORM, user_id=open_id, name=await self.api.user_name(open_id),
                            workspace=tenant or PLATFORM)
 
-    async def _lang(self, actor: flows.Actor) -> str:
+    async def _lang(self, actor: Actor) -> str:
         """The language the person chose (`/lang`), else Feishu's default (Chinese unless FEISHU_LANG)."""
         return normalize_lang(await self.app.get_user_lang(actor, fast=True) or self.settings.lang)
 
@@ -99,10 +101,10 @@ class FeishuBot:
             try:
                 request = await offloop.parse_request(rest, lang)
             except RequestError as error:
-                await self._say(chat, flows.describe_error(error, lang), reply_to)
+                await self._say(chat, describe_error(error, lang), reply_to)
                 return
             port = FeishuPort(self.api, self.app, actor, chat_id=chat, lang=lang, reply_to=reply_to)
-            where = flows.Conversation(PLATFORM, actor.workspace, chat, thread=reply_to)
+            where = Conversation(PLATFORM, actor.workspace, chat, thread=reply_to)
             await self.driver.check(CheckCommand(actor, request, where, request.lang or lang), port)
         elif name == "lang" and rest.lower()[:2] in ("zh", "en"):
             await self.app.set_user_lang(actor, rest.lower()[:2])
@@ -134,7 +136,7 @@ class FeishuBot:
             return toast(t("driver.button.stale", lang), "error")
         arg = str(value.get("g") or "")[:200]
         chat, message = data.context.open_chat_id, data.context.open_message_id
-        card = flows.Conversation(PLATFORM, actor.workspace, chat, message=message)
+        card = Conversation(PLATFORM, actor.workspace, chat, message=message)
         port = FeishuPort(self.api, self.app, actor, chat_id=chat, lang=lang, card_message=message)
         if value.get("f"):  # the reason form: what was typed, and (approving a STOP) the confirm dialog accepted
             form = data.action.form_value or {}

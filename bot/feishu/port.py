@@ -19,9 +19,8 @@ from typing import Any
 from checks.i18n import t
 
 from ..app.driver import AppServices, CheckCommand, ReasonRequest
+from ..app.types import ActionResult, Actor, Attachment, Conversation
 from ..card import ActionKind, Card
-from ..flows import Actor, Attachment, Conversation
-from ..flows import FlowResult as ActionResult
 from ..render.feishu import ReasonForm, render_card, render_details, render_text
 from .api import FeishuApi, FeishuError
 

@@ -26,7 +26,10 @@ from checks.request import CheckRequest, RequestError
 from storage import chatstate
 
 from .. import flows, offloop
+from ..app.cases import MAY_NEED_REASON
+from ..app.checking import describe_error, describe_request
 from ..app.driver import ButtonPress, Driver, FlowsServices, ReasonReply, new_ref
+from ..app.types import Actor
 from ..card import ActionKind
 from ..render.slack import (
     DEAL_BLOCK,
@@ -52,7 +55,7 @@ log = logging.getLogger(__name__)
 COMMAND = "/check"
 SHORTCUT_CALLBACK = "check_sender"
 # Actions whose modal asks for a text: the modal refuses an empty one.
-REASON_KINDS = flows.MAY_NEED_REASON
+REASON_KINDS = MAY_NEED_REASON
 HELP_WORDS = {"help", "-h", "--help", "?", "帮助", "幫助"}
 HISTORY_WORDS = {"history", "历史", "歷史"}
 
@@ -95,7 +98,7 @@ def parsed_summary(request: CheckRequest, lang: str) -> str:
         fields.append(f"{t('slack.field.persons', lang)}: {mrkdwn(', '.join(request.persons))}")
     if fields:
         lines.append(t("slack.parsed", lang, fields=" · ".join(fields)))
-    lines.extend(mrkdwn(line) for line in flows.describe_request(request))
+    lines.extend(mrkdwn(line) for line in describe_request(request))
     return "\n".join(lines)
 
 
@@ -187,7 +190,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
                 return claim
             await asyncio.sleep(0.25)
 
-    async def start_check(context: Any, body: dict[str, Any], request: Any, actor: flows.Actor, channel: str,
+    async def start_check(context: Any, body: dict[str, Any], request: Any, actor: Actor, channel: str,
                           thread_ts: str | None, lang: str) -> Any:
         """Record the check as a job (and the delivery as final) before acknowledging it."""
         key, owner = context.get("delivery") or (f"nokey:{new_ref()}", None)
@@ -245,7 +248,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await settle(context)
-            await ack(text=mrkdwn(flows.describe_error(error, lang)), response_type="ephemeral")
+            await ack(text=mrkdwn(describe_error(error, lang)), response_type="ephemeral")
             return
         lang = request.lang or lang
         job = await start_check(context, body, request, actor, channel, body.get("thread_ts"), lang)
@@ -253,7 +256,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         if job is not None:
             await checkjob.run_job(client, job, driver, respond=respond)
 
-    async def _history(client: AsyncWebClient, actor: flows.Actor, lang: str, query: str, *, channel: str, respond: Any) -> None:
+    async def _history(client: AsyncWebClient, actor: Actor, lang: str, query: str, *, channel: str, respond: Any) -> None:
         if not query:
             await tell(client, channel=channel, user=actor.user_id, text=t("slack.history.usage", lang), respond=respond)
             return
@@ -282,7 +285,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         except RequestError as error:
             await settle(context)
             await ack()
-            await tell(client, channel=channel, user=user, text=mrkdwn(flows.describe_error(error, lang)), respond=respond)
+            await tell(client, channel=channel, user=user, text=mrkdwn(describe_error(error, lang)), respond=respond)
             return
         lang = request.lang or lang
         job = await start_check(context, body, request, actor, channel, message.get("thread_ts") or message.get("ts"), lang)

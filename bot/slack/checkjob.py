@@ -35,6 +35,7 @@ from storage import jobs as jobstore
 
 from .. import flows
 from ..app.driver import CheckCommand, Driver
+from ..app.types import Actor, Conversation
 from .port import SlackPort
 
 log = logging.getLogger(__name__)
@@ -139,18 +140,18 @@ async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driv
                                      text=t("slack.error.apology", spec.lang, ref=f"job {job.id}"))
         return "failed"
     request = CheckRequest.model_validate(spec.request)
-    actor = flows.Actor(**spec.actor)
+    actor = Actor(**spec.actor)
     respond = respond or _webhook_respond(spec.response_url)
     lost = asyncio.Event()
 
-    async def on_posted(at: flows.Conversation) -> bool:
+    async def on_posted(at: Conversation) -> bool:
         card = CardAt(channel=at.channel, ts=at.message or "", moved_to_dm=at.channel != spec.channel)
         return await asyncio.to_thread(jobstore.set_payload, database, job,
                                        {**job.payload, "card": card.model_dump()})
 
     known = spec.card
-    where = flows.Conversation(PLATFORM, actor.workspace, spec.channel, thread=spec.thread_ts)
-    at = None if known is None else flows.Conversation(
+    where = Conversation(PLATFORM, actor.workspace, spec.channel, thread=spec.thread_ts)
+    at = None if known is None else Conversation(
         PLATFORM, actor.workspace, known.channel, thread=None if known.moved_to_dm else spec.thread_ts, message=known.ts)
     port = SlackPort(client, user=actor.user_id, workspace=actor.workspace, lang=spec.lang, channel=spec.channel,
                      thread=spec.thread_ts, respond=respond)

@@ -13,9 +13,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from ..app.types import Conversation
 from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
-from ..flows import Conversation
 from ..render.slack import MAX_MESSAGE_BLOCKS, MAX_TEXT, mrkdwn, render_message, shorten
 from ..settings import BotSettings, get_bot_settings
 from .client import make_client

@@ -15,8 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from checks.i18n import t
 from checks.lifecycle import DECISIONS, decision_rank, level_rank, may_decide
 
-from .. import flows
 from ..app.driver import FlowsServices
+from ..app.types import Actor
 from ..card import LEVEL_ICON
 from ..render.slack import LANG_ACTION, MAX_TEXT, MAX_VIEW_BLOCKS, mrkdwn, shorten
 
@@ -63,13 +63,12 @@ def _row(case: Any, session: Any = None) -> HomeCase:
     return row
 
 
-def workspace_key(actor: flows.Actor) -> str:
-    """The storage workspace of a Slack team (the same key the flows store cases under)."""
-    key_of = getattr(flows, "workspace_key", None)
-    return key_of(actor) if callable(key_of) else actor.workspace
+def workspace_key(actor: Actor) -> str:
+    """The storage workspace of a Slack team (the same key the services store cases under)."""
+    return actor.workspace
 
 
-def home_cases(actor: flows.Actor, include_approvals: bool) -> tuple[list[HomeCase], list[HomeCase]]:
+def home_cases(actor: Actor, include_approvals: bool) -> tuple[list[HomeCase], list[HomeCase]]:
     """(cases this person checked that are still open, cases waiting for approval). Sync: DB work."""
     from storage.cases import list_cases, runs
     from storage.db import get_database
@@ -152,7 +151,7 @@ def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
-async def publish_home(app: FlowsServices, client: AsyncWebClient, actor: flows.Actor, lang: str) -> None:
+async def publish_home(app: FlowsServices, client: AsyncWebClient, actor: Actor, lang: str) -> None:
     try:
         role = await app.role_of(actor)
     except Exception:

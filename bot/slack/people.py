@@ -21,6 +21,7 @@ from checks.i18n import normalize_lang
 
 from .. import flows
 from ..app.driver import FlowsServices
+from ..app.types import Actor
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,12 @@ def clear_cache() -> None:
     _profiles.clear()
 
 
-async def actor_for(client: AsyncWebClient, user_id: str, team_id: str, fallback_name: str = "") -> tuple[flows.Actor, Profile]:
+async def actor_for(client: AsyncWebClient, user_id: str, team_id: str, fallback_name: str = "") -> tuple[Actor, Profile]:
     found = await profile(client, user_id)
-    return flows.Actor(platform="slack", user_id=user_id, name=found.name or fallback_name, workspace=team_id or "local"), found
+    return Actor(platform="slack", user_id=user_id, name=found.name or fallback_name, workspace=team_id or "local"), found
 
 
-async def lang_for(app: FlowsServices, actor: flows.Actor, found: Profile) -> str:
+async def lang_for(app: FlowsServices, actor: Actor, found: Profile) -> str:
     """The user's language: stored choice, then Slack locale, then the team default."""
     try:
         stored = await app.get_user_lang(actor, fast=True)  # before an ack: the fast pool

@@ -12,9 +12,9 @@ import html
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
+from ..app.types import Conversation
 from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
-from ..flows import Conversation
 from ..render.telegram import MESSAGE_LIMIT, clip, render, utf16_len
 from ..settings import BotSettings
 from .transport import PLATFORM, ChatGone, Sender, file_url, retry_after_seconds

@@ -22,7 +22,9 @@ from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
 from .. import flows, offloop
+from ..app.checking import describe_error
 from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
+from ..app.types import Actor
 from ..card import ActionKind
 from ..render.buttons import decode
 from ..render.telegram import clip
@@ -84,9 +86,9 @@ class TelegramHandlers:
     # --- who and where ---------------------------------------------------------------------
 
     @staticmethod
-    def actor(user: User, context: ContextTypes.DEFAULT_TYPE) -> flows.Actor:
+    def actor(user: User, context: ContextTypes.DEFAULT_TYPE) -> Actor:
         """A Telegram user; the bot is the team (one bot per company), so its id is the workspace."""
-        return flows.Actor(platform=PLATFORM, user_id=str(user.id), name=user.full_name or "", workspace=str(context.bot.id))
+        return Actor(platform=PLATFORM, user_id=str(user.id), name=user.full_name or "", workspace=str(context.bot.id))
 
     def port(self, context: ContextTypes.DEFAULT_TYPE, message: Message, user: User, lang: str) -> TelegramPort:
         """The way back into the chat of `message` (everything is a reply to it)."""
@@ -95,7 +97,7 @@ class TelegramHandlers:
     def sender(self, context: ContextTypes.DEFAULT_TYPE) -> Sender:
         return Sender(context.bot, on_gone=self.app.mark_conversation_dead)
 
-    async def lang_of(self, actor: flows.Actor, user: User | None) -> str:
+    async def lang_of(self, actor: Actor, user: User | None) -> str:
         """The user's /lang choice, else their Telegram app language if we speak it, else the default."""
         try:
             chosen = await self.app.get_user_lang(actor)
@@ -199,7 +201,7 @@ class TelegramHandlers:
         try:
             request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
         except RequestError as error:
-            await self._reply(context, message, html.escape(flows.describe_error(error, lang)))
+            await self._reply(context, message, html.escape(describe_error(error, lang)))
             return
         port = self.port(context, message, user, lang)
         await self.driver.check(CheckCommand(actor, request, port.at(None), request.lang or lang), port)
