@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from checks.engine import Engine
     from checks.models import Report
     from checks.request import CheckRequest
+    from storage.db import Database
 
     from .runtime import Runtime
     from .types import ActionResult, Actor, Attachment, CheckOutcome, Conversation, Prompt
@@ -173,6 +174,8 @@ class AppServices(Protocol):
     def engine(self) -> Engine: ...
 
     def describe_request(self, request: CheckRequest) -> list[str]: ...
+
+    def ensure_database(self) -> Database: ...
 
     async def run_check(self, request: CheckRequest, actor: Actor, conversation: Conversation | None, *,
                         lang: str, engine: Engine | None,
@@ -394,6 +397,10 @@ class RuntimeServices:
 
     def default_lang(self) -> str:
         return self.rt.default_lang()
+
+    def ensure_database(self) -> Database:
+        """The runtime's database, its schema checked (blocking: call it off the event loop)."""
+        return self.rt.ensure_database()
 
     async def offload(self, function: Callable[..., Any], *args: Any, fast: bool = False, **kwargs: Any) -> Any:
         """Blocking (database) work off the event loop; `fast` for work before an acknowledgement."""

@@ -25,7 +25,7 @@ from checks.i18n import t
 from checks.request import CheckRequest, RequestError
 from storage import chatstate
 
-from .. import flows, offloop
+from .. import offloop
 from ..app.cases import MAY_NEED_REASON
 from ..app.checking import describe_error, describe_request
 from ..app.driver import ButtonPress, Driver, FlowsServices, ReasonReply, new_ref
@@ -175,7 +175,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         if key is None or owner is None:
             return
         try:
-            await bot.app.offload(checkjob.finish_delivery, key, owner, fast=True)
+            await bot.app.offload(checkjob.finish_delivery, bot.app.ensure_database, key, owner, fast=True)
         except Exception:
             log.warning("could not make delivery %s final", key, exc_info=True)
 
@@ -185,7 +185,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         loop = asyncio.get_running_loop()
         deadline = loop.time() + chatstate.DELIVERY_LEASE.total_seconds() + 1.0
         while True:
-            claim = await bot.app.offload(checkjob.claim_delivery, key, fast=True)
+            claim = await bot.app.offload(checkjob.claim_delivery, bot.app.ensure_database, key, fast=True)
             if claim.state != chatstate.BUSY or loop.time() >= deadline:
                 return claim
             await asyncio.sleep(0.25)
@@ -199,7 +199,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             actor={"platform": actor.platform, "user_id": actor.user_id, "name": actor.name, "workspace": actor.workspace},
             channel=channel, thread_ts=thread_ts, lang=lang, response_url=body.get("response_url"),
         )
-        job = await bot.app.offload(checkjob.record, key, owner, spec, fast=True)
+        job = await bot.app.offload(checkjob.record, bot.app.ensure_database, key, owner, spec, fast=True)
         if job is None:
             log.info("delivery %s was taken over by another process; not checking here", key)
         return job
@@ -213,7 +213,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         user = body.get("user_id") or (body.get("user") or {}).get("id")
         if not user:
             return
-        lang = flows.default_lang()
+        lang = bot.app.default_lang()
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         text = t("slack.error.apology", lang, ref=ref)
         response_url = body.get("response_url")
@@ -328,7 +328,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await ack()
             log.warning("reason modal with unreadable metadata: %r", view.get("private_metadata"))
             return
-        lang = meta.get("l") or flows.default_lang()
+        lang = meta.get("l") or bot.app.default_lang()
         values = (view.get("state") or {}).get("values") or {}
         reason = ((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("value") or ""
         deal = ((values.get(DEAL_BLOCK) or {}).get(DEAL_INPUT) or {}).get("value") or None
@@ -360,7 +360,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         user = (body.get("user") or {}).get("id", "")
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
         actor, _ = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
-        lang = ((action.get("selected_option") or {}).get("value")) or flows.default_lang()
+        lang = ((action.get("selected_option") or {}).get("value")) or bot.app.default_lang()
         await bot.app.set_user_lang(actor, lang)
         await publish_home(bot.app, client, actor, lang)
 

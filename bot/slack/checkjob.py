@@ -32,8 +32,8 @@ from checks.i18n import t
 from checks.request import CheckRequest
 from storage import chatstate
 from storage import jobs as jobstore
+from storage.db import Database
 
-from .. import flows
 from ..app.driver import CheckCommand, Driver
 from ..app.types import Actor, Conversation
 from .port import SlackPort
@@ -72,26 +72,26 @@ def job_key(delivery_key: str) -> str:
 
 
 # --- database work (synchronous; called in threads) --------------------------------------------------
-def claim_delivery(key: str) -> chatstate.DeliveryClaim:
-    database = flows.ensure_database()
+def claim_delivery(open_database: Callable[[], Database], key: str) -> chatstate.DeliveryClaim:
+    database = open_database()
     with database.session() as session:
         claim = chatstate.claim_delivery(session, PLATFORM, key)
         session.commit()
     return claim
 
 
-def finish_delivery(key: str, owner: str) -> bool:
-    database = flows.ensure_database()
+def finish_delivery(open_database: Callable[[], Database], key: str, owner: str) -> bool:
+    database = open_database()
     with database.session() as session:
         done = chatstate.finish_delivery(session, PLATFORM, key, owner)
         session.commit()
     return done
 
 
-def record(key: str, owner: str | None, spec: CheckSpec) -> jobstore.ClaimedJob | None:
+def record(open_database: Callable[[], Database], key: str, owner: str | None, spec: CheckSpec) -> jobstore.ClaimedJob | None:
     """The claim made final and the job written, in one transaction. None: another process owns
     this delivery now (our claim ran out and was taken over) — do nothing more."""
-    database = flows.ensure_database()
+    database = open_database()
     with database.session() as session:
         if owner is not None and not chatstate.finish_delivery(session, PLATFORM, key, owner):
             session.rollback()
@@ -105,8 +105,8 @@ def record(key: str, owner: str | None, spec: CheckSpec) -> jobstore.ClaimedJob 
     return job
 
 
-def _complete(job: jobstore.ClaimedJob, note: str) -> bool:
-    database = flows.ensure_database()
+def _complete(open_database: Callable[[], Database], job: jobstore.ClaimedJob, note: str) -> bool:
+    database = open_database()
     with database.session() as session:
         done = jobstore.complete(session, job, note=note)
         session.commit()
@@ -131,7 +131,7 @@ async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driv
     """Post (or take over) the card, run the check, finish the card, complete the job.
 
     Returns "done", "lost" (another process holds the job now) or "failed"."""
-    database = await asyncio.to_thread(flows.ensure_database)
+    database = await asyncio.to_thread(driver.app.ensure_database)
     spec = CheckSpec.model_validate(job.payload)
     if job.attempts > MAX_ATTEMPTS:  # it killed every process that tried: stop, and say so on the card
         await asyncio.to_thread(jobstore.fail, database, job, "too many attempts", max_attempts=1)
@@ -178,7 +178,7 @@ async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driv
         beat.cancel()
     if result is None:  # the card's place could not be recorded: the lease is someone else's
         return "lost"
-    if not await asyncio.to_thread(_complete, job, "card finished"):
+    if not await asyncio.to_thread(_complete, driver.app.ensure_database, job, "card finished"):
         log.warning("check job %s: finished, but the lease had run out", job.dedup_key)
         return "lost"
     return "done"
@@ -186,7 +186,7 @@ async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driv
 
 async def resume_one(client: AsyncWebClient, key: str, driver: Driver) -> str | None:
     """Slack retried a delivery whose check job exists: finish it now if its owner is gone."""
-    database = await asyncio.to_thread(flows.ensure_database)
+    database = await asyncio.to_thread(driver.app.ensure_database)
     job = await asyncio.to_thread(jobstore.claim_one, database, job_key(key), lease_seconds=LEASE_SECONDS)
     if job is None:
         return None
@@ -196,7 +196,7 @@ async def resume_one(client: AsyncWebClient, key: str, driver: Driver) -> str | 
 
 async def resume_due(client: AsyncWebClient, driver: Driver, limit: int = 5) -> list[str]:
     """Claim check jobs whose owner died (lease ran out) and finish them, concurrently."""
-    database = await asyncio.to_thread(flows.ensure_database)
+    database = await asyncio.to_thread(driver.app.ensure_database)
     claimed = await asyncio.to_thread(jobstore.claim, database, limit=limit, lease_seconds=LEASE_SECONDS,
                                       kinds=[KIND])
     for job in claimed:

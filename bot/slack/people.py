@@ -19,7 +19,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import normalize_lang
 
-from .. import flows
 from ..app.driver import FlowsServices
 from ..app.types import Actor
 
@@ -81,4 +80,4 @@ async def lang_for(app: FlowsServices, actor: Actor, found: Profile) -> str:
         return normalize_lang(stored)
     if found.locale:
         return normalize_lang(found.locale)
-    return flows.default_lang()
+    return app.default_lang()

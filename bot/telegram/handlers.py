@@ -21,7 +21,7 @@ from checks.engine import Engine
 from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
-from .. import flows, offloop
+from .. import offloop
 from ..app.checking import describe_error
 from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
 from ..app.types import Actor
@@ -106,7 +106,7 @@ class TelegramHandlers:
             chosen = None
         if chosen:
             return normalize_lang(chosen)
-        return (_app_lang(user) if user else None) or flows.default_lang()
+        return (_app_lang(user) if user else None) or self.app.default_lang()
 
     # --- who may use the bot -----------------------------------------------------------------
 
@@ -123,7 +123,7 @@ class TelegramHandlers:
             return
         log.info("telegram update from chat %s refused: not in TELEGRAM_ALLOWED_CHATS", chat.id if chat else None)
         user = update.effective_user
-        lang = (_app_lang(user) if user else None) or flows.default_lang()
+        lang = (_app_lang(user) if user else None) or self.app.default_lang()
         query = update.callback_query
         if query is not None:
             text = t("tg.not_allowed", lang, chat_id=chat.id) if chat is not None else None
@@ -217,7 +217,7 @@ class TelegramHandlers:
         actor = self.actor(user, context)
         pressed = decode(query.data)
         # answered before any database work; the toast uses the language of the user's Telegram app
-        quick_lang = _app_lang(user) or flows.default_lang()
+        quick_lang = _app_lang(user) or self.app.default_lang()
         toast = None
         if pressed is None:
             toast = t("driver.button.stale", quick_lang)

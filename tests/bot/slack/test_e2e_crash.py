@@ -54,7 +54,7 @@ def _done_job(job_id: int) -> Job | None:
 
 
 def _dead_process_claims(key: str) -> None:
-    claim = checkjob.claim_delivery(key)
+    claim = checkjob.claim_delivery(flows.ensure_database, key)
     assert claim.state == chatstate.CLAIMED
     _expire(ProcessedDelivery, key=key)
 
@@ -63,12 +63,12 @@ async def _dead_process_posts_placeholder(slack: SlackHarness, body: str) -> tup
     """What a process does before it is killed mid-check: claim, record the job, post the ⏳ card."""
     form = {k: v[0] for k, v in parse_qs(body).items()}
     key = f"command:{form['trigger_id']}"
-    claim = checkjob.claim_delivery(key)
+    claim = checkjob.claim_delivery(flows.ensure_database, key)
     request = flows.parse_request(form["text"], "en")
     spec = checkjob.CheckSpec(request=request.model_dump(mode="json"),
                               actor={"platform": "slack", "user_id": SALES, "name": "Zhang Wei", "workspace": TEAM},
                               channel=form["channel_id"], lang="en", response_url=form["response_url"])
-    job = checkjob.record(key, claim.owner, spec)
+    job = checkjob.record(flows.ensure_database, key, claim.owner, spec)
     assert job is not None
     client = make_client(get_bot_settings())
     posted = await post_card(client, form["channel_id"], placeholder(request, make_engine(), "en"), thread_ts=None,
