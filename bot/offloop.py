@@ -26,9 +26,8 @@ async def run_parse(function: Callable[..., T], *args: Any) -> T:
     return await loop.run_in_executor(_PARSE.get(), contextvars.copy_context().run, function, *args)
 
 
-async def parse_request(text: str, lang: str | None = None) -> CheckRequest:
-    """`flows.parse_request` on the parse thread; raises RequestError like it."""
-    from . import flows
-
+async def parse_request(parse_now: Callable[[str, str | None], CheckRequest], text: str,
+                        lang: str | None = None) -> CheckRequest:
+    """`parse_now(text, lang)` (a runtime's request parser) on the parse thread; raises RequestError like it."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_PARSE.get(), contextvars.copy_context().run, flows.parse_request, text, lang)
+    return await loop.run_in_executor(_PARSE.get(), contextvars.copy_context().run, parse_now, text, lang)

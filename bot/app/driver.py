@@ -398,6 +398,10 @@ class RuntimeServices:
     def default_lang(self) -> str:
         return self.rt.default_lang()
 
+    def parse_now(self, text: str, lang: str | None = None) -> CheckRequest:
+        """Parse `/check` text on the calling thread with the runtime's default language (raises RequestError)."""
+        return self.rt.checking.parse_now(text, lang)
+
     def ensure_database(self) -> Database:
         """The runtime's database, its schema checked (blocking: call it off the event loop)."""
         return self.rt.ensure_database()

@@ -99,7 +99,7 @@ class FeishuBot:
         chat, reply_to = message.chat_id, message.message_id
         if name == "check" and rest:
             try:
-                request = await offloop.parse_request(rest, lang)
+                request = await offloop.parse_request(self.app.parse_now, rest, lang)
             except RequestError as error:
                 await self._say(chat, describe_error(error, lang), reply_to)
                 return

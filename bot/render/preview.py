@@ -24,7 +24,7 @@ import sys
 import tempfile
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.request import parse
 
@@ -32,6 +32,9 @@ from ..card import Card, CaseInfo, build_card
 from . import feishu as feishu_render
 from . import slack as slack_render
 from . import telegram as tg_render
+
+if TYPE_CHECKING:
+    from checks.engine import Engine
 
 EXAMPLES: dict[str, str] = {
     "sanctioned": "Rosoboronexport",
@@ -141,9 +144,17 @@ def _page(title: str, body: str) -> str:
 # --- the example cards -----------------------------------------------------------------------------
 async def example_cards(langs: list[str]) -> dict[tuple[str, str], Card]:
     """The card of each example buyer in each language, from the offline engine, as a case would show it."""
-    from .. import flows
+    from ..app import Runtime
 
-    engine = flows.get_engine(offline=True)
+    runtime = Runtime.from_environment(offline=True)  # this tool's own runtime: the offline engine, no database
+    try:
+        return await _example_cards(runtime.engine(offline=True), langs)
+    finally:
+        await runtime.aclose()
+        runtime.close()
+
+
+async def _example_cards(engine: Engine, langs: list[str]) -> dict[tuple[str, str], Card]:
     cards: dict[tuple[str, str], Card] = {}
     for n, (slug, text) in enumerate(EXAMPLES.items(), 1):
         for lang in langs:

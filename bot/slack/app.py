@@ -245,7 +245,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await _history(client, actor, lang, rest.strip(), channel=channel, respond=respond)
             return
         try:
-            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
+            request = await offloop.parse_request(bot.app.parse_now, text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await settle(context)
             await ack(text=mrkdwn(describe_error(error, lang)), response_type="ephemeral")
@@ -281,7 +281,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await tell(client, channel=channel, user=user, text=t("slack.error.no_text", lang), respond=respond)
             return
         try:
-            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
+            request = await offloop.parse_request(bot.app.parse_now, text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await settle(context)
             await ack()

@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from checks.engine import Engine
 
+from ..app.driver import FlowsServices
 from ..settings import BotSettings
 from .handlers import EDIT_INTERVAL, TelegramHandlers, install, parse_chat_ids
 from .transport import file_url
@@ -34,6 +35,7 @@ def build_application(
     polling: bool = False,
     engine: Engine | None = None,
     edit_interval: float = EDIT_INTERVAL,
+    services: FlowsServices | None = None,
 ) -> Application:
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise TelegramNotConfigured("TELEGRAM_BOT_TOKEN is not set")
@@ -55,5 +57,6 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    install(application, TelegramHandlers(engine=engine, edit_interval=edit_interval, allowed_chats=allowed_chats))
+    install(application, TelegramHandlers(engine=engine, edit_interval=edit_interval, allowed_chats=allowed_chats,
+                                              app=services))
     return application

@@ -199,7 +199,7 @@ class TelegramHandlers:
         if not text and replied is not None:
             text = (replied.text or replied.caption or "").strip()
         try:
-            request = await offloop.parse_request(text, lang)  # CPU work: off the event loop
+            request = await offloop.parse_request(self.app.parse_now, text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await self._reply(context, message, html.escape(describe_error(error, lang)))
             return

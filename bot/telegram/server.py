@@ -31,6 +31,7 @@ from telegram.ext import Application
 
 from checks.engine import Engine
 
+from ..app.driver import FlowsServices
 from ..settings import BotSettings
 from .app import TelegramNotConfigured, build_application
 
@@ -44,9 +45,11 @@ MAX_BODY = 1_000_000  # an update is a few KB; refuse anything absurd before par
 class TelegramWebhook:
     """One PTB Application behind the webhook route; started lazily or by the server's lifespan."""
 
-    def __init__(self, settings: BotSettings, *, engine: Engine | None = None, **options: object) -> None:
+    def __init__(self, settings: BotSettings, *, engine: Engine | None = None, services: FlowsServices | None = None,
+                 **options: object) -> None:
         self.settings = settings
         self.engine = engine
+        self.services = services or FlowsServices()  # the application layer the handlers call
         self.options = options
         self._app: Application | None = None
         self._lock = asyncio.Lock()
@@ -65,9 +68,9 @@ class TelegramWebhook:
         """The running Application (built, initialized — getMe — and started on first use)."""
         async with self._lock:
             if self._app is None:
-                self._app = build_application(self.settings, engine=self.engine, **self.options)  # type: ignore[arg-type]
+                self._app = build_application(self.settings, engine=self.engine, services=self.services, **self.options)  # type: ignore[arg-type]
             if not self._started:
-                await asyncio.to_thread(_ensure_database)
+                await asyncio.to_thread(self.services.ensure_database)  # the schema once, before updates arrive
                 await self._app.initialize()
                 await self._app.start()
                 self._started = True
@@ -137,13 +140,6 @@ class TelegramWebhook:
         return [Route(WEBHOOK_PATH, self.endpoint, methods=["POST"])]
 
 
-def _ensure_database() -> None:
-    """Check (and for a new database, create) the schema once, before updates arrive concurrently."""
-    from .. import flows
-
-    flows.ensure_database()
-
-
 _webhooks: dict[int, TelegramWebhook] = {}
 
 
@@ -178,14 +174,16 @@ async def telegram_shutdown(settings: BotSettings) -> None:
     await get_webhook(settings).shutdown()
 
 
-async def poll(settings: BotSettings, *, engine: Engine | None = None, stop: asyncio.Event | None = None) -> int:
+async def poll(settings: BotSettings, *, engine: Engine | None = None, stop: asyncio.Event | None = None,
+               services: FlowsServices | None = None) -> int:
     """Long polling inside a running event loop, until `stop` is set or the task is cancelled."""
+    services = services or FlowsServices()
     try:
-        app = build_application(settings, polling=True, engine=engine)
+        app = build_application(settings, polling=True, engine=engine, services=services)
     except TelegramNotConfigured as error:
         log.error("%s", error)
         return 2
-    await asyncio.to_thread(_ensure_database)
+    await asyncio.to_thread(services.ensure_database)  # the schema once, before updates arrive concurrently
     try:
         await app.initialize()
     except InvalidToken:
