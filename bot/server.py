@@ -35,6 +35,7 @@ from .settings import BotSettings, get_bot_settings
 
 if TYPE_CHECKING:
     from .app import Runtime
+    from .app.driver import RuntimeServices as FlowsServices
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
         monitor.stop_ticker()
 
 
-def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | None) -> bool:
+def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | None, services: FlowsServices) -> bool:
     """`/feishu/events` when FEISHU_APP_ID, _SECRET, _ENCRYPT_KEY and _VERIFICATION_TOKEN are all set."""
     from .feishu.settings import FeishuSettings
 
@@ -125,7 +126,7 @@ def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | Non
         return False
     from .feishu.server import build_bot, feishu_routes
 
-    bot = bot or build_bot(feishu)
+    bot = bot or build_bot(feishu, services=services)
     routes.extend(feishu_routes(feishu, bot))
 
     @contextlib.asynccontextmanager
@@ -137,24 +138,25 @@ def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | Non
     return True
 
 
-def warm_up() -> None:
+def warm_up(services: FlowsServices) -> None:
     """Build the engine, start loading the sanctions index and load the parser's tables (~2 s of
-    CPU): called on a worker thread before serving, so no request's event loop pays for it."""
+    CPU): called on a worker thread (no running loop) before serving, so no request's event loop pays for it."""
     from checks.request import warm_up as warm_up_parser
 
-    from . import flows
-
-    flows.warm_up()  # through the shim: the Slack and Telegram adapters still reach the services through it
+    asyncio.run(services.rt.checking.warm_up(None))
     warm_up_parser()
 
 
-@contextlib.asynccontextmanager
-async def _warm_up_off_loop(app: Any) -> AsyncIterator[None]:
-    try:
-        await asyncio.to_thread(warm_up)
-    except Exception:  # e.g. the database is not ready: each request reports it in its own words
-        log.exception("warm-up failed; the first check will build what it needs")
-    yield
+def _warm_up_off_loop(services: FlowsServices) -> Lifespan:
+    @contextlib.asynccontextmanager
+    async def hook(app: Any) -> AsyncIterator[None]:
+        try:
+            await asyncio.to_thread(warm_up, services)
+        except Exception:  # e.g. the database is not ready: each request reports it in its own words
+            log.exception("warm-up failed; the first check will build what it needs")
+        yield
+
+    return hook
 
 
 def _background(start: Callable[[], Any]) -> Lifespan:
@@ -183,12 +185,18 @@ def create_app(
     feishu_bot: Any | None = None,
     run_ticker: bool = False,
     warm: bool = False,
+    services: FlowsServices | None = None,
 ) -> Starlette:
     """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given.
     `warm`: build the engine on a worker thread at start-up (the uvicorn factory has no other start)."""
     settings = settings or get_bot_settings()
+    if services is None:
+        from .app.driver import RuntimeServices
+
+        services = RuntimeServices()
+    # the application layer every adapter mounted here calls (without one: the installed runtime)
     routes: list[BaseRoute] = []
-    hooks: list[Lifespan] = [_warm_up_off_loop] if warm else []
+    hooks: list[Lifespan] = [_warm_up_off_loop(services)] if warm else []
     state: dict[str, bool] = {"slack": False, "telegram": False, "feishu": False}
 
     if mount_slack and (slack_app is not None or slack_configured(settings)):
@@ -197,7 +205,7 @@ def create_app(
         if slack_app is None:
             from .slack.app import SlackBot, build_app
 
-            slack_app = build_app(SlackBot(settings=settings))
+            slack_app = build_app(SlackBot(settings=settings, app=services))
         handler = AsyncSlackRequestHandler(slack_app)
         bolt_client = slack_app.client
 
@@ -225,7 +233,7 @@ def create_app(
         log.error("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in HTTP mode; %s not mounted", SLACK_PATH)
 
     if mount_feishu:
-        state["feishu"] = _mount_feishu(routes, hooks, feishu_bot)
+        state["feishu"] = _mount_feishu(routes, hooks, feishu_bot, services)
 
     if mount_telegram:
         telegram_routes, telegram_lifespan = _telegram(settings)
@@ -256,21 +264,24 @@ def asgi_app() -> Starlette:
     return create_app(warm=True)
 
 
-async def _serve(args: argparse.Namespace, settings: BotSettings) -> int:
+async def _serve(args: argparse.Namespace, settings: BotSettings, services: FlowsServices | None = None) -> int:
     import uvicorn
+
+    if services is None:  # without the entry point's services: the installed runtime (tests)
+        from .app.driver import RuntimeServices
+
+        services = RuntimeServices()
 
     if args.socket and not (settings.slack_app_token and settings.slack_bot_token):
         print("tradecheck serve --socket needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN", file=sys.stderr)
         return 2
     async with contextlib.AsyncExitStack() as stack:
         try:  # the schema is checked (or a fresh local one created) before the first request, not during it
-            from . import flows
-
-            await flows.runtime().ready_database()
+            await services.rt.ready_database()
         except Exception as error:
             print(f"tradecheck serve: {error}", file=sys.stderr)
             return 2
-        await asyncio.to_thread(warm_up)  # the engine is built before serving, and not on the event loop
+        await asyncio.to_thread(warm_up, services)  # the engine is built before serving, and not on the event loop
         if args.socket:
             from slack_bolt.adapter.socket_mode.async_handler import (
                 AsyncSocketModeHandler,
@@ -279,7 +290,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings) -> int:
             from .slack.app import SlackBot, build_app
             from .slack.client import shared_session
 
-            socket_app = build_app(SlackBot(settings=settings))
+            socket_app = build_app(SlackBot(settings=settings, app=services))
             await stack.enter_async_context(shared_session(socket_app.client))
             socket_handler = AsyncSocketModeHandler(socket_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()
@@ -305,10 +316,12 @@ async def _serve(args: argparse.Namespace, settings: BotSettings) -> int:
             if not feishu.can_send:
                 print("tradecheck serve --feishu-ws needs FEISHU_APP_ID and FEISHU_APP_SECRET", file=sys.stderr)
                 return 2
-            await stack.enter_async_context(long_connection(feishu))
+            from .feishu.server import build_bot
+
+            await stack.enter_async_context(long_connection(feishu, build_bot(feishu, services=services)))
         app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
                          mount_feishu=not args.feishu_ws,
-                         run_ticker=getattr(args, "monitor", True))
+                         run_ticker=getattr(args, "monitor", True), services=services)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                                lifespan="on"))
         try:
@@ -337,7 +350,9 @@ def serve_parser() -> argparse.ArgumentParser:
 async def _serve_then_close(runtime: Runtime, args: argparse.Namespace, settings: BotSettings) -> int:
     """Serve; then close the runtime's HTTP connections in the loop that opened them."""
     try:
-        return await _serve(args, settings)
+        from .app.driver import RuntimeServices
+
+        return await _serve(args, settings, services=RuntimeServices(runtime))
     finally:
         await runtime.aclose()
 
@@ -352,8 +367,8 @@ def serve_main(argv: list[str]) -> int:
     from .app import Runtime
     from .monitor.service import Monitor
 
-    runtime = Runtime(settings)  # the process's one runtime; the adapters reach it through the shim for now
-    flows.install(runtime)
+    runtime = Runtime(settings)  # the process's one runtime: Slack and Feishu get it as RuntimeServices(runtime)
+    flows.install(runtime)  # still for the Telegram webhook and poller, built without services (bot.telegram.server)
     replaced = monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve_then_close(runtime, args, settings))

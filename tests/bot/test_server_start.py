@@ -27,7 +27,7 @@ def test_every_serve_flag_in_the_readme_is_accepted() -> None:
 
 async def test_the_uvicorn_factory_builds_the_engine_on_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[threading.Thread] = []
-    monkeypatch.setattr(server, "warm_up", lambda: threads.append(threading.current_thread()))
+    monkeypatch.setattr(server, "warm_up", lambda services: threads.append(threading.current_thread()))
     app = server.create_app(mount_slack=False, mount_telegram=False, warm=True)
     async with app.router.lifespan_context(app):
         assert len(threads) == 1

@@ -122,7 +122,7 @@ async def test_server_mounts_slack_with_secrets() -> None:
 def test_serve_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
-    async def fake_serve(args: Any, settings: Any) -> int:
+    async def fake_serve(args: Any, settings: Any, services: Any = None) -> int:
         seen.update(vars(args))
         return 0
 
