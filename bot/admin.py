@@ -18,12 +18,17 @@ from storage import audit, cases, chatstate, trade
 from storage.db import Database, DatabaseNotReady, get_database, safe_url
 from storage.models import CaseStatus, Workspace, aware
 
-from . import flows
+from .app.runtime import Runtime
 from .settings import get_bot_settings
 
 
+def _runtime() -> Runtime:
+    """This command's own runtime (cheap: nothing is built until used)."""
+    return Runtime(get_bot_settings())
+
+
 def _lang(value: str | None) -> str:
-    return normalize_lang(value) if value else flows.default_lang()
+    return normalize_lang(value) if value else _runtime().default_lang()
 
 
 def _admin() -> cases.Who:
@@ -36,7 +41,7 @@ def _admin() -> cases.Who:
 
 def _ready(lang: str) -> Database | None:
     try:
-        return flows.ensure_database()
+        return _runtime().ensure_database()
     except DatabaseNotReady as error:
         print(t("chat.db_not_ready", lang, current=error.current or "—", head=error.head or "?", url=error.url),
               file=sys.stderr)
@@ -58,11 +63,11 @@ def db_main(argv: list[str]) -> int:
     if args.command == "upgrade":
         before = database.current()
         database.upgrade()
-        print(t("admin.db.upgraded", flows.default_lang(), url=safe_url(database.url), before=before or "—",
+        print(t("admin.db.upgraded", _lang(None), url=safe_url(database.url), before=before or "—",
                 after=database.current() or "—"))
         return 0
     current, head = database.current(), database.head()
-    print(t("admin.db.status", flows.default_lang(), url=safe_url(database.url), current=current or "—", head=head))
+    print(t("admin.db.status", _lang(None), url=safe_url(database.url), current=current or "—", head=head))
     return 0 if current == head else 1
 
 
