@@ -229,6 +229,22 @@ def main(argv: list[str] | None = None) -> int:
 STUCK_GRACE_SECONDS = 0.5
 
 
+def _release_idle_pool_threads() -> None:
+    """Tell every thread-pool worker to end once its current work item is done, as the interpreter's own
+    exit hook does (`concurrent.futures.thread._python_exit`), but without waiting for them: an idle
+    worker (the parse thread, the engine's CPU thread, a source loop's default executor) then ends at
+    once instead of costing the whole grace below on every command; a worker stuck in a lookup still
+    gets only the grace."""
+    from concurrent.futures import thread as pool_threads
+
+    queues = getattr(pool_threads, "_threads_queues", None)
+    if queues is None or not hasattr(pool_threads, "_shutdown"):
+        return  # another Python's internals: keep the plain grace
+    pool_threads._shutdown = True
+    for work_queue in list(queues.values()):
+        work_queue.put(None)
+
+
 def console_main(argv: list[str] | None = None) -> None:
     """The `tradecheck` command. A lookup abandoned at its source's timeout (a DNS server that never
     answers) leaves a thread blocked in getaddrinfo that Python would wait for at exit, for as long as
@@ -239,6 +255,7 @@ def console_main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:  # `tradecheck screen --file X | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         code = 141  # 128 + SIGPIPE, what a shell reports for a command its pipe stopped
+    _release_idle_pool_threads()
     deadline = time.monotonic() + STUCK_GRACE_SECONDS
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:
