@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timezone
-from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 
 from checks.i18n import translator
+from checks.lifecycle import Action
 from checks.models import DecisionCode, Finding, Report, RiskLevel, Section, SourceStatus, Status
 from checks.screening.explain import list_title
 
@@ -38,18 +38,10 @@ DECISION_ICON = {
 UNVERIFIED_ICON = "⚪"  # never a green all-clear on a check whose key sources did not answer
 
 
-class ActionKind(str, Enum):
-    REQUEST_APPROVAL = "request_approval"
-    APPROVE = "approve"
-    REJECT = "reject"
-    RECHECK = "recheck"
-    SCHEDULE_RECHECK = "schedule_recheck"
-    ADD_NOTE = "add_note"
-    DETAILS = "details"
-    CLEAR_MATCH = "clear_match"
-    STOP_WATCHING = "stop_watching"
-    ESCALATE = "escalate"  # a stop case to compliance (its approval request)
-    EVIDENCE_PACK = "evidence_pack"  # the case's evidence pack (PDF) as a file in the card's thread
+# The card's buttons are the case lifecycle's actions (checks/lifecycle.py): one definition, so the rules
+# about who may do what cover every button. ESCALATE takes a stop case to compliance; EVIDENCE_PACK sends
+# the case's evidence pack (PDF) as a file in the card's thread.
+ActionKind = Action
 
 
 # The number each action keeps in the terminal chat, whatever the case's state (gaps are fine).

@@ -8,7 +8,8 @@ from checks import lifecycle
 
 
 def test_every_button_is_a_lifecycle_action_and_back() -> None:
-    assert {kind.value for kind in ActionKind} == {action.value for action in lifecycle.Action}
+    assert ActionKind is lifecycle.Action  # one definition, not two kept equal
+    assert {kind.value for kind in ActionKind} >= {"approve", "reject", "request_approval", "escalate", "evidence_pack"}
 
 
 def test_the_reason_sets_hold_buttons_too() -> None:
