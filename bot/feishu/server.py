@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..httpbody import TooLarge, read_body
 from .api import FeishuApi
 from .events import MAX_BODY, CardActionTriggered, Refused, open_envelope, parse
 from .handlers import FeishuBot
@@ -34,19 +35,6 @@ log = logging.getLogger(__name__)
 
 FEISHU_PATH = "/feishu/events"
 CALLBACK_WAIT = 2.5  # seconds: Feishu shows an error on the card when a callback takes over 3 s
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes | None:
-    """The body, read chunk by chunk; None as soon as it passes `limit` (or says it will)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 class FeishuEndpoint:
@@ -59,9 +47,10 @@ class FeishuEndpoint:
         self.verification_token = settings.verification_token.get_secret_value() if settings.verification_token else ""
 
     async def handle(self, request: Request) -> Response:
-        body = await read_body(request)
         client = request.client.host if request.client else "?"
-        if body is None:
+        try:
+            body = await read_body(request, MAX_BODY)
+        except TooLarge:
             log.warning("refused a Feishu request over %d bytes from %s", MAX_BODY, client)
             return PlainTextResponse("request too large", status_code=413)
         try:

@@ -14,26 +14,11 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from ..httpbody import TooLarge, read_body
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # Slack's payloads are a few kB; a modal's view stays far below this
-
-
-class TooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The body, read chunk by chunk; TooLarge as soon as it passes `limit` (or says it will)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise TooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TooLarge
-    return bytes(body)
 
 
 def signed(verifier: SignatureVerifier, body: bytes, request: Request) -> bool:

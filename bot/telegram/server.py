@@ -32,6 +32,7 @@ from telegram.ext import Application
 from checks.engine import Engine
 
 from ..app.driver import FlowsServices
+from ..httpbody import TooLarge, read_body
 from ..settings import BotSettings
 from .app import TelegramNotConfigured, build_application
 
@@ -109,8 +110,9 @@ class TelegramWebhook:
             if self.secret is None:
                 log.warning("telegram webhook called but TELEGRAM_WEBHOOK_SECRET is not set: refused")
             return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_body(request, MAX_BODY)
+        except TooLarge:
             return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
         try:
             data = json.loads(body)
