@@ -4,31 +4,40 @@ An entry point (the server, the terminal chat, `python -m bot.monitor --worker`)
 `register_deliverers` once with its monitor's registry. Each adapter module named here has a
 `register_deliverer(registry, settings) -> bool` that registers its `Deliverer`; the adapters are
 imported here, by name, only when their token is set (a process without Slack never loads the Slack
-SDK), and nowhere below them. A new platform adds its module and the setting that enables it to
-`DELIVERY_ADAPTERS`.
+SDK), and nowhere below them. A new platform adds its module and the test of the settings that enables it
+to `DELIVERY_ADAPTERS`.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import os
+from collections.abc import Callable
 
 from .delivery import DelivererRegistry
 from .settings import BotSettings
 
 log = logging.getLogger(__name__)
 
-DELIVERY_ADAPTERS = (("bot.slack.deliver", "slack_bot_token"), ("bot.telegram.delivery", "telegram_bot_token"),
-                     ("bot.feishu.deliver", "FEISHU_APP_ID"))
+
+def _slack(settings: BotSettings) -> bool:
+    return settings.slack_bot_token is not None
 
 
-def _enabled(settings: BotSettings, setting: str) -> bool:
-    """A settings attribute that is set, or (upper case) an environment variable of an adapter that keeps
-    its own settings (Feishu)."""
-    if setting.isupper():
-        return bool(os.environ.get(setting))
-    return getattr(settings, setting, None) is not None
+def _telegram(settings: BotSettings) -> bool:
+    return settings.telegram_bot_token is not None
+
+
+def _feishu(settings: BotSettings) -> bool:
+    """Feishu keeps its own settings (FEISHU_*, environment and `.env`); reading them loads no SDK."""
+    from .feishu.settings import FeishuSettings
+
+    return FeishuSettings().can_send
+
+
+# each adapter module with the test of the settings that says whether this process can send there
+DELIVERY_ADAPTERS: tuple[tuple[str, Callable[[BotSettings], bool]], ...] = (
+    ("bot.slack.deliver", _slack), ("bot.telegram.delivery", _telegram), ("bot.feishu.deliver", _feishu))
 
 
 def register_deliverers(registry: DelivererRegistry, settings: BotSettings) -> list[str]:
@@ -36,8 +45,8 @@ def register_deliverers(registry: DelivererRegistry, settings: BotSettings) -> l
     from .monitor.sender import TerminalDeliverer
 
     registry.register(TerminalDeliverer())
-    for name, setting in DELIVERY_ADAPTERS:
-        if not _enabled(settings, setting):
+    for name, configured in DELIVERY_ADAPTERS:
+        if not configured(settings):
             continue
         try:
             importlib.import_module(name).register_deliverer(registry, settings)

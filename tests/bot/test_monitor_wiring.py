@@ -79,6 +79,17 @@ def test_configured_platforms_register_their_deliverers_and_others_are_not_loade
     assert loaded == []  # and no adapter module was even imported
 
 
+def test_feishu_registers_from_its_own_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feishu keeps FEISHU_* in its own settings class: an app id and secret are what enable its deliverer."""
+    monkeypatch.setenv("FEISHU_APP_ID", "cli_test")
+    monkeypatch.setenv("FEISHU_APP_SECRET", "secret")
+    registry = DelivererRegistry()
+    assert platforms.register_deliverers(registry, BotSettings()) == ["feishu", "terminal"]
+    assert type(registry.get("feishu")).__name__ == "FeishuDeliverer"
+    monkeypatch.delenv("FEISHU_APP_SECRET")
+    assert platforms.register_deliverers(DelivererRegistry(), BotSettings()) == ["terminal"]  # an id alone sends nothing
+
+
 def test_a_broken_adapter_does_not_stop_the_others(monkeypatch: pytest.MonkeyPatch,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     broken = types.ModuleType("tests_broken_adapter")
@@ -88,8 +99,8 @@ def test_a_broken_adapter_does_not_stop_the_others(monkeypatch: pytest.MonkeyPat
 
     broken.register_deliverer = register_deliverer  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "tests_broken_adapter", broken)
-    monkeypatch.setattr(platforms, "DELIVERY_ADAPTERS", (("tests_broken_adapter", "slack_bot_token"),
-                                                         ("bot.slack.deliver", "slack_bot_token")))
+    monkeypatch.setattr(platforms, "DELIVERY_ADAPTERS", (("tests_broken_adapter", platforms._slack),
+                                                         ("bot.slack.deliver", platforms._slack)))
     registry = DelivererRegistry()
     assert platforms.register_deliverers(registry, BotSettings(SLACK_BOT_TOKEN="xoxb-test")) == ["slack", "terminal"]  # type: ignore[call-arg]
     assert any("tests_broken_adapter" in r.getMessage() for r in caplog.records)
