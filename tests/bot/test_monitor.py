@@ -545,14 +545,8 @@ def waiting_approvals(url: str, n: int, hours_ago: float, start: int = 0) -> Non
 
 
 def wait_for(predicate, timeout: float, processes: list[subprocess.Popen[str]] = ()) -> bool:  # type: ignore[no-untyped-def, assignment]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        for process in processes:
-            assert process.poll() is None, stderr_of(process)
-        time.sleep(0.1)
-    return False
+    """Wait for `predicate` at most `timeout` seconds: the wait below with no progress to extend it."""
+    return wait_while_progressing(predicate, lambda: None, processes, stall=timeout)
 
 
 def wait_while_progressing(predicate, progress, processes: list[subprocess.Popen[str]], stall: float = 120) -> bool:  # type: ignore[no-untyped-def]
