@@ -112,3 +112,4 @@ from tests.pg_required import (  # noqa: E402,F401  (hooks, registered by being 
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
+from tests.runtimes import runtime_factory  # noqa: E402,F401  (fixture: build your own Runtime)

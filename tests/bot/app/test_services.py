@@ -8,7 +8,7 @@ from bot.app import Actor, Conversation, Runtime
 from bot.app.driver import AppServices
 from bot.app.services import RuntimeServices
 from bot.card import ActionKind
-from tests.bot.app.conftest import MakeRuntime
+from tests.runtimes import MakeRuntime
 from tests.storage.support import risk_engine, set_managers
 
 LI = Actor("terminal", "li", "Li Wei")
