@@ -22,6 +22,10 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.monitor import Monitor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -86,11 +90,9 @@ class NullDeliverer:
         return "ok"
 
 
-async def _run_jobs(n: int) -> tuple[int, float]:
-    from bot import monitor
-
-    monitor.register_deliverer(NullDeliverer())
-    monitor.current().config.batch = 50
+async def _run_jobs(monitor: Monitor) -> tuple[int, float]:
+    monitor.deliverers.register(NullDeliverer())
+    monitor.config.batch = 50
     planned = monitor.plan_due_work()
     started = time.perf_counter()
     done = 0
@@ -121,17 +123,19 @@ def main() -> int:
     listed = [e.primary_name for e in screener.matcher.index.entities if e.type.value == "organization"][:50]
     _cases(args.cases, listed)
 
-    from bot import monitor
+    from bot.app import Runtime
+    from bot.monitor import Monitor
 
+    monitor = Monitor(Runtime(get_bot_settings()))  # this benchmark's one monitor, over the database just prepared
     started = time.perf_counter()
-    alerts = asyncio.run(monitor.after_lists_update_async(screener))
+    alerts = asyncio.run(monitor.after_lists_update(screener))
     took = time.perf_counter() - started
     print(f"lists: {', '.join(f'{i.source} {i.as_of} ({i.count})' for i in screener.lists)}")
     print(f"index build: {build:.1f} s ({len(screener.matcher.index.names)} names)")
     print(f"after_lists_update: {args.cases} watched cases in {took:.2f} s "
           f"({took / args.cases * 1000:.2f} ms per case), {alerts} alerts written")
 
-    planned, took = asyncio.run(_run_jobs(args.cases))
+    planned, took = asyncio.run(_run_jobs(monitor))
     print(f"reminders: {planned} jobs planned, claimed, run and delivered in {took:.2f} s "
           f"({planned / took:.0f} jobs/s, one process, {url.split(':', 1)[0]})")
     return 0

@@ -97,10 +97,10 @@ class TerminalChat:
 
     def show_pending(self) -> None:
         """What the monitor said while the user was away (re-check changes, reminders), once each."""
-        from . import monitor
+        from .monitor import pending_terminal_messages
 
         try:
-            messages = monitor.pending_terminal_messages(CHANNEL)
+            messages = pending_terminal_messages(self.runtime.ensure_database(), CHANNEL)
         except Exception:  # noqa: BLE001 - a busy database must not end the chat
             return
         for message in messages:
@@ -318,16 +318,17 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseNotReady as error:
         print(db_not_ready_text(error, lang), file=sys.stderr)
         return 1
-    from . import flows, monitor
-    from .monitor.service import Monitor
+    from . import flows
 
     flows.install(runtime)  # code that still goes through the flows shim uses this runtime too
-    replaced = monitor.use(Monitor(runtime))  # the chat's monitor re-checks with the chat's runtime
     asyncio.run(runtime.checking.warm_up(args.offline))
+    monitor = None
     if args.monitor:
         from . import platforms
+        from .monitor import Monitor
 
-        platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
+        monitor = Monitor(runtime)  # the chat's own monitor: re-checks with the chat's runtime
+        platforms.register_deliverers(monitor.deliverers, runtime)
         monitor.start_ticker_thread(30)
     try:
         chat = TerminalChat(args.user, args.lang, offline=args.offline, runtime=runtime)
@@ -336,9 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         print(t(refused.key, lang, **refused.params), file=sys.stderr)
         return 1
     finally:
-        if args.monitor:
+        if monitor is not None:
             monitor.stop_ticker()
-        monitor.use(replaced)
         flows.install(None)
         runtime.close()
 

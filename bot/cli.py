@@ -169,20 +169,23 @@ def lists_main(argv: list[str]) -> int:
 
 
 def _rescreen_watched_cases(changed: list[str]) -> str:
+    import asyncio
+
     from storage.db import DatabaseNotReady
 
-    from . import monitor
     from .app import Runtime
+    from .monitor import Monitor
 
     runtime = Runtime.from_environment()
+    monitor = Monitor(runtime)  # this command's monitor: re-screens now, runs no ticker
     lang = runtime.default_lang()
     try:
         from . import lists_sync
 
         lists_sync.publish(runtime.ensure_database(), runtime.settings.lists_dir, changed)  # for every other host
-        alerts = monitor.after_lists_update()
+        alerts = asyncio.run(monitor.after_lists_update())
         if any(key.startswith("tr_") for key in changed):  # new trade-remedy data: re-check buyers with goods
-            monitor.current().recheck_watched_with_goods()
+            monitor.recheck_watched_with_goods()
     except DatabaseNotReady as error:
         from .chat import db_not_ready_text
 

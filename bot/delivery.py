@@ -1,7 +1,7 @@
 """Delivery of messages the bot sends on its own (re-check results, reminders) to a conversation.
 
 Each platform adapter provides a `Deliverer` and registers it into the `DelivererRegistry` the
-monitor sends with (`register_deliverer(registry, settings)` in the adapter's module, called by the
+monitor sends with (`register_deliverer(registry, runtime)` in the adapter's module, called by the
 process's entry point): the monitor and this module never import an adapter. The monitor's outbox
 calls the deliverer and retries with backoff; a permanent failure (bot blocked, chat deleted) marks
 the conversation dead instead.

@@ -36,6 +36,7 @@ from .settings import BotSettings, get_bot_settings
 if TYPE_CHECKING:
     from .app import Runtime
     from .app.driver import RuntimeServices as FlowsServices
+    from .monitor import Monitor
 
 log = logging.getLogger(__name__)
 
@@ -92,26 +93,35 @@ async def _enter(hook: Lifespan, app: Any) -> AsyncIterator[None]:
     yield
 
 
-@contextlib.asynccontextmanager
-async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
-    """Re-checks and reminders (bot.monitor) tick inside the server. Safe in every process: the
-    monitor claims its rows in the database, so two servers never send one reminder twice."""
+def _monitor(runtime: Runtime) -> Monitor | None:
+    """The server's monitor over its runtime (re-checks and reminders with the same engine), or None
+    when bot.monitor is not there."""
     try:
         monitor = importlib.import_module("bot.monitor")
     except ModuleNotFoundError as error:
         if error.name != "bot.monitor":
             raise
         log.info("bot.monitor not available: no re-check/reminder ticker")
-        yield
-        return
-    from . import platforms
+        return None
+    return monitor.Monitor(runtime)
 
-    platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
-    monitor.start_ticker()
-    try:
-        yield
-    finally:
-        monitor.stop_ticker()
+
+def _monitor_ticker(monitor: Monitor, runtime: Runtime) -> Lifespan:
+    """Re-checks and reminders (bot.monitor) tick inside the server. Safe in every process: the
+    monitor claims its rows in the database, so two servers never send one reminder twice."""
+
+    @contextlib.asynccontextmanager
+    async def ticking(app: Any) -> AsyncIterator[None]:
+        from . import platforms
+
+        platforms.register_deliverers(monitor.deliverers, runtime)
+        monitor.start_ticker()
+        try:
+            yield
+        finally:
+            monitor.stop_ticker()
+
+    return ticking
 
 
 def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | None, services: FlowsServices) -> bool:
@@ -186,9 +196,11 @@ def create_app(
     run_ticker: bool = False,
     warm: bool = False,
     services: FlowsServices | None = None,
+    monitor: Monitor | None = None,
 ) -> Starlette:
     """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given.
-    `warm`: build the engine on a worker thread at start-up (the uvicorn factory has no other start)."""
+    `warm`: build the engine on a worker thread at start-up (the uvicorn factory has no other start).
+    `run_ticker`: `monitor` (else one over the services' runtime) ticks while the app runs."""
     settings = settings or get_bot_settings()
     if services is None:
         from .app.driver import RuntimeServices
@@ -247,7 +259,9 @@ def create_app(
 
     routes.append(Route("/healthz", healthz, methods=["GET", "HEAD"]))
     if run_ticker:
-        hooks.append(_monitor_ticker)
+        monitor = monitor or _monitor(services.rt)
+        if monitor is not None:
+            hooks.append(_monitor_ticker(monitor, services.rt))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -319,15 +333,15 @@ async def _serve(args: argparse.Namespace, settings: BotSettings, services: Flow
             from .feishu.server import build_bot
 
             await stack.enter_async_context(long_connection(feishu, build_bot(feishu, services=services)))
+        monitor = _monitor(services.rt) if getattr(args, "monitor", True) else None  # this server's own
         app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
                          mount_feishu=not args.feishu_ws,
-                         run_ticker=getattr(args, "monitor", True), services=services)
+                         run_ticker=monitor is not None, services=services, monitor=monitor)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
                                                lifespan="on"))
         try:
             await server.serve()
         finally:
-            monitor = sys.modules.get("bot.monitor")
             if monitor is not None:  # cancelled before the lifespan's shutdown ran
                 monitor.stop_ticker()
     return 0
@@ -363,18 +377,15 @@ def serve_main(argv: list[str]) -> int:
 
     logs.configure(args.log_level.upper())
     settings = get_bot_settings()
-    from . import flows, monitor
+    from . import flows
     from .app import Runtime
-    from .monitor.service import Monitor
 
-    runtime = Runtime(settings)  # the process's one runtime: Slack and Feishu get it as RuntimeServices(runtime)
+    runtime = Runtime(settings)  # the process's one runtime: Slack, Feishu and the monitor get it (one engine)
     flows.install(runtime)  # still for the Telegram webhook and poller, built without services (bot.telegram.server)
-    replaced = monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve_then_close(runtime, args, settings))
     except KeyboardInterrupt:
         return 130
     finally:
-        monitor.use(replaced)
         flows.install(None)
         runtime.close()

@@ -8,7 +8,7 @@ process cannot send to Feishu at all (misconfigured).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -18,6 +18,9 @@ from ..delivery import DelivererRegistry, DeliveryFailed
 from ..render.feishu import SAFE_LIMIT, md, render_card, render_text, size_of
 from .api import FeishuApi, FeishuError
 from .settings import FeishuSettings
+
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
 
 
 class FeishuDeliverer:
@@ -58,8 +61,10 @@ def message(text: str, card: Card | None) -> dict[str, Any]:
     return payload
 
 
-def register_deliverer(registry: DelivererRegistry, settings: object) -> bool:
-    """Feishu messages are sent by this process when FEISHU_APP_ID and FEISHU_APP_SECRET are set."""
+def register_deliverer(registry: DelivererRegistry, runtime: Runtime) -> bool:
+    """Feishu messages are sent by this process when FEISHU_APP_ID and FEISHU_APP_SECRET are set. Feishu
+    keeps its own settings class (FEISHU_*, environment and `.env`), not in `runtime.settings`; a
+    message refused for good marks the conversation dead in the outbox sender, not here."""
     feishu = FeishuSettings()
     if not feishu.can_send or FeishuDeliverer.platform in registry:
         return False

@@ -9,7 +9,6 @@ import os
 
 from storage import jobs as jobstore
 
-from . import current
 from .config import MonitorConfig
 from .service import Monitor
 
@@ -30,7 +29,7 @@ async def _worker(monitor: Monitor, args: argparse.Namespace) -> int:
     config.outbox_lease_seconds = args.lease
     config.plan_every_seconds = args.interval if args.plan else float("inf")
     config.batch = args.batch
-    platforms.register_deliverers(monitor.deliverers, monitor.runtime.settings)
+    platforms.register_deliverers(monitor.deliverers, monitor.runtime)
     lists_sync.enable(await asyncio.to_thread(monitor.database))
     monitor.start_ticker(args.interval)
     try:
@@ -60,11 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     from .. import logs
 
     logs.configure(os.environ.get("TRADECHECK_LOG", "WARNING").upper())
-    monitor = current()
-    if args.lists_updated:
-        print(asyncio.run(monitor.after_lists_update()))
-        return 0
-    if not args.worker:
+    if not args.lists_updated and not args.worker:
         parser().print_help()
         return 2
-    return asyncio.run(_worker(monitor, args))
+    from ..app.runtime import Runtime
+
+    runtime = Runtime.from_environment()  # this process's one runtime, and its one monitor over it
+    monitor = Monitor(runtime)
+    try:
+        if args.lists_updated:
+            print(asyncio.run(monitor.after_lists_update()))
+            return 0
+        return asyncio.run(_worker(monitor, args))  # starts and stops the monitor's ticker
+    finally:
+        runtime.close()

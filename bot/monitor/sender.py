@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 class TerminalDeliverer:
     """The terminal chat has no server to post to: the message stays in the outbox (marked sent) and
-    the chat prints it at its next prompt with `pending_terminal_messages()`."""
+    the chat prints it at its next prompt with `pending_terminal_messages(database)`."""
 
     platform: str = TERMINAL
 
@@ -35,9 +35,10 @@ class TerminalDeliverer:
         return TERMINAL
 
 
-def pending_terminal_messages(monitor: Monitor, channel: str | None = None) -> list[str]:
-    """Messages for the terminal chat not shown yet (each returned once, to one reader)."""
-    return [message.text for message in outbox.take_for_reader(monitor.database(), TERMINAL, channel)]
+def pending_terminal_messages(database: Database, channel: str | None = None) -> list[str]:
+    """Messages for the terminal chat not shown yet (each returned once, to one reader). A function of
+    the database, not of a monitor: the chat shows them whichever process's ticker sent them."""
+    return [message.text for message in outbox.take_for_reader(database, TERMINAL, channel)]
 
 
 async def _keeping_lease(monitor: Monitor, db: Database, message: outbox.OutgoingMessage, lease: float,

@@ -73,7 +73,7 @@ class Monitor:
         return await sender.send_outbox(self, now, limit)
 
     def pending_terminal_messages(self, channel: str | None = None) -> list[str]:
-        return sender.pending_terminal_messages(self, channel)
+        return sender.pending_terminal_messages(self.database(), channel)
 
     async def after_lists_update(self, screener: Screener | None = None) -> int:
         return await list_alerts.after_lists_update(self, screener)

@@ -7,7 +7,7 @@ the conversation dead) and "try again later" (rate limits carry their Retry-Afte
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -17,8 +17,11 @@ from ..app.types import Conversation
 from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
 from ..render.slack import MAX_MESSAGE_BLOCKS, MAX_TEXT, mrkdwn, render_message, shorten
-from ..settings import BotSettings, get_bot_settings
+from ..settings import BotSettings
 from .client import make_client
+
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
 
 PERMANENT_ERRORS = {
     "channel_not_found", "is_archived", "not_in_channel", "account_inactive", "invalid_auth", "token_revoked",
@@ -31,8 +34,13 @@ class SlackDeliverer:
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient | None = None, settings: BotSettings | None = None) -> None:
-        """A 429 is not slept on here: it goes back to the outbox with its Retry-After."""
-        self._client = client or make_client(settings or get_bot_settings(), wait_on_rate_limit=False)
+        """A client, or the settings to make one with. A 429 is not slept on here: it goes back to the
+        outbox with its Retry-After."""
+        if client is None:
+            if settings is None:
+                raise TypeError("SlackDeliverer needs a client or the settings to make one")
+            client = make_client(settings, wait_on_rate_limit=False)
+        self._client = client
 
     @classmethod
     def from_settings(cls, settings: BotSettings) -> SlackDeliverer:
@@ -81,8 +89,10 @@ def _seconds(value: object) -> float | None:
         return None
 
 
-def register_deliverer(registry: DelivererRegistry, settings: BotSettings) -> bool:
-    """Slack messages are sent by this process when SLACK_BOT_TOKEN is set (an entry point calls this)."""
+def register_deliverer(registry: DelivererRegistry, runtime: Runtime) -> bool:
+    """Slack messages are sent by this process when the runtime's SLACK_BOT_TOKEN is set (an entry point
+    calls this, through `bot.platforms`)."""
+    settings = runtime.settings
     if settings.slack_bot_token is None or SlackDeliverer.platform in registry:
         return False
     registry.register(SlackDeliverer(settings=settings))

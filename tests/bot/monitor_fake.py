@@ -1,6 +1,6 @@
 """A fake chat platform for the monitor's multi-process tests: `python -m bot.monitor --setup
-tests.bot.monitor_fake:setup` registers it in the worker process's monitor. `own_monitor()` gives an
-in-process test a monitor of its own.
+tests.bot.monitor_fake:setup` registers it in the worker process's monitor. `own_monitor(runtime)` gives
+an in-process test a monitor of its own over the test's runtime.
 
 Every delivery appends one line `<channel>\t<pid>\t<text>` to the file named by MONITOR_FAKE_LOG
 (O_APPEND: lines from several processes never interleave), so the test counts what a person would
@@ -19,9 +19,8 @@ from pathlib import Path
 
 from bot import monitor
 from bot.app import Runtime
+from bot.app.types import Conversation
 from bot.card import Card
-from bot.flows import Conversation
-from bot.settings import get_bot_settings
 
 PLATFORM = "fake"
 
@@ -66,16 +65,14 @@ def setup(mon: monitor.Monitor) -> None:
 
 
 @contextmanager
-def own_monitor(config: monitor.MonitorConfig | None = None) -> Iterator[monitor.Monitor]:
-    """A monitor of the test's own over a runtime of the current settings (the test's database), the
-    process's while the test runs."""
-    mon = monitor.Monitor(Runtime(get_bot_settings()), config)
-    previous = monitor.use(mon)
+def own_monitor(runtime: Runtime, config: monitor.MonitorConfig | None = None) -> Iterator[monitor.Monitor]:
+    """A monitor of the test's own over the test's runtime (built after its database fixture); its
+    ticker, if the test started one, is stopped at the end."""
+    mon = monitor.Monitor(runtime, config)
     try:
         yield mon
     finally:
         mon.stop_ticker()
-        monitor.use(previous)
 
 
 def delivered(path: Path) -> list[tuple[str, str, str]]:

@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot import cli, monitor
+from bot import cli
+from bot.monitor import Monitor
 from bot.settings import reload_settings
 from checks.trade_remedies import update as tr_update
 from checks.watchlists import update
@@ -44,13 +46,13 @@ def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     monkeypatch.setattr(tr_update, "update_trade_remedies", lambda folder, keys: [
         update.UpdateResult("tr_ca_cbsa", "unchanged", count=189, as_of="2026-08-28")])
     calls: list[int] = []
-    real = monitor.after_lists_update
+    real = Monitor.after_lists_update
 
-    def after_lists_update() -> int:
+    async def after_lists_update(self: Monitor, screener: Any = None) -> int:
         calls.append(1)
-        return real()
+        return await real(self, screener)
 
-    monkeypatch.setattr(monitor, "after_lists_update", after_lists_update)
+    monkeypatch.setattr(Monitor, "after_lists_update", after_lists_update)
     assert cli.main(["lists", "update"]) == 0
     out = capsys.readouterr().out
     reload_settings()

@@ -20,16 +20,17 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlmodel import select
 
-from bot import flows, monitor
+from bot import monitor
 from bot.app import Runtime
+from bot.app.types import Actor, Conversation
 from bot.card import ActionKind
 from bot.delivery import DeliveryFailed
-from bot.settings import get_bot_settings, reload_settings
+from bot.settings import reload_settings
 from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
@@ -60,8 +61,8 @@ from tests.storage.support import (  # noqa: F401  (fixtures)
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LI = flows.Actor("fake", "li", "Li Wei")
-BOSS = flows.Actor("fake", "boss", "Boss")
+LI = Actor("fake", "li", "Li Wei")
+BOSS = Actor("fake", "boss", "Boss")
 
 
 class ScreeningSource(ListSource):
@@ -78,43 +79,62 @@ class RecordingDeliverer:
     platform = "fake"
 
     def __init__(self) -> None:
-        self.sent: list[tuple[flows.Conversation, str]] = []
+        self.sent: list[tuple[Conversation, str]] = []
         self.failure: DeliveryFailed | None = None
+        self.arrived = asyncio.Event()  # set at each accepted message (awaited in the monitor's own loop)
 
-    async def deliver(self, conversation: flows.Conversation, text: str, card: Any = None) -> str | None:
+    async def deliver(self, conversation: Conversation, text: str, card: Any = None) -> str | None:
         if self.failure is not None:
             raise self.failure
         self.sent.append((conversation, text))
+        self.arrived.set()
         return f"m{len(self.sent)}"
 
 
 @pytest.fixture
-def watchlist(db_url: str) -> Iterator[ScreeningSource]:
-    source = ScreeningSource()
-    with own_monitor(monitor.MonitorConfig(engine=Engine([EmbargoSource(), source], [], PointsScorer()),
-                                           plan_every_seconds=0)):
-        yield source
+def watchlist() -> ScreeningSource:
+    """The test's sanctions list (entries added by the test), in the engine of the test's monitor."""
+    return ScreeningSource()
 
 
 @pytest.fixture
-def fake() -> Iterator[RecordingDeliverer]:
-    """The recording platform, registered in the test's monitor (after `watchlist` or the like)."""
+def mon(db_url: str, watchlist: ScreeningSource, runtime_factory: Any) -> Iterator[monitor.Monitor]:
+    """The test's monitor over a runtime of its database, re-checking with the test engine."""
+    with own_monitor(runtime_factory(), monitor.MonitorConfig(engine=Engine([EmbargoSource(), watchlist], [], PointsScorer()),
+                                                              plan_every_seconds=0)) as built:
+        yield built
+
+
+@pytest.fixture
+def fake(mon: monitor.Monitor) -> RecordingDeliverer:
+    """The recording platform, registered in the test's monitor (`mon`, or the module's own)."""
     deliverer = RecordingDeliverer()
-    monitor.register_deliverer(deliverer)
-    yield deliverer
-    monitor.unregister_deliverer("fake")
-    monitor.unregister_deliverer("terminal")
+    mon.deliverers.register(deliverer)
+    return deliverer
 
 
-def conversation(channel: str = "C1") -> flows.Conversation:
-    return flows.Conversation("fake", "local", channel, thread=None, message=f"{channel}-card")
+def app(mon: monitor.Monitor) -> Runtime:
+    """The application runtime the monitor works over (the test's), for its checks and case actions."""
+    return cast(Runtime, mon.runtime)
 
 
-async def check(text: str, channel: str | None = "C1", actor: flows.Actor = LI) -> int:
-    outcome = await flows.run_check(text, actor, conversation(channel) if channel else None,
-                                    engine=monitor.current().config.engine)
+TERMINAL_CHAT = Conversation("terminal", "local", "terminal")
+
+
+def conversation(channel: str = "C1") -> Conversation:
+    return Conversation("fake", "local", channel, thread=None, message=f"{channel}-card")
+
+
+async def check(mon: monitor.Monitor, text: str, channel: str | None = "C1", actor: Actor = LI) -> int:
+    outcome = await app(mon).checking.run_check(text, actor, conversation(channel) if channel else None,
+                                                engine=mon.config.engine)
     assert outcome.case is not None
     return outcome.case.id
+
+
+async def act(mon: monitor.Monitor, kind: ActionKind, case_id: int, actor: Actor = LI, **kwargs: Any) -> Any:
+    """A person presses a case button (the runtime's case service, as an adapter's driver calls it)."""
+    return await app(mon).cases.perform_action(kind, case_id, actor, **kwargs)
 
 
 def session(url: str):  # type: ignore[no-untyped-def]
@@ -151,7 +171,8 @@ def due_now(url: str, case_id: int, days_ago: int = 0) -> None:
 
 
 # --- schedules -----------------------------------------------------------------------------------------
-def test_recheck_days_come_from_the_policy_else_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recheck_days_come_from_the_policy_else_the_defaults(monkeypatch: pytest.MonkeyPatch,
+                                                             runtime_factory: Any) -> None:
     from checks.policy import load_policy
 
     policy = load_policy()
@@ -164,32 +185,32 @@ def test_recheck_days_come_from_the_policy_else_the_defaults(monkeypatch: pytest
     monkeypatch.setenv("TRADECHECK_POLICY", str(ROOT / "no-such-policy.yaml"))
     reload_settings()
     try:
-        with own_monitor() as mon:
+        with own_monitor(runtime_factory()) as mon:  # a runtime over the settings just changed
             assert [mon.recheck_days(level) for level in levels] == [7, 30, 90, 365]
     finally:
         reload_settings()
 
 
-async def test_checked_cases_are_watched_by_the_policy_and_planning_is_idempotent(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
-    low = await check("Quiet Buyer LLC country=AE", "C1")
-    high = await check("Tehran Goods Co country=IR", "C2")  # embargo: high risk in the test scorer
-    stopped = await check("Stopped Buyer LLC country=AE", "C3")
-    assert (await flows.perform_action(ActionKind.STOP_WATCHING, stopped, LI)).ok
-    assert monitor.plan_due_work() == 0  # enrolled, nothing due yet
-    for case_id, days in ((low, monitor.current().recheck_days("low")), (high, monitor.current().recheck_days("high"))):
+async def test_checked_cases_are_watched_by_the_policy_and_planning_is_idempotent(db_url: str, mon) -> None:  # type: ignore[no-untyped-def]
+    low = await check(mon, "Quiet Buyer LLC country=AE", "C1")
+    high = await check(mon, "Tehran Goods Co country=IR", "C2")  # embargo: high risk in the test scorer
+    stopped = await check(mon, "Stopped Buyer LLC country=AE", "C3")
+    assert (await act(mon, ActionKind.STOP_WATCHING, stopped, LI)).ok
+    assert mon.plan_due_work() == 0  # enrolled, nothing due yet
+    for case_id, days in ((low, mon.recheck_days("low")), (high, mon.recheck_days("high"))):
         case = case_row(db_url, case_id)
         assert case.watching
         assert abs((aware(case.next_recheck_at) - aware(case.last_checked_at)) - timedelta(days=days)) < timedelta(seconds=1)  # type: ignore[operator]
     assert not case_row(db_url, stopped).watching and case_row(db_url, stopped).next_recheck_at is None
-    later = utcnow() + timedelta(days=monitor.current().recheck_days("high") + 1)
-    assert monitor.plan_due_work(later) == 1
-    assert monitor.plan_due_work(later) == 0  # another process planning the same: nothing twice
+    later = utcnow() + timedelta(days=mon.recheck_days("high") + 1)
+    assert mon.plan_due_work(later) == 1
+    assert mon.plan_due_work(later) == 0  # another process planning the same: nothing twice
     [job] = job_rows(db_url, "recheck")
     assert job.case_id == high and job.dedup_key.startswith(f"recheck:{high}:")
 
 
-async def test_long_overdue_cases_are_spread_over_a_day_not_rechecked_all_at_once(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
-    ids = [await check(f"Old Buyer {i} LLC country=AE", f"C{i}") for i in range(3)]
+async def test_long_overdue_cases_are_spread_over_a_day_not_rechecked_all_at_once(db_url: str, mon) -> None:  # type: ignore[no-untyped-def]
+    ids = [await check(mon, f"Old Buyer {i} LLC country=AE", f"C{i}") for i in range(3)]
     with session(db_url) as s:
         for case_id in ids:
             case = s.get(Case, case_id)
@@ -197,16 +218,16 @@ async def test_long_overdue_cases_are_spread_over_a_day_not_rechecked_all_at_onc
             s.add(case)
         s.commit()
     now = utcnow()
-    monitor.plan_due_work(now)
+    mon.plan_due_work(now)
     dues = [aware(case_row(db_url, case_id).next_recheck_at) for case_id in ids]
     assert all(now <= due <= now + timedelta(days=1) for due in dues) and len(set(dues)) == 3  # type: ignore[operator]
 
 
-async def test_a_scheduled_recheck_with_nothing_new_says_nothing_and_plans_the_next(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
-    case_id = await check("ACME Trading LLC country=AE")
-    result = await flows.perform_action(ActionKind.SCHEDULE_RECHECK, case_id, LI, arg="14")
+async def test_a_scheduled_recheck_with_nothing_new_says_nothing_and_plans_the_next(db_url: str, mon, fake) -> None:  # type: ignore[no-untyped-def]
+    case_id = await check(mon, "ACME Trading LLC country=AE")
+    result = await act(mon, ActionKind.SCHEDULE_RECHECK, case_id, LI, arg="14")
     assert result.ok
-    assert await monitor.tick(utcnow() + timedelta(days=15)) == {"planned": 0, "jobs": 1, "sent": 0}
+    assert await mon.tick(utcnow() + timedelta(days=15)) == {"planned": 0, "jobs": 1, "sent": 0}
     assert outbox_rows(db_url) == [] and fake.sent == []
     jobs = job_rows(db_url, "recheck")
     assert [j.status for j in jobs] == ["done", "pending"]
@@ -217,32 +238,32 @@ async def test_a_scheduled_recheck_with_nothing_new_says_nothing_and_plans_the_n
     assert event.details["changes"] == [] and event.details["told"] == []
 
 
-async def test_stop_watching_cancels_the_recheck(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
-    case_id = await check("ACME Trading LLC country=AE")
-    await flows.perform_action(ActionKind.SCHEDULE_RECHECK, case_id, LI, arg="7")
-    await flows.perform_action(ActionKind.STOP_WATCHING, case_id, LI)
-    assert (await monitor.tick(utcnow() + timedelta(days=8)))["jobs"] == 0
+async def test_stop_watching_cancels_the_recheck(db_url: str, mon, fake) -> None:  # type: ignore[no-untyped-def]
+    case_id = await check(mon, "ACME Trading LLC country=AE")
+    await act(mon, ActionKind.SCHEDULE_RECHECK, case_id, LI, arg="7")
+    await act(mon, ActionKind.STOP_WATCHING, case_id, LI)
+    assert (await mon.tick(utcnow() + timedelta(days=8)))["jobs"] == 0
     assert outbox_rows(db_url) == []
 
 
-async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
-    case_id = await check("Zephyr Quantum Logistics FZE country=AE", "C1")
+async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, mon, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
+    case_id = await check(mon, "Zephyr Quantum Logistics FZE country=AE", "C1")
     first_check = case_row(db_url, case_id).last_checked_at
     watchlist.entries["zephyr quantum logistics fze"] = {
         "source": "us_ofac_sdn", "source_id": "990001", "listed_name": "ZEPHYR QUANTUM LOGISTICS FZE",
         "list": "OFAC SDN (SDGT)", "score": 0.97, "query": "Zephyr Quantum Logistics FZE", "name": "ZEPHYR"}
     due_now(db_url, case_id)
-    assert monitor.plan_due_work() == 1
+    assert mon.plan_due_work() == 1
 
     # a process claims the re-check, runs it, and dies before it could say anything
     [job] = jobstore.claim(storage_db.get_database(db_url), lease_seconds=1)
-    await monitor.current().run_recheck(job)
+    await mon.run_recheck(job)
     assert outbox_rows(db_url) == []
     [saved] = job_rows(db_url, "recheck")
     assert saved.status == "running" and saved.payload.get("baseline_run")
 
     # its lease runs out; another process runs the job again, compares with the same check before
-    assert await monitor.tick(utcnow() + timedelta(seconds=2)) == {"planned": 0, "jobs": 1, "sent": 1}
+    assert await mon.tick(utcnow() + timedelta(seconds=2)) == {"planned": 0, "jobs": 1, "sent": 1}
     [row] = outbox_rows(db_url)
     since = aware(first_check).date().isoformat()  # type: ignore[union-attr]
     assert f"since {since}" in row.text and "New sanctions match" in row.text and "ZEPHYR QUANTUM" in row.text
@@ -255,8 +276,8 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
 
     # the next re-check finds the same: nothing is said
     due_now(db_url, case_id, days_ago=1)
-    assert (await monitor.tick())["jobs"] == 1
-    await monitor.send_outbox()
+    assert (await mon.tick())["jobs"] == 1
+    await mon.send_outbox()
     assert len(outbox_rows(db_url)) == 1 and len(fake.sent) == 1
     with session(db_url) as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "recheck_done").order_by(AuditEvent.id)).all()
@@ -264,26 +285,26 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
     assert {c["kind"] for c in events[0].details["changes"]} == {"sanctions.new", "risk.up"}
 
 
-async def test_recheck_messages_are_in_the_buyers_language(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
-    outcome = await flows.run_check("Zephyr Quantum Logistics FZE country=AE", LI, conversation(), lang="zh",
-                                    engine=monitor.current().config.engine)
+async def test_recheck_messages_are_in_the_buyers_language(db_url: str, mon, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
+    outcome = await app(mon).checking.run_check("Zephyr Quantum Logistics FZE country=AE", LI, conversation(), lang="zh",
+                                                engine=mon.config.engine)
     watchlist.entries["zephyr quantum logistics fze"] = {"source": "un_sc", "source_id": "QDe.9", "listed_name": "ZEPHYR",
                                                          "name": "ZEPHYR"}
     due_now(db_url, outcome.case.id)  # type: ignore[union-attr]
-    await monitor.tick()
+    await mon.tick()
     [row] = outbox_rows(db_url)
     assert "以来的变化" in row.text and "新的制裁名单匹配" in row.text
 
 
-async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_nothing(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
+async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_nothing(db_url: str, mon, fake) -> None:  # type: ignore[no-untyped-def]
     """The real sources, lists and scorer (offline): nothing in a repeated check may look like news."""
     from checks.screening.service import get_screener
 
-    monitor.current().config.engine = flows.get_engine(offline=True)
+    mon.config.engine = app(mon).engine(offline=True)
     # the index is built first, as the server and the chat do at start-up: on a loaded machine its
     # build can outlast the sanctions source's timeout, and a check without sanctions is not the point here
-    await asyncio.to_thread(get_screener, get_bot_settings().lists_dir)
-    ids = [await check(text, f"C{i}") for i, text in enumerate((
+    await asyncio.to_thread(get_screener, app(mon).settings.lists_dir)
+    ids = [await check(mon, text, f"C{i}") for i, text in enumerate((
         "ACME Trading LLC email=j@acme-trading.ae site=acme-trading.ae country=AE phone=+97142345678",
         "Islamic Revolutionary Guard Corps country=IR",
         "深圳市华强电子有限公司 country=CN email=sales@qq.com",
@@ -293,28 +314,29 @@ async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_noth
     assert "critical" in levels  # a listed name: its hit is known, not news
     for case_id in ids:
         due_now(db_url, case_id)
-    assert (await monitor.tick())["jobs"] == 3
+    assert (await mon.tick())["jobs"] == 3
     assert outbox_rows(db_url) == [] and fake.sent == []
-    assert await monitor.after_lists_update_async() == 0
+    assert await mon.after_lists_update() == 0
 
 
 # --- reminders ---------------------------------------------------------------------------------------------
-async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: str, watchlist, fake,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: str, mon, fake,  # type: ignore[no-untyped-def]
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       runtime_factory: Any) -> None:
     monkeypatch.setenv("TRADECHECK_APPROVAL_REMINDER_HOURS", "6")
     set_managers(monkeypatch, "fake:boss")
     reload_settings()
-    fixtures = monitor.current()  # the monitor over the new settings (its runtime reads them when built)
-    monitor.use(monitor.Monitor(Runtime(get_bot_settings()), fixtures.config, deliverers=fixtures.deliverers))
-    waiting = await check("Tehran Goods Co country=IR", "C1")
-    decided = await check("Damascus Trade LLC country=SY", "C2")
+    # a monitor over a runtime of the new settings (a runtime reads them when built), with the fixture's knobs and platform
+    mon = monitor.Monitor(runtime_factory(), mon.config, deliverers=mon.deliverers)
+    waiting = await check(mon, "Tehran Goods Co country=IR", "C1")
+    decided = await check(mon, "Damascus Trade LLC country=SY", "C2")
     for case_id in (waiting, decided):
-        assert (await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")).ok
-    assert (await flows.perform_action(ActionKind.APPROVE, decided, BOSS, reason="known customer")).ok
-    assert await monitor.tick(utcnow() + timedelta(hours=5)) == {"planned": 1, "jobs": 0, "sent": 0}
-    result = await monitor.tick(utcnow() + timedelta(hours=7))
+        assert (await act(mon, ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")).ok
+    assert (await act(mon, ActionKind.APPROVE, decided, BOSS, reason="known customer")).ok
+    assert await mon.tick(utcnow() + timedelta(hours=5)) == {"planned": 1, "jobs": 0, "sent": 0}
+    result = await mon.tick(utcnow() + timedelta(hours=7))
     assert result["jobs"] == 1
-    await monitor.send_outbox()
+    await mon.send_outbox()
     [(where, text)] = fake.sent
     assert where.channel == "C1" and f"#{waiting}" in text and "waiting for approval" in text and "Li Wei" in text
     pending = [j for j in job_rows(db_url, "approval_reminder") if j.status == "pending"]
@@ -323,86 +345,80 @@ async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: s
 
 
 # --- delivery ------------------------------------------------------------------------------------------------
-async def remind_once(db_url: str, channel: str = "C1") -> int:
-    case_id = await check("Tehran Goods Co country=IR", channel)
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
-    await monitor.tick(utcnow() + timedelta(hours=25))
+async def remind_once(mon: monitor.Monitor, channel: str = "C1") -> int:
+    case_id = await check(mon, "Tehran Goods Co country=IR", channel)
+    await act(mon, ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
+    await mon.tick(utcnow() + timedelta(hours=25))
     return case_id
 
 
-async def test_a_failed_delivery_is_retried_with_backoff_and_kept(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failed_delivery_is_retried_with_backoff_and_kept(db_url: str, mon, fake) -> None:  # type: ignore[no-untyped-def]
     fake.failure = DeliveryFailed("fake: 503")
-    await remind_once(db_url)
+    await remind_once(mon)
     [row] = outbox_rows(db_url)
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "fake: 503")
     assert aware(row.next_attempt_at) > utcnow() + timedelta(seconds=10)  # type: ignore[operator]
-    assert await monitor.send_outbox() == 0  # not yet
+    assert await mon.send_outbox() == 0  # not yet
     fake.failure = DeliveryFailed("fake: 429", retry_after=90)
-    await monitor.send_outbox(utcnow() + timedelta(seconds=20))
+    await mon.send_outbox(utcnow() + timedelta(seconds=20))
     [row] = outbox_rows(db_url)
     assert row.attempts == 2 and aware(row.next_attempt_at) > utcnow() + timedelta(seconds=80)  # type: ignore[operator]
     fake.failure = None
-    assert await monitor.send_outbox(utcnow() + timedelta(minutes=2)) == 1
+    assert await mon.send_outbox(utcnow() + timedelta(minutes=2)) == 1
     assert len(fake.sent) == 1 and outbox_rows(db_url)[0].status == "sent"
 
 
-async def test_a_permanent_failure_marks_the_conversation_dead(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
+async def test_a_permanent_failure_marks_the_conversation_dead(db_url: str, mon, fake) -> None:  # type: ignore[no-untyped-def]
     fake.failure = DeliveryFailed("fake: chat deleted", permanent=True)
     with session(db_url) as s:  # another message already waiting for the same chat
         outbox.enqueue(s, "other", platform="fake", channel="C1", text="older", due_at=utcnow() + timedelta(days=30))
         s.commit()
-    case_id = await remind_once(db_url)
+    case_id = await remind_once(mon)
     rows = outbox_rows(db_url)
     assert [(r.status, r.last_error) for r in rows] == [("dead", "fake: chat deleted")] * 2
     with session(db_url) as s:
         links = s.exec(select(ConversationLink).where(ConversationLink.case_id == case_id)).all()
     assert links and all(link.dead for link in links)
-    assert await monitor.send_outbox(utcnow() + timedelta(days=1)) == 0  # never retried
+    assert await mon.send_outbox(utcnow() + timedelta(days=1)) == 0  # never retried
 
 
-async def test_a_platform_without_a_deliverer_here_waits_for_a_process_that_has_one(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
-    await remind_once(db_url)
+async def test_a_platform_without_a_deliverer_here_waits_for_a_process_that_has_one(db_url: str, mon) -> None:  # type: ignore[no-untyped-def]
+    await remind_once(mon)
     [row] = outbox_rows(db_url)
     assert (row.status, row.attempts) == ("pending", 0)
 
 
-async def test_terminal_messages_are_shown_at_the_next_prompt_once(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
-    outcome = await flows.run_check("Tehran Goods Co country=IR", flows.Actor("terminal", "li", "li"),
-                                    flows.Conversation("terminal", "local", "terminal"), engine=monitor.current().config.engine)
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, flows.Actor("terminal", "li", "li"), reason="first order, 40 ft container")  # type: ignore[union-attr]
-    monitor.register_deliverer(monitor.TerminalDeliverer())
-    try:
-        await monitor.tick(utcnow() + timedelta(hours=25))
-        assert outbox_rows(db_url)[0].status == "sent"
-        [text] = monitor.pending_terminal_messages()
-        assert "waiting for approval" in text
-        assert monitor.pending_terminal_messages() == []
-    finally:
-        monitor.unregister_deliverer("terminal")
+async def test_terminal_messages_are_shown_at_the_next_prompt_once(db_url: str, mon) -> None:  # type: ignore[no-untyped-def]
+    li = Actor("terminal", "li", "li")
+    outcome = await app(mon).checking.run_check("Tehran Goods Co country=IR", li, TERMINAL_CHAT, engine=mon.config.engine)
+    await act(mon, ActionKind.REQUEST_APPROVAL, outcome.case.id, li, reason="first order, 40 ft container")  # type: ignore[union-attr]
+    mon.deliverers.register(monitor.TerminalDeliverer())
+    await mon.tick(utcnow() + timedelta(hours=25))
+    assert outbox_rows(db_url)[0].status == "sent"
+    [text] = mon.pending_terminal_messages()
+    assert "waiting for approval" in text
+    assert mon.pending_terminal_messages() == []
 
 
-async def test_the_ticker_runs_due_work(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
-    case_id = await check("Tehran Goods Co country=IR", "C1")
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
+async def test_the_ticker_runs_due_work(db_url: str, mon, fake) -> None:  # type: ignore[no-untyped-def]
+    case_id = await check(mon, "Tehran Goods Co country=IR", "C1")
+    await act(mon, ActionKind.REQUEST_APPROVAL, case_id, LI, reason="first order, 40 ft container")
     with session(db_url) as s:  # asked a day ago
         approval = s.exec(select(Approval)).one()
         approval.requested_at = utcnow() - timedelta(hours=25)
         s.add(approval)
         s.commit()
-    scheduler = monitor.start_ticker(0.2)
+    scheduler = mon.start_ticker(0.2)
     try:
-        assert monitor.start_ticker(0.2) is scheduler
-        for _ in range(100):
-            if fake.sent:
-                break
-            await asyncio.sleep(0.05)
+        assert mon.start_ticker(0.2) is scheduler
+        await asyncio.wait_for(fake.arrived.wait(), 60)  # a bound, not a timing assertion: the first beat sends it
     finally:
-        monitor.stop_ticker()
+        mon.stop_ticker()
     assert len(fake.sent) == 1
 
 
 async def test_a_tick_longer_than_the_interval_skips_beats_without_a_warning_each(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, runtime_factory: Any) -> None:
     """APScheduler warns at every beat skipped while a tick runs: at a short interval an endless
     stream that filled the undrained stderr pipe of a worker and froze it (the 200-jobs test stalled)."""
     from apscheduler.events import EVENT_JOB_MAX_INSTANCES
@@ -417,7 +433,7 @@ async def test_a_tick_longer_than_the_interval_skips_beats_without_a_warning_eac
 
     skipped = asyncio.Event()
     caplog.set_level(logging.WARNING, logger="apscheduler.scheduler")
-    with own_monitor() as mon:
+    with own_monitor(runtime_factory()) as mon:
         monkeypatch.setattr(mon, "tick", slow_tick)
         scheduler = mon.start_ticker(0.02)
         try:
@@ -430,27 +446,25 @@ async def test_a_tick_longer_than_the_interval_skips_beats_without_a_warning_eac
     assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
 
 
-def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, watchlist) -> None:  # type: ignore[no-untyped-def]
-    li = flows.Actor("terminal", "li", "li")
-    outcome = asyncio.run(flows.run_check("Tehran Goods Co country=IR", li, flows.Conversation("terminal", "local", "terminal"),
-                                          engine=monitor.current().config.engine))
-    asyncio.run(flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, li, reason="first order, 40 ft container"))  # type: ignore[union-attr]
+def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, mon) -> None:  # type: ignore[no-untyped-def]
+    li = Actor("terminal", "li", "li")
+    outcome = asyncio.run(app(mon).checking.run_check("Tehran Goods Co country=IR", li, TERMINAL_CHAT, engine=mon.config.engine))
+    asyncio.run(act(mon, ActionKind.REQUEST_APPROVAL, outcome.case.id, li, reason="first order, 40 ft container"))  # type: ignore[union-attr]
     with session(db_url) as s:
         approval = s.exec(select(Approval)).one()
         approval.requested_at = utcnow() - timedelta(hours=25)
         s.add(approval)
         s.commit()
-    monitor.register_deliverer(monitor.TerminalDeliverer())  # what the chat's start-up registers
-    thread = monitor.start_ticker_thread(0.2)
+    mon.deliverers.register(monitor.TerminalDeliverer())  # what the chat's start-up registers
+    thread = mon.start_ticker_thread(0.2)
     try:
         shown: list[str] = []
         deadline = time.monotonic() + 10
         while not shown and time.monotonic() < deadline:
-            shown = monitor.pending_terminal_messages("terminal")
+            shown = mon.pending_terminal_messages("terminal")
             time.sleep(0.05)
     finally:
-        monitor.stop_ticker()
-        monitor.unregister_deliverer("terminal")
+        mon.stop_ticker()
     assert not thread.is_alive()
     assert len(shown) == 1 and "waiting for approval" in shown[0]
 
@@ -474,19 +488,19 @@ OLD_LIST = (("900001", "GOLDEN HORIZON SHIPPING LLC"), ("900002", "NORTHWIND MET
 NEW_LIST = OLD_LIST + (("990001", "ZEPHYR QUANTUM LOGISTICS FZE"),)
 
 
-async def test_a_newly_listed_name_alerts_the_one_watched_case_that_matches(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
-    target = await check("Zephyr Quantum Logistics FZE country=AE email=ops@zephyrql.ae", "C-target")
-    others = [await check(text, f"C-{i}") for i, text in enumerate((
+async def test_a_newly_listed_name_alerts_the_one_watched_case_that_matches(db_url: str, mon, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
+    target = await check(mon, "Zephyr Quantum Logistics FZE country=AE email=ops@zephyrql.ae", "C-target")
+    others = [await check(mon, text, f"C-{i}") for i, text in enumerate((
         "Zephyr Textiles Co country=AE", "Quantum Logistics GmbH country=DE", "Blue Ocean Trading LLC country=AE"))]
-    stopped = await check("Zephyr Quantum Logistics FZE country=OM", "C-stopped")
-    await flows.perform_action(ActionKind.STOP_WATCHING, stopped, LI)
+    stopped = await check(mon, "Zephyr Quantum Logistics FZE country=OM", "C-stopped")
+    await act(mon, ActionKind.STOP_WATCHING, stopped, LI)
 
-    assert await monitor.after_lists_update_async(small_screener(*OLD_LIST)) == 0
-    assert await monitor.after_lists_update_async(small_screener(*NEW_LIST)) == 1
+    assert await mon.after_lists_update(small_screener(*OLD_LIST)) == 0
+    assert await mon.after_lists_update(small_screener(*NEW_LIST)) == 1
     [row] = outbox_rows(db_url)
     assert row.channel == "C-target" and f"#{target}" in row.text and "ZEPHYR QUANTUM LOGISTICS FZE" in row.text
-    assert await monitor.send_outbox() == 1 and fake.sent[0][0].channel == "C-target"
-    assert await monitor.after_lists_update_async(small_screener(*NEW_LIST)) == 0  # told once
+    assert await mon.send_outbox() == 1 and fake.sent[0][0].channel == "C-target"
+    assert await mon.after_lists_update(small_screener(*NEW_LIST)) == 0  # told once
     with session(db_url) as s:
         [event] = s.exec(select(AuditEvent).where(AuditEvent.action == "list_alert")).all()
     assert event.case_id == target and event.details["source_id"] == "990001"
@@ -500,7 +514,7 @@ async def test_a_newly_listed_name_alerts_the_one_watched_case_that_matches(db_u
                                                          "listed_name": "ZEPHYR QUANTUM LOGISTICS FZE",
                                                          "name": "ZEPHYR QUANTUM LOGISTICS FZE"}
     due_now(db_url, target)
-    await monitor.tick()
+    await mon.tick()
     texts = [r.text for r in outbox_rows(db_url)]
     assert len(texts) == 2 and "New sanctions match" not in texts[1] and "Risk went up" in texts[1]
 
@@ -572,13 +586,14 @@ def first_reminders(url: str) -> list[Job]:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_two_processes_200_jobs_each_seen_once_even_when_one_is_killed(pg_url: str, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      runtime_factory: Any) -> None:
     from tests.storage.support import _empty_postgres, use_database
 
     _empty_postgres(pg_url)
     use_database(monkeypatch, pg_url)
     waiting_approvals(pg_url, 200, hours_ago=30)
-    assert monitor.plan_due_work() == 200
+    assert monitor.Monitor(runtime_factory()).plan_due_work() == 200  # this process plans; the workers run them
     log, marker_a, marker_c = tmp_path / "delivered.log", tmp_path / "a.hang", tmp_path / "c.hang"
     common = ("--interval", "0.1", "--lease", "2", "--batch", "5")
     a = spawn(pg_url, log, marker_a, *common, MONITOR_FAKE_HANG_JOB="12")

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot import flows, monitor
+from bot import monitor
+from bot.app import Runtime
 from storage import jobs as jobstore
 from storage import outbox
 from storage.models import Job, utcnow
@@ -21,7 +22,20 @@ KIND = "test_job"
 
 
 @pytest.fixture
-def handler(db_url: str) -> Iterator[dict[str, Any]]:
+def runtime(db_url: str, runtime_factory: Any) -> Runtime:
+    """The test's runtime, over its database."""
+    return runtime_factory()
+
+
+@pytest.fixture
+def mon(runtime: Runtime) -> Iterator[monitor.Monitor]:
+    with own_monitor(runtime) as built:
+        yield built
+
+
+@pytest.fixture
+def handler(runtime: Runtime, mon: monitor.Monitor) -> dict[str, Any]:
+    """A job kind of the test's, registered in its monitor: counts its calls, raises or loses its lease on demand."""
     state: dict[str, Any] = {"calls": 0, "raise": None, "steal": False}
 
     async def run(job: jobstore.ClaimedJob) -> monitor.JobResult:
@@ -29,7 +43,7 @@ def handler(db_url: str) -> Iterator[dict[str, Any]]:
         if state["raise"] is not None:
             raise state["raise"]
         if state["steal"]:  # another process claims it meanwhile (our lease ran out)
-            stolen = jobstore.claim(flows.ensure_database(), now=utcnow() + timedelta(hours=1), kinds=[KIND])
+            stolen = jobstore.claim(runtime.ensure_database(), now=utcnow() + timedelta(hours=1), kinds=[KIND])
             assert [j.id for j in stolen] == [job.id]
 
         def finalize(session: Any) -> None:
@@ -37,68 +51,70 @@ def handler(db_url: str) -> Iterator[dict[str, Any]]:
 
         return monitor.JobResult(note="ran", finalize=finalize)
 
-    with own_monitor() as mon:
-        mon.handlers.register(KIND, run)
-        yield state
+    mon.handlers.register(KIND, run)
+    return state
 
 
-def _enqueue(key: str = "test:1") -> None:
-    with flows.ensure_database().session() as session:
+def _enqueue(runtime: Runtime, key: str = "test:1") -> None:
+    with runtime.ensure_database().session() as session:
         assert jobstore.enqueue(session, KIND, key, utcnow() - timedelta(seconds=1))
         session.commit()
 
 
-def _job() -> Job:
-    with flows.ensure_database().session() as session:
+def _job(runtime: Runtime) -> Job:
+    with runtime.ensure_database().session() as session:
         job = session.get(Job, 1)
         assert job is not None
         return job
 
 
-def _messages() -> int:
-    with flows.ensure_database().session() as session:
+def _messages(runtime: Runtime) -> int:
+    with runtime.ensure_database().session() as session:
         return sum(outbox.counts(session).values())
 
 
-async def test_a_raising_handler_is_retried_with_backoff_then_kept_as_failed(handler: dict[str, Any]) -> None:
+async def test_a_raising_handler_is_retried_with_backoff_then_kept_as_failed(
+        runtime: Runtime, mon: monitor.Monitor, handler: dict[str, Any]) -> None:
     handler["raise"] = RuntimeError("registry down (token xoxb-1234567890-abcdefghijkl)")
-    _enqueue()
-    assert await monitor.run_jobs() == 0
-    job = _job()
+    _enqueue(runtime)
+    assert await mon.run_jobs() == 0
+    job = _job(runtime)
     assert (job.status, job.attempts) == (jobstore.PENDING, 1)
     assert job.last_error == "RuntimeError: registry down (token [redacted])"
-    assert await monitor.run_jobs() == 0 and handler["calls"] == 1  # backing off: not due yet
+    assert await mon.run_jobs() == 0 and handler["calls"] == 1  # backing off: not due yet
     later = utcnow()
     for attempt in range(2, jobstore.MAX_ATTEMPTS + 1):
         later += timedelta(hours=7)  # past the longest backoff
-        assert await monitor.run_jobs(now=later) == 0
-        assert _job().attempts == attempt
-    job = _job()
+        assert await mon.run_jobs(now=later) == 0
+        assert _job(runtime).attempts == attempt
+    job = _job(runtime)
     assert job.status == jobstore.FAILED and handler["calls"] == jobstore.MAX_ATTEMPTS
-    assert await monitor.run_jobs(now=later + timedelta(days=30)) == 0 and handler["calls"] == jobstore.MAX_ATTEMPTS
-    assert _messages() == 0
+    assert await mon.run_jobs(now=later + timedelta(days=30)) == 0 and handler["calls"] == jobstore.MAX_ATTEMPTS
+    assert _messages(runtime) == 0
 
 
-async def test_a_job_whose_lease_is_lost_while_running_writes_none_of_its_effects(handler: dict[str, Any]) -> None:
+async def test_a_job_whose_lease_is_lost_while_running_writes_none_of_its_effects(
+        runtime: Runtime, mon: monitor.Monitor, handler: dict[str, Any]) -> None:
     handler["steal"] = True
-    _enqueue()
-    assert await monitor.run_jobs() == 0  # ran, but could not complete: the new owner finishes it
-    job = _job()
+    _enqueue(runtime)
+    assert await mon.run_jobs() == 0  # ran, but could not complete: the new owner finishes it
+    job = _job(runtime)
     assert (job.status, job.attempts) == (jobstore.RUNNING, 2)  # the thief's claim stands
-    assert _messages() == 0  # the finalize (an outbox message) was not applied
+    assert _messages(runtime) == 0  # the finalize (an outbox message) was not applied
     handler["steal"] = False
-    assert await monitor.run_jobs(now=utcnow() + timedelta(hours=2)) == 1  # the lease ran out: run once more
-    assert _job().status == jobstore.DONE and _messages() == 1
+    assert await mon.run_jobs(now=utcnow() + timedelta(hours=2)) == 1  # the lease ran out: run once more
+    assert _job(runtime).status == jobstore.DONE and _messages(runtime) == 1
 
 
-async def test_a_job_that_used_up_its_attempts_is_given_up_without_running(handler: dict[str, Any]) -> None:
-    _enqueue()
-    database = flows.ensure_database()
+async def test_a_job_that_used_up_its_attempts_is_given_up_without_running(
+        runtime: Runtime, mon: monitor.Monitor, handler: dict[str, Any]) -> None:
+    _enqueue(runtime)
+    database = runtime.ensure_database()
     when = utcnow()
     for _ in range(jobstore.MAX_ATTEMPTS):  # every process that took it died (lease ran out each time)
         assert len(jobstore.claim(database, now=when, kinds=[KIND], lease_seconds=60)) == 1
         when += timedelta(minutes=5)
-    assert await monitor.run_jobs(now=when) == 0
-    job = _job()
+    assert await mon.run_jobs(now=when) == 0
+    job = _job(runtime)
     assert job.status == jobstore.FAILED and "too many attempts" in (job.last_error or "")
-    assert handler["calls"] == 0 and _messages() == 0
+    assert handler["calls"] == 0 and _messages(runtime) == 0

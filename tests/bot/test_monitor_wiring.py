@@ -1,5 +1,6 @@
 """How the monitor is put together: adapters register their deliverers into the monitor's registry
-(the monitor imports none of them), two monitors share nothing, and the screener is passed in."""
+(the monitor imports none of them), two monitors share nothing, there is no process-wide monitor,
+and the screener is passed in."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_configured_platforms_register_their_deliverers_and_others_are_not_loade
     monkeypatch.delenv("FEISHU_APP_ID", raising=False)
     registry = DelivererRegistry()
     settings = BotSettings(SLACK_BOT_TOKEN="xoxb-test", TELEGRAM_BOT_TOKEN="123456:test-token")  # type: ignore[call-arg]
-    assert platforms.register_deliverers(registry, settings) == ["slack", "telegram", "terminal"]
+    assert platforms.register_deliverers(registry, Runtime(settings)) == ["slack", "telegram", "terminal"]
     assert type(registry.get("slack")).__name__ == "SlackDeliverer"
     assert type(registry.get("telegram")).__name__ == "TelegramDeliverer"
 
@@ -75,7 +76,7 @@ def test_configured_platforms_register_their_deliverers_and_others_are_not_loade
     real = platforms.importlib.import_module
     monkeypatch.setattr(platforms.importlib, "import_module", lambda name: loaded.append(name) or real(name))
     bare = DelivererRegistry()
-    assert platforms.register_deliverers(bare, BotSettings()) == ["terminal"]  # no token: nothing but the terminal
+    assert platforms.register_deliverers(bare, Runtime(BotSettings())) == ["terminal"]  # no token: nothing but the terminal
     assert loaded == []  # and no adapter module was even imported
 
 
@@ -84,17 +85,17 @@ def test_feishu_registers_from_its_own_settings(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("FEISHU_APP_ID", "cli_test")
     monkeypatch.setenv("FEISHU_APP_SECRET", "secret")
     registry = DelivererRegistry()
-    assert platforms.register_deliverers(registry, BotSettings()) == ["feishu", "terminal"]
+    assert platforms.register_deliverers(registry, Runtime(BotSettings())) == ["feishu", "terminal"]
     assert type(registry.get("feishu")).__name__ == "FeishuDeliverer"
     monkeypatch.delenv("FEISHU_APP_SECRET")
-    assert platforms.register_deliverers(DelivererRegistry(), BotSettings()) == ["terminal"]  # an id alone sends nothing
+    assert platforms.register_deliverers(DelivererRegistry(), Runtime(BotSettings())) == ["terminal"]  # an id alone sends nothing
 
 
 def test_a_broken_adapter_does_not_stop_the_others(monkeypatch: pytest.MonkeyPatch,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     broken = types.ModuleType("tests_broken_adapter")
 
-    def register_deliverer(registry: DelivererRegistry, settings: Any) -> bool:
+    def register_deliverer(registry: DelivererRegistry, runtime: Any) -> bool:
         raise RuntimeError("adapter bug")
 
     broken.register_deliverer = register_deliverer  # type: ignore[attr-defined]
@@ -102,7 +103,7 @@ def test_a_broken_adapter_does_not_stop_the_others(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(platforms, "DELIVERY_ADAPTERS", (("tests_broken_adapter", platforms._slack),
                                                          ("bot.slack.deliver", platforms._slack)))
     registry = DelivererRegistry()
-    assert platforms.register_deliverers(registry, BotSettings(SLACK_BOT_TOKEN="xoxb-test")) == ["slack", "terminal"]  # type: ignore[call-arg]
+    assert platforms.register_deliverers(registry, Runtime(BotSettings(SLACK_BOT_TOKEN="xoxb-test"))) == ["slack", "terminal"]  # type: ignore[call-arg]
     assert any("tests_broken_adapter" in r.getMessage() for r in caplog.records)
 
 
@@ -120,15 +121,26 @@ def test_two_monitors_share_no_deliverer_handler_or_ticker() -> None:
     assert one.ticker is not two.ticker and one.ticker.monitor is one
 
 
-def test_the_entry_points_monitor_is_replaceable() -> None:
-    mine = monitor.Monitor(Runtime(BotSettings()))
-    previous = monitor.use(mine)
-    try:
-        monitor.register_deliverer(Named("fake"))
-        assert monitor.current() is mine and "fake" in mine.deliverers and "fake" in monitor.deliverers()
-    finally:
-        monitor.use(previous)
-    assert monitor.current() is not mine
+def test_there_is_no_process_wide_monitor() -> None:
+    """An entry point owns its `Monitor(runtime)` and passes it on: nothing to install, nothing to look up."""
+    for name in ("current", "use", "register_deliverer", "unregister_deliverer", "deliverers", "start_ticker",
+                 "start_ticker_thread", "stop_ticker", "tick", "plan_due_work", "run_jobs", "send_outbox",
+                 "after_lists_update", "after_lists_update_async", "register_job_handler"):
+        assert not hasattr(monitor, name), name
+    offending = [str(path.relative_to(ROOT)) for path in (ROOT / "bot" / "monitor").glob("*.py")
+                 if any(isinstance(node, ast.Global) for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))]
+    assert offending == []
+
+
+def test_a_telegram_chat_found_gone_is_marked_dead_through_the_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deliverer the entry point registers marks a blocked chat dead through its runtime's chat state."""
+    monkeypatch.delenv("FEISHU_APP_ID", raising=False)
+    runtime = Runtime(BotSettings(TELEGRAM_BOT_TOKEN="123456:test-token"))  # type: ignore[call-arg]
+    registry = DelivererRegistry()
+    assert platforms.register_deliverers(registry, runtime) == ["telegram", "terminal"]
+    deliverer = registry.get("telegram")
+    assert deliverer is not None
+    assert deliverer.sender.on_gone == runtime.chat.mark_conversation_dead  # type: ignore[attr-defined]
 
 
 async def test_the_sanctions_source_screens_with_the_screener_it_is_given() -> None:

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from bot import flows, monitor
+from bot import monitor
+from bot.app import Runtime
+from bot.app.types import Conversation
 from storage import outbox
 from storage.models import utcnow
 from tests.bot.monitor_fake import own_monitor
@@ -47,7 +49,7 @@ class GatedPlatform:
     def began(self, text: str) -> asyncio.Event:
         return self.started.setdefault(text, asyncio.Event())
 
-    async def deliver(self, conversation: flows.Conversation, text: str, card: Any = None) -> str | None:
+    async def deliver(self, conversation: Conversation, text: str, card: Any = None) -> str | None:
         self.began(text).set()
         if text in self.gates:
             await self.gates[text].wait()
@@ -56,55 +58,68 @@ class GatedPlatform:
 
 
 @pytest.fixture
-def clock(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     ticking = Clock()
     monkeypatch.setattr(outbox, "utcnow", ticking)
-    with own_monitor(monitor.MonitorConfig(outbox_lease_seconds=60, outbox_batch=3)):
-        yield ticking
+    return ticking
 
 
-def _enqueue(texts: list[str]) -> None:
-    database = flows.ensure_database()
+@pytest.fixture
+def runtime(db_url: str, runtime_factory: Any) -> Runtime:
+    return runtime_factory()
+
+
+@pytest.fixture
+def mon(runtime: Runtime) -> Iterator[monitor.Monitor]:
+    """The test's monitor (a sender), over its database: leases of 60 s, three messages claimed at a time."""
+    with own_monitor(runtime, monitor.MonitorConfig(outbox_lease_seconds=60, outbox_batch=3)) as built:
+        yield built
+
+
+def _enqueue(runtime: Runtime, texts: list[str]) -> None:
+    database = runtime.ensure_database()
     with database.session() as session:
         for text in texts:
             assert outbox.enqueue(session, f"test:{text}", platform=GatedPlatform.platform, channel="C1", text=text)
         session.commit()
 
 
-async def test_two_senders_and_a_slow_platform_send_each_message_once(clock: Clock) -> None:
-    _enqueue(["m1", "m2", "m3"])
+async def test_two_senders_and_a_slow_platform_send_each_message_once(clock: Clock, runtime: Runtime,
+                                                                      mon: monitor.Monitor) -> None:
+    _enqueue(runtime, ["m1", "m2", "m3"])
     platform = GatedPlatform(held=["m1", "m2"])
-    monitor.register_deliverer(platform)
+    mon.deliverers.register(platform)
 
-    sender_a = asyncio.create_task(monitor.send_outbox())
+    sender_a = asyncio.create_task(mon.send_outbox())
     await platform.began("m1").wait()  # A claimed all three (lease to T+60) and is sending m1
     clock.advance(45)
     platform.gates["m1"].set()  # accepted after 45 s; A renews m2's lease right before sending it
     await platform.began("m2").wait()
     clock.advance(16)  # T+61: A's claim on m3 ran out while it waited in A's batch
-    assert await monitor.send_outbox() == 1  # sender B: m3 only — m2 is in flight under a renewed lease
+    assert await mon.send_outbox() == 1  # sender B: m3 only — m2 is in flight under a renewed lease
     platform.gates["m2"].set()
     assert await sender_a == 2  # m1 and m2; m3 is B's now and is not sent again
 
     assert sorted(platform.sent) == ["m1", "m2", "m3"]
     assert len(platform.sent) == len(set(platform.sent)) == 3
-    with flows.ensure_database().session() as session:
+    with runtime.ensure_database().session() as session:
         assert outbox.counts(session) == {outbox.SENT: 3}
 
 
-async def test_a_send_outlasting_its_lease_renews_it_so_no_one_claims_it(clock: Clock) -> None:
+async def test_a_send_outlasting_its_lease_renews_it_so_no_one_claims_it(clock: Clock, runtime: Runtime,
+                                                                         mon: monitor.Monitor) -> None:
     """While the platform takes its time, the sender keeps renewing the lease (every third of it)."""
-    monitor.current().config.outbox_lease_seconds = 0.3  # real seconds for the renewal rhythm; the clock stays put
-    _enqueue(["slow"])
+    mon.config.outbox_lease_seconds = 0.3  # real seconds for the renewal rhythm; the clock stays put
+    _enqueue(runtime, ["slow"])
     platform = GatedPlatform(held=["slow"])
-    monitor.register_deliverer(platform)
-    sender = asyncio.create_task(monitor.send_outbox())
+    mon.deliverers.register(platform)
+    sender = asyncio.create_task(mon.send_outbox())
     await platform.began("slow").wait()
     renewed: list[datetime] = []
     for _ in range(3):  # each renewal moves the lease to clock + 0.3 s; wait for it to be seen in the row
         clock.advance(10)
         for _ in range(600):  # a bound, not a timing assertion: the renewal comes within 0.1 s when idle
-            with flows.ensure_database().session() as session:
+            with runtime.ensure_database().session() as session:
                 from storage.models import Outbox, aware
 
                 row = session.get(Outbox, 1)
@@ -116,6 +131,6 @@ async def test_a_send_outlasting_its_lease_renews_it_so_no_one_claims_it(clock: 
             await asyncio.sleep(0.05)
         else:
             pytest.fail("the lease was never renewed while the platform was answering")
-        assert await monitor.send_outbox() == 0  # another sender, now: nothing claimable
+        assert await mon.send_outbox() == 0  # another sender, now: nothing claimable
     platform.gates["slow"].set()
     assert await sender == 1 and platform.sent == ["slow"] and len(renewed) == 3

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,11 +24,18 @@ from tests.storage.support import PointsScorer, db_url, pg_url, sqlite_template 
 
 
 @pytest.fixture
-def remedies(db_url: str, tmp_path: Path) -> Iterator[Path]:  # noqa: F811
-    source = TradeRemedySource(Settings(TRADECHECK_LISTS_DIR=tmp_path), today=date(2026, 12, 6))
-    with own_monitor(monitor.MonitorConfig(engine=Engine([source], [TradeRemedyAnalyzer()], PointsScorer()),
-                                           plan_every_seconds=0)):
-        yield tmp_path
+def remedies(tmp_path: Path) -> Path:
+    """The lists folder the trade-remedy source of the test's monitor reads."""
+    return tmp_path
+
+
+@pytest.fixture
+def mon(db_url: str, remedies: Path, runtime_factory: Any) -> Iterator[monitor.Monitor]:  # noqa: F811
+    """This module's monitor (the `fake` platform registers into it): re-checks with the trade-remedy source."""
+    source = TradeRemedySource(Settings(TRADECHECK_LISTS_DIR=remedies), today=date(2026, 12, 6))
+    with own_monitor(runtime_factory(), monitor.MonitorConfig(engine=Engine([source], [TradeRemedyAnalyzer()], PointsScorer()),
+                                                              plan_every_seconds=0)) as built:
+        yield built
 
 
 def publish(lists_dir: Path, rows: list[dict]) -> None:
@@ -38,15 +46,16 @@ def publish(lists_dir: Path, rows: list[dict]) -> None:
     assert result.status == "updated"
 
 
-async def test_new_measure_on_watched_goods_is_told_in_the_case_chat(db_url: str, remedies: Path, fake) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    await check("Maple Racking Inc country=CA hs=9403.20", "C-racks")
-    await check("Maple Toys Inc country=CA", "C-toys")  # goods unknown: nothing to re-check for
+async def test_new_measure_on_watched_goods_is_told_in_the_case_chat(db_url: str, remedies: Path,  # type: ignore[no-untyped-def]  # noqa: F811
+                                                                     mon: monitor.Monitor, fake) -> None:  # noqa: F811
+    await check(mon, "Maple Racking Inc country=CA hs=9403.20", "C-racks")
+    await check(mon, "Maple Toys Inc country=CA", "C-toys")  # goods unknown: nothing to re-check for
     before = len(outbox_rows(db_url))
     rows = json.loads(CA_JSON.read_text(encoding="utf-8"))
     publish(remedies, rows + [{"case": "SSR", "product": "Steel storage racks", "type": "Dumping",
                                "country": "China", "codes": ["9403.20.00.90"]}])
-    assert monitor.current().recheck_watched_with_goods() == 1
-    await monitor.tick()
+    assert mon.recheck_watched_with_goods() == 1
+    await mon.tick()
     new = outbox_rows(db_url)[before:]
     assert [r.channel for r in new] == ["C-racks"]
     assert "New trade remedy" in new[0].text and "SSR" in new[0].text
