@@ -6,11 +6,15 @@ import argparse
 import asyncio
 import importlib
 import os
+from typing import TYPE_CHECKING
 
 from storage import jobs as jobstore
 
 from .config import MonitorConfig
 from .service import Monitor
+
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
 
 
 def _setup(monitor: Monitor, target: str) -> None:
@@ -19,7 +23,7 @@ def _setup(monitor: Monitor, target: str) -> None:
     getattr(importlib.import_module(module), function or "setup")(monitor)
 
 
-async def _worker(monitor: Monitor, args: argparse.Namespace) -> int:
+async def _worker(runtime: Runtime, monitor: Monitor, args: argparse.Namespace) -> int:
     from .. import lists_sync, platforms
 
     if args.setup:
@@ -29,7 +33,7 @@ async def _worker(monitor: Monitor, args: argparse.Namespace) -> int:
     config.outbox_lease_seconds = args.lease
     config.plan_every_seconds = args.interval if args.plan else float("inf")
     config.batch = args.batch
-    platforms.register_deliverers(monitor.deliverers, monitor.runtime)
+    platforms.register_deliverers(monitor.deliverers, runtime)
     lists_sync.enable(await asyncio.to_thread(monitor.database))
     monitor.start_ticker(args.interval)
     try:
@@ -70,6 +74,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.lists_updated:
             print(asyncio.run(monitor.after_lists_update()))
             return 0
-        return asyncio.run(_worker(monitor, args))  # starts and stops the monitor's ticker
+        return asyncio.run(_worker(runtime, monitor, args))  # starts and stops the monitor's ticker
     finally:
         runtime.close()

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from bot import flows, monitor
+from bot.app import Runtime
+from bot.monitor import Monitor
 from bot.settings import get_bot_settings, reload_settings
 from storage import outbox
 from storage.models import Outbox
@@ -31,13 +32,13 @@ def _leaks(text_: str) -> list[str]:
     return [piece for piece in PIECES if piece in text_]
 
 
-def _database_text() -> str:
+def _database_text(runtime: Runtime) -> str:
     """Every row of every table, every column as text."""
     from sqlmodel import SQLModel
 
     import storage.models  # noqa: F401
 
-    database = flows.ensure_database()
+    database = runtime.ensure_database()
     chunks = []
     with database.engine.connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
@@ -51,13 +52,13 @@ def wrong_token(env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", WRONG)
     reload_settings()
     yield get_bot_settings()
-    monitor.unregister_deliverer("telegram")
     reload_settings()
 
 
 async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_token: Any, fake_api: FakeBotAPI,
                                                                       caplog: pytest.LogCaptureFixture,
-                                                                      capfd: pytest.CaptureFixture[str]) -> None:
+                                                                      capfd: pytest.CaptureFixture[str],
+                                                                      runtime_factory: Any) -> None:
     from bot.telegram.delivery import TelegramDeliverer
     from bot.telegram.server import TelegramWebhook
 
@@ -77,13 +78,15 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
     assert len(refusals) == 1 and refusals[0].levelno == logging.ERROR  # said once, as a configuration error
 
     # the monitor: a message for a Telegram chat, sent with the wrong token
-    database = flows.ensure_database()
+    runtime = runtime_factory()  # over the wrong token's settings
+    monitor = Monitor(runtime)
+    database = runtime.ensure_database()
     with database.session() as session:
         outbox.enqueue(session, "leak:1", platform="telegram", channel="-100500", text="re-check: nothing new")
         session.commit()
-    monitor.register_deliverer(TelegramDeliverer.from_settings(wrong_token))
+    monitor.deliverers.register(TelegramDeliverer.for_runtime(runtime))
     assert await monitor.send_outbox() == 0
-    assert "telegram" not in monitor.deliverers()  # this process stopped sending there ...
+    assert "telegram" not in monitor.deliverers  # this process stopped sending there ...
     assert await monitor.send_outbox() == 0  # ... so the next tick does not try (and log) again
     with database.session() as session:
         row = session.get(Outbox, 1)
@@ -92,7 +95,7 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
     stopped = [r for r in caplog.records if r.name.startswith("bot.monitor") and r.levelno >= logging.ERROR]
     assert len(stopped) == 1
 
-    assert _leaks(_database_text()) == []
+    assert _leaks(_database_text(runtime)) == []
     assert _leaks(caplog.text) == []
     assert all(not _leaks(r.getMessage()) and not _leaks(r.exc_text or "") for r in caplog.records)
     out, err = capfd.readouterr()
