@@ -50,6 +50,7 @@ from storage.models import (
     utcnow,
 )
 from tests.bot.monitor_fake import delivered, own_monitor
+from tests.runtimes import MakeRuntime
 from tests.storage.support import (  # noqa: F401  (fixtures)
     EmbargoSource,
     ListSource,
@@ -98,7 +99,7 @@ def watchlist() -> ScreeningSource:
 
 
 @pytest.fixture
-def mon(db_url: str, watchlist: ScreeningSource, runtime_factory: Any) -> Iterator[monitor.Monitor]:
+def mon(db_url: str, watchlist: ScreeningSource, runtime_factory: MakeRuntime) -> Iterator[monitor.Monitor]:
     """The test's monitor over a runtime of its database, re-checking with the test engine."""
     with own_monitor(runtime_factory(), monitor.MonitorConfig(engine=Engine([EmbargoSource(), watchlist], [], PointsScorer()),
                                                               plan_every_seconds=0)) as built:
@@ -172,7 +173,7 @@ def due_now(url: str, case_id: int, days_ago: int = 0) -> None:
 
 # --- schedules -----------------------------------------------------------------------------------------
 def test_recheck_days_come_from_the_policy_else_the_defaults(monkeypatch: pytest.MonkeyPatch,
-                                                             runtime_factory: Any) -> None:
+                                                             runtime_factory: MakeRuntime) -> None:
     from checks.policy import load_policy
 
     policy = load_policy()
@@ -322,7 +323,7 @@ async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_noth
 # --- reminders ---------------------------------------------------------------------------------------------
 async def test_undecided_approval_is_reminded_and_a_decided_one_is_not(db_url: str, mon, fake,  # type: ignore[no-untyped-def]
                                                                        monkeypatch: pytest.MonkeyPatch,
-                                                                       runtime_factory: Any) -> None:
+                                                                       runtime_factory: MakeRuntime) -> None:
     monkeypatch.setenv("TRADECHECK_APPROVAL_REMINDER_HOURS", "6")
     set_managers(monkeypatch, "fake:boss")
     reload_settings()
@@ -418,7 +419,7 @@ async def test_the_ticker_runs_due_work(db_url: str, mon, fake) -> None:  # type
 
 
 async def test_a_tick_longer_than_the_interval_skips_beats_without_a_warning_each(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, runtime_factory: Any) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, runtime_factory: MakeRuntime) -> None:
     """APScheduler warns at every beat skipped while a tick runs: at a short interval an endless
     stream that filled the undrained stderr pipe of a worker and froze it (the 200-jobs test stalled)."""
     from apscheduler.events import EVENT_JOB_MAX_INSTANCES
@@ -587,7 +588,7 @@ def first_reminders(url: str) -> list[Job]:
 @pytest.mark.postgres
 def test_two_processes_200_jobs_each_seen_once_even_when_one_is_killed(pg_url: str, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch,
-                                                                      runtime_factory: Any) -> None:
+                                                                      runtime_factory: MakeRuntime) -> None:
     from tests.storage.support import _empty_postgres, use_database
 
     _empty_postgres(pg_url)

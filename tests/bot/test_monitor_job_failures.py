@@ -16,13 +16,14 @@ from storage import jobs as jobstore
 from storage import outbox
 from storage.models import Job, utcnow
 from tests.bot.monitor_fake import own_monitor
+from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 KIND = "test_job"
 
 
 @pytest.fixture
-def runtime(db_url: str, runtime_factory: Any) -> Runtime:
+def runtime(db_url: str, runtime_factory: MakeRuntime) -> Runtime:
     """The test's runtime, over its database."""
     return runtime_factory()
 

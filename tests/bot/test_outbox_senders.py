@@ -22,6 +22,7 @@ from bot.app.types import Conversation
 from storage import outbox
 from storage.models import utcnow
 from tests.bot.monitor_fake import own_monitor
+from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 
@@ -65,7 +66,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def runtime(db_url: str, runtime_factory: Any) -> Runtime:
+def runtime(db_url: str, runtime_factory: MakeRuntime) -> Runtime:
     return runtime_factory()
 
 

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +19,7 @@ from checks.trade_remedies.update import update_trade_remedies
 from tests.bot.monitor_fake import own_monitor
 from tests.bot.test_monitor import check, fake, outbox_rows  # noqa: F401  (fake: the recording deliverer fixture)
 from tests.checks.trade_remedies.support import CA_JSON, cbsa_page
+from tests.runtimes import MakeRuntime
 from tests.storage.support import PointsScorer, db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 
@@ -30,7 +30,7 @@ def remedies(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def mon(db_url: str, remedies: Path, runtime_factory: Any) -> Iterator[monitor.Monitor]:  # noqa: F811
+def mon(db_url: str, remedies: Path, runtime_factory: MakeRuntime) -> Iterator[monitor.Monitor]:  # noqa: F811
     """This module's monitor (the `fake` platform registers into it): re-checks with the trade-remedy source."""
     source = TradeRemedySource(Settings(TRADECHECK_LISTS_DIR=remedies), today=date(2026, 12, 6))
     with own_monitor(runtime_factory(), monitor.MonitorConfig(engine=Engine([source], [TradeRemedyAnalyzer()], PointsScorer()),
