@@ -379,13 +379,12 @@ def serve_main(argv: list[str]) -> int:
     from . import logs
 
     logs.configure(args.log_level.upper())
-    from . import flows, monitor
+    from . import monitor
     from .app import Runtime
     from .monitor.service import Monitor
 
     runtime = Runtime.from_environment()  # the process's one runtime: every adapter gets it as RuntimeServices(runtime)
     settings = runtime.settings
-    flows.install(runtime)  # still for the Telegram webhook and poller, built without services (bot.telegram.server)
     replaced = monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve_then_close(runtime, args, settings))
@@ -393,5 +392,4 @@ def serve_main(argv: list[str]) -> int:
         return 130
     finally:
         monitor.use(replaced)
-        flows.install(None)
         runtime.close()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from checks.i18n import t
 from checks.lifecycle import MAY_NEED_REASON  # actions that may need a typed reason (one definition)
 
-from ..card import ActionKind, Card, build_card
+from ..card import DEFAULT_CARD_SETTINGS, ActionKind, Card, CardSettings, build_card
 from ..progress import Coalescer
 
 if TYPE_CHECKING:
@@ -174,6 +174,8 @@ class AppServices(Protocol):
 
     def describe_request(self, request: CheckRequest) -> list[str]: ...
 
+    def card_settings(self) -> CardSettings: ...
+
     def ensure_database(self) -> Database: ...
 
     async def run_check(self, request: CheckRequest, actor: Actor, conversation: Conversation | None, *,
@@ -200,13 +202,14 @@ class AppServices(Protocol):
     async def take_prompt(self, platform: str, chat: str, prompt_message_id: str, actor: Actor) -> Prompt | None: ...
 
 
-def pending_card(request: CheckRequest, engine: Engine, lang: str) -> Card:
+def pending_card(request: CheckRequest, engine: Engine, lang: str,
+                 settings: CardSettings = DEFAULT_CARD_SETTINGS) -> Card:
     """The card posted before any source answers: who is being checked and what is still running."""
     from checks.engine import subject_of
     from checks.models import Report
 
     pending = [s.name for s in engine.sources if s.applicable(request)] or ["…"]
-    return build_card(Report(subject=subject_of(request), lang=lang, pending=pending))
+    return build_card(Report(subject=subject_of(request), lang=lang, pending=pending), settings=settings)
 
 
 @dataclass
@@ -234,9 +237,10 @@ class Driver:
         """
         engine = self.engine or self.app.engine()
         request, lang = command.request, command.lang
+        card_settings = self.app.card_settings()
         if at is None:
             preface = self.app.describe_request(request)
-            at = await port.post_placeholder(command, pending_card(request, engine, lang), preface)
+            at = await port.post_placeholder(command, pending_card(request, engine, lang, card_settings), preface)
             if at is None:
                 return None
             if on_posted is not None and not await on_posted(at):
@@ -246,7 +250,7 @@ class Driver:
             lambda card: port.update_card(card_at, card, final=False), self.progress_interval)
 
         async def on_progress(report: Report) -> None:
-            await updates.push(build_card(report))
+            await updates.push(build_card(report, settings=card_settings))
 
         try:
             outcome = await self.app.run_check(request, command.actor, card_at, lang=lang, engine=engine,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from checks.policy import Policy
     from storage.db import Database
 
+    from ..card import CardSettings
     from .cases import CaseService
     from .chatstate import ChatStateService
     from .checking import CheckingService
@@ -162,6 +163,13 @@ class Runtime:
 
     def default_lang(self) -> str:
         return normalize_lang(self.settings.tradecheck_lang)
+
+    @property
+    def card_settings(self) -> CardSettings:
+        """What every card this runtime builds needs from its settings (time zone, list age)."""
+        from ..card import CardSettings
+
+        return CardSettings.of(self.settings)
 
     # --- running blocking work off the event loop ------------------------------------------------
     async def offload(self, function: Callable[..., T], *args: Any, fast: bool = False, **kwargs: Any) -> T:

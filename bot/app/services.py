@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..card import ActionKind, Card
+from ..card import ActionKind, Card, CardSettings
 
 if TYPE_CHECKING:
     from checks.engine import Engine
@@ -40,6 +40,9 @@ class RuntimeServices:
 
     def default_lang(self) -> str:
         return self.runtime.default_lang()
+
+    def card_settings(self) -> CardSettings:
+        return self.runtime.card_settings
 
     def parse_now(self, text: str, lang: str | None = None) -> CheckRequest:
         """Parse `/check` text on the calling thread with the runtime's default language (raises RequestError)."""

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.app import Runtime
 from bot.card import Card, CaseInfo, build_card, resolve_times
-from bot.flows import get_engine
+from bot.settings import get_bot_settings
 from checks.request import parse
+from tests.runtimes import PRODUCT_ENGINES
 
 EXAMPLES = [
     "Rosoboronexport",
@@ -58,7 +60,9 @@ def bot_texts(card: Card) -> list[str]:
 def cards() -> list[tuple[Card, set[str]]]:
     import asyncio
 
-    engine = get_engine(offline=True)
+    runtime = Runtime(get_bot_settings(), engine_cache=PRODUCT_ENGINES)  # the product's offline engine, shared
+    engine = runtime.engine(offline=True)
+    runtime.close()
     out = []
     for n, text in enumerate(EXAMPLES, 1):
         request = parse(text + " lang=zh")
