@@ -77,9 +77,16 @@ class SlackHarness:
     url: str
     fake: FakeSlack
     http: httpx.AsyncClient
-    runtime: Runtime  # the server's: what a test reads or does directly goes through the same application layer
+    server_runtime: Runtime | None = None  # None: the server runs in another process (benchmarks)
     _trigger: int = 0
     acks: list[float] = field(default_factory=list)
+
+    @property
+    def runtime(self) -> Runtime:
+        """The in-process server's runtime: what a test reads or does directly goes through the same
+        application layer as the server's requests."""
+        assert self.server_runtime is not None, "this harness talks to a server in another process"
+        return self.server_runtime
 
     def trigger(self) -> str:
         self._trigger += 1
@@ -254,7 +261,7 @@ async def slack(slack_env: Any, fake_slack: FakeSlack, monkeypatch: pytest.Monke
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     url, server, task, runtime = await start_app(fake_slack, runtime_factory)
     async with httpx.AsyncClient(timeout=10) as http:
-        yield SlackHarness(url=url, fake=fake_slack, http=http, runtime=runtime)
+        yield SlackHarness(url=url, fake=fake_slack, http=http, server_runtime=runtime)
     # let listeners that are still running (card updates) finish before the database goes away
     await asyncio.sleep(0.05)
     server.should_exit = True

@@ -71,8 +71,8 @@ async def _dead_process_posts_placeholder(slack: SlackHarness, body: str) -> tup
     job = checkjob.record(runtime.ensure_database, key, claim.owner, spec)
     assert job is not None
     client = make_client(runtime.settings)
-    posted = await post_card(client, form["channel_id"], placeholder(request, make_engine(runtime), "en"), thread_ts=None,
-                             user=SALES)
+    card = placeholder(request, make_engine(runtime), "en", runtime.card_settings)
+    posted = await post_card(client, form["channel_id"], card, thread_ts=None, user=SALES)
     from storage import jobs as jobstore
 
     assert jobstore.set_payload(runtime.ensure_database(), job, {**job.payload, "card": {"channel": posted.channel,

@@ -64,8 +64,8 @@ async def test_a_redelivered_modal_submission_to_the_other_server_rejects_once(
     second_url, second, second_task, second_runtime = await start_app(fake_slack, runtime_factory)
     try:
         async with httpx.AsyncClient(timeout=30) as http:
-            a = SlackHarness(url=first_url, fake=fake_slack, http=http, runtime=first_runtime)
-            b = SlackHarness(url=second_url, fake=fake_slack, http=http, runtime=second_runtime)
+            a = SlackHarness(url=first_url, fake=fake_slack, http=http, server_runtime=first_runtime)
+            b = SlackHarness(url=second_url, fake=fake_slack, http=http, server_runtime=second_runtime)
             pending = await _pending_card(a)
             opened = len(fake_slack.of("views.open"))  # the request's modal is there already: wait for a new one
             await a.interact(a.button(a.buttons(pending["blocks"])["reject"], MANAGER, pending["channel"], pending["ts"]))

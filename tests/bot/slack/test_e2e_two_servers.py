@@ -20,8 +20,8 @@ async def test_a_card_from_one_server_is_decided_through_another(slack_env: Any,
     second_url, second, second_task, second_runtime = await start_app(fake_slack, runtime_factory)
     try:
         async with httpx.AsyncClient(timeout=10) as http:
-            a = SlackHarness(url=first_url, fake=fake_slack, http=http, runtime=first_runtime)
-            b = SlackHarness(url=second_url, fake=fake_slack, http=http, runtime=second_runtime)
+            a = SlackHarness(url=first_url, fake=fake_slack, http=http, server_runtime=first_runtime)
+            b = SlackHarness(url=second_url, fake=fake_slack, http=http, server_runtime=second_runtime)
             b._trigger = 1000  # distinct trigger ids, as Slack's are
             card = await a.run_check("Twin Servers Trading LLC email=ops@twinservers.example country=AE")
             buttons = a.buttons(card["blocks"])
