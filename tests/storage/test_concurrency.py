@@ -89,7 +89,9 @@ def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path) -
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(SKIP_PG)
-    from bot import flows
+    from bot.app import Runtime
+    from bot.settings import get_bot_settings
+    from tests.runtimes import PRODUCT_ENGINES
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(storage_db.normalize_url(base))
@@ -102,7 +104,11 @@ def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path) -
 
     from checks.request import parse
 
-    engine = flows.get_engine(offline=True)  # built and warmed once (lazy indexes), inherited by the children
+    # the product's offline engine, built and warmed once (lazy indexes): the children inherit the loaded
+    # sanctions index (each child's `check` builds its own runtime and engine over it)
+    warm = Runtime(get_bot_settings(), engine_cache=PRODUCT_ENGINES)
+    engine = warm.engine(offline=True)
+    warm.close()
     asyncio.run(engine.run(parse("Warm Up Ltd site=warmup.example")))
     go = tmp_path / "go"
     children: list[int] = []
