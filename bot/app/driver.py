@@ -376,4 +376,4 @@ class Driver:
 # The one implementation of `AppServices` lives in bot/app/services.py; the adapters import it from here too.
 from .services import RuntimeServices  # noqa: E402
 
-FlowsServices = RuntimeServices  # deprecated name the adapters were first written against (remove with bot/flows.py)
+FlowsServices = RuntimeServices  # the name the adapters were first written against: remove once none imports it

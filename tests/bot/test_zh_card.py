@@ -13,11 +13,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import Runtime
 from bot.card import Card, CaseInfo, build_card, resolve_times
-from bot.settings import get_bot_settings
 from checks.request import parse
-from tests.runtimes import PRODUCT_ENGINES
+from tests.runtimes import MakeRuntime
 
 EXAMPLES = [
     "Rosoboronexport",
@@ -56,13 +54,11 @@ def bot_texts(card: Card) -> list[str]:
     return [text for text in texts if text]
 
 
-@pytest.fixture(scope="module")
-def cards() -> list[tuple[Card, set[str]]]:
+@pytest.fixture
+def cards(runtime_factory: MakeRuntime) -> list[tuple[Card, set[str]]]:
     import asyncio
 
-    runtime = Runtime(get_bot_settings(), engine_cache=PRODUCT_ENGINES)  # the product's offline engine, shared
-    engine = runtime.engine(offline=True)
-    runtime.close()
+    engine = runtime_factory().engine(offline=True)  # the product's offline engine
     out = []
     for n, text in enumerate(EXAMPLES, 1):
         request = parse(text + " lang=zh")
