@@ -60,11 +60,13 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
                                                                       caplog: pytest.LogCaptureFixture,
                                                                       capfd: pytest.CaptureFixture[str],
                                                                       runtime_factory: MakeRuntime) -> None:
+    from bot.app.services import RuntimeServices
     from bot.telegram.delivery import TelegramDeliverer
     from bot.telegram.server import TelegramWebhook
 
     caplog.set_level(logging.DEBUG)
-    webhook = TelegramWebhook(wrong_token)
+    runtime = runtime_factory()  # over the wrong token's settings
+    webhook = TelegramWebhook(wrong_token, services=RuntimeServices(runtime))
     updates = Updates()
     app = Starlette(routes=webhook.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
@@ -79,7 +81,6 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
     assert len(refusals) == 1 and refusals[0].levelno == logging.ERROR  # said once, as a configuration error
 
     # the monitor: a message for a Telegram chat, sent with the wrong token
-    runtime = runtime_factory()  # over the wrong token's settings
     monitor = Monitor(runtime)
     database = runtime.ensure_database()
     with database.session() as session:
