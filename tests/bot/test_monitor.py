@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -447,7 +448,8 @@ async def test_a_tick_longer_than_the_interval_skips_beats_without_a_warning_eac
     assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
 
 
-def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, mon) -> None:  # type: ignore[no-untyped-def]
+def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, mon,  # type: ignore[no-untyped-def]
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     li = Actor("terminal", "li", "li")
     outcome = asyncio.run(app(mon).checking.run_check("Tehran Goods Co country=IR", li, TERMINAL_CHAT, engine=mon.config.engine))
     asyncio.run(act(mon, ActionKind.REQUEST_APPROVAL, outcome.case.id, li, reason="first order, 40 ft container"))  # type: ignore[union-attr]
@@ -457,13 +459,20 @@ def test_the_terminal_chat_gets_reminders_from_a_ticker_thread(db_url: str, mon)
         s.add(approval)
         s.commit()
     mon.deliverers.register(monitor.TerminalDeliverer())  # what the chat's start-up registers
+    sent = threading.Event()  # a beat of the ticker thread sent something (the reminder, marked sent)
+    beat = mon.tick
+
+    async def tick(now=None):  # type: ignore[no-untyped-def]
+        result = await beat(now)
+        if result["sent"]:
+            sent.set()
+        return result
+
+    monkeypatch.setattr(mon, "tick", tick)
     thread = mon.start_ticker_thread(0.2)
     try:
-        shown: list[str] = []
-        deadline = time.monotonic() + 10
-        while not shown and time.monotonic() < deadline:
-            shown = mon.pending_terminal_messages("terminal")
-            time.sleep(0.05)
+        assert sent.wait(60), "the ticker thread never sent the reminder"  # a bound, not a timing assertion
+        shown = mon.pending_terminal_messages("terminal")  # what the chat reads at its next prompt
     finally:
         mon.stop_ticker()
     assert not thread.is_alive()
