@@ -104,7 +104,7 @@ def check_main(argv: list[str]) -> int:
             from . import lists_sync
 
             database_not_ready = DatabaseNotReady
-            lists_sync.enable(runtime.ensure_database())
+            lists_sync.enable(runtime.screening, runtime.ensure_database())
         outcome = asyncio.run(_check_once(runtime, text, actor, lang, persist=not args.no_store))
     except RequestError as error:
         print(describe_error(error, lang), file=sys.stderr)

@@ -402,6 +402,10 @@ class RuntimeServices:
         """Parse `/check` text on the calling thread with the runtime's default language (raises RequestError)."""
         return self.rt.checking.parse_now(text, lang)
 
+    async def parse(self, text: str, lang: str | None = None) -> CheckRequest:
+        """`parse_now` on the runtime's parse thread, off the event loop (raises RequestError)."""
+        return await self.rt.checking.parse(text, lang)
+
     def ensure_database(self) -> Database:
         """The runtime's database, its schema checked (blocking: call it off the event loop)."""
         return self.rt.ensure_database()

@@ -34,6 +34,10 @@ class RuntimeServices:
     def describe_request(self, request: CheckRequest) -> list[str]:
         return self.runtime.checking.describe_request(request)
 
+    async def parse(self, text: str, lang: str | None = None) -> CheckRequest:
+        """`/check` text parsed on the runtime's parse thread, off the event loop (raises RequestError)."""
+        return await self.runtime.checking.parse(text, lang)
+
     async def run_check(self, request: CheckRequest, actor: Actor, conversation: Conversation | None, *,
                         lang: str, engine: Engine | None,
                         on_progress: Callable[[Report], Awaitable[None]]) -> CheckOutcome:
