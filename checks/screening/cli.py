@@ -145,6 +145,7 @@ def lists_main(argv: list[str], out: TextIO | None = None,
         for result in results:
             extra = f"{result.count} entries, as of {result.as_of}" if result.status in ("updated", "unchanged") else result.detail
             print(f"{result.source:13} {result.status:9} {extra}", file=out)
+        # no loaded index to forget here: each screening service is its owner's (`on_updated` reloads the bot's)
         print(f"lists folder: {resolve_lists_dir(settings.lists_dir)}", file=out)
         changed = [result.source for result in results if result.status == "updated"]
         if changed and on_updated is not None:
