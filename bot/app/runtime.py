@@ -153,10 +153,10 @@ class Runtime:
         edit never stops checks: the scorer's own approval flag applies then."""
         if self._policy is not None:
             return self._policy
-        from checks.policy import load_policy
+        from checks.policy import BUNDLED, load_policy
 
         try:
-            return load_policy(self.settings.policy_path)
+            return load_policy(self.settings.policy_path or BUNDLED)  # this runtime's settings, not the process's
         except Exception:
             log.exception("could not load the policy")
             return None
@@ -166,10 +166,10 @@ class Runtime:
 
     @property
     def card_settings(self) -> CardSettings:
-        """What every card this runtime builds needs from its settings (time zone, list age)."""
+        """What every card this runtime builds needs from it (time zone, list age, the policy)."""
         from ..card import CardSettings
 
-        return CardSettings.of(self.settings)
+        return CardSettings.of(self.settings, self.policy)
 
     # --- running blocking work off the event loop ------------------------------------------------
     async def offload(self, function: Callable[..., T], *args: Any, fast: bool = False, **kwargs: Any) -> T:
