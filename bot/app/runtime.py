@@ -1,9 +1,10 @@
 """The runtime: what one process (the terminal chat, a one-shot command, the server) works with.
 
 Built once by an entry point (`bot/cli.py`, `bot/chat.py`, `bot/server.py`) and passed down; tests
-build their own (`tests/bot/app/conftest.py`). It holds the injected BotSettings, the Database, the
-check Engine (built lazily, one per offline flag), the risk Policy and the HTTP client, and the
-services every adapter calls. Nothing here is process-wide: two runtimes share nothing.
+build their own (`tests/bot/app/conftest.py`). It holds the injected BotSettings, the Database (its
+own engine and connection pool, opened on first use and closed by `close()`), the check Engine
+(built lazily, one per offline flag), the risk Policy and the HTTP client, and the services every
+adapter calls. Nothing here is process-wide: two runtimes share nothing.
 """
 
 from __future__ import annotations
