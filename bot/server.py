@@ -222,7 +222,7 @@ def create_app(
         if slack_app is None:
             from .slack.app import SlackBot, build_app
 
-            slack_app = build_app(SlackBot(settings=settings, app=services))
+            slack_app = build_app(SlackBot(services.runtime, settings=settings))
         handler = AsyncSlackRequestHandler(slack_app)
         bolt_client = slack_app.client
 
@@ -307,7 +307,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings, services: Runt
             from .slack.app import SlackBot, build_app
             from .slack.client import shared_session
 
-            socket_app = build_app(SlackBot(settings=settings, app=services))
+            socket_app = build_app(SlackBot(services.runtime, settings=settings))
             await stack.enter_async_context(shared_session(socket_app.client))
             socket_handler = AsyncSocketModeHandler(socket_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()
