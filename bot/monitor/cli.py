@@ -34,7 +34,7 @@ async def _worker(runtime: Runtime, monitor: Monitor, args: argparse.Namespace) 
     config.plan_every_seconds = args.interval if args.plan else float("inf")
     config.batch = args.batch
     platforms.register_deliverers(monitor.deliverers, runtime)
-    lists_sync.enable(await asyncio.to_thread(monitor.database))
+    lists_sync.enable(runtime.screening, await asyncio.to_thread(monitor.database))
     monitor.start_ticker(args.interval)
     try:
         while True:

@@ -300,12 +300,11 @@ async def test_recheck_messages_are_in_the_buyers_language(db_url: str, mon, wat
 
 async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_nothing(db_url: str, mon, fake) -> None:  # type: ignore[no-untyped-def]
     """The real sources, lists and scorer (offline): nothing in a repeated check may look like news."""
-    from checks.screening.service import get_screener
-
-    mon.config.engine = app(mon).engine(offline=True)
+    engine = mon.config.engine = app(mon).engine(offline=True)
     # the index is built first, as the server and the chat do at start-up: on a loaded machine its
     # build can outlast the sanctions source's timeout, and a check without sanctions is not the point here
-    await asyncio.to_thread(get_screener, app(mon).settings.lists_dir)
+    assert engine.screening is not None
+    await asyncio.to_thread(engine.screening.screener)
     ids = [await check(mon, text, f"C{i}") for i, text in enumerate((
         "ACME Trading LLC email=j@acme-trading.ae site=acme-trading.ae country=AE phone=+97142345678",
         "Islamic Revolutionary Guard Corps country=IR",
