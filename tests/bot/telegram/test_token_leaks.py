@@ -65,7 +65,7 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
     from bot.telegram.server import TelegramWebhook
 
     caplog.set_level(logging.DEBUG)
-    runtime = runtime_factory()  # over the wrong token's settings
+    runtime = runtime_factory()
     webhook = TelegramWebhook(wrong_token, services=RuntimeServices(runtime))
     updates = Updates()
     app = Starlette(routes=webhook.routes())
