@@ -420,15 +420,13 @@ def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: 
         lines.extend(t("card.source_line", name=source_name(result.name, t), status=t(f"source_state.{result.status.value}"),
                        detail=result.detail or "—")
                      for result in report.sources if result.status is not SourceStatus.OK)
-    if details:  # what an administrator can do (e.g. the command that updates the lists)
-        lines.extend(report.admin_notes)
     if report.pending:
         lines.append(t("card.pending", names=t("card.list_sep").join(report.pending)))
     if not report.pending and report.risk.incomplete_note:
         lines.append(report.risk.incomplete_note)
     lines.extend(report.warnings)
-    if details:
-        lines.extend(getattr(report, "admin_notes", []) or [])  # commands for whoever runs tradecheck
+    if details:  # what an administrator can do, after the warnings it answers (e.g. the command that updates the lists)
+        lines.extend(report.admin_notes)
     if report.lists_as_of:
         dates = t("card.list_sep").join(f"{list_title(name, t)} {date}" for name, date in sorted(report.lists_as_of.items()))
         lines.append(t("card.lists_as_of", dates=dates))

@@ -207,6 +207,17 @@ def test_details_say_why_each_source_did_not_answer() -> None:
     assert not any(line.startswith(("email:", "Email:")) for line in full.footer)
 
 
+def test_details_footer_says_each_line_once() -> None:
+    """The administrator's note (run `tradecheck lists update`) was listed twice in Details."""
+    report = _report("en")
+    report.warnings = ["Sanctions lists older than 30 days: OFAC SDN of 2024-05-03"]
+    report.admin_notes = ["Administrator: run `tradecheck lists update`"]
+    footer = build_card(report, details=True).footer
+    assert footer.count("Administrator: run `tradecheck lists update`") == 1
+    assert footer.index(report.warnings[0]) < footer.index(report.admin_notes[0])  # the note answers the warning
+    assert len(footer) == len(set(footer))
+
+
 def test_not_this_buyer_names_the_listed_party_not_its_list_id() -> None:
     report = _report("zh")
     report.sections.add(Finding(code="sanctions.hit", status=Status.FAIL, severity=Severity.CRITICAL, title="hit",
