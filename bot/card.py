@@ -283,10 +283,11 @@ def build_card(
         )
         if card.unverified:
             card.badge += " · " + t("card.unverified")
-    verdict_text = t(f"verdict.{report.verdict}") if report.verdict in ("consistent", "inconsistent", "unknown") else report.verdict
-    card.verdict = t("card.verdict", verdict=verdict_text)
-    if report.verdict_reasons:
-        card.verdict += t("card.verdict_sep") + t("card.list_sep").join(report.verdict_reasons)
+    if not report.pending:  # the identity is judged once every source has answered: "unknown" before is no finding
+        verdict_text = t(f"verdict.{report.verdict}") if report.verdict in ("consistent", "inconsistent", "unknown") else report.verdict
+        card.verdict = t("card.verdict", verdict=verdict_text)
+        if report.verdict_reasons:
+            card.verdict += t("card.verdict_sep") + t("card.list_sep").join(report.verdict_reasons)
 
     present = {f.code for f in report.findings()}
     for key in SECTION_ORDER:
@@ -416,12 +417,15 @@ def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: 
         counts[result.status] = counts.get(result.status, 0) + 1
     parts = [t(f"source_status.{status.value}", n=n) for status, n in counts.items()]
     lines = [t("card.sources", summary=t("card.list_sep").join(parts))] if parts else []
+    running = t("card.pending", names=t("card.list_sep").join(source_name(name, t) for name in report.pending))
+    if report.pending and not details:  # while checking, what still runs; the notes come with the finished card
+        return [*lines, running]
     if details:  # each source that did not answer, and why (e.g. which API key would turn it on)
         lines.extend(t("card.source_line", name=source_name(result.name, t), status=t(f"source_state.{result.status.value}"),
                        detail=result.detail or "—")
                      for result in report.sources if result.status is not SourceStatus.OK)
     if report.pending:
-        lines.append(t("card.pending", names=t("card.list_sep").join(report.pending)))
+        lines.append(running)
     if not report.pending and report.risk.incomplete_note:
         lines.append(report.risk.incomplete_note)
     lines.extend(report.warnings)

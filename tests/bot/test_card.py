@@ -118,7 +118,27 @@ def test_in_progress_card_has_no_buttons() -> None:
     report.pending = ["gleif", "vies"]
     card = build_card(report, CaseInfo(id=1))
     assert card.in_progress and card.actions == []
-    assert "gleif, vies" in render_text(card)
+    assert "Still running: the LEI register (GLEIF), EU VAT register (VIES)" in render_text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_in_progress_card_says_what_still_runs_and_nothing_it_does_not_know_yet(lang: str) -> None:
+    """The live card named sources by their ids (country_risk), judged the identity "unknown" before the
+    sources that judge it had answered, and showed every list-age note as a wall of small print."""
+    report = _report(lang)
+    report.verdict, report.verdict_reasons = "unknown", []
+    report.warnings = ["Sanctions lists older than 30 days: OFAC SDN of 2024-05-03"]
+    report.pending = ["country_risk", "gleif"]
+    card = build_card(report)
+    running = {"en": "Still running: country risk, the LEI register (GLEIF)",
+               "zh": "仍在运行：国家风险、全球法人识别码登记库（GLEIF）"}[lang]
+    assert card.footer == [card.footer[0], running] and card.footer[0].startswith(("Sources:", "来源："))
+    assert card.verdict == ""
+    text = render_text(card)
+    assert "country_risk" not in text and "OFAC SDN of 2024-05-03" not in text
+    report.pending = []
+    done = build_card(report)
+    assert done.verdict and "Sanctions lists older than 30 days: OFAC SDN of 2024-05-03" in done.footer  # the notes come with the finished card
 
 
 def test_long_sections_say_how_many_are_hidden() -> None:
