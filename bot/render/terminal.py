@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from io import StringIO
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.markup import escape
 from rich.measure import Measurement
 from rich.panel import Panel
@@ -75,6 +75,32 @@ class Wrapped:
         return lines
 
 
+def _fit(title: str, room: int) -> str:
+    """`title` in at most `room` cells, cut at a space when one is near the end, and marked with "…"."""
+    if cell_len(title) <= room:
+        return title
+    cut = ""
+    for char in title:
+        if cell_len(cut + char) > room - 1:
+            break
+        cut += char
+    space = cut.rfind(" ")
+    if space > len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+class CardPanel(Panel):
+    """The card's panel; its title (the buyer's name) is shortened at a word to the width, not cropped mid-word."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if isinstance(self.title, Text):
+            full = getattr(self, "_full_title", None) or self.title.plain
+            self._full_title = full
+            self.title = Text(_fit(full, max(options.max_width - 6, 8)), style=self.title.style)
+        yield from super().__rich_console__(console, options)
+
+
 def renderable(card: Card) -> Panel:
     """A rich Panel; every user-given value goes through `escape` (no markup injection).
 
@@ -129,7 +155,7 @@ def renderable(card: Card) -> Panel:
         parts.append(Text(""))
         buttons = "  ".join(f"[{a.number or i}] {a.label}" for i, a in enumerate(card.actions, 1))
         parts.append(Text(buttons, style="bold cyan"))
-    return Panel(Group(*parts), title=Text(card.title, style="bold"), title_align="left", expand=False)
+    return CardPanel(Group(*parts), title=Text(card.title, style="bold"), title_align="left", expand=False)
 
 
 def render_details(card: Card) -> Panel:

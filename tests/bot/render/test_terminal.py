@@ -45,3 +45,13 @@ def test_no_line_starts_with_closing_punctuation() -> None:
     for width in range(40, 90, 3):
         for line in _lines(render_text(_card(), width=width)):
             assert line.strip()[:1] not in set("，。、；：？！）》」』】"), (width, line)
+
+
+def test_a_long_name_in_the_frame_is_shortened_at_a_word() -> None:
+    """The panel's title was cropped at the frame: "… <Shenzhen> *urg─╮"."""
+    name = "Guangzhou Hengsheng Int'l Import & Export Trading Co., Ltd. <Shenzhen> *urgent*"
+    top = render_text(_card(name), width=60).splitlines()[0]
+    title = top.strip("╭─╮ ").split(" ─")[0].strip()
+    assert title.endswith("…") and name.startswith(title[:-1])
+    assert name[len(title) - 1] == " "  # cut between words
+    assert name in " ".join(line.strip() for line in _lines(render_text(_card(name), width=60)))  # whole inside
