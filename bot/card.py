@@ -309,7 +309,7 @@ def build_card(
 
     if not report.pending:
         risk = report.risk
-        card.risk_factors = _factor_lines(report, t, details=details)
+        card.risk_factors = [] if not details and _one_factor_shown(report, card) else _factor_lines(report, t, details=details)
         stop = card.decision is DecisionCode.STOP
         terms = [] if stop else list(risk.payment_terms)  # a stop gets no payment terms, whatever the level says
         actions = [a for a in risk.actions if a not in risk.payment_terms]
@@ -377,6 +377,14 @@ def _factor_lines(report: Report, t, *, details: bool) -> list[str]:  # type: ig
             reason += " · " + t("risk.factor.policy", rule=rule)
         lines.append(t("card.factor", points=f"{factor.points:+g}", reason=reason))
     return lines
+
+
+def _one_factor_shown(report: Report, card: Card) -> bool:
+    """The whole score is one finding that the card already shows ("+60 <the finding's title>" under
+    "Why this level" said it a second time, taking a phone's lines): the badge's score says the rest."""
+    factors = report.risk.factors
+    shown = {item.code for section in card.sections for item in section.items}
+    return len(factors) == 1 and factors[0].points == report.risk.score and factors[0].code in shown
 
 
 def _status_line(case: CaseInfo, t, card: Card) -> str:  # type: ignore[no-untyped-def]

@@ -141,6 +141,18 @@ def test_in_progress_card_says_what_still_runs_and_nothing_it_does_not_know_yet(
     assert done.verdict and "Sanctions lists older than 30 days: OFAC SDN of 2024-05-03" in done.footer  # the notes come with the finished card
 
 
+def test_a_score_that_is_one_finding_on_the_card_is_not_said_twice() -> None:
+    """"Why this level: +100 hit" repeated the ❌ finding right above it; the badge says 100/100."""
+    report = _report("en")  # one factor, sanctions.hit +100, score 100, the finding on the card
+    assert build_card(report).risk_factors == []
+    assert build_card(report, details=True).risk_factors == ["+100 listed"]
+    report.risk.score = 90  # the factor is not the whole score: it explains something
+    assert build_card(report).risk_factors == ["+100 listed"]
+    report.risk.score = 100
+    report.risk.factors.append(RiskFactor(code="cap.verification", points=-10, reason="capped"))
+    assert build_card(report).risk_factors == ["+100 listed", "-10 capped"]
+
+
 def test_long_sections_say_how_many_are_hidden() -> None:
     report = _report("en")
     for i in range(10):
