@@ -2,13 +2,13 @@
 
 Routes: `/slack/events` (slash commands, interactivity and events, through Bolt's
 AsyncSlackRequestHandler, which verifies Slack's signature), `/telegram/webhook` (mounted from
-`bot.telegram.server.telegram_routes(settings)` when that module exists), `/feishu/events`
+`bot.telegram.server.telegram_routes(settings, services)` when that module exists), `/feishu/events`
 (events and card callbacks, `bot.feishu.server`, when FEISHU_* are set) and `/healthz`.
 
 `--socket` runs Slack over Socket Mode (SLACK_APP_TOKEN) for a team without a public URL; the HTTP
 server still serves `/healthz` and the Telegram webhook. `--feishu-ws` runs Feishu over the SDK's
 long connection instead of `/feishu/events`. `--telegram-polling` hands Telegram to
-`bot.telegram.server.run_polling(settings)` instead of the webhook.
+`bot.telegram.server.run_polling(settings, services)` instead of the webhook.
 
 Stateless between requests: several `tradecheck serve` processes can run behind one load balancer
 on one PostgreSQL database (see README).
@@ -58,20 +58,20 @@ def _telegram_module() -> Any | None:
         return None
 
 
-def _telegram(settings: BotSettings) -> tuple[list[BaseRoute], Lifespan | None]:
-    """The Telegram engineer's routes and lifespan hook, or nothing (logged) if not there yet."""
+def _telegram(settings: BotSettings, services: FlowsServices) -> tuple[list[BaseRoute], Lifespan | None]:
+    """The Telegram module's routes and lifespan hook (its handlers call `services`), or nothing (logged)."""
     module = _telegram_module()
     if module is None or not hasattr(module, "telegram_routes"):
         log.info("bot.telegram.server.telegram_routes not available: /telegram/webhook not mounted")
         return [], None
-    answer = module.telegram_routes(settings)
+    answer = module.telegram_routes(settings, services)
     if isinstance(answer, tuple):
         routes, lifespan = answer[0], (answer[1] if len(answer) > 1 else None)
     else:
         routes, lifespan = answer, None
     if lifespan is None and routes and hasattr(module, "telegram_lifespan"):
         def lifespan(app: Any) -> Any:
-            return module.telegram_lifespan(settings)
+            return module.telegram_lifespan(settings, services)
     return list(routes or []), lifespan
 
 
@@ -126,7 +126,7 @@ def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | Non
         return False
     from .feishu.server import build_bot, feishu_routes
 
-    bot = bot or build_bot(feishu, services=services)
+    bot = bot or build_bot(feishu, services)
     routes.extend(feishu_routes(feishu, bot))
 
     @contextlib.asynccontextmanager
@@ -236,7 +236,7 @@ def create_app(
         state["feishu"] = _mount_feishu(routes, hooks, feishu_bot, services)
 
     if mount_telegram:
-        telegram_routes, telegram_lifespan = _telegram(settings)
+        telegram_routes, telegram_lifespan = _telegram(settings, services)
         routes.extend(telegram_routes)
         if telegram_lifespan is not None:
             hooks.append(telegram_lifespan)
@@ -303,7 +303,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings, services: Flow
                 print("tradecheck serve --telegram-polling: bot.telegram.server.run_polling is not available",
                       file=sys.stderr)
                 return 2
-            polling = module.run_polling(settings)
+            polling = module.run_polling(settings, services)
             if inspect.isawaitable(polling):
                 task = asyncio.ensure_future(polling)
                 stack.callback(task.cancel)
@@ -318,7 +318,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings, services: Flow
                 return 2
             from .feishu.server import build_bot
 
-            await stack.enter_async_context(long_connection(feishu, build_bot(feishu, services=services)))
+            await stack.enter_async_context(long_connection(feishu, build_bot(feishu, services)))
         app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
                          mount_feishu=not args.feishu_ws,
                          run_ticker=getattr(args, "monitor", True), services=services)
@@ -363,12 +363,11 @@ def serve_main(argv: list[str]) -> int:
 
     logs.configure(args.log_level.upper())
     settings = get_bot_settings()
-    from . import flows, monitor
+    from . import monitor
     from .app import Runtime
     from .monitor.service import Monitor
 
-    runtime = Runtime(settings)  # the process's one runtime: Slack and Feishu get it as RuntimeServices(runtime)
-    flows.install(runtime)  # still for the Telegram webhook and poller, built without services (bot.telegram.server)
+    runtime = Runtime(settings)  # the process's one runtime: every adapter gets it as RuntimeServices(runtime)
     replaced = monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve_then_close(runtime, args, settings))
@@ -376,5 +375,4 @@ def serve_main(argv: list[str]) -> int:
         return 130
     finally:
         monitor.use(replaced)
-        flows.install(None)
         runtime.close()

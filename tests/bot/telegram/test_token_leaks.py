@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from bot import flows, monitor
+from bot import monitor
+from bot.app import Runtime
 from bot.settings import get_bot_settings, reload_settings
 from storage import outbox
 from storage.models import Outbox
@@ -31,13 +32,13 @@ def _leaks(text_: str) -> list[str]:
     return [piece for piece in PIECES if piece in text_]
 
 
-def _database_text() -> str:
+def _database_text(runtime: Runtime) -> str:
     """Every row of every table, every column as text."""
     from sqlmodel import SQLModel
 
     import storage.models  # noqa: F401
 
-    database = flows.ensure_database()
+    database = runtime.ensure_database()
     chunks = []
     with database.engine.connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
@@ -57,12 +58,15 @@ def wrong_token(env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_token: Any, fake_api: FakeBotAPI,
                                                                       caplog: pytest.LogCaptureFixture,
-                                                                      capfd: pytest.CaptureFixture[str]) -> None:
+                                                                      capfd: pytest.CaptureFixture[str],
+                                                                      runtime_factory: Any) -> None:
+    from bot.app.driver import RuntimeServices
     from bot.telegram.delivery import TelegramDeliverer
     from bot.telegram.server import TelegramWebhook
 
     caplog.set_level(logging.DEBUG)
-    webhook = TelegramWebhook(wrong_token)
+    runtime = runtime_factory()
+    webhook = TelegramWebhook(wrong_token, RuntimeServices(runtime))
     updates = Updates()
     app = Starlette(routes=webhook.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
@@ -77,7 +81,7 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
     assert len(refusals) == 1 and refusals[0].levelno == logging.ERROR  # said once, as a configuration error
 
     # the monitor: a message for a Telegram chat, sent with the wrong token
-    database = flows.ensure_database()
+    database = runtime.ensure_database()
     with database.session() as session:
         outbox.enqueue(session, "leak:1", platform="telegram", channel="-100500", text="re-check: nothing new")
         session.commit()
@@ -92,7 +96,7 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
     stopped = [r for r in caplog.records if r.name.startswith("bot.monitor") and r.levelno >= logging.ERROR]
     assert len(stopped) == 1
 
-    assert _leaks(_database_text()) == []
+    assert _leaks(_database_text(runtime)) == []
     assert _leaks(caplog.text) == []
     assert all(not _leaks(r.getMessage()) and not _leaks(r.exc_text or "") for r in caplog.records)
     out, err = capfd.readouterr()

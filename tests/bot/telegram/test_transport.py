@@ -11,7 +11,8 @@ import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from bot import flows
+from bot.app import Runtime
+from bot.app.types import Conversation
 from bot.delivery import Deliverer, DeliveryFailed
 from bot.progress import Coalescer
 from bot.render.telegram import TelegramMessage
@@ -30,10 +31,10 @@ async def bot(env: Any, fake_api: FakeBotAPI) -> Any:
         yield bot
 
 
-def live_links(case_id: int, include_dead: bool = False) -> list[Any]:
+def live_links(runtime: Runtime, case_id: int, include_dead: bool = False) -> list[Any]:
     from storage import chatstate
 
-    with flows.ensure_database().session() as session:
+    with runtime.ensure_database().session() as session:
         return chatstate.links(session, case_id, include_dead=include_dead)
 
 
@@ -96,12 +97,12 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     api = harness.api
     card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk")
     case_id = int(card["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1])
-    links = live_links(case_id)
+    links = live_links(harness.runtime, case_id)
     assert [(link.channel, link.message) for link in links] == [(str(GROUP), str(card["message_id"]))]
 
     deliverer = TelegramDeliverer.from_settings(get_bot_settings())
     assert isinstance(deliverer, Deliverer)
-    conversation = flows.Conversation("telegram", links[0].workspace, links[0].channel, links[0].thread, links[0].message)
+    conversation = Conversation("telegram", links[0].workspace, links[0].channel, links[0].thread, links[0].message)
     # a re-check result arrives as a reply to the original card
     message_id = await deliverer.deliver(conversation, "Re-check of case done: no change", None)
     sent = api.of("sendMessage", GROUP)[-1].params
@@ -111,14 +112,15 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     with pytest.raises(DeliveryFailed) as failed:
         await deliverer.deliver(conversation, "Reminder: re-check due", None)
     assert failed.value.permanent
-    assert live_links(case_id) == [] and len(live_links(case_id, include_dead=True)) == 1
+    assert live_links(harness.runtime, case_id) == []
+    assert len(live_links(harness.runtime, case_id, include_dead=True)) == 1
     await deliverer.close()
 
 
 async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI) -> None:
     deliverer = TelegramDeliverer.from_settings(get_bot_settings())
     fake_api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
-    conversation = flows.Conversation("telegram", "1", str(SALES), None, None)
+    conversation = Conversation("telegram", "1", str(SALES), None, None)
     with pytest.raises(DeliveryFailed) as failed:
         await deliverer.deliver(conversation, "Reminder", None)
     assert failed.value.retry_after == 7 and not failed.value.permanent
@@ -130,7 +132,7 @@ async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI) -> No
     deliverer = TelegramDeliverer.from_settings(get_bot_settings())
     fake_api.fail("sendMessage", 400, "Bad Request: chat not found")
     with pytest.raises(DeliveryFailed) as failed:
-        await deliverer.deliver(flows.Conversation("telegram", "1", "-100999", None, "5"), "Reminder", None)
+        await deliverer.deliver(Conversation("telegram", "1", "-100999", None, "5"), "Reminder", None)
     assert failed.value.permanent
     await deliverer.close()
 
