@@ -22,7 +22,8 @@ from checks.request import RequestError
 
 from .. import offloop
 from ..app.checking import describe_error
-from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply, RuntimeServices
+from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply
+from ..app.services import RuntimeServices
 from ..app.types import Actor, Conversation
 from ..card import ActionKind
 from ..render.feishu import DEAL_FIELD, REASON_FIELD, render_text

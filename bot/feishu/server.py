@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..app.driver import RuntimeServices
+from ..app.services import RuntimeServices
 from ..httpbody import TooLarge, read_body
 from .api import FeishuApi
 from .events import MAX_BODY, CardActionTriggered, Refused, open_envelope, parse

@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from checks.engine import Engine
 
-from ..app.driver import RuntimeServices
+from ..app.services import RuntimeServices
 from ..settings import BotSettings
 from .handlers import EDIT_INTERVAL, TelegramHandlers, install, parse_chat_ids
 from .transport import file_url

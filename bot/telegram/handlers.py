@@ -23,7 +23,8 @@ from checks.request import RequestError
 
 from .. import offloop
 from ..app.checking import describe_error
-from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply, RuntimeServices
+from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply
+from ..app.services import RuntimeServices
 from ..app.types import Actor
 from ..card import ActionKind
 from ..render.buttons import decode

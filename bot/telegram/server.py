@@ -33,7 +33,7 @@ from telegram.ext import Application
 
 from checks.engine import Engine
 
-from ..app.driver import RuntimeServices
+from ..app.services import RuntimeServices
 from ..httpbody import TooLarge, read_body
 from ..settings import BotSettings
 from .app import TelegramNotConfigured, build_application

@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from checks.i18n import t
 
 from ..app import Runtime
-from ..app.driver import RuntimeServices
+from ..app.services import RuntimeServices
 from .app import TelegramNotConfigured, build_application
 from .server import webhook_secret
 

@@ -175,7 +175,7 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake: FakeFeishu) -> Any
 
 @pytest.fixture
 async def harness(env: Any, fake: FakeFeishu, runtime_factory: Any) -> AsyncIterator[Harness]:
-    from bot.app.driver import RuntimeServices
+    from bot.app.services import RuntimeServices
     from bot.feishu.api import FeishuApi
     from bot.feishu.handlers import FeishuBot
     from bot.feishu.settings import FeishuSettings

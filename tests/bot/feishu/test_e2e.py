@@ -167,7 +167,7 @@ async def test_two_servers_on_one_database_act_on_an_event_once(harness: Harness
     """Feishu retries an event (or two processes behind a balancer both get it): one card only."""
     import httpx
 
-    from bot.app.driver import RuntimeServices
+    from bot.app.services import RuntimeServices
     from bot.feishu.api import FeishuApi
     from bot.feishu.handlers import FeishuBot
     from bot.server import create_app

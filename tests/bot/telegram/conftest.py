@@ -185,7 +185,7 @@ class Harness:
 
 @pytest.fixture
 async def harness(env: Any, fake_api: FakeBotAPI, runtime_factory: Any) -> AsyncIterator[Harness]:
-    from bot.app.driver import RuntimeServices
+    from bot.app.services import RuntimeServices
     from bot.telegram.server import TelegramWebhook
 
     runtime = runtime_factory()

@@ -105,7 +105,7 @@ async def test_a_listed_chat_works_as_before(harness: Harness) -> None:
 def test_unset_list_warns_once_at_build_and_never_logs_the_token(
     env: BotSettings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, runtime_factory: Any
 ) -> None:
-    from bot.app.driver import RuntimeServices
+    from bot.app.services import RuntimeServices
     from bot.telegram.app import build_application
 
     services = RuntimeServices(runtime_factory())
@@ -127,7 +127,7 @@ def test_unset_list_warns_once_at_build_and_never_logs_the_token(
 
 def test_a_malformed_list_stops_the_bot_from_starting(env: BotSettings, monkeypatch: pytest.MonkeyPatch,
                                                      runtime_factory: Any) -> None:
-    from bot.app.driver import RuntimeServices
+    from bot.app.services import RuntimeServices
     from bot.telegram.app import TelegramNotConfigured, build_application
     from bot.telegram.handlers import parse_chat_ids
 

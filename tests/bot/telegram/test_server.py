@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app.driver import RuntimeServices
+from bot.app.services import RuntimeServices
 from bot.server import create_app
 from bot.telegram.server import poll, run_polling, telegram_routes
 

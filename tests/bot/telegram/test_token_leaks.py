@@ -60,7 +60,7 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
                                                                       caplog: pytest.LogCaptureFixture,
                                                                       capfd: pytest.CaptureFixture[str],
                                                                       runtime_factory: Any) -> None:
-    from bot.app.driver import RuntimeServices
+    from bot.app.services import RuntimeServices
     from bot.telegram.delivery import TelegramDeliverer
     from bot.telegram.server import TelegramWebhook
 
