@@ -2,12 +2,14 @@
 
 The scheduler's outbox calls `deliver`; failures are translated to `DeliveryFailed` so that it
 can back off (429 gives `retry_after`) or stop for good (bot blocked, chat deleted: `permanent`,
-and the conversation is already marked dead by the transport).
+and the conversation is already marked dead by the transport, through the `on_gone` it was given:
+the runtime's `chat.mark_conversation_dead` when `register_deliverer` builds it).
 """
 
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
@@ -17,7 +19,10 @@ from ..card import Card
 from ..delivery import DelivererRegistry, DeliveryFailed
 from ..render.telegram import MESSAGE_LIMIT, clip, render, utf16_len
 from ..settings import BotSettings
-from .transport import PLATFORM, ChatGone, Sender, file_url, retry_after_seconds
+from .transport import PLATFORM, ChatGone, Gone, Sender, file_url, retry_after_seconds
+
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
 
 TEXT_MAX = 1000
 
@@ -25,15 +30,16 @@ TEXT_MAX = 1000
 class TelegramDeliverer:
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, *, max_wait: float = 0.0) -> None:
-        """`max_wait` 0: a 429 goes back to the outbox (which retries later) instead of blocking."""
+    def __init__(self, bot: Bot, *, max_wait: float = 0.0, on_gone: Gone | None = None) -> None:
+        """`max_wait` 0: a 429 goes back to the outbox (which retries later) instead of blocking.
+        `on_gone(platform, chat)` marks a blocked or deleted chat's conversations dead (the transport's)."""
         self.bot = bot
-        self.sender = Sender(bot)
+        self.sender = Sender(bot, on_gone=on_gone)
         self.max_wait = max_wait
         self._ready = False
 
     @classmethod
-    def from_settings(cls, settings: BotSettings) -> TelegramDeliverer:
+    def from_settings(cls, settings: BotSettings, *, on_gone: Gone | None = None) -> TelegramDeliverer:
         if settings.telegram_bot_token is None:
             raise DeliveryFailed("TELEGRAM_BOT_TOKEN is not set", permanent=True)
         bot = Bot(
@@ -41,7 +47,12 @@ class TelegramDeliverer:
             base_url=settings.telegram_api_url,
             base_file_url=file_url(settings.telegram_api_url),
         )
-        return cls(bot)
+        return cls(bot, on_gone=on_gone)
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> TelegramDeliverer:
+        """Over the runtime's settings; a chat found gone is marked dead through the runtime's chat state."""
+        return cls.from_settings(runtime.settings, on_gone=runtime.chat.mark_conversation_dead)
 
     async def deliver(self, conversation: Conversation, text: str, card: Card | None = None) -> str | None:
         if not self._ready:

@@ -16,7 +16,6 @@ from bot.app.types import Conversation
 from bot.delivery import Deliverer, DeliveryFailed
 from bot.progress import Coalescer
 from bot.render.telegram import TelegramMessage
-from bot.settings import get_bot_settings
 from bot.telegram.delivery import TelegramDeliverer
 from bot.telegram.port import CardEdits
 from bot.telegram.transport import ChatGone, Sender
@@ -29,6 +28,20 @@ from .fakeapi import TOKEN, FakeBotAPI
 async def bot(env: Any, fake_api: FakeBotAPI) -> Any:
     async with Bot(TOKEN, base_url=fake_api.url) as bot:
         yield bot
+
+
+@pytest.fixture
+def gone() -> list[tuple[str, str]]:
+    """The chats a `Sender` reported gone, through the `on_gone` it was given (a runtime's in the product)."""
+    return []
+
+
+@pytest.fixture
+def sender(bot: Bot, gone: list[tuple[str, str]]) -> Sender:
+    async def on_gone(platform: str, chat: str) -> None:
+        gone.append((platform, chat))
+
+    return Sender(bot, on_gone=on_gone)
 
 
 def live_links(runtime: Runtime, case_id: int, include_dead: bool = False) -> list[Any]:
@@ -47,8 +60,7 @@ async def test_429_retry_after_is_honoured(harness: Harness) -> None:
     assert second.at - first.at >= 1.0  # waited what Telegram asked, then sent the card
 
 
-async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, fake_api: FakeBotAPI) -> None:
-    sender = Sender(bot)
+async def test_final_card_waits_out_429_while_progress_edits_give_way(sender: Sender, fake_api: FakeBotAPI) -> None:
     posted = await sender.send(SALES, "⏳ checking")
     edits = CardEdits(sender, posted.chat_id, posted.message_id)
     editor = Coalescer(edits.progress, interval=0.1)  # as the driver runs the port's progress edits
@@ -67,8 +79,7 @@ async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, 
     assert edits[-1].params["text"] == "<b>final</b>" and edits[-1].at - edits[-2].at >= 1.0
 
 
-async def test_edits_are_coalesced_and_the_final_one_always_sent(bot: Bot, fake_api: FakeBotAPI) -> None:
-    sender = Sender(bot)
+async def test_edits_are_coalesced_and_the_final_one_always_sent(sender: Sender, fake_api: FakeBotAPI) -> None:
     posted = await sender.send(SALES, "⏳ checking")
     edits = CardEdits(sender, posted.chat_id, posted.message_id)
     editor = Coalescer(edits.progress, interval=0.5)
@@ -86,11 +97,13 @@ async def test_edits_are_coalesced_and_the_final_one_always_sent(bot: Bot, fake_
     assert "progress 29" not in [e.params["text"] for e in progress[:1]]
 
 
-async def test_blocked_bot_is_not_retried_and_raises_chat_gone(bot: Bot, fake_api: FakeBotAPI) -> None:
+async def test_blocked_bot_is_not_retried_and_raises_chat_gone(sender: Sender, fake_api: FakeBotAPI,
+                                                                gone: list[tuple[str, str]]) -> None:
     fake_api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", times=5)
     with pytest.raises(ChatGone):
-        await Sender(bot).send(SALES, "hello")
+        await sender.send(SALES, "hello")
     assert len(fake_api.of("sendMessage")) == 1
+    assert gone == [("telegram", str(SALES))]  # the builder's callback was told, once
 
 
 async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harness) -> None:
@@ -100,7 +113,7 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     links = live_links(harness.runtime, case_id)
     assert [(link.channel, link.message) for link in links] == [(str(GROUP), str(card["message_id"]))]
 
-    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
+    deliverer = TelegramDeliverer.for_runtime(harness.runtime)  # as register_deliverer builds it
     assert isinstance(deliverer, Deliverer)
     conversation = Conversation("telegram", links[0].workspace, links[0].channel, links[0].thread, links[0].message)
     # a re-check result arrives as a reply to the original card
@@ -117,8 +130,8 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     await deliverer.close()
 
 
-async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI) -> None:
-    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
+async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI, runtime_factory: Any) -> None:
+    deliverer = TelegramDeliverer.for_runtime(runtime_factory())
     fake_api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
     conversation = Conversation("telegram", "1", str(SALES), None, None)
     with pytest.raises(DeliveryFailed) as failed:
@@ -128,8 +141,8 @@ async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: 
     await deliverer.close()
 
 
-async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI) -> None:
-    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
+async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI, runtime_factory: Any) -> None:
+    deliverer = TelegramDeliverer.for_runtime(runtime_factory())
     fake_api.fail("sendMessage", 400, "Bad Request: chat not found")
     with pytest.raises(DeliveryFailed) as failed:
         await deliverer.deliver(Conversation("telegram", "1", "-100999", None, "5"), "Reminder", None)
@@ -137,16 +150,14 @@ async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI) -> No
     await deliverer.close()
 
 
-async def test_edit_with_the_same_content_is_not_an_error(bot: Bot, fake_api: FakeBotAPI) -> None:
-    sender = Sender(bot)
+async def test_edit_with_the_same_content_is_not_an_error(sender: Sender, fake_api: FakeBotAPI) -> None:
     posted = await sender.send(SALES, "<b>card</b>")
     assert await sender.edit(SALES, posted.message_id, TelegramMessage("<b>card</b>")) is None
     assert fake_api.of("editMessageText")[0].response["error_code"] == 400
 
 
-async def test_long_retry_after_is_not_slept_on_for_progress(bot: Bot, fake_api: FakeBotAPI) -> None:
+async def test_long_retry_after_is_not_slept_on_for_progress(sender: Sender, fake_api: FakeBotAPI) -> None:
     fake_api.fail("editMessageText", 429, "Too Many Requests: retry after 40", retry_after=40)
-    sender = Sender(bot)
     posted = await sender.send(SALES, "x")
     with pytest.raises(RetryAfter):
         await sender.edit(SALES, posted.message_id, TelegramMessage("y"), max_wait=0, attempts=1)
