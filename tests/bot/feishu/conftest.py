@@ -21,6 +21,7 @@ from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
+from tests.runtimes import MakeRuntime
 
 from .fake_feishu import (
     APP_ID,
@@ -174,7 +175,7 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake: FakeFeishu) -> Any
 
 
 @pytest.fixture
-async def harness(env: Any, fake: FakeFeishu, runtime_factory: Any) -> AsyncIterator[Harness]:
+async def harness(env: Any, fake: FakeFeishu, runtime_factory: MakeRuntime) -> AsyncIterator[Harness]:
     from bot.app.services import RuntimeServices
     from bot.feishu.api import FeishuApi
     from bot.feishu.handlers import FeishuBot

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+
+from tests.runtimes import MakeRuntime
 
 from .conftest import GROUP, MANAGER, OTHER, SALES, Harness, buttons, submit_of, text_of
 from .fake_feishu import (
@@ -163,7 +164,7 @@ async def test_chinese_by_default_and_english_when_chosen(harness: Harness, monk
     assert "Case #" in text_of(card)
 
 
-async def test_two_servers_on_one_database_act_on_an_event_once(harness: Harness, runtime_factory: Any) -> None:
+async def test_two_servers_on_one_database_act_on_an_event_once(harness: Harness, runtime_factory: MakeRuntime) -> None:
     """Feishu retries an event (or two processes behind a balancer both get it): one card only."""
     import httpx
 

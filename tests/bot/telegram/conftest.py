@@ -20,6 +20,7 @@ from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
+from tests.runtimes import MakeRuntime
 
 from .fakeapi import BOT_ID, TOKEN, FakeBotAPI, Updates
 
@@ -184,7 +185,7 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(env: Any, fake_api: FakeBotAPI, runtime_factory: Any) -> AsyncIterator[Harness]:
+async def harness(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> AsyncIterator[Harness]:
     from bot.app.services import RuntimeServices
     from bot.telegram.server import TelegramWebhook
 

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.settings import BotSettings, get_bot_settings, reload_settings
+from tests.runtimes import MakeRuntime
 
 from .conftest import GROUP, MANAGER, OTHER, SALES, Harness, buttons
 from .fakeapi import BOT_USERNAME, TOKEN
@@ -103,7 +104,7 @@ async def test_a_listed_chat_works_as_before(harness: Harness) -> None:
 
 
 def test_unset_list_warns_once_at_build_and_never_logs_the_token(
-    env: BotSettings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, runtime_factory: Any
+    env: BotSettings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, runtime_factory: MakeRuntime
 ) -> None:
     from bot.app.services import RuntimeServices
     from bot.telegram.app import build_application
@@ -126,7 +127,7 @@ def test_unset_list_warns_once_at_build_and_never_logs_the_token(
 
 
 def test_a_malformed_list_stops_the_bot_from_starting(env: BotSettings, monkeypatch: pytest.MonkeyPatch,
-                                                     runtime_factory: Any) -> None:
+                                                     runtime_factory: MakeRuntime) -> None:
     from bot.app.services import RuntimeServices
     from bot.telegram.app import TelegramNotConfigured, build_application
     from bot.telegram.handlers import parse_chat_ids

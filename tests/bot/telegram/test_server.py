@@ -11,13 +11,14 @@ import pytest
 from bot.app.services import RuntimeServices
 from bot.server import create_app
 from bot.telegram.server import poll, run_polling, telegram_routes
+from tests.runtimes import MakeRuntime
 
 from .conftest import SALES, SECRET
 from .fakeapi import FakeBotAPI, Updates
 
 
 async def test_shared_server_mounts_the_webhook_and_runs_the_bot(env: Any, fake_api: FakeBotAPI,
-                                                                 runtime_factory: Any) -> None:
+                                                                 runtime_factory: MakeRuntime) -> None:
     app = create_app(env, mount_slack=False, services=RuntimeServices(runtime_factory()))
     updates = Updates()
     async with app.router.lifespan_context(app):  # what uvicorn does: starts the PTB Application
@@ -38,7 +39,7 @@ async def test_shared_server_mounts_the_webhook_and_runs_the_bot(env: Any, fake_
             assert bad.status_code == 400
 
 
-def test_no_token_no_route(env: Any, monkeypatch: pytest.MonkeyPatch, runtime_factory: Any) -> None:
+def test_no_token_no_route(env: Any, monkeypatch: pytest.MonkeyPatch, runtime_factory: MakeRuntime) -> None:
     from bot.settings import reload_settings
 
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
@@ -49,7 +50,7 @@ def test_no_token_no_route(env: Any, monkeypatch: pytest.MonkeyPatch, runtime_fa
     assert run_polling(runtime.settings, services) == 2
 
 
-async def test_polling_answers_updates_without_a_webhook(env: Any, fake_api: FakeBotAPI, runtime_factory: Any) -> None:
+async def test_polling_answers_updates_without_a_webhook(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> None:
     updates = Updates()
     fake_api.pending_updates.append(updates.message(SALES, updates.user(SALES, lang="zh"), "/help"))
     stop = asyncio.Event()

@@ -20,6 +20,7 @@ from bot.app import Runtime
 from bot.settings import get_bot_settings, reload_settings
 from storage import outbox
 from storage.models import Outbox
+from tests.runtimes import MakeRuntime
 
 from .conftest import SECRET
 from .fakeapi import BOT_ID, FakeBotAPI, Updates
@@ -59,7 +60,7 @@ def wrong_token(env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_token: Any, fake_api: FakeBotAPI,
                                                                       caplog: pytest.LogCaptureFixture,
                                                                       capfd: pytest.CaptureFixture[str],
-                                                                      runtime_factory: Any) -> None:
+                                                                      runtime_factory: MakeRuntime) -> None:
     from bot.app.services import RuntimeServices
     from bot.telegram.delivery import TelegramDeliverer
     from bot.telegram.server import TelegramWebhook

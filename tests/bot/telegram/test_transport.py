@@ -19,6 +19,7 @@ from bot.render.telegram import TelegramMessage
 from bot.telegram.delivery import TelegramDeliverer
 from bot.telegram.port import CardEdits
 from bot.telegram.transport import ChatGone, Sender
+from tests.runtimes import MakeRuntime
 
 from .conftest import GROUP, SALES, Harness
 from .fakeapi import TOKEN, FakeBotAPI
@@ -130,7 +131,7 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     await deliverer.close()
 
 
-async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI, runtime_factory: Any) -> None:
+async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> None:
     deliverer = TelegramDeliverer.for_runtime(runtime_factory())
     fake_api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
     conversation = Conversation("telegram", "1", str(SALES), None, None)
@@ -141,7 +142,7 @@ async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: 
     await deliverer.close()
 
 
-async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI, runtime_factory: Any) -> None:
+async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> None:
     deliverer = TelegramDeliverer.for_runtime(runtime_factory())
     fake_api.fail("sendMessage", 400, "Bad Request: chat not found")
     with pytest.raises(DeliveryFailed) as failed:
