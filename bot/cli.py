@@ -111,7 +111,7 @@ def _check_and_print(runtime: Runtime, args: argparse.Namespace) -> int:
             from . import lists_sync
 
             database_not_ready = DatabaseNotReady
-            lists_sync.enable(runtime.ensure_database())
+            lists_sync.enable(runtime.screening, runtime.ensure_database())
         outcome = _run_closing(runtime, runtime.checking.run_check(text, actor, lang=lang, persist=not args.no_store))
     except RequestError as error:
         print(describe_error(error, lang), file=sys.stderr)
