@@ -1,4 +1,4 @@
-"""`tradecheck` — the command line. Each subcommand translates its arguments and calls a flow.
+"""`tradecheck` — the command line. Each subcommand translates its arguments, builds its one runtime and calls its services.
 
 `tradecheck --help` (`HELP` below) lists the commands and points to the README sections that explain them:
 README is what a user has (on the package's page too); the design notes of the developers are not.

@@ -1,9 +1,10 @@
 """The runtime: what one process (the terminal chat, a one-shot command, the server) works with.
 
 Built once by an entry point (`bot/cli.py`, `bot/chat.py`, `bot/server.py`) and passed down; tests
-build their own (`tests/bot/app/conftest.py`). It holds the injected BotSettings, the Database, the
-check Engine (built lazily, one per offline flag), the risk Policy and the HTTP client, and the
-services every adapter calls. Nothing here is process-wide: two runtimes share nothing.
+build their own (`tests/bot/app/conftest.py`). It holds the injected BotSettings, the Database (its
+own engine and connection pool, opened on first use and closed by `close()`), the check Engine
+(built lazily, one per offline flag), the risk Policy and the HTTP client, and the services every
+adapter calls. Nothing here is process-wide: two runtimes share nothing.
 """
 
 from __future__ import annotations
@@ -196,10 +197,10 @@ class Runtime:
         edit never stops checks: the scorer's own approval flag applies then."""
         if self._policy is not None:
             return self._policy
-        from checks.policy import load_policy
+        from checks.policy import BUNDLED, load_policy
 
         try:
-            return load_policy(self.settings.policy_path)
+            return load_policy(self.settings.policy_path or BUNDLED)  # this runtime's settings, not the process's
         except Exception:
             log.exception("could not load the policy")
             return None
@@ -209,10 +210,10 @@ class Runtime:
 
     @property
     def card_settings(self) -> CardSettings:
-        """What every card this runtime builds needs from its settings (time zone, list age)."""
+        """What every card this runtime builds needs from it (time zone, list age, the policy)."""
         from ..card import CardSettings
 
-        return CardSettings.of(self.settings)
+        return CardSettings.of(self.settings, self.policy)
 
     # --- running blocking work off the event loop ------------------------------------------------
     async def offload(self, function: Callable[..., T], *args: Any, fast: bool = False, **kwargs: Any) -> T:
