@@ -126,7 +126,7 @@ def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | Non
         return False
     from .feishu.server import build_bot, feishu_routes
 
-    bot = bot or build_bot(feishu, services)
+    bot = bot or build_bot(feishu, services=services)
     routes.extend(feishu_routes(feishu, bot))
 
     @contextlib.asynccontextmanager
@@ -335,7 +335,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings, services: Runt
                 return 2
             from .feishu.server import build_bot
 
-            await stack.enter_async_context(long_connection(feishu, build_bot(feishu, services)))
+            await stack.enter_async_context(long_connection(feishu, build_bot(feishu, services=services)))
         app = create_app(settings, mount_slack=not args.socket, mount_telegram=not args.telegram_polling,
                          mount_feishu=not args.feishu_ws,
                          run_ticker=getattr(args, "monitor", True), services=services)

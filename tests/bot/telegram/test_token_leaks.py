@@ -67,7 +67,7 @@ async def test_a_wrong_token_is_in_no_log_line_and_no_database_column(wrong_toke
 
     caplog.set_level(logging.DEBUG)
     runtime = runtime_factory()
-    webhook = TelegramWebhook(wrong_token, RuntimeServices(runtime))
+    webhook = TelegramWebhook(wrong_token, services=RuntimeServices(runtime))
     updates = Updates()
     app = Starlette(routes=webhook.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
