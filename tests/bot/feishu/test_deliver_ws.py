@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from bot.app.types import Conversation
 from bot.card import CaseInfo, build_card
 from bot.delivery import DeliveryFailed
 from bot.feishu.deliver import FeishuDeliverer
 from bot.feishu.server import LongConnection
 from bot.feishu.settings import FeishuSettings
-from bot.flows import Conversation
 from checks.models import Report, Subject
 
 from .conftest import SALES, Harness, buttons, text_of
