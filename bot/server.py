@@ -2,13 +2,13 @@
 
 Routes: `/slack/events` (slash commands, interactivity and events, through Bolt's
 AsyncSlackRequestHandler, which verifies Slack's signature), `/telegram/webhook` (mounted from
-`bot.telegram.server.telegram_routes(settings)` when that module exists), `/feishu/events`
+`bot.telegram.server.telegram_routes(settings, services)` when that module exists), `/feishu/events`
 (events and card callbacks, `bot.feishu.server`, when FEISHU_* are set) and `/healthz`.
 
 `--socket` runs Slack over Socket Mode (SLACK_APP_TOKEN) for a team without a public URL; the HTTP
 server still serves `/healthz` and the Telegram webhook. `--feishu-ws` runs Feishu over the SDK's
 long connection instead of `/feishu/events`. `--telegram-polling` hands Telegram to
-`bot.telegram.server.run_polling(settings)` instead of the webhook.
+`bot.telegram.server.run_polling(settings, services)` instead of the webhook.
 
 Stateless between requests: several `tradecheck serve` processes can run behind one load balancer
 on one PostgreSQL database (see README).
@@ -59,20 +59,20 @@ def _telegram_module() -> Any | None:
         return None
 
 
-def _telegram(settings: BotSettings) -> tuple[list[BaseRoute], Lifespan | None]:
-    """The Telegram engineer's routes and lifespan hook, or nothing (logged) if not there yet."""
+def _telegram(settings: BotSettings, services: RuntimeServices) -> tuple[list[BaseRoute], Lifespan | None]:
+    """The Telegram module's routes and lifespan hook (its handlers call `services`), or nothing (logged)."""
     module = _telegram_module()
     if module is None or not hasattr(module, "telegram_routes"):
         log.info("bot.telegram.server.telegram_routes not available: /telegram/webhook not mounted")
         return [], None
-    answer = module.telegram_routes(settings)
+    answer = module.telegram_routes(settings, services)
     if isinstance(answer, tuple):
         routes, lifespan = answer[0], (answer[1] if len(answer) > 1 else None)
     else:
         routes, lifespan = answer, None
     if lifespan is None and routes and hasattr(module, "telegram_lifespan"):
         def lifespan(app: Any) -> Any:
-            return module.telegram_lifespan(settings)
+            return module.telegram_lifespan(settings, services)
     return list(routes or []), lifespan
 
 
@@ -265,7 +265,7 @@ def create_app(
         state["feishu"] = _mount_feishu(routes, hooks, feishu_bot, services)
 
     if mount_telegram:
-        telegram_routes, telegram_lifespan = _telegram(settings)
+        telegram_routes, telegram_lifespan = _telegram(settings, services)
         routes.extend(telegram_routes)
         if telegram_lifespan is not None:
             hooks.append(telegram_lifespan)
@@ -334,7 +334,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings, services: Runt
                 print("tradecheck serve --telegram-polling: bot.telegram.server.run_polling is not available",
                       file=sys.stderr)
                 return 2
-            polling = module.run_polling(settings)
+            polling = module.run_polling(settings, services)
             if inspect.isawaitable(polling):
                 task = asyncio.ensure_future(polling)
                 stack.callback(task.cancel)

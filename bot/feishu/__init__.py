@@ -1,2 +1,3 @@
-"""Feishu (Lark) adapter: events in (`events`, `server`), flows called (`handlers`), cards out (`api`,
-`bot.render.feishu`), monitor messages (`deliver`). Settings: `settings.FeishuSettings` (FEISHU_*)."""
+"""Feishu (Lark) adapter: events in (`events`, `server`) turned into the driver's neutral events (`handlers`,
+over the entry point's runtime), cards out (`api`, `bot.render.feishu`), monitor messages (`deliver`).
+Settings: `settings.FeishuSettings` (FEISHU_*)."""

@@ -21,7 +21,8 @@ from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
 from ..app.checking import describe_error
-from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
+from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply
+from ..app.services import RuntimeServices
 from ..app.types import Actor, Conversation
 from ..card import ActionKind
 from ..render.feishu import DEAL_FIELD, REASON_FIELD, render_text
@@ -39,13 +40,13 @@ _COMMAND = re.compile(r"^/(\w+)(?:@\S+)?\s*(.*)$", re.S)
 
 class FeishuBot:
     """One Feishu app: `handle()` takes a verified event and returns the card callback's answer; the
-    work it starts runs in tasks `drain()` waits for."""
+    work it starts runs in tasks `drain()` waits for. `services`: the entry point's runtime."""
 
-    def __init__(self, api: FeishuApi, settings: FeishuSettings, *, engine: Any = None,
-                 progress_interval: float = 1.0, services: FlowsServices | None = None) -> None:
+    def __init__(self, api: FeishuApi, settings: FeishuSettings, services: RuntimeServices, *, engine: Any = None,
+                 progress_interval: float = 1.0) -> None:
         self.api = api
         self.settings = settings
-        self.app = services or FlowsServices()
+        self.app = services
         self.driver = Driver(app=self.app, engine=engine, progress_interval=progress_interval)
         self._tasks: set[asyncio.Task[Any]] = set()
 

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..app.services import RuntimeServices
 from ..httpbody import TooLarge, read_body
 from .api import FeishuApi
 from .events import MAX_BODY, CardActionTriggered, Refused, open_envelope, parse
@@ -68,12 +69,13 @@ class FeishuEndpoint:
         return JSONResponse(answer or {})
 
 
-def build_bot(settings: FeishuSettings, **options: Any) -> FeishuBot:
-    return FeishuBot(FeishuApi(settings), settings, **options)
+def build_bot(settings: FeishuSettings, services: RuntimeServices, **options: Any) -> FeishuBot:
+    """The Feishu app for `settings`, calling `services` (the entry point's runtime)."""
+    return FeishuBot(FeishuApi(settings), settings, services, **options)
 
 
-def feishu_routes(settings: FeishuSettings, bot: FeishuBot | None = None) -> list[Route]:
-    endpoint = FeishuEndpoint(settings, bot or build_bot(settings))
+def feishu_routes(settings: FeishuSettings, bot: FeishuBot) -> list[Route]:
+    endpoint = FeishuEndpoint(settings, bot)
     return [Route(FEISHU_PATH, endpoint.handle, methods=["POST"])]
 
 
@@ -133,8 +135,7 @@ class LongConnection:
 
 
 @contextlib.asynccontextmanager
-async def long_connection(settings: FeishuSettings, bot: FeishuBot | None = None) -> AsyncIterator[FeishuBot]:
-    bot = bot or build_bot(settings)
+async def long_connection(settings: FeishuSettings, bot: FeishuBot) -> AsyncIterator[FeishuBot]:
     LongConnection(settings, bot, asyncio.get_running_loop()).start()
     log.info("Feishu connected over the long connection")
     try:

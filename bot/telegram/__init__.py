@@ -1,6 +1,8 @@
 """The Telegram adapter (python-telegram-bot 22): webhook and polling, handlers, delivery.
 
-Only translation and rendering live here; every decision is made in `bot.flows`.
+Only translation lives here (Telegram updates to neutral events, cards to Telegram messages through
+`bot.render.telegram`): every decision is made by the application layer (`bot.app`), the sequence of
+a check or a button by its driver (`bot.app.driver`). The entry point passes its runtime in.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""The python-telegram-bot `Application`, configured from BotSettings.
+"""The python-telegram-bot `Application`, configured from BotSettings, its handlers calling one runtime.
 
 `base_url` is TELEGRAM_API_URL (PTB calls `base_url + token + "/" + method`, so the value ends in
 `/bot`): a local Bot API server or a test server works the same way as Telegram's. Webhook mode
@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from checks.engine import Engine
 
-from ..app.driver import FlowsServices
+from ..app.services import RuntimeServices
 from ..settings import BotSettings
 from .handlers import EDIT_INTERVAL, TelegramHandlers, install, parse_chat_ids
 from .transport import file_url
@@ -31,12 +31,13 @@ class TelegramNotConfigured(RuntimeError):
 
 def build_application(
     settings: BotSettings,
+    services: RuntimeServices,
     *,
     polling: bool = False,
     engine: Engine | None = None,
     edit_interval: float = EDIT_INTERVAL,
-    services: FlowsServices | None = None,
 ) -> Application:
+    """The Application for `settings`, its handlers calling `services` (the entry point's runtime)."""
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise TelegramNotConfigured("TELEGRAM_BOT_TOKEN is not set")
     try:
@@ -57,6 +58,6 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    install(application, TelegramHandlers(engine=engine, edit_interval=edit_interval, allowed_chats=allowed_chats,
-                                              app=services))
+    install(application, TelegramHandlers(services, engine=engine, edit_interval=edit_interval,
+                                          allowed_chats=allowed_chats))
     return application

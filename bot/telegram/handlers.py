@@ -22,7 +22,8 @@ from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
 from ..app.checking import describe_error
-from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
+from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply
+from ..app.services import RuntimeServices
 from ..app.types import Actor
 from ..card import ActionKind
 from ..render.buttons import decode
@@ -63,7 +64,8 @@ def parse_chat_ids(value: str) -> frozenset[int] | None:
 
 
 class TelegramHandlers:
-    """The handlers of one Application; `engine` is None for the process-wide engine.
+    """The handlers of one Application, calling `app` (the entry point's runtime); `engine` is None for
+    the runtime's engine.
 
     `allowed_chats`: the only chats served (None: every chat). The bot is the team's workspace, so an
     unlisted chat would otherwise read the team's cases and press its buttons.
@@ -71,15 +73,16 @@ class TelegramHandlers:
 
     def __init__(
         self,
+        app: RuntimeServices,
+        *,
         engine: Engine | None = None,
         edit_interval: float = EDIT_INTERVAL,
         allowed_chats: frozenset[int] | None = None,
-        app: FlowsServices | None = None,
     ) -> None:
         self.engine = engine
         self.edit_interval = edit_interval
         self.allowed_chats = allowed_chats
-        self.app = app or FlowsServices()
+        self.app = app
         self.driver = Driver(self.app, engine=engine, progress_interval=edit_interval)
 
     # --- who and where ---------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Telegram in `tradecheck serve`: the webhook route on the shared ASGI server, and polling mode.
 
+Both are given the entry point's runtime (as `RuntimeServices`); nothing here is kept per process.
+
 Webhook (several processes may serve one bot): `POST /telegram/webhook` checks Telegram's
 `X-Telegram-Bot-Api-Secret-Token` header against TELEGRAM_WEBHOOK_SECRET with a constant-time
 compare (wrong or missing: 403 and nothing is processed), queues the update and answers 200 at
 once, so Telegram never re-sends because a check is slow. A re-sent update is still processed
-only once (`flows.first_delivery`, in the handlers). The shared server (bot/server.py) mounts
-`telegram_routes(settings)` and enters `telegram_lifespan(settings)` (or calls
-`telegram_startup` / `telegram_shutdown`).
+only once (`runtime.chat.first_delivery`, in the handlers). The shared server (bot/server.py) mounts
+the routes and enters the lifespan hook that `telegram_routes(settings, services)` returns.
 
 Polling (`tradecheck serve --telegram-polling`): one process without a public URL; `run_polling`
 blocks, or inside a running event loop returns the `poll` coroutine. Only one poller per token may
@@ -19,8 +20,9 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,7 +33,7 @@ from telegram.ext import Application
 
 from checks.engine import Engine
 
-from ..app.driver import FlowsServices
+from ..app.services import RuntimeServices
 from ..httpbody import TooLarge, read_body
 from ..settings import BotSettings
 from .app import TelegramNotConfigured, build_application
@@ -43,14 +45,24 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's n
 MAX_BODY = 1_000_000  # an update is a few KB; refuse anything absurd before parsing it
 
 
-class TelegramWebhook:
-    """One PTB Application behind the webhook route; started lazily or by the server's lifespan."""
+Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
-    def __init__(self, settings: BotSettings, *, engine: Engine | None = None, services: FlowsServices | None = None,
+
+def webhook_secret(settings: BotSettings) -> str | None:
+    """TELEGRAM_WEBHOOK_SECRET, None when unset or empty (then the webhook refuses every update)."""
+    secret = settings.telegram_webhook_secret
+    return secret.get_secret_value() if secret is not None and secret.get_secret_value() else None
+
+
+class TelegramWebhook:
+    """One PTB Application behind the webhook route; started lazily or by the server's lifespan.
+    `services`: the application layer its handlers call (the entry point's runtime)."""
+
+    def __init__(self, settings: BotSettings, services: RuntimeServices, *, engine: Engine | None = None,
                  **options: object) -> None:
         self.settings = settings
         self.engine = engine
-        self.services = services or FlowsServices()  # the application layer the handlers call
+        self.services = services
         self.options = options
         self._app: Application | None = None
         self._lock = asyncio.Lock()
@@ -62,14 +74,13 @@ class TelegramWebhook:
 
     @property
     def secret(self) -> str | None:
-        secret = self.settings.telegram_webhook_secret
-        return secret.get_secret_value() if secret is not None and secret.get_secret_value() else None
+        return webhook_secret(self.settings)
 
     async def application(self) -> Application:
         """The running Application (built, initialized — getMe — and started on first use)."""
         async with self._lock:
             if self._app is None:
-                self._app = build_application(self.settings, engine=self.engine, services=self.services, **self.options)  # type: ignore[arg-type]
+                self._app = build_application(self.settings, self.services, engine=self.engine, **self.options)  # type: ignore[arg-type]
             if not self._started:
                 await asyncio.to_thread(self.services.ensure_database)  # the schema once, before updates arrive
                 await self._app.initialize()
@@ -142,46 +153,27 @@ class TelegramWebhook:
         return [Route(WEBHOOK_PATH, self.endpoint, methods=["POST"])]
 
 
-_webhooks: dict[int, TelegramWebhook] = {}
-
-
-def get_webhook(settings: BotSettings) -> TelegramWebhook:
-    """The webhook object for these settings (one per settings object, shared by routes and lifespan)."""
-    key = id(settings)
-    if key not in _webhooks:
-        _webhooks[key] = TelegramWebhook(settings)
-    return _webhooks[key]
-
-
-def telegram_routes(settings: BotSettings) -> list[Route]:
-    """The webhook route, or none when TELEGRAM_BOT_TOKEN is not set (so /healthz says so)."""
+def telegram_routes(settings: BotSettings, services: RuntimeServices) -> tuple[list[Route], Lifespan | None]:
+    """The webhook route and the lifespan hook that starts and stops its Application (the server enters
+    it), or neither when TELEGRAM_BOT_TOKEN is not set (so /healthz says so)."""
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         log.info("TELEGRAM_BOT_TOKEN not set: %s not mounted", WEBHOOK_PATH)
-        return []
-    if get_webhook(settings).secret is None:
+        return [], None
+    webhook = TelegramWebhook(settings, services)
+    if webhook.secret is None:
         log.warning("TELEGRAM_WEBHOOK_SECRET not set: %s will refuse every update", WEBHOOK_PATH)
-    return get_webhook(settings).routes()
+
+    def lifespan(app: Any) -> AbstractAsyncContextManager[None]:
+        return webhook.lifespan()
+
+    return webhook.routes(), lifespan
 
 
-def telegram_lifespan(settings: BotSettings):  # type: ignore[no-untyped-def]
-    """An async context manager for the ASGI server's lifespan: starts and stops the Application."""
-    return get_webhook(settings).lifespan()
-
-
-async def telegram_startup(settings: BotSettings) -> None:
-    await get_webhook(settings).startup()
-
-
-async def telegram_shutdown(settings: BotSettings) -> None:
-    await get_webhook(settings).shutdown()
-
-
-async def poll(settings: BotSettings, *, engine: Engine | None = None, stop: asyncio.Event | None = None,
-               services: FlowsServices | None = None) -> int:
+async def poll(settings: BotSettings, services: RuntimeServices, *, engine: Engine | None = None,
+               stop: asyncio.Event | None = None) -> int:
     """Long polling inside a running event loop, until `stop` is set or the task is cancelled."""
-    services = services or FlowsServices()
     try:
-        app = build_application(settings, polling=True, engine=engine, services=services)
+        app = build_application(settings, services, polling=True, engine=engine)
     except TelegramNotConfigured as error:
         log.error("%s", error)
         return 2
@@ -216,7 +208,8 @@ def _polling_error(error: TelegramError) -> None:
         log.warning("telegram polling: %s", error)
 
 
-def run_polling(settings: BotSettings, *, engine: Engine | None = None):  # type: ignore[no-untyped-def]
+def run_polling(settings: BotSettings, services: RuntimeServices, *,
+                engine: Engine | None = None) -> int | Coroutine[Any, Any, int]:
     """`tradecheck serve --telegram-polling`: blocks until Ctrl-C and returns the exit code.
 
     Called from inside a running event loop (the shared server runs uvicorn beside it), it
@@ -226,7 +219,7 @@ def run_polling(settings: BotSettings, *, engine: Engine | None = None):  # type
         asyncio.get_running_loop()
     except RuntimeError:
         try:
-            return asyncio.run(poll(settings, engine=engine))
+            return asyncio.run(poll(settings, services, engine=engine))
         except KeyboardInterrupt:
             return 0
-    return poll(settings, engine=engine)
+    return poll(settings, services, engine=engine)

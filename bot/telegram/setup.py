@@ -3,6 +3,8 @@
 Telegram only posts to HTTPS on ports 443, 80, 88 or 8443; the webhook carries TELEGRAM_WEBHOOK_SECRET,
 which `POST /telegram/webhook` requires. The command menu (/check, /history, /lang, /help) is set in
 English and Chinese at the same time, so users see it in their Telegram language.
+
+`telegram_main` is the subcommand's entry point: it builds the one runtime; the rest reads its settings.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from telegram.error import TelegramError
 
 from checks.i18n import t
 
-from ..settings import BotSettings, get_bot_settings
+from ..app import Runtime
+from ..app.services import RuntimeServices
 from .app import TelegramNotConfigured, build_application
-from .server import get_webhook
+from .server import webhook_secret
 
 COMMANDS = ("check", "history", "lang", "help")
 ALLOWED_PORTS = (443, 80, 88, 8443)
@@ -42,10 +45,11 @@ def check_url(url: str) -> str:
     return url
 
 
-async def set_webhook(settings: BotSettings, url: str) -> None:
+async def set_webhook(runtime: Runtime, url: str) -> None:
     check_url(url)
-    app = build_application(settings)  # TelegramNotConfigured without a token
-    secret = get_webhook(settings).secret
+    settings = runtime.settings
+    app = build_application(settings, RuntimeServices(runtime))  # TelegramNotConfigured without a token
+    secret = webhook_secret(settings)
     if secret is None:
         raise SetupError("set TELEGRAM_WEBHOOK_SECRET first: the webhook refuses updates without it")
     async with app.bot:
@@ -54,8 +58,8 @@ async def set_webhook(settings: BotSettings, url: str) -> None:
         await app.bot.set_my_commands(_commands("zh"), language_code="zh")
 
 
-async def delete_webhook(settings: BotSettings) -> None:
-    app = build_application(settings)
+async def delete_webhook(runtime: Runtime) -> None:
+    app = build_application(runtime.settings, RuntimeServices(runtime))
     async with app.bot:
         await app.bot.delete_webhook()
 
@@ -67,13 +71,13 @@ def telegram_main(argv: list[str]) -> int:
     setter.add_argument("url")
     sub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to use --telegram-polling)")
     args = parser.parse_args(argv)
-    settings = get_bot_settings()
+    runtime = Runtime.from_environment()  # this command's one runtime
     try:
         if args.command == "set-webhook":
-            asyncio.run(set_webhook(settings, args.url))
+            asyncio.run(set_webhook(runtime, args.url))
             print(f"Telegram now posts updates to {args.url} (with the secret header); command menu set in en and zh.")
         else:
-            asyncio.run(delete_webhook(settings))
+            asyncio.run(delete_webhook(runtime))
             print("Telegram webhook deleted.")
     except (SetupError, TelegramNotConfigured) as error:
         print(f"tradecheck telegram: {error}", file=sys.stderr)
@@ -81,4 +85,6 @@ def telegram_main(argv: list[str]) -> int:
     except TelegramError as error:
         print(f"tradecheck telegram: Telegram refused: {error}", file=sys.stderr)
         return 1
+    finally:
+        runtime.close()
     return 0

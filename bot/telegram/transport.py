@@ -3,7 +3,8 @@
 - 429 (`RetryAfter`): wait the time Telegram asks for, a bounded number of times, if it is short
   enough for the caller (`max_wait`); otherwise raise so that the caller can drop or reschedule.
 - 403 (`Forbidden`: bot blocked, kicked, user deactivated) and "chat not found": the chat is gone.
-  The conversation is marked dead (`on_gone`, the app layer) and `ChatGone` is raised: never retried.
+  Its conversations are marked dead through the `on_gone` callback whoever builds the `Sender` passes
+  (the runtime's `chat.mark_conversation_dead`) and `ChatGone` is raised: never retried.
 - "message is not modified": an edit with the same content is a success.
 - A group upgraded to a supergroup (`ChatMigrated`): retried once in the new chat.
 - Network errors and timeouts: retried a bounded number of times with a short backoff.
@@ -66,12 +67,12 @@ def is_not_modified(error: Exception) -> bool:
 Gone = Callable[[str, str], Awaitable[None]]  # (platform, chat id): mark its conversations dead
 
 
-async def mark_dead(chat_id: str, reason: str, on_gone: Gone | None = None) -> None:
-    log.warning("telegram chat %s is gone (%s): marking its conversations dead", chat_id, reason)
+async def mark_dead(chat_id: str, reason: str, on_gone: Gone | None) -> None:
+    """Tell `on_gone` (None: the caller keeps no chat state, e.g. a test's bare deliverer: only logged)."""
     if on_gone is None:
-        from ..app.driver import FlowsServices
-
-        on_gone = FlowsServices().mark_conversation_dead
+        log.warning("telegram chat %s is gone (%s)", chat_id, reason)
+        return
+    log.warning("telegram chat %s is gone (%s): marking its conversations dead", chat_id, reason)
     try:
         await on_gone(PLATFORM, chat_id)
     except Exception:  # storage trouble must not hide the original failure
@@ -84,10 +85,11 @@ async def call(
     *,
     max_wait: float = DEFAULT_MAX_WAIT,
     attempts: int = ATTEMPTS,
+    on_gone: Gone | None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    on_gone: Gone | None = None,
 ) -> T | None:
-    """Run `request(chat_id)` with the policy above; None when an edit changed nothing."""
+    """Run `request(chat_id)` with the policy above; None when an edit changed nothing. `on_gone(platform,
+    chat)` marks a chat found gone dead before `ChatGone` is raised."""
     migrated = False
     for attempt in range(1, attempts + 1):
         try:
@@ -122,8 +124,10 @@ async def call(
 class Sender:
     """sendMessage / editMessageText for rendered cards and plain HTML, through `call`."""
 
-    def __init__(self, bot: Bot, on_gone: Gone | None = None) -> None:
-        """`on_gone(platform, chat)` marks a chat's conversations dead (default: through the app layer)."""
+    def __init__(self, bot: Bot, *, on_gone: Gone | None) -> None:
+        """`on_gone(platform, chat)` marks a gone chat's conversations dead: the builder's runtime's
+        `chat.mark_conversation_dead` (the handlers', the deliverer's). Required, so that a builder
+        says so when it keeps no chat state (None); it is never looked up."""
         self.bot = bot
         self.on_gone = on_gone
 

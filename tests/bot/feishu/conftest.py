@@ -1,7 +1,8 @@
 """The Feishu adapter behind `tradecheck serve`'s ASGI app, against a fake Open API on 127.0.0.1.
 
-Each test gets its own SQLite database, the offline engine plus a slow source (so the card is
-updated while the check runs) and a verbose one (40 long findings), and an httpx client on the app.
+Each test gets its own SQLite database and runtime (`runtime_factory`), the offline engine plus a slow
+source (so the card is updated while the check runs) and a verbose one (40 long findings), and an httpx
+client on the app.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app import Runtime
 from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
+from tests.runtimes import MakeRuntime
 
 from .fake_feishu import (
     APP_ID,
@@ -59,10 +62,9 @@ class ManyFindingsSource(Source):
                         detail="**not markup** <at id=all></at> & " * 40) for i in range(40)]
 
 
-def engine() -> Engine:
-    from bot import flows
-
-    base = flows.get_engine(offline=True)
+def engine(runtime: Runtime) -> Engine:
+    """The runtime's offline engine plus the test sources."""
+    base = runtime.engine(offline=True)
     return Engine([*base.sources, SlowRegistrySource(), ManyFindingsSource()], base.analyzers, base.scorer)
 
 
@@ -71,6 +73,7 @@ class Harness:
     fake: FakeFeishu
     http: httpx.AsyncClient
     bot: Any
+    runtime: Runtime
 
     async def post(self, payload: dict[str, Any], **signing: Any) -> httpx.Response:
         body, headers = signed_post(payload, **signing)
@@ -172,17 +175,20 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake: FakeFeishu) -> Any
 
 
 @pytest.fixture
-async def harness(env: Any, fake: FakeFeishu) -> AsyncIterator[Harness]:
+async def harness(env: Any, fake: FakeFeishu, runtime_factory: MakeRuntime) -> AsyncIterator[Harness]:
+    from bot.app.services import RuntimeServices
     from bot.feishu.api import FeishuApi
     from bot.feishu.handlers import FeishuBot
     from bot.feishu.settings import FeishuSettings
     from bot.server import create_app
 
+    runtime = runtime_factory()
+    services = RuntimeServices(runtime)
     settings = FeishuSettings()
-    bot = FeishuBot(FeishuApi(settings), settings, engine=engine(), progress_interval=0.05)
-    app = create_app(env, mount_slack=False, mount_telegram=False, feishu_bot=bot)
+    bot = FeishuBot(FeishuApi(settings), settings, services, engine=engine(runtime), progress_interval=0.05)
+    app = create_app(env, mount_slack=False, mount_telegram=False, feishu_bot=bot, services=services)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://feishu.test") as http:
-        yield Harness(fake, http, bot)
+        yield Harness(fake, http, bot, runtime)
     await bot.drain()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from tests.runtimes import MakeRuntime
+
 from .conftest import GROUP, MANAGER, OTHER, SALES, Harness, buttons, submit_of, text_of
 from .fake_feishu import (
     CARD_LIMIT,
@@ -162,20 +164,23 @@ async def test_chinese_by_default_and_english_when_chosen(harness: Harness, monk
     assert "Case #" in text_of(card)
 
 
-async def test_two_servers_on_one_database_act_on_an_event_once(harness: Harness) -> None:
+async def test_two_servers_on_one_database_act_on_an_event_once(harness: Harness, runtime_factory: MakeRuntime) -> None:
     """Feishu retries an event (or two processes behind a balancer both get it): one card only."""
     import httpx
 
+    from bot.app.services import RuntimeServices
     from bot.feishu.api import FeishuApi
     from bot.feishu.handlers import FeishuBot
     from bot.server import create_app
-    from bot.settings import get_bot_settings
 
     from .conftest import engine
 
-    other_bot = FeishuBot(FeishuApi(harness.bot.settings), harness.bot.settings, engine=engine(),
-                          progress_interval=0.05)
-    other = create_app(get_bot_settings(), mount_slack=False, mount_telegram=False, feishu_bot=other_bot)
+    other_runtime = runtime_factory()  # the other process's own runtime, on the same database
+    other_services = RuntimeServices(other_runtime)
+    other_bot = FeishuBot(FeishuApi(harness.bot.settings), harness.bot.settings, other_services,
+                          engine=engine(other_runtime), progress_interval=0.05)
+    other = create_app(other_runtime.settings, mount_slack=False, mount_telegram=False, feishu_bot=other_bot,
+                       services=other_services)
     payload = message_event("/check ACME Trading LLC email=j@acme-trading.ae", user=SALES)
     first, headers = signed_post(payload)
     second, headers2 = signed_post(payload, nonce="other-nonce")  # a retry: a fresh signature, the same event id

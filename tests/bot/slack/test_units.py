@@ -156,11 +156,11 @@ async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monke
 
     class FakeTelegramModule:
         @staticmethod
-        def telegram_routes(settings: BotSettings) -> list[Route]:
+        def telegram_routes(settings: BotSettings, services: Any) -> list[Route]:
             return [Route("/telegram/webhook", lambda request: PlainTextResponse("tg"), methods=["POST"])]
 
         @staticmethod
-        def telegram_lifespan(settings: BotSettings) -> Any:
+        def telegram_lifespan(settings: BotSettings, services: Any) -> Any:
             import contextlib
 
             @contextlib.asynccontextmanager

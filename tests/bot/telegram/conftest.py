@@ -1,7 +1,8 @@
 """The real PTB Application behind the webhook route, against a fake Bot API on 127.0.0.1.
 
-Each test gets its own SQLite database (DATABASE_URL), the offline engine plus two sources that
-finish at different times (so the card is edited as they do), and a httpx client on the ASGI app.
+Each test gets its own SQLite database (DATABASE_URL) and runtime (`runtime_factory`, after the
+database), the offline engine plus two sources that finish at different times (so the card is edited
+as they do), and a httpx client on the ASGI app.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from bot.app import Runtime
 from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
+from tests.runtimes import MakeRuntime
 
 from .fakeapi import BOT_ID, TOKEN, FakeBotAPI, Updates
 
@@ -67,10 +70,9 @@ class ManyFindingsSource(Source):
                         detail="<b>not markup</b> & " * 40) for i in range(40)]
 
 
-def test_engine() -> Engine:
-    from bot import flows
-
-    base = flows.get_engine(offline=True)
+def test_engine(runtime: Runtime) -> Engine:
+    """The runtime's offline engine plus the test sources."""
+    base = runtime.engine(offline=True)
     return Engine([*base.sources, EmailShapeSource(), SlowRegistrySource(), ManyFindingsSource()],
                   base.analyzers, base.scorer)
 
@@ -127,9 +129,10 @@ def _record_processed_updates(monkeypatch: pytest.MonkeyPatch, fake_api: FakeBot
 class Harness:
     """Posts updates to the webhook and reads what the bot sent to the fake API."""
 
-    def __init__(self, api: FakeBotAPI, client: httpx.AsyncClient) -> None:
+    def __init__(self, api: FakeBotAPI, client: httpx.AsyncClient, runtime: Runtime) -> None:
         self.api = api
         self.client = client
+        self.runtime = runtime  # the one the webhook's handlers call (its database is the test's)
         self.updates = Updates()
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
@@ -182,13 +185,15 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(env: Any, fake_api: FakeBotAPI) -> AsyncIterator[Harness]:
+async def harness(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> AsyncIterator[Harness]:
+    from bot.app.services import RuntimeServices
     from bot.telegram.server import TelegramWebhook
 
-    webhook = TelegramWebhook(env, engine=test_engine(), edit_interval=0.2)
+    runtime = runtime_factory()
+    webhook = TelegramWebhook(env, RuntimeServices(runtime), engine=test_engine(runtime), edit_interval=0.2)
     app = Starlette(routes=webhook.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        yield Harness(fake_api, client)
+        yield Harness(fake_api, client, runtime)
     await webhook.shutdown()
     assert BOT_ID  # the fake's bot id is the workspace of every actor
 

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.settings import BotSettings, get_bot_settings, reload_settings
+from tests.runtimes import MakeRuntime
 
 from .conftest import GROUP, MANAGER, OTHER, SALES, Harness, buttons
 from .fakeapi import BOT_USERNAME, TOKEN
@@ -24,11 +25,10 @@ def env(env: BotSettings, monkeypatch: pytest.MonkeyPatch) -> BotSettings:
     return get_bot_settings()
 
 
-def stored_cases() -> list[Any]:
-    from bot import flows
+def stored_cases(harness: Harness) -> list[Any]:
     from storage.models import Case
 
-    with flows.ensure_database().session() as session:
+    with harness.runtime.ensure_database().session() as session:
         return list(session.exec(select(Case)).all())
 
 
@@ -45,7 +45,7 @@ async def test_an_unlisted_private_chat_is_refused_with_its_chat_id_and_nothing_
     assert "serves a specific team" in text and f"<code>{OTHER}</code>" in text
     assert refusal[0].params["reply_parameters"]["message_id"] == update["message"]["message_id"]
     assert not harness.api.of("editMessageText")
-    assert stored_cases() == []
+    assert stored_cases(harness) == []
     # /history of the team's cases is refused the same way, whatever it asks
     mark = len(harness.api.calls)
     await harness.command(OTHER, OTHER, "/history ACME")
@@ -65,7 +65,7 @@ async def test_an_unlisted_group_is_refused_in_the_users_language(harness: Harne
     assert not said(harness, mark)
     await harness.command(OUTSIDE_GROUP, OTHER, f"/check@{BOT_USERNAME} ACME")
     assert "serves a specific team" in (await harness.api.wait_for(lambda api: said(harness, mark)))[0]
-    assert stored_cases() == []
+    assert stored_cases(harness) == []
 
 
 async def test_a_button_pressed_in_an_unlisted_chat_is_answered_with_an_alert_and_does_nothing(
@@ -73,7 +73,7 @@ async def test_a_button_pressed_in_an_unlisted_chat_is_answered_with_an_alert_an
 ) -> None:
     card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk")
     case_id = int(buttons(card)["c"].split(":")[1])
-    status = [case.status for case in stored_cases()]
+    status = [case.status for case in stored_cases(harness)]
     # the same card as seen from another chat (a forwarded or copied keyboard): every button is refused
     foreign = {**card, "chat": harness.updates.chat(OTHER)}
     for data in (f"r:{case_id}", buttons(card)["d"], buttons(card)["n"]):
@@ -85,7 +85,7 @@ async def test_a_button_pressed_in_an_unlisted_chat_is_answered_with_an_alert_an
         assert "serves a specific team" in answer[0].params["text"] and str(OTHER) in answer[0].params["text"]
         await harness.processed(press)
         assert [c.method for c in harness.api.calls[mark:]] == ["answerCallbackQuery"]
-    assert [case.status for case in stored_cases()] == status  # no approval was requested
+    assert [case.status for case in stored_cases(harness)] == status  # no approval was requested
 
 
 async def test_a_listed_chat_works_as_before(harness: Harness) -> None:
@@ -96,7 +96,7 @@ async def test_a_listed_chat_works_as_before(harness: Harness) -> None:
     await harness.press(card, SALES, f"r:{case_id}")
     await harness.reply_to_prompt(GROUP, SALES, mark, "first order")
     await harness.api.wait_for(lambda api: [t for t in said(harness, mark) if "asks a manager" in t.lower()])
-    assert [case.status for case in stored_cases()] == ["pending_approval"]
+    assert [case.status for case in stored_cases(harness)] == ["pending_approval"]
     assert not [t for t in said(harness, mark) if "specific team" in t]
     # SALES's private chat is listed too
     private = await harness.check(SALES, SALES, "/check Kestrel Industrial Supplies Ltd email=p@kestrel-ind.com")
@@ -104,13 +104,15 @@ async def test_a_listed_chat_works_as_before(harness: Harness) -> None:
 
 
 def test_unset_list_warns_once_at_build_and_never_logs_the_token(
-    env: BotSettings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    env: BotSettings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, runtime_factory: MakeRuntime
 ) -> None:
+    from bot.app.services import RuntimeServices
     from bot.telegram.app import build_application
 
+    services = RuntimeServices(runtime_factory())
     monkeypatch.setattr(env, "telegram_allowed_chats", "")
     with caplog.at_level(logging.DEBUG):
-        build_application(env)
+        build_application(env, services)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "TELEGRAM_ALLOWED_CHATS" in warnings[0].getMessage()
     # ours never name the token (PTB's own DEBUG lines carry it in URLs: bot.logs redacts those)
@@ -120,11 +122,13 @@ def test_unset_list_warns_once_at_build_and_never_logs_the_token(
     caplog.clear()
     monkeypatch.setattr(env, "telegram_allowed_chats", f"{GROUP}")
     with caplog.at_level(logging.WARNING):
-        build_application(env)
+        build_application(env, services)
     assert not [r for r in caplog.records if "TELEGRAM_ALLOWED_CHATS" in r.getMessage()]
 
 
-def test_a_malformed_list_stops_the_bot_from_starting(env: BotSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_list_stops_the_bot_from_starting(env: BotSettings, monkeypatch: pytest.MonkeyPatch,
+                                                     runtime_factory: MakeRuntime) -> None:
+    from bot.app.services import RuntimeServices
     from bot.telegram.app import TelegramNotConfigured, build_application
     from bot.telegram.handlers import parse_chat_ids
 
@@ -132,4 +136,4 @@ def test_a_malformed_list_stops_the_bot_from_starting(env: BotSettings, monkeypa
     assert parse_chat_ids("-1001234567890,123456789") == frozenset({-1001234567890, 123456789})
     monkeypatch.setattr(env, "telegram_allowed_chats", "-1001234567890,@exportteam")
     with pytest.raises(TelegramNotConfigured, match="@exportteam"):
-        build_application(env)
+        build_application(env, RuntimeServices(runtime_factory()))

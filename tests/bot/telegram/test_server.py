@@ -8,15 +8,18 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app.services import RuntimeServices
 from bot.server import create_app
 from bot.telegram.server import poll, run_polling, telegram_routes
+from tests.runtimes import MakeRuntime
 
 from .conftest import SALES, SECRET
 from .fakeapi import FakeBotAPI, Updates
 
 
-async def test_shared_server_mounts_the_webhook_and_runs_the_bot(env: Any, fake_api: FakeBotAPI) -> None:
-    app = create_app(env, mount_slack=False)
+async def test_shared_server_mounts_the_webhook_and_runs_the_bot(env: Any, fake_api: FakeBotAPI,
+                                                                 runtime_factory: MakeRuntime) -> None:
+    app = create_app(env, mount_slack=False, services=RuntimeServices(runtime_factory()))
     updates = Updates()
     async with app.router.lifespan_context(app):  # what uvicorn does: starts the PTB Application
         assert fake_api.of("getMe")
@@ -36,20 +39,22 @@ async def test_shared_server_mounts_the_webhook_and_runs_the_bot(env: Any, fake_
             assert bad.status_code == 400
 
 
-def test_no_token_no_route(env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.settings import get_bot_settings, reload_settings
+def test_no_token_no_route(env: Any, monkeypatch: pytest.MonkeyPatch, runtime_factory: MakeRuntime) -> None:
+    from bot.settings import reload_settings
 
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     reload_settings()
-    assert telegram_routes(get_bot_settings()) == []
-    assert run_polling(get_bot_settings()) == 2
+    runtime = runtime_factory()
+    services = RuntimeServices(runtime)
+    assert telegram_routes(runtime.settings, services) == ([], None)
+    assert run_polling(runtime.settings, services) == 2
 
 
-async def test_polling_answers_updates_without_a_webhook(env: Any, fake_api: FakeBotAPI) -> None:
+async def test_polling_answers_updates_without_a_webhook(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> None:
     updates = Updates()
     fake_api.pending_updates.append(updates.message(SALES, updates.user(SALES, lang="zh"), "/help"))
     stop = asyncio.Event()
-    task = asyncio.create_task(poll(env, stop=stop))
+    task = asyncio.create_task(poll(env, RuntimeServices(runtime_factory()), stop=stop))
     said = await fake_api.wait_for(lambda api: api.of("sendMessage", SALES), timeout=20)
     assert "背调" in said[0].params["text"]  # the user's Telegram language is Chinese
     assert fake_api.of("deleteWebhook")  # polling and a webhook cannot both be active

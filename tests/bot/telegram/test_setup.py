@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.telegram import setup
+from tests.runtimes import MakeRuntime
 
 from .conftest import SECRET
 from .fakeapi import FakeBotAPI
@@ -17,8 +18,9 @@ def _decoded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
 
 
-async def test_set_webhook_sends_the_secret_and_the_menu_in_both_languages(env: Any, fake_api: FakeBotAPI) -> None:
-    await setup.set_webhook(env, "https://bot.example.com/telegram/webhook")
+async def test_set_webhook_sends_the_secret_and_the_menu_in_both_languages(env: Any, fake_api: FakeBotAPI,
+                                                                           runtime_factory: MakeRuntime) -> None:
+    await setup.set_webhook(runtime_factory(), "https://bot.example.com/telegram/webhook")
     [hook] = fake_api.of("setWebhook")
     assert hook.params["url"] == "https://bot.example.com/telegram/webhook"
     assert hook.params["secret_token"] == SECRET
@@ -33,16 +35,19 @@ async def test_set_webhook_sends_the_secret_and_the_menu_in_both_languages(env: 
     ("https://bot.example.com:3000/telegram/webhook", "ports"),
     ("bot.example.com/telegram/webhook", "https://"),
 ])
-async def test_addresses_telegram_would_not_post_to_are_refused_here(env: Any, fake_api: FakeBotAPI, url: str, why: str) -> None:
+async def test_addresses_telegram_would_not_post_to_are_refused_here(env: Any, fake_api: FakeBotAPI, url: str, why: str,
+                                                                    runtime_factory: MakeRuntime) -> None:
     with pytest.raises(setup.SetupError, match=why):
-        await setup.set_webhook(env, url)
+        await setup.set_webhook(runtime_factory(), url)
     assert fake_api.of("setWebhook") == []
 
 
-async def test_a_webhook_without_its_secret_is_refused(env: Any, fake_api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(env, "telegram_webhook_secret", None)
+async def test_a_webhook_without_its_secret_is_refused(env: Any, fake_api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch,
+                                                       runtime_factory: MakeRuntime) -> None:
+    runtime = runtime_factory()
+    monkeypatch.setattr(runtime.settings, "telegram_webhook_secret", None)
     with pytest.raises(setup.SetupError, match="TELEGRAM_WEBHOOK_SECRET"):
-        await setup.set_webhook(env, "https://bot.example.com/telegram/webhook")
+        await setup.set_webhook(runtime, "https://bot.example.com/telegram/webhook")
     assert fake_api.of("setWebhook") == []
 
 

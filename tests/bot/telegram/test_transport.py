@@ -11,14 +11,15 @@ import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from bot import flows
+from bot.app import Runtime
+from bot.app.types import Conversation
 from bot.delivery import Deliverer, DeliveryFailed
 from bot.progress import Coalescer
 from bot.render.telegram import TelegramMessage
-from bot.settings import get_bot_settings
 from bot.telegram.delivery import TelegramDeliverer
 from bot.telegram.port import CardEdits
 from bot.telegram.transport import ChatGone, Sender
+from tests.runtimes import MakeRuntime
 
 from .conftest import GROUP, SALES, Harness
 from .fakeapi import TOKEN, FakeBotAPI
@@ -30,10 +31,24 @@ async def bot(env: Any, fake_api: FakeBotAPI) -> Any:
         yield bot
 
 
-def live_links(case_id: int, include_dead: bool = False) -> list[Any]:
+@pytest.fixture
+def gone() -> list[tuple[str, str]]:
+    """The chats a `Sender` reported gone, through the `on_gone` it was given (a runtime's in the product)."""
+    return []
+
+
+@pytest.fixture
+def sender(bot: Bot, gone: list[tuple[str, str]]) -> Sender:
+    async def on_gone(platform: str, chat: str) -> None:
+        gone.append((platform, chat))
+
+    return Sender(bot, on_gone=on_gone)
+
+
+def live_links(runtime: Runtime, case_id: int, include_dead: bool = False) -> list[Any]:
     from storage import chatstate
 
-    with flows.ensure_database().session() as session:
+    with runtime.ensure_database().session() as session:
         return chatstate.links(session, case_id, include_dead=include_dead)
 
 
@@ -46,8 +61,7 @@ async def test_429_retry_after_is_honoured(harness: Harness) -> None:
     assert second.at - first.at >= 1.0  # waited what Telegram asked, then sent the card
 
 
-async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, fake_api: FakeBotAPI) -> None:
-    sender = Sender(bot)
+async def test_final_card_waits_out_429_while_progress_edits_give_way(sender: Sender, fake_api: FakeBotAPI) -> None:
     posted = await sender.send(SALES, "⏳ checking")
     edits = CardEdits(sender, posted.chat_id, posted.message_id)
     editor = Coalescer(edits.progress, interval=0.1)  # as the driver runs the port's progress edits
@@ -66,8 +80,7 @@ async def test_final_card_waits_out_429_while_progress_edits_give_way(bot: Bot, 
     assert edits[-1].params["text"] == "<b>final</b>" and edits[-1].at - edits[-2].at >= 1.0
 
 
-async def test_edits_are_coalesced_and_the_final_one_always_sent(bot: Bot, fake_api: FakeBotAPI) -> None:
-    sender = Sender(bot)
+async def test_edits_are_coalesced_and_the_final_one_always_sent(sender: Sender, fake_api: FakeBotAPI) -> None:
     posted = await sender.send(SALES, "⏳ checking")
     edits = CardEdits(sender, posted.chat_id, posted.message_id)
     editor = Coalescer(edits.progress, interval=0.5)
@@ -85,23 +98,25 @@ async def test_edits_are_coalesced_and_the_final_one_always_sent(bot: Bot, fake_
     assert "progress 29" not in [e.params["text"] for e in progress[:1]]
 
 
-async def test_blocked_bot_is_not_retried_and_raises_chat_gone(bot: Bot, fake_api: FakeBotAPI) -> None:
+async def test_blocked_bot_is_not_retried_and_raises_chat_gone(sender: Sender, fake_api: FakeBotAPI,
+                                                                gone: list[tuple[str, str]]) -> None:
     fake_api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", times=5)
     with pytest.raises(ChatGone):
-        await Sender(bot).send(SALES, "hello")
+        await sender.send(SALES, "hello")
     assert len(fake_api.of("sendMessage")) == 1
+    assert gone == [("telegram", str(SALES))]  # the builder's callback was told, once
 
 
 async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harness) -> None:
     api = harness.api
     card = await harness.check(GROUP, SALES, "/check Northwind Imports Ltd email=buyer@northwind-imports.co.uk")
     case_id = int(card["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1])
-    links = live_links(case_id)
+    links = live_links(harness.runtime, case_id)
     assert [(link.channel, link.message) for link in links] == [(str(GROUP), str(card["message_id"]))]
 
-    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
+    deliverer = TelegramDeliverer.for_runtime(harness.runtime)  # as register_deliverer builds it
     assert isinstance(deliverer, Deliverer)
-    conversation = flows.Conversation("telegram", links[0].workspace, links[0].channel, links[0].thread, links[0].message)
+    conversation = Conversation("telegram", links[0].workspace, links[0].channel, links[0].thread, links[0].message)
     # a re-check result arrives as a reply to the original card
     message_id = await deliverer.deliver(conversation, "Re-check of case done: no change", None)
     sent = api.of("sendMessage", GROUP)[-1].params
@@ -111,14 +126,15 @@ async def test_blocked_bot_marks_the_link_dead_and_delivery_stops(harness: Harne
     with pytest.raises(DeliveryFailed) as failed:
         await deliverer.deliver(conversation, "Reminder: re-check due", None)
     assert failed.value.permanent
-    assert live_links(case_id) == [] and len(live_links(case_id, include_dead=True)) == 1
+    assert live_links(harness.runtime, case_id) == []
+    assert len(live_links(harness.runtime, case_id, include_dead=True)) == 1
     await deliverer.close()
 
 
-async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI) -> None:
-    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
+async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> None:
+    deliverer = TelegramDeliverer.for_runtime(runtime_factory())
     fake_api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
-    conversation = flows.Conversation("telegram", "1", str(SALES), None, None)
+    conversation = Conversation("telegram", "1", str(SALES), None, None)
     with pytest.raises(DeliveryFailed) as failed:
         await deliverer.deliver(conversation, "Reminder", None)
     assert failed.value.retry_after == 7 and not failed.value.permanent
@@ -126,25 +142,23 @@ async def test_delivery_reports_429_for_the_outbox_to_retry(env: Any, fake_api: 
     await deliverer.close()
 
 
-async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI) -> None:
-    deliverer = TelegramDeliverer.from_settings(get_bot_settings())
+async def test_chat_not_found_is_permanent(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) -> None:
+    deliverer = TelegramDeliverer.for_runtime(runtime_factory())
     fake_api.fail("sendMessage", 400, "Bad Request: chat not found")
     with pytest.raises(DeliveryFailed) as failed:
-        await deliverer.deliver(flows.Conversation("telegram", "1", "-100999", None, "5"), "Reminder", None)
+        await deliverer.deliver(Conversation("telegram", "1", "-100999", None, "5"), "Reminder", None)
     assert failed.value.permanent
     await deliverer.close()
 
 
-async def test_edit_with_the_same_content_is_not_an_error(bot: Bot, fake_api: FakeBotAPI) -> None:
-    sender = Sender(bot)
+async def test_edit_with_the_same_content_is_not_an_error(sender: Sender, fake_api: FakeBotAPI) -> None:
     posted = await sender.send(SALES, "<b>card</b>")
     assert await sender.edit(SALES, posted.message_id, TelegramMessage("<b>card</b>")) is None
     assert fake_api.of("editMessageText")[0].response["error_code"] == 400
 
 
-async def test_long_retry_after_is_not_slept_on_for_progress(bot: Bot, fake_api: FakeBotAPI) -> None:
+async def test_long_retry_after_is_not_slept_on_for_progress(sender: Sender, fake_api: FakeBotAPI) -> None:
     fake_api.fail("editMessageText", 429, "Too Many Requests: retry after 40", retry_after=40)
-    sender = Sender(bot)
     posted = await sender.send(SALES, "x")
     with pytest.raises(RetryAfter):
         await sender.edit(SALES, posted.message_id, TelegramMessage("y"), max_wait=0, attempts=1)
