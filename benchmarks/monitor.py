@@ -42,7 +42,7 @@ def _prepare(url: str) -> None:
     reload_settings()
     from storage import db as storage_db
 
-    database = storage_db.get_database(url)
+    database = storage_db.open_database(url)
     if database.dialect == "postgresql":
         from sqlalchemy import text
         from sqlmodel import SQLModel
@@ -59,10 +59,10 @@ def _prepare(url: str) -> None:
 
 
 def _cases(n: int, listed: list[str]) -> None:
-    from storage.db import get_database
+    from storage.db import open_database
     from storage.models import Approval, Case, CaseStatus, CheckRun, ConversationLink, Workspace, utcnow
 
-    with get_database(os.environ["DATABASE_URL"]).session() as session:
+    with open_database(os.environ["DATABASE_URL"]).session() as session:
         ws = Workspace(key="local", name="local")
         session.add(ws)
         session.flush()

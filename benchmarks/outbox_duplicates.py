@@ -32,8 +32,8 @@ def enqueue(url: str, n: int, code: Path) -> None:
 import sys
 sys.path.insert(0, {str(code)!r})
 from storage import outbox
-from storage.db import get_database
-database = get_database({url!r})
+from storage.db import open_database
+database = open_database({url!r})
 database.upgrade()
 with database.session() as session:
     for i in range({n}):

@@ -374,6 +374,4 @@ class Driver:
 
 
 # The one implementation of `AppServices` lives in bot/app/services.py; the adapters import it from here too.
-from .services import RuntimeServices  # noqa: E402
 
-FlowsServices = RuntimeServices  # the name the adapters were first written against: remove once none imports it

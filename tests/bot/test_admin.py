@@ -15,8 +15,8 @@ from bot import admin
 from bot.app import Runtime
 from bot.app.types import Actor
 from bot.card import ActionKind
-from storage import db as storage_db
 from storage.models import AuditEvent
+from tests import databases
 from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
@@ -81,7 +81,7 @@ async def test_audit_export_csv_and_json_is_itself_audited(db_url: str, monkeypa
     assert admin.audit_main(["export", "--case", str(case_id), "--format", "json", "-o", str(target)]) == 0
     exported = json.loads(target.read_text(encoding="utf-8"))
     assert [e["action"] for e in exported][-1] == "audit_exported"  # the first export is in the second one
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "audit_exported")
                               .order_by(col(AuditEvent.id))).all()
     assert [e.details["format"] for e in events] == ["csv", "json"]
@@ -101,7 +101,7 @@ def test_roles_set_is_audited_and_takes_effect(db_url: str, capsys: pytest.Captu
         admin.roles_main(["set", "slack:U123", "owner"])
     assert admin.roles_main(["list"]) == 0
     assert "slack:U123\tmanager" in capsys.readouterr().out
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "role_changed")).one()
     assert event.details == {"user": "slack:U123", "from": "sales", "to": "manager"}
     assert event.actor.startswith("cli:")

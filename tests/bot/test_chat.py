@@ -17,6 +17,7 @@ from bot import chat
 from bot.app import Actor, Runtime
 from storage import db as storage_db
 from storage.models import AuditEvent, Case, CheckRun
+from tests import databases
 from tests.bot.runtime_support import use_engine
 from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
@@ -81,7 +82,7 @@ def test_the_whole_story_check_request_switch_approve_and_see_history(
     assert "Approved by boss on" in last_card
     assert "rejected" not in last_card.lower()
     assert "#1 Sunrise Textiles (IR) — approved" in out
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         assert len(session.exec(select(CheckRun)).all()) == 3
         assert [c.status for c in session.exec(select(Case)).all()] == ["approved"]
         trail = [e.action for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()]
@@ -201,7 +202,7 @@ def test_what_the_monitor_said_is_shown_at_the_next_prompt(
                    "--no-monitor")
     run_chat(monkeypatch, capsys, ["/check Sunrise Textiles country=IR", button(out, "Request approval"), "/quit"],
              "--user", "li", "--lang", "en", "--no-monitor")
-    with storage_db.get_database(db_url).session() as session:  # asked a day ago, still undecided
+    with databases.get_database(db_url).session() as session:  # asked a day ago, still undecided
         approval = session.exec(select(Approval)).one()
         approval.requested_at = utcnow() - timedelta(hours=25)
         session.add(approval)

@@ -18,6 +18,7 @@ from bot.settings import reload_settings
 from checks.trade_remedies import update as tr_update
 from checks.watchlists import update
 from storage import db as storage_db
+from tests import databases
 from tests.runtimes import MakeRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +66,7 @@ def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
 
     from storage.models import AuditEvent
 
-    with storage_db.get_database(f"sqlite:///{tmp_path / 'cli.db'}").session() as session:
+    with databases.get_database(f"sqlite:///{tmp_path / 'cli.db'}").session() as session:
         alerts = session.exec(select(AuditEvent).where(AuditEvent.action == "list_alert")).all()
     assert all(event.case_id == first.case.id for event in alerts)
     assert (len(alerts) > 0) is rescreened  # the OFAC entries for Rosneft Trading, each alerted once

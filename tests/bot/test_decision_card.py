@@ -35,8 +35,8 @@ from checks.models import (
     Status,
     Subject,
 )
-from storage import db as storage_db
 from storage.models import Approval, AuditEvent, Case
+from tests import databases
 from tests.bot.runtime_support import use_engine
 from tests.bot.slack.blockkit import validate_blocks
 from tests.runtimes import MakeRuntime
@@ -101,7 +101,7 @@ async def test_a_manager_cannot_approve_a_sanctions_stop_only_compliance_with_re
                                       confirmed=True)
     assert done.ok, done.message
 
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         case = session.get(Case, case_id)
         assert case is not None and case.status == "approved" and case.last_decision == "stop"
         approval = session.exec(select(Approval).where(Approval.case_id == case_id)).one()
@@ -126,7 +126,7 @@ async def test_not_this_buyer_rescores_the_card_at_once(runtime: Runtime, db_url
     assert cleared.ok and cleared.card
     assert cleared.card.level is RiskLevel.LOW and cleared.card.decision is not DecisionCode.STOP  # no re-check
     assert ActionKind.ESCALATE not in _kinds(cleared.card) and ActionKind.CLEAR_MATCH not in _kinds(cleared.card)
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         case = session.get(Case, outcome.case.id)
         assert case is not None and case.last_risk_level == "low" and case.last_decision != "stop"
         assert case.status == "open"  # nobody had asked: no approval needed any more
@@ -154,7 +154,7 @@ def _run_chat(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str
 
 
 def _cases(url: str) -> list[str]:
-    with storage_db.get_database(url).session() as session:
+    with databases.get_database(url).session() as session:
         return [c.name for c in session.exec(select(Case)).all()]
 
 
@@ -290,5 +290,5 @@ def test_in_the_chat_compliance_approves_a_stop_with_reason_and_confirmation(  #
     assert "only compliance can approve it" in out
     assert "You are approving a STOP case" in out and "Confirm: approve STOP case #1" in out
     assert "Case #1 approved" in out
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         assert session.exec(select(Case)).one().status == "approved"

@@ -20,8 +20,8 @@ from bot.evidence import data as pack_data
 from bot.evidence import html as html_writer
 from checks.i18n import t
 from checks.screening.explain import list_title
-from storage import db as storage_db
 from storage.models import AuditEvent, Case
+from tests import databases
 from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, set_managers, sqlite_template  # noqa: F401  (fixtures)
 
@@ -158,7 +158,7 @@ async def test_cli_export_writes_the_file_and_records_it_in_the_audit_trail(stor
     assert str(out) in said and out.read_bytes().startswith(b"%PDF-")
     assert admin.cases_main(["verify", str(out)]) == 0
     assert "OK" in capsys.readouterr().out
-    with storage_db.get_database(runtime.ensure_database().url).session() as session:
+    with databases.get_database(runtime.ensure_database().url).session() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "evidence_exported")).all()
     assert len(events) == 1 and events[0].details["format"] == "pdf" and events[0].details["lang"] == "zh"
     assert events[0].details["sha256"] in said

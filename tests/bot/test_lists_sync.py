@@ -10,7 +10,7 @@ from bot import lists_sync
 from checks.screening import service
 from checks.watchlists.store import bundled_files, content_version, read_current
 from checks.watchlists.update import export_current, install_version
-from storage import db as storage_db
+from tests import databases
 from tests.storage.support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 MARK = b"<!-- published 2026-11-30 -->"
@@ -25,7 +25,7 @@ def downloaded_un(folder: Path) -> str:
 
 
 def test_a_list_updated_on_one_host_is_installed_on_the_other(db_url: str, tmp_path: Path) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     here, there = tmp_path / "host-a", tmp_path / "host-b"
     version = downloaded_un(here)
@@ -46,7 +46,7 @@ def test_files_that_do_not_match_their_version_are_not_installed(tmp_path: Path)
 
 def test_the_screener_pulls_before_it_checks_its_versions(db_url: str, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     downloaded_un(tmp_path / "host-a")
     lists_sync.publish(database, tmp_path / "host-a")

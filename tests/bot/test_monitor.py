@@ -36,7 +36,6 @@ from checks.engine import CheckContext, Engine
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
 from storage import cases, outbox
-from storage import db as storage_db
 from storage import jobs as jobstore
 from storage.models import (
     Approval,
@@ -50,6 +49,7 @@ from storage.models import (
     aware,
     utcnow,
 )
+from tests import databases
 from tests.bot.monitor_fake import delivered, own_monitor
 from tests.runtimes import MakeRuntime
 from tests.storage.support import (  # noqa: F401  (fixtures)
@@ -140,7 +140,7 @@ async def act(mon: monitor.Monitor, kind: ActionKind, case_id: int, actor: Actor
 
 
 def session(url: str):  # type: ignore[no-untyped-def]
-    return storage_db.get_database(url).session()
+    return databases.get_database(url).session()
 
 
 def case_row(url: str, case_id: int) -> Case:
@@ -258,7 +258,7 @@ async def test_recheck_tells_what_changed_once_in_the_cards_thread(db_url: str, 
     assert mon.plan_due_work() == 1
 
     # a process claims the re-check, runs it, and dies before it could say anything
-    [job] = jobstore.claim(storage_db.get_database(db_url), lease_seconds=1)
+    [job] = jobstore.claim(databases.get_database(db_url), lease_seconds=1)
     await mon.run_recheck(job)
     assert outbox_rows(db_url) == []
     [saved] = job_rows(db_url, "recheck")

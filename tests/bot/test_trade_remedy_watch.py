@@ -16,6 +16,7 @@ from checks.engine import Engine
 from checks.sources.trade_remedies import TradeRemedyAnalyzer, TradeRemedySource
 from checks.trade_remedies import parse as tr_parse
 from checks.trade_remedies.update import update_trade_remedies
+from tests import databases
 from tests.bot.monitor_fake import own_monitor
 from tests.bot.test_monitor import check, fake, outbox_rows  # noqa: F401  (fake: the recording deliverer fixture)
 from tests.checks.trade_remedies.support import CA_JSON, cbsa_page
@@ -66,9 +67,8 @@ def test_a_trade_remedy_download_on_one_host_is_used_on_the_other(db_url: str, t
     from checks.trade_remedies import store
     from checks.trade_remedies.match import by_codes
     from checks.trade_remedies.update import install_download
-    from storage import db as storage_db
 
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     here, there = tmp_path / "host-a", tmp_path / "host-b"
     rows = json.loads(CA_JSON.read_text(encoding="utf-8"))

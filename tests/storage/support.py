@@ -30,6 +30,7 @@ from checks.models import Decision, DecisionCode, Finding, Report, RiskFactor, R
 from checks.request import CheckRequest
 from storage import db as storage_db
 from storage.db import Database
+from tests import databases
 
 PG_ENV = "TEST_DATABASE_URL"
 SKIP_PG = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
@@ -69,16 +70,16 @@ def pg_url() -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = with_schema(base, schema)
-    storage_db.get_database(url).upgrade()
+    databases.get_database(url).upgrade()
     yield url
-    storage_db.reset()
+    databases.reset()
     with admin.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
 
 
 def _empty_postgres(url: str) -> None:
-    database = storage_db.get_database(url)
+    database = databases.get_database(url)
     names = ", ".join(f'"{name}"' for name in _tables(database))
     with database.engine.begin() as connection:  # the audit trail refuses TRUNCATE: triggers off, this transaction only
         connection.execute(text("SET LOCAL session_replication_role = replica"))

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from storage import audit
-from storage import db as storage_db
+from tests import databases
 
 from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
@@ -20,7 +20,7 @@ FORGED = ":id, NULL, NULL, 'terminal:mallory', 'Mallory', 'note_added', :details
 
 
 def _two_events(url: str) -> list[int]:
-    database = storage_db.get_database(url)
+    database = databases.get_database(url)
     ids = []
     with database.session() as session:
         for who in ("li", "wang"):
@@ -32,7 +32,7 @@ def _two_events(url: str) -> list[int]:
 
 
 def _trail(url: str) -> list[tuple[int, str]]:
-    with storage_db.get_database(url).engine.connect() as connection:
+    with databases.get_database(url).engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text("SELECT id, actor FROM audit_event ORDER BY id"))]
 
 
@@ -56,7 +56,7 @@ def _statements(dialect: str) -> list[str]:
 
 
 def test_every_rewrite_of_the_audit_trail_is_refused(db_url: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     first, second = _two_events(db_url)
     before = _trail(db_url)
     statements = _statements(database.dialect)
@@ -72,7 +72,7 @@ def test_every_rewrite_of_the_audit_trail_is_refused(db_url: str) -> None:
 
 def test_new_events_are_still_appended_after_the_triggers(db_url: str) -> None:
     """The refusal is for existing ids only: appending (explicit new id or autoincrement) works."""
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     first, second = _two_events(db_url)
     with database.engine.begin() as connection:
         connection.execute(text(f"INSERT INTO audit_event ({COLUMNS}) VALUES ({FORGED})"),

@@ -13,6 +13,7 @@ from storage import cases as store
 from storage import db as storage_db
 from storage.buyers import buyer_keys
 from storage.models import AuditEvent, aware, utcnow
+from tests import databases
 
 from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
@@ -29,13 +30,13 @@ def _check(database: storage_db.Database, level: str, required: bool, who: store
 
 @pytest.mark.parametrize("level, required, status", [("high", True, "pending_approval"), ("low", False, "open")])
 def test_a_first_check_sets_the_status_by_the_approval_level(db_url: str, level: str, required: bool, status: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     assert _check(database, level, required).status == status
 
 
 def test_pending_without_a_request_opens_again_below_the_level_but_a_request_stays(db_url: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     assert _check(database, "high", True).status == "pending_approval"
     assert _check(database, "low", False).status == "open"  # nobody had asked: back to open
@@ -67,7 +68,7 @@ def _pending_with_request(database: storage_db.Database) -> int:
 def test_a_lost_compare_and_set_refuses_without_rolling_back_the_callers_work(db_url: str) -> None:
     """Before, `_cas_status` rolled back the caller's whole session: work done earlier in the same
     transaction (here a note) was lost with the refused decision."""
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     case_id = _pending_with_request(database)
     with database.session() as session:
@@ -87,7 +88,7 @@ def test_a_lost_compare_and_set_refuses_without_rolling_back_the_callers_work(db
 
 
 def test_four_eyes_and_expiry_are_persisted(db_url: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     case_id = _pending_with_request(database)
     with database.session() as session:
@@ -121,7 +122,7 @@ def test_four_eyes_and_expiry_are_persisted(db_url: str) -> None:
 
 
 def test_a_higher_risk_invalidates_an_approval(db_url: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     case_id = _pending_with_request(database)
     with database.session() as session:

@@ -27,13 +27,14 @@ from storage import cases as store
 from storage import db as storage_db
 from storage.buyers import buyer_keys
 from storage.models import Case, CaseKey, CheckRun
+from tests import databases
 from tests.runtimes import MakeRuntime
 
 from .support import SKIP_PG, db_url, pg_url, sqlite_template, with_schema  # noqa: F401  (fixtures)
 
 PROCESSES = 20
 def _one_case_with(url: str, runs: int) -> list[str]:
-    with storage_db.get_database(url).session() as session:
+    with databases.get_database(url).session() as session:
         cases = session.exec(select(Case)).all()
         assert len(cases) == 1
         count = session.exec(select(func.count()).select_from(CheckRun).where(CheckRun.case_id == cases[0].id)).one()
@@ -42,7 +43,7 @@ def _one_case_with(url: str, runs: int) -> list[str]:
 
 
 def test_twenty_threads_writing_one_new_buyer_open_one_case(db_url: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     database.ensure_ready()
     keys = buyer_keys("Same Buyer LLC", None, site="samebuyer.example")
     barrier = threading.Barrier(PROCESSES)
@@ -95,8 +96,8 @@ def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path, r
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = with_schema(storage_db.normalize_url(base), schema)
-    storage_db.get_database(url).upgrade()
-    storage_db.reset()
+    databases.get_database(url).upgrade()
+    databases.reset()
     import asyncio
 
     from checks.request import parse
@@ -129,7 +130,7 @@ def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path, r
                 os.waitpid(pid, 0)
             except ProcessLookupError:
                 pass
-        storage_db.reset()
+        databases.reset()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

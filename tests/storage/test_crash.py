@@ -29,6 +29,7 @@ from checks.engine import Engine
 from storage import db as storage_db
 from storage.cases import PAUSE_ENV
 from storage.models import AuditEvent, Case, CaseKey, CheckRun
+from tests import databases
 
 from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
@@ -64,7 +65,7 @@ def _kill_mid_write(url: str, tmp_path: Path) -> None:
 
 
 def _counts(url: str) -> dict[str, int]:
-    database = storage_db.get_database(url)
+    database = databases.get_database(url)
     with database.session() as session:
         return {model.__name__: session.exec(select(func.count()).select_from(model)).one()
                 for model in (Case, CaseKey, CheckRun, AuditEvent)}
@@ -94,7 +95,7 @@ def test_a_check_killed_mid_write_is_all_or_nothing(db_url: str, tmp_path: Path)
     _next_start(db_url)
     final = _counts(db_url)
     assert final["Case"] == 1 and final["CheckRun"] == 2 and final["AuditEvent"] == after_first["AuditEvent"] + 1
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     with database.session() as session:
         runs = session.exec(select(CheckRun)).all()
         assert all(run.report.get("subject", {}).get("name") == "Crash Buyer LLC" for run in runs)

@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from storage import audit
 from storage import db as storage_db
 from storage.db import Database, DatabaseNotReady, make_engine, normalize_url
+from tests import databases
 
 from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
@@ -35,7 +36,7 @@ def test_database_urls_are_rewritten_for_psycopg3(given: str, expected: str) -> 
 
 
 def test_migrations_create_exactly_the_models(db_url: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     assert database.current() == database.head()
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata)
@@ -82,9 +83,9 @@ def test_the_default_database_is_the_same_file_from_any_folder(tmp_path: Path,
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         monkeypatch.chdir(tmp_path / folder)
-        urls.add(storage_db.get_database(None).url)
+        urls.add(databases.get_database(None).url)
     assert urls == {f"sqlite:///{(tmp_path / 'data' / 'tradecheck' / 'tradecheck.db').as_posix()}"}
-    storage_db.reset()
+    databases.reset()
 
 
 def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -97,7 +98,7 @@ def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
 
 
 def test_the_audit_trail_cannot_be_changed_or_deleted(db_url: str) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     with database.session() as session:
         event = audit.record(session, "note_added", actor="terminal:li", actor_name="Li", details={"text": "x"})
         session.commit()
@@ -121,7 +122,7 @@ def test_no_code_path_updates_or_deletes_audit_events() -> None:
 
 
 def test_unknown_audit_actions_are_refused(db_url: str) -> None:
-    with storage_db.get_database(db_url).session() as session, pytest.raises(ValueError):
+    with databases.get_database(db_url).session() as session, pytest.raises(ValueError):
         audit.record(session, "edited_history", actor="x")
 
 
@@ -150,5 +151,5 @@ def test_db_upgrade_and_status_commands(tmp_path: Path, monkeypatch: pytest.Monk
         assert admin.db_main(["status"]) == 0
         assert admin.db_main(["upgrade"]) == 0  # again: nothing to do, no error
     finally:
-        storage_db.reset()
+        databases.reset()
         reload_settings()

@@ -14,12 +14,13 @@ from sqlmodel import select
 from storage import db as storage_db
 from storage import jobs, outbox
 from storage.models import Job, Outbox, aware, utcnow
+from tests import databases
 
 from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
 
 
 def database(url: str) -> storage_db.Database:
-    return storage_db.get_database(url)
+    return databases.get_database(url)
 
 
 def add_jobs(url: str, n: int, *, due_in: float = -1.0, kind: str = "test") -> None:

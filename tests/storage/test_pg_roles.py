@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from storage import audit
 from storage import db as storage_db
 from storage.db import Database, make_engine
+from tests import databases
 
 from .support import PG_ENV, SKIP_PG, with_schema
 
@@ -46,7 +47,7 @@ def roles() -> Iterator[tuple[str, str]]:
     try:
         yield as_role[owner], as_role[app]
     finally:
-        storage_db.reset()
+        databases.reset()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             for role in (app, owner):

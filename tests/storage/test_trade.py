@@ -13,10 +13,10 @@ from sqlmodel import func, select
 
 from bot.app.types import Actor
 from checks.models import Status
-from storage import db as storage_db
 from storage import trade
 from storage.cases import Who
 from storage.models import AuditEvent, Case, TradeRecord
+from tests import databases
 from tests.runtimes import MakeRuntime
 
 from .support import db_url, pg_url, risk_engine, sqlite_template  # noqa: F401  (fixtures)
@@ -68,7 +68,7 @@ def test_quoted_multiline_cells_keep_the_right_line_numbers() -> None:
 
 def test_import_finds_or_opens_cases_and_is_idempotent(db_url: str) -> None:
     rows = trade.parse_csv(GOOD)
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     with database.session() as session:
         result = trade.import_rows(session, rows, who(), "ledger.csv")
         session.commit()
@@ -83,7 +83,7 @@ def test_import_finds_or_opens_cases_and_is_idempotent(db_url: str) -> None:
 
 
 async def test_trade_records_become_history_findings_on_the_next_check(db_url: str, runtime_factory: MakeRuntime) -> None:
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     with database.session() as session:
         trade.import_rows(session, trade.parse_csv(GOOD), who(), "ledger.csv")
         session.commit()
@@ -111,7 +111,7 @@ def test_the_import_command_rejects_a_bad_file_whole_and_imports_a_good_one(
     stderr = capsys.readouterr().err
     assert "Nothing imported" in stderr and "line 7:" in stderr
     assert "days_overdue" in stderr and "date YYYY-MM-DD" in stderr
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         assert session.exec(select(func.count()).select_from(TradeRecord)).one() == 0
         assert session.exec(select(func.count()).select_from(Case)).one() == 0
     good = tmp_path / "good.csv"
@@ -139,7 +139,7 @@ def test_two_equal_rows_are_two_records_and_the_file_imports_once(db_url: str) -
              "Sunrise Textiles,shipment,2026-04-02,IN,1800,USD,one container\n"
              "Sunrise Textiles,shipment,2026-04-02,IN,1800,USD,one container\n")
     rows = trade.parse_csv(twice)
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     with database.session() as session:
         first = trade.import_rows(session, rows, who(), "shipments.csv")
         session.commit()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from storage import chatstate
 from storage import db as storage_db
 from storage.db import Database, make_engine
+from tests import databases
 
 from .support import PG_ENV, SKIP_PG, with_schema
 
@@ -57,7 +58,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     try:
         yield with_schema(base, schema)
     finally:
-        storage_db.reset()
+        databases.reset()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

@@ -14,8 +14,8 @@ from bot.app.checking import describe_request
 from bot.app.clears import entry_fingerprint
 from bot.card import ActionKind
 from checks.models import Status
-from storage import db as storage_db
 from storage.models import Approval, AuditEvent, Case, Job, utcnow
+from tests import databases
 from tests.storage.support import (  # noqa: F401  (fixtures)
     db_url,
     pg_url,
@@ -39,7 +39,7 @@ def managers(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from storage import chatstate
     from storage.cases import Who
 
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         chatstate.set_role(session, "terminal", "chen", "manager", Who("cli", "root", "root"))
         session.commit()
 
@@ -59,14 +59,14 @@ async def risky_case(runtime: Runtime, engine, actor: Actor = LI) -> CheckOutcom
 
 
 def case_row(url: str, case_id: int) -> Case:
-    with storage_db.get_database(url).session() as session:
+    with databases.get_database(url).session() as session:
         case = session.get(Case, case_id)
         assert case is not None
         return case
 
 
 def actions(db_url: str, case_id: int) -> list[str]:
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.id))).all()
         return [e.action for e in events]
 
@@ -157,7 +157,7 @@ async def test_rejection_needs_a_reason(runtime: Runtime, db_url: str, managers:
     rejected = await runtime.cases.perform_action(ActionKind.REJECT, outcome.case.id, BOSS, reason="embargoed country",
                                           arg="sanctions")
     assert rejected.ok and rejected.announce and "embargoed country" in rejected.announce
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         approval = session.exec(select(Approval).where(Approval.case_id == outcome.case.id)).one()
     assert approval.decision == "reject" and approval.reason_code == "sanctions" and approval.requested_by == "Li Wei"
     later = await risky_case(runtime, engine)
@@ -179,7 +179,7 @@ async def test_an_approval_expires(runtime: Runtime, db_url: str, managers: None
     await runtime.cases.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
     approved = await runtime.cases.perform_action(ActionKind.APPROVE, outcome.case.id, BOSS, reason="ok")
     assert approved.ok
-    database = storage_db.get_database(db_url)
+    database = databases.get_database(db_url)
     with database.session() as session:
         approval = session.exec(select(Approval).where(Approval.case_id == outcome.case.id)).one()
         assert approval.expires_at is not None
@@ -272,7 +272,7 @@ async def test_notes_details_watching_and_recheck(runtime: Runtime, db_url: str,
     assert scheduled.ok and scheduled.card
     case = case_row(db_url, case_id)
     assert case.watching and case.next_recheck_at is not None
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         jobs = session.exec(select(Job).where(Job.case_id == case_id)).all()
     assert len(jobs) == 1 and jobs[0].kind == "recheck" and jobs[0].status == "pending"
     refused = await runtime.cases.perform_action(ActionKind.STOP_WATCHING, case_id, LI)  # a high-risk buyer: managers only
@@ -322,7 +322,7 @@ async def test_chat_state_lives_in_the_database(runtime: Runtime, db_url: str, m
     await runtime.chat.mark_conversation_dead("telegram", "-100")
     from storage import chatstate
 
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         assert chatstate.links(session, outcome.case.id) == []
         assert len(chatstate.links(session, outcome.case.id, include_dead=True)) == 1
 

@@ -7,6 +7,7 @@ from sqlmodel import select
 from bot.app import Actor, CheckOutcome, Runtime
 from storage import db as storage_db
 from storage.models import Case, CheckRun
+from tests import databases
 from tests.storage.support import db_url, pg_url, risk_engine, sqlite_template  # noqa: F401  (fixtures)
 
 LI = Actor("terminal", "li", "Li Wei")
@@ -19,7 +20,7 @@ async def check(runtime: Runtime, text: str, actor: Actor = LI, **kwargs) -> Che
 
 
 def counts(url: str) -> tuple[int, int]:
-    with storage_db.get_database(url).session() as session:
+    with databases.get_database(url).session() as session:
         return len(session.exec(select(Case)).all()), len(session.exec(select(CheckRun)).all())
 
 
@@ -82,7 +83,7 @@ async def test_a_dry_run_stores_nothing(runtime: Runtime, db_url: str) -> None:
 
 async def test_the_stored_check_run_keeps_the_full_report_and_the_request(runtime: Runtime, db_url: str) -> None:
     outcome = await check(runtime, "Sunrise Textiles country=IR")
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         run = session.exec(select(CheckRun)).one()
         case = session.get(Case, run.case_id)
     assert run.report["risk"]["level"] == outcome.report.risk.level.value == "high"

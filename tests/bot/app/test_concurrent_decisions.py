@@ -20,9 +20,9 @@ from bot.app import ActionResult, Actor, Runtime
 from bot.card import ActionKind
 from checks.i18n import t
 from storage import chatstate
-from storage import db as storage_db
 from storage.cases import Who
 from storage.models import Approval, AuditEvent
+from tests import databases
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401  (fixtures)
 
 LI = Actor("terminal", "li", "Li Wei")
@@ -34,7 +34,7 @@ ROUNDS = 6
 @pytest.fixture
 def managers(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     set_managers(monkeypatch, "terminal:boss")
-    with storage_db.get_database(db_url).session() as session:
+    with databases.get_database(db_url).session() as session:
         chatstate.set_role(session, "terminal", "chen", "manager", Who("cli", "root", "root"))
         session.commit()
 

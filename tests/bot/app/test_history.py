@@ -10,8 +10,8 @@ from sqlalchemy import update
 from bot.app import Actor, Conversation, Runtime
 from bot.app.history import CaseSummary, queue_order
 from bot.card import ActionKind
-from storage import db as storage_db
 from storage.models import Approval, utcnow
+from tests import databases
 from tests.bot.app.test_cases import BOSS, CHEN, LI, OUTSIDER, engine, managers, runtime  # noqa: F401  (fixtures)
 
 
@@ -29,7 +29,7 @@ async def test_open_cases_lists_my_cases_and_the_requested_approvals_longest_wai
     for case_id, who in ((mine_requested, LI), (theirs, CHEN)):
         requested = await runtime.cases.perform_action(ActionKind.REQUEST_APPROVAL, case_id, who, reason="first order, LC")
         assert requested.ok, requested.message
-    with storage_db.get_database(db_url).session() as session:  # Li's request was made five hours ago
+    with databases.get_database(db_url).session() as session:  # Li's request was made five hours ago
         session.execute(update(Approval).where(Approval.case_id == mine_requested)
                         .values(requested_at=utcnow() - timedelta(hours=5)))
         session.commit()

@@ -1,9 +1,9 @@
 """Below the entry points nothing looks the process's settings, database or runtime up: it is handed the runtime.
 
 `get_bot_settings()` reads the environment once per process: only `Runtime.from_environment` (what an entry
-point calls) may use it. `storage.db.get_database` is a per-URL registry for tests and scripts: product code
-uses `runtime.database`, which each runtime opens and closes itself. The deprecated `bot.flows` shim looked
-up an installed runtime: nothing may import it.
+point calls) may use it. There is no database registry in the product (the tests keep their own,
+tests/databases.py): product code uses `runtime.database`, which each runtime opens and closes itself. The
+deprecated `bot.flows` shim, which looked up an installed runtime, is gone and must not come back.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[3] / "bot"
 SETTINGS_READERS = {"settings.py", "app/runtime.py"}  # the definition, and Runtime.from_environment
-SHIM = "flows.py"  # the deprecated shim itself (to be deleted)
 LOOKUPS = {"get_bot_settings", "get_database"}
 
 
 def _modules() -> list[tuple[str, ast.Module]]:
     return [(path.relative_to(BOT).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
-            for path in sorted(BOT.rglob("*.py")) if path.relative_to(BOT).as_posix() != SHIM]
+            for path in sorted(BOT.rglob("*.py"))]
 
 
 def _uses(tree: ast.Module) -> set[tuple[str, int]]:
@@ -43,7 +42,11 @@ def test_only_runtime_from_environment_reads_the_settings_and_nothing_uses_the_d
     assert offenders == []
 
 
-def test_nothing_imports_the_flows_shim() -> None:
+def test_the_flows_shim_is_gone_and_nothing_imports_it() -> None:
+    assert not (BOT / "flows.py").exists()
+    import storage.db
+
+    assert not hasattr(storage.db, "get_database"), "the product keeps no process-wide database registry"
     offenders = []
     for name, tree in _modules():
         for node in ast.walk(tree):

@@ -21,6 +21,7 @@ from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
+from tests import databases
 from tests.runtimes import MakeRuntime
 
 from .fake_feishu import (
@@ -169,9 +170,8 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake: FakeFeishu) -> Any
     reload_settings()
     yield get_bot_settings()
     reload_settings()
-    from storage import db
 
-    db.reset()
+    databases.reset()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.slack.app import SlackBot, build_app
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
+from tests import databases
 from tests.runtimes import MakeRuntime
 
 from .fake_slack import FakeSlack
@@ -211,11 +212,7 @@ def slack_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def _reset_database() -> None:
-    try:
-        from storage import db
-    except ImportError:
-        return
-    db.reset()
+    databases.reset()
 
 
 @pytest.fixture

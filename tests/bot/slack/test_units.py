@@ -17,6 +17,7 @@ from bot.slack.app import delivery_key
 from bot.slack.client import api_url, make_client
 from bot.slack.deliver import SlackDeliverer
 from bot.slack.text import slack_to_plain
+from tests import databases
 from tests.bot.slack.blockkit import validate_blocks
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.runtimes import MakeRuntime
@@ -187,18 +188,17 @@ async def test_serve_stops_at_once_when_the_database_is_not_usable(
     from argparse import Namespace
 
     from bot.server import _serve
-    from storage import db
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://tradecheck@127.0.0.1:1/tradecheck")
     from bot.settings import reload_settings
 
     reload_settings()
-    db.reset()
+    databases.reset()
     try:
         runtime = runtime_factory()  # over the unusable database, as `serve` would build it
         code = await _serve(Namespace(socket=False, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"),
                             runtime.settings, services=RuntimeServices(runtime))
     finally:
         reload_settings()
-        db.reset()
+        databases.reset()
     assert code == 2 and "tradecheck serve:" in capsys.readouterr().err

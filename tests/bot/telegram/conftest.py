@@ -20,6 +20,7 @@ from bot.settings import get_bot_settings, reload_settings
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Evidence, Finding, Section, Severity, Status
 from checks.request import CheckRequest
+from tests import databases
 from tests.runtimes import MakeRuntime
 
 from .fakeapi import BOT_ID, TOKEN, FakeBotAPI, Updates
@@ -97,9 +98,8 @@ def env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotAPI) ->
     reload_settings()
     yield get_bot_settings()
     reload_settings()
-    from storage import db
 
-    db.reset()
+    databases.reset()
 
 
 PROCESSED: list[int] = []  # update ids whose handlers have all returned, in the order they did
