@@ -29,7 +29,7 @@ from urllib.parse import quote
 from checks.i18n import translator
 from checks.models import DecisionCode, Status
 
-from ..card import ActionKind, Card, CardAction, resolve_times
+from ..card import ActionKind, Card, CardAction, CardSection, resolve_times
 from ..text import clean
 
 CARD_LIMIT = 30_000  # bytes of JSON Feishu accepts for one card (30 KB); kept with a margin below
@@ -135,6 +135,24 @@ def _body(card: Card, preface: Sequence[str], *, full: bool) -> tuple[_Body, Any
     t = translator(card.lang)
     body = _Body()
     line_max, detail_max = (None, None) if full else (LINE_MAX, DETAIL_MAX)
+    _head(body, card, preface, line_max)
+    for section in card.sections:
+        _section(body, section, t, line_max, detail_max)
+    for key, lines, priority in (("card.risk_factors", card.risk_factors, 6), ("card.advice", card.advice, 5),
+                                 ("card.ask_next", card.ask_next, 7)):
+        if not lines:
+            continue
+        body.add(_Line(f"**{md(t(key))}**", 1, title_of=key))
+        for text in lines:
+            body.add(_Line("• " + md(text, line_max), priority, group=key, counts=True))
+    for notice in card.notices:
+        body.add(_Line("⚠️ " + md(notice, line_max), 5, group="card.notices", counts=True))
+    _footer(body, card, full, line_max)
+    return body, t
+
+
+def _head(body: _Body, card: Card, preface: Sequence[str], line_max: int | None) -> None:
+    """The decision's reason and action (the header shows the decision), then the buyer."""
     if card.decision_badge and not card.in_progress:
         if card.decision_reason:
             body.add(_Line(f"**{md(card.decision_reason, line_max)}**", 0, group="decision"))
@@ -150,31 +168,27 @@ def _body(card: Card, preface: Sequence[str], *, full: bool) -> tuple[_Body, Any
     if card.status_line:
         body.add(_Line(f"**{with_times(card.status_line, card, line_max)}**", 0, group="buyer"))
 
-    for section in card.sections:
-        key = f"section.{section.key.value}"
-        body.hidden[key] = section.hidden
-        body.add(_Line(f"**{md(section.title)}**", 1, title_of=key))
-        if not section.items and not section.hidden:
-            body.add(_Line(f"<font color='grey'>{md(t('card.no_history'))}</font>", 7, group=key))
-        for item in section.items:
-            parent = body.add(_Line(f"{item.icon} {md(item.text, line_max)}", _STATUS_PRIORITY.get(item.status, 5),
-                                    group=key, counts=True))
-            if item.detail:
-                body.add(_Line(f"<font color='grey'>{md(item.detail, detail_max)}</font>", _DETAIL_PRIORITY,
-                               group=key, parent=parent))
-            links = [(md(link.label, 60), safe_url(link.url)) for link in item.links]
-            shown = " · ".join(f"[{label}]({url})" for label, url in links if url)
-            if shown:
-                body.add(_Line(f"↳ {shown}", _LINK_PRIORITY, group=key, parent=parent))
-    for key, lines, priority in (("card.risk_factors", card.risk_factors, 6), ("card.advice", card.advice, 5),
-                                 ("card.ask_next", card.ask_next, 7)):
-        if not lines:
-            continue
-        body.add(_Line(f"**{md(t(key))}**", 1, title_of=key))
-        for text in lines:
-            body.add(_Line("• " + md(text, line_max), priority, group=key, counts=True))
-    for notice in card.notices:
-        body.add(_Line("⚠️ " + md(notice, line_max), 5, group="card.notices", counts=True))
+
+def _section(body: _Body, section: CardSection, t: Any, line_max: int | None, detail_max: int | None) -> None:
+    key = f"section.{section.key.value}"
+    body.hidden[key] = section.hidden
+    body.add(_Line(f"**{md(section.title)}**", 1, title_of=key))
+    if not section.items and not section.hidden:
+        body.add(_Line(f"<font color='grey'>{md(t('card.no_history'))}</font>", 7, group=key))
+    for item in section.items:
+        parent = body.add(_Line(f"{item.icon} {md(item.text, line_max)}", _STATUS_PRIORITY.get(item.status, 5),
+                                group=key, counts=True))
+        if item.detail:
+            body.add(_Line(f"<font color='grey'>{md(item.detail, detail_max)}</font>", _DETAIL_PRIORITY,
+                           group=key, parent=parent))
+        links = [(md(link.label, 60), safe_url(link.url)) for link in item.links]
+        shown = " · ".join(f"[{label}]({url})" for label, url in links if url)
+        if shown:
+            body.add(_Line(f"↳ {shown}", _LINK_PRIORITY, group=key, parent=parent))
+
+
+def _footer(body: _Body, card: Card, full: bool, line_max: int | None) -> None:
+    """Details show the housekeeping in full; the card its trust line, else the first footer lines."""
     if full and card.footer:
         for text in card.footer:
             body.add(_Line(f"<font color='grey'>{md(text, line_max)}</font>", 0, group="footer"))
@@ -183,7 +197,6 @@ def _body(card: Card, preface: Sequence[str], *, full: bool) -> tuple[_Body, Any
     elif card.footer:
         for text in card.footer[:4]:
             body.add(_Line(f"<font color='grey'>{md(text)}</font>", 0, group="footer"))
-    return body, t
 
 
 def _elements(body: _Body, kept: set[int], t: Any) -> list[dict[str, Any]]:

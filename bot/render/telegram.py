@@ -23,7 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from checks.i18n import translator
 from checks.models import Status
 
-from ..card import ActionKind, Card, CardAction, resolve_times
+from ..card import ActionKind, Card, CardAction, CardSection, resolve_times
 from ..text import clean
 from .buttons import encode
 
@@ -109,9 +109,16 @@ class _Layout:
         self.group_after[len(self.units) - 1] = key
 
     def _build(self, card: Card, preface: Sequence[str]) -> None:
-        t, add = self.t, self.add
         line_max, detail_max, title_max = (None, None, None) if self.full else (LINE_MAX, DETAIL_MAX, TITLE_MAX)
-        # the first lines: decision, reason, action (the notification shows the first line)
+        self._head(card, preface, line_max, title_max)
+        for section in card.sections:
+            self._section(section, line_max, detail_max)
+        self._lists(card, line_max)
+        self._footer(card, line_max)
+
+    def _head(self, card: Card, preface: Sequence[str], line_max: int | None, title_max: int | None) -> None:
+        """The first lines: decision, reason, action (the notification shows the first line), then the buyer."""
+        add = self.add
         if card.decision_badge and not card.in_progress:
             add(_Unit(f"<b>{esc(card.decision_badge, line_max)}</b>", 0))
             if card.decision_reason:
@@ -129,26 +136,31 @@ class _Layout:
         if card.status_line:
             add(_Unit(f"<b>{esc(resolve_times(card.status_line, card), line_max)}</b>", 0))
 
-        for section in card.sections:
-            key = f"section.{section.key.value}"
-            self.open_group(key, section.hidden)
-            add(_Unit(f"\n<b>{esc(section.title)}</b>", 1, title_of=key))
-            if not section.items and not section.hidden:
-                add(_Unit(f"<i>{esc(t('card.no_history'))}</i>", 7, key))  # low on a phone's first screen
-            for item in section.items:
-                priority = _STATUS_PRIORITY.get(item.status, 5)
-                parent = add(_Unit(f"{item.icon} {esc(item.text, line_max)}", priority, key, counts=True))
-                if item.detail:
-                    add(_Unit(f"    <i>{esc(item.detail, detail_max)}</i>", _DETAIL_PRIORITY, key, parent=parent))
-                if item.links:
-                    links = " · ".join(
-                        f'<a href="{html.escape(clip(link.url, URL_MAX), quote=True)}">{esc(link.label, 60)}</a>'
-                        for link in item.links
-                    )
-                    add(_Unit(f"    ↳ {links}", _LINK_PRIORITY, key, parent=parent))
-            self.close_group(key)
+    def _section(self, section: CardSection, line_max: int | None, detail_max: int | None) -> None:
+        add = self.add
+        key = f"section.{section.key.value}"
+        self.open_group(key, section.hidden)
+        add(_Unit(f"\n<b>{esc(section.title)}</b>", 1, title_of=key))
+        if not section.items and not section.hidden:
+            add(_Unit(f"<i>{esc(self.t('card.no_history'))}</i>", 7, key))  # low on a phone's first screen
+        for item in section.items:
+            priority = _STATUS_PRIORITY.get(item.status, 5)
+            parent = add(_Unit(f"{item.icon} {esc(item.text, line_max)}", priority, key, counts=True))
+            if item.detail:
+                add(_Unit(f"    <i>{esc(item.detail, detail_max)}</i>", _DETAIL_PRIORITY, key, parent=parent))
+            if item.links:
+                links = " · ".join(
+                    f'<a href="{html.escape(clip(link.url, URL_MAX), quote=True)}">{esc(link.label, 60)}</a>'
+                    for link in item.links
+                )
+                add(_Unit(f"    ↳ {links}", _LINK_PRIORITY, key, parent=parent))
+        self.close_group(key)
 
-        lists = (  # after the findings that caused them: a phone's first screen shows the problems
+    def _lists(self, card: Card, line_max: int | None) -> None:
+        """Risk factors, advice, what to ask next and notices: after the findings that caused them, so a
+        phone's first screen shows the problems."""
+        add = self.add
+        lists = (
             ("card.risk_factors", card.risk_factors, 6),
             ("card.advice", card.advice, 5),
             ("card.ask_next", card.ask_next, 7),
@@ -157,7 +169,7 @@ class _Layout:
             if not lines:
                 continue
             self.open_group(key)
-            add(_Unit(f"\n<b>{esc(t(key))}</b>", 1, title_of=key))
+            add(_Unit(f"\n<b>{esc(self.t(key))}</b>", 1, title_of=key))
             for line in lines:
                 add(_Unit(f"• {esc(line, line_max)}", priority, key, counts=True))
             self.close_group(key)
@@ -167,7 +179,11 @@ class _Layout:
             for notice in card.notices:
                 add(_Unit(f"⚠️ {esc(notice, line_max)}", 5, "card.notices", counts=True))
             self.close_group("card.notices")
-        if self.full and card.footer:  # Details: the housekeeping in full
+
+    def _footer(self, card: Card, line_max: int | None) -> None:
+        """Details show the housekeeping in full; the card its trust line, else the first footer lines."""
+        add = self.add
+        if self.full and card.footer:
             add(_Unit("", 0))
             for line in card.footer:
                 add(_Unit(f"<i>{esc(line, line_max)}</i>", 0))
@@ -304,67 +320,75 @@ def split_html(line: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """
     if utf16_len(line) <= limit:
         return [line]
-    pieces: list[str] = []
-    opened: list[tuple[str, str]] = []  # the open tags: (name, the tag as written, to reopen it)
-    parts: list[str] = []
-    size = 0  # UTF-16 units in parts
-    has_text = False
+    splitter = _HtmlSplitter(limit)
+    for atom in _ATOM.findall(line):
+        splitter.feed(atom)
+    return splitter.finish()
 
-    def closers() -> str:
-        return "".join(f"</{name}>" for name, _ in reversed(opened))
 
-    def fits(token: str) -> bool:
+class _HtmlSplitter:
+    """The pieces `split_html` has cut so far and the one it is filling."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.pieces: list[str] = []
+        self.opened: list[tuple[str, str]] = []  # the open tags: (name, the tag as written, to reopen it)
+        self.parts: list[str] = []
+        self.size = 0  # UTF-16 units in parts
+        self.has_text = False
+
+    def closers(self) -> str:
+        return "".join(f"</{name}>" for name, _ in reversed(self.opened))
+
+    def fits(self, token: str) -> bool:
         """Room for `token` and for closing every tag open after it."""
-        closing = utf16_len(closers())
+        closing = utf16_len(self.closers())
         if token.startswith("</"):
             closing -= utf16_len(token)
         elif token.startswith("<"):
             closing += len(_tag_name(token)) + 3
-        return size + utf16_len(token) + closing <= limit
+        return self.size + utf16_len(token) + closing <= self.limit
 
-    def flush() -> None:
-        nonlocal parts, size, has_text
-        pieces.append("".join(parts) + closers())
-        parts = [tag for _, tag in opened]
-        size, has_text = sum(utf16_len(tag) for tag in parts), False
+    def flush(self) -> None:
+        self.pieces.append("".join(self.parts) + self.closers())
+        self.parts = [tag for _, tag in self.opened]
+        self.size, self.has_text = sum(utf16_len(tag) for tag in self.parts), False
 
-    def take(token: str) -> None:
-        nonlocal size, has_text
+    def take(self, token: str) -> None:
         if token.startswith("</"):
-            if opened:
-                opened.pop()
+            if self.opened:
+                self.opened.pop()
         elif token.startswith("<"):
-            opened.append((_tag_name(token), token))
-        elif token.isspace() and not has_text and pieces:
+            self.opened.append((_tag_name(token), token))
+        elif token.isspace() and not self.has_text and self.pieces:
             return  # a piece does not start with the space it was broken at
         else:
-            has_text = True
-        parts.append(token)
-        size += utf16_len(token)
+            self.has_text = True
+        self.parts.append(token)
+        self.size += utf16_len(token)
 
-    for atom in _ATOM.findall(line):
-        if fits(atom):
-            take(atom)
-        elif atom.isspace():  # the break itself
-            if has_text:
-                flush()
-        elif atom.startswith("<"):  # a tag is never cut: it starts the next piece
-            if has_text:
-                flush()
-            take(atom)
-        else:
-            if has_text:
-                flush()
-            if fits(atom):
-                take(atom)
-                continue
-            for char in _CHAR.findall(atom):  # longer than a whole message: cut between characters
-                if has_text and not fits(char):
-                    flush()
-                take(char)
-    if has_text or not pieces:
-        pieces.append("".join(parts) + closers())
-    return pieces
+    def feed(self, atom: str) -> None:
+        if self.fits(atom):
+            self.take(atom)
+            return
+        if atom.isspace():  # the break itself
+            if self.has_text:
+                self.flush()
+            return
+        if self.has_text:
+            self.flush()
+        if atom.startswith("<") or self.fits(atom):  # a tag is never cut: it starts the next piece
+            self.take(atom)
+            return
+        for char in _CHAR.findall(atom):  # longer than a whole message: cut between characters
+            if self.has_text and not self.fits(char):
+                self.flush()
+            self.take(char)
+
+    def finish(self) -> list[str]:
+        if self.has_text or not self.pieces:
+            self.pieces.append("".join(self.parts) + self.closers())
+        return self.pieces
 
 
 def button_label(action: CardAction) -> str:

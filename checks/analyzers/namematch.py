@@ -250,34 +250,59 @@ def _static_units() -> dict[str, Unit]:
 
 @lru_cache(maxsize=4096)
 def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True) -> NameProfile:
-    """The units of `name`; `chinese`: the name may be romanised Chinese (pinyin syllables and their initials)."""
+    """The units of `name`; `chinese`: the name may be romanised Chinese (pinyin syllables and their initials).
+
+    Units are added in order of precedence (the first reading of a text wins): the name's words, then
+    initials, then the whole name and its own compounds, then country and industry words."""
     words, core, parts = _name_words(name or "")
     whole = "".join("and" if w == "&" else w for w in words if w not in LEGAL_WORDS)
     if not core and len(whole) >= 3:  # e&
         core = [whole]
     units: dict[str, Unit] = {}
     for word in words:
-        if word == "&":
-            for spelled in ("and", "n", "und"):
-                _add(units, spelled, "legal")
-            continue
-        kind = "legal" if word in LEGAL_WORDS or word in _CONNECTORS else "number" if word.isdigit() else "word"
-        _add(units, word, kind, word)
-        for part in parts.get(word, ()) or (syllables(word) if chinese else ()):  # BrightGene; huawu -> hua, wu
-            _add(units, part, kind, word)
-        if kind == "word" and len(word) >= 5:
-            if word.endswith("s"):
-                if not word.endswith("ss") and len(parts.get(word, ["word"])[-1]) > 3:
-                    _add(units, word[:-1], "word", word)  # Foods -> food (not stainless -> stainles, ViacomCBS)
-            else:
-                _add(units, word + "s", "plural", word)  # Enzyme -> enzymes, only at the end
-        if len(word) >= 6:  # a shortened word: `pharm` for pharmaceuticals, `ind` for industries
-            for size in range(3, len(word) - 1):
-                _add(units, word[:size], "prefix" if kind == "word" else kind, word)
-                if word.endswith("s") and size <= 4:  # labs, bros
-                    _add(units, word[:size] + "s", "prefix" if kind == "word" else kind, word)
-    # initials of consecutive words (connectors skipped), then optionally the next word in full,
-    # and a word in full followed by the initials of the next ones (`bunka-s`, `cmstd`)
+        _word_units(units, word, parts, chinese)
+    _core_initials(units, words, core, parts, chinese)
+    _whole_name_initials(units, words, core)
+    _name_extras(units, name, words, whole, country_words)
+    units = {**_static_units(), **units}
+    by_first: dict[str, list[Unit]] = {}
+    by_second: dict[str, list[Unit]] = {}
+    for text, unit in units.items():
+        by_first.setdefault(text[0], []).append(unit)
+        if len(text) >= _MIN_SLIP and unit.kind not in _NO_SLIP:
+            by_second.setdefault(text[1], []).append(unit)
+    initials = frozenset(w[0] for w in core)
+    non_ascii = frozenset(c for c in unicodedata.normalize("NFKC", (name or "").lower()) if not c.isascii())
+    return NameProfile(core, list(units.values()), by_first, by_second, non_ascii, initials)
+
+
+def _word_units(units: dict[str, Unit], word: str, parts: dict[str, list[str]], chinese: bool) -> None:
+    """One word of the name: itself, its parts or pinyin syllables, its plural or singular, its prefixes."""
+    if word == "&":
+        for spelled in ("and", "n", "und"):
+            _add(units, spelled, "legal")
+        return
+    kind = "legal" if word in LEGAL_WORDS or word in _CONNECTORS else "number" if word.isdigit() else "word"
+    _add(units, word, kind, word)
+    for part in parts.get(word, ()) or (syllables(word) if chinese else ()):  # BrightGene; huawu -> hua, wu
+        _add(units, part, kind, word)
+    if kind == "word" and len(word) >= 5:
+        if word.endswith("s"):
+            if not word.endswith("ss") and len(parts.get(word, ["word"])[-1]) > 3:
+                _add(units, word[:-1], "word", word)  # Foods -> food (not stainless -> stainles, ViacomCBS)
+        else:
+            _add(units, word + "s", "plural", word)  # Enzyme -> enzymes, only at the end
+    if len(word) >= 6:  # a shortened word: `pharm` for pharmaceuticals, `ind` for industries
+        for size in range(3, len(word) - 1):
+            _add(units, word[:size], "prefix" if kind == "word" else kind, word)
+            if word.endswith("s") and size <= 4:  # labs, bros
+                _add(units, word[:size] + "s", "prefix" if kind == "word" else kind, word)
+
+
+def _core_initials(units: dict[str, Unit], words: list[str], core: list[str], parts: dict[str, list[str]],
+                   chinese: bool) -> None:
+    """Initials of consecutive core words (connectors skipped), then optionally the next word in full,
+    and a word in full followed by the initials of the next ones (`bunka-s`, `cmstd`)."""
     options = [sorted(_initials_of(w, parts, chinese)) for w in core]
     seq = [w for w in words if w != "&"]  # every word in order, for `ufpt` (UFP Technologies), `riyuehi`
     for start in range(len(core)):
@@ -301,20 +326,31 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
         if len(word) >= 6 and word.isalpha():
             for letter in set(word[2:]) - _VOWELS:
                 _add(units, word[0] + letter, "initials", word)
+
+
+def _whole_name_initials(units: dict[str, Unit], words: list[str], core: list[str]) -> None:
+    """Initials over the whole name: legal form included (`fecil`), around `&` (F&B -> fnb, fb), and of
+    every spoken word (Bolsas y Mercados Argentinos -> byma)."""
     every = [w for w in words if w not in _CONNECTORS and w != "&"]
-    if len(every) > len(core):  # initials of the whole name, legal form included: `fecil`
+    if len(every) > len(core):
         for start in range(len(every)):
             for end in range(start + 3, min(len(every), start + 6) + 1):
                 _add(units, "".join(w[0] for w in every[start:end]), "initials")
-    for k, word in enumerate(words):  # F&B -> fnb, fb; Engineering & Construction -> enc, ec
+    for k, word in enumerate(words):  # Engineering & Construction -> enc, ec
         if word == "&" and 0 < k < len(words) - 1:
             a, b = words[k - 1][0], words[k + 1][0]
             _add(units, a + "n" + b, "initials")
             _add(units, a + b, "initials")
     spoken = [w for w in words if w not in LEGAL_WORDS and w != "&"]
-    if len(spoken) > len(core) and len(spoken) >= 3:  # Bolsas y Mercados Argentinos -> byma
+    if len(spoken) > len(core) and len(spoken) >= 3:
         _add(units, "".join(w[0] for w in spoken), "initials")
-    if len(whole) >= 3:  # `eand` for e&
+
+
+def _name_extras(units: dict[str, Unit], name: str, words: list[str], whole: str,
+                 country_words: tuple[str, ...]) -> None:
+    """The whole name as one word (`eand` for e&), its own hyphenated compounds, the country's words,
+    industry abbreviations and the lure words that are the company's own word."""
+    if len(whole) >= 3:
         _add(units, whole, "word", whole)
     for compound in _hyphenated(name or ""):  # Shangri-La -> `shangrila`: the name's own hyphen, one word
         _add(units, compound, "word", compound)
@@ -329,16 +365,6 @@ def profile(name: str, country_words: tuple[str, ...] = (), chinese: bool = True
     for word in LURES:  # `bank` for a Bancorp, `finance` for Finans: the company's own word
         if len(word) >= 4 and word[:4].replace("c", "k") in stems:
             _add(units, word, "neutral", word)
-    units = {**_static_units(), **units}
-    by_first: dict[str, list[Unit]] = {}
-    by_second: dict[str, list[Unit]] = {}
-    for text, unit in units.items():
-        by_first.setdefault(text[0], []).append(unit)
-        if len(text) >= _MIN_SLIP and unit.kind not in _NO_SLIP:
-            by_second.setdefault(text[1], []).append(unit)
-    initials = frozenset(w[0] for w in core)
-    non_ascii = frozenset(c for c in unicodedata.normalize("NFKC", (name or "").lower()) if not c.isascii())
-    return NameProfile(core, list(units.values()), by_first, by_second, non_ascii, initials)
 
 
 # ------------------------------------------------------------------ reading a label
@@ -482,7 +508,8 @@ UNRELATED = "unrelated"
 
 
 def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
-    """Read `label` (the registrable label, punycode or Unicode) against the name's units."""
+    """Read `label` (the registrable label, punycode or Unicode) against the name's units: the first
+    reading that explains it wins, from the plainest (the name itself) to the most contrived."""
     if prof.empty or not label:
         return NameMatch(UNRELATED, label)
     shown = unicode_label(label).lower()
@@ -492,66 +519,105 @@ def match_label(label: str, prof: NameProfile, suffix: str = "") -> NameMatch:
     if short:
         return NameMatch("lookalike", label, short, "omission", detail=missing)
     if ascii_label:
-        exact = _read_pieces(shown, prof) or _best_exact(plain, prof)
-        if exact is not None:
-            hyphen = _hyphen_inside_word(shown, prof) or _hyphen_splits_a_word(shown, plain, prof)
-            if hyphen:
-                return NameMatch("lookalike", label, _form(exact), "hyphen", detail=hyphen)
-            dropped = _dropped_dot(exact, suffix, "-" in shown)
-            if dropped:
-                return NameMatch("lookalike", label, _form(exact), "dot_dropped", detail=dropped)
-            return _consistent_or_lure(label, exact)
+        found = _exact_ascii(label, shown, plain, prof, suffix)
     else:
-        folded = fold_unicode(plain)
-        exact = _best_exact(folded, prof)
-        if exact is not None:
-            foreign = {c for c in plain if not c.isascii()} - prof.non_ascii
-            if not foreign:  # `müller` for Müller GmbH: the name's own letters
-                return _consistent_or_lure(label, exact)
-            return NameMatch("lookalike", label, _form(exact), "idn_homoglyph", detail="".join(sorted(foreign)))
-        plain = folded
-    # glyphs that read alike: `rnaersk`, `b0sch`, `lcvreha`
+        plain = fold_unicode(plain)
+        found = _exact_unicode(label, shown, plain, prof)
+    if found is not None:
+        return found
+    for step in (_glyph_lookalike, _glued_suffix, _glued_digit, _glued_com):
+        found = step(label, plain, prof, suffix, ascii_label)
+        if found is not None:
+            return found
+    # one typing slip: omission, insertion, repetition, transposition, replacement, vowel swap, bit flip
+    slip = _one_edit(plain, prof)
+    if slip is not None:
+        return slip.__class__(slip.kind, label, slip.form, slip.edit, slip.lures, slip.strong_lure, slip.detail)
+    if not ascii_label:
+        return _dressed_latin(label, shown, prof) or NameMatch(UNRELATED, label)
+    return NameMatch(UNRELATED, label)
+
+
+def _exact_ascii(label: str, shown: str, plain: str, prof: NameProfile, suffix: str) -> NameMatch | None:
+    """The name spelled exactly, unless a hyphen splits one of its words or the dot before the ending is dropped."""
+    exact = _read_pieces(shown, prof) or _best_exact(plain, prof)
+    if exact is None:
+        return None
+    hyphen = _hyphen_inside_word(shown, prof) or _hyphen_splits_a_word(shown, plain, prof)
+    if hyphen:
+        return NameMatch("lookalike", label, _form(exact), "hyphen", detail=hyphen)
+    dropped = _dropped_dot(exact, suffix, "-" in shown)
+    if dropped:
+        return NameMatch("lookalike", label, _form(exact), "dot_dropped", detail=dropped)
+    return _consistent_or_lure(label, exact)
+
+
+def _exact_unicode(label: str, shown: str, folded: str, prof: NameProfile) -> NameMatch | None:
+    """The name spelled with letters of another script: `müller` for Müller GmbH is its own; letters the
+    name does not have are homoglyphs."""
+    exact = _best_exact(folded, prof)
+    if exact is None:
+        return None
+    foreign = {c for c in shown.replace("-", "") if not c.isascii()} - prof.non_ascii
+    if not foreign:
+        return _consistent_or_lure(label, exact)
+    return NameMatch("lookalike", label, _form(exact), "idn_homoglyph", detail="".join(sorted(foreign)))
+
+
+def _glyph_lookalike(label: str, plain: str, prof: NameProfile, suffix: str, ascii_label: bool) -> NameMatch | None:
+    """Glyphs that read alike: `rnaersk`, `b0sch`, `lcvreha`."""
     sk = skeleton(plain)
     weak = sk.translate(_ASCII_WEAK)
-    if weak != plain:
-        readings = [r for r in _read(weak, prof, _skeleton_units(prof)) if r.names_something]
-        for reading in readings:
-            form = "".join(u.word for u in reading.units)  # the reading in plain glyph-folded letters
-            if len(form) == len(sk) and sum(a != b for a, b in zip(form, sk, strict=True)) <= _MAX_WEAK:
-                edit = "homoglyph" if ascii_label else "idn_homoglyph"
-                return NameMatch("lookalike", label, form, edit)
-    # the dot dropped: `boschcom`, `aktiafi`, `sinodatanet`
+    if weak == plain:
+        return None
+    readings = [r for r in _read(weak, prof, _skeleton_units(prof)) if r.names_something]
+    for reading in readings:
+        form = "".join(u.word for u in reading.units)  # the reading in plain glyph-folded letters
+        if len(form) == len(sk) and sum(a != b for a, b in zip(form, sk, strict=True)) <= _MAX_WEAK:
+            edit = "homoglyph" if ascii_label else "idn_homoglyph"
+            return NameMatch("lookalike", label, form, edit)
+    return None
+
+
+def _glued_suffix(label: str, plain: str, prof: NameProfile, suffix: str, ascii_label: bool) -> NameMatch | None:
+    """The dot dropped: `boschcom`, `aktiafi`, `sinodatanet`."""
     for part in sorted(_SUFFIX_PARTS | set(suffix.split(".")) - {""}, key=len, reverse=True):
         if plain.endswith(part) and len(plain) > len(part) + 2:
             rest = _best_exact(plain[: -len(part)], prof)
             if rest is not None and not rest.lures and part not in {u.text for u in rest.units}:
                 return NameMatch("lookalike", label, _form(rest), "dot_dropped", detail=part)
-    # `jungfrau2`, `agenusbio7`, `lotto24-ag4`: one digit added after the name, a digit that is none of its numbers
+    return None
+
+
+def _glued_digit(label: str, plain: str, prof: NameProfile, suffix: str, ascii_label: bool) -> NameMatch | None:
+    """`jungfrau2`, `agenusbio7`, `lotto24-ag4`: one digit added after the name, none of its numbers."""
     added = _added_digit(plain, prof)
-    if added:
-        return NameMatch("lookalike", label, plain[:-1], "insertion", detail=added)
-    # `fattal-hotelscom`, `guilintravelcom`: a name, a word of its own, and `com` glued on
-    if plain.endswith("com") and len(plain) > 6 and not any(u.text.endswith("com") and u.kind in _NAME_KINDS
+    return NameMatch("lookalike", label, plain[:-1], "insertion", detail=added) if added else None
+
+
+def _glued_com(label: str, plain: str, prof: NameProfile, suffix: str, ascii_label: bool) -> NameMatch | None:
+    """`fattal-hotelscom`, `guilintravelcom`: a name, a word of its own, and `com` glued on."""
+    if not plain.endswith("com") or len(plain) <= 6 or any(u.text.endswith("com") and u.kind in _NAME_KINDS
                                                             for u in prof.units):
-        stem = plain[:-3]
-        if any(stem.startswith(u.text) for u in prof.by_first.get(stem[0], ()) if u.kind in ("word", "initials")
-               and len(u.text) >= 3):
-            return NameMatch("lookalike", label, stem, "dot_dropped", detail="com")
-    # one typing slip: omission, insertion, repetition, transposition, replacement, vowel swap, bit flip
-    slip = _one_edit(plain, prof)
-    if slip is not None:
-        return slip.__class__(slip.kind, label, slip.form, slip.edit, slip.lures, slip.strong_lure, slip.detail)
-    if not ascii_label and _best_exact(anyascii(shown).replace("-", ""), prof) is not None:
+        return None
+    stem = plain[:-3]
+    if any(stem.startswith(u.text) for u in prof.by_first.get(stem[0], ()) if u.kind in ("word", "initials")
+           and len(u.text) >= 3):
+        return NameMatch("lookalike", label, stem, "dot_dropped", detail="com")
+    return None
+
+
+def _dressed_latin(label: str, shown: str, prof: NameProfile) -> NameMatch | None:
+    """A Unicode label: the name in ASCII transliteration, or letters dressed as Latin ones (`ovɇrstoćk`,
+    `junsħiƥharma`) around a word of the name: nobody types those for a company whose name has none of them."""
+    if _best_exact(anyascii(shown).replace("-", ""), prof) is not None:
         return NameMatch("lookalike", label, anyascii(shown), "idn_homoglyph")
-    if not ascii_label:
-        # letters dressed as Latin ones (`ovɇrstoćk`, `junsħiƥharma`) around a word of the name: nobody types
-        # those for a company whose name has none of them
-        foreign = {c for c in shown if not c.isascii() and c.isalpha()} - prof.non_ascii
-        dressed = foreign and all(len(fold_unicode(c)) == 1 and fold_unicode(c).isalnum() for c in foreign)
-        folded = fold_unicode(shown).replace("-", "")
-        if dressed and any(len(w) >= 4 and w in folded for w in prof.words):
-            return NameMatch("lookalike", label, folded, "idn_homoglyph", detail="".join(sorted(foreign)))
-    return NameMatch(UNRELATED, label)
+    foreign = {c for c in shown if not c.isascii() and c.isalpha()} - prof.non_ascii
+    dressed = foreign and all(len(fold_unicode(c)) == 1 and fold_unicode(c).isalnum() for c in foreign)
+    folded = fold_unicode(shown).replace("-", "")
+    if dressed and any(len(w) >= 4 and w in folded for w in prof.words):
+        return NameMatch("lookalike", label, folded, "idn_homoglyph", detail="".join(sorted(foreign)))
+    return None
 
 
 def _short_omission(plain: str, prof: NameProfile) -> tuple[str, str]:
