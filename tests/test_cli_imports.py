@@ -23,6 +23,7 @@ DOCUMENTS = ("reportlab", "pypdf", "bot.evidence")
 DATABASE = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "storage.models", "storage.db", "storage.cases")
 MIGRATIONS = ("alembic", "mako")  # only to create or upgrade the schema
 ONLINE = ("httpx", "requests", "tldextract")  # downloads, online sources, a domain's public suffix
+NOT_GIVEN = ("phonenumbers", "email_validator")  # the request below names a company only
 
 RUN = """
 import io, contextlib, json, sys
@@ -60,6 +61,7 @@ def test_a_dry_run_check_loads_no_database_chat_or_pdf(tmp_path: Path) -> None:
     assert code == 0 and "checks.screening.matcher" in modules  # it did screen
     assert imported(modules, CHAT_AND_SERVER + DOCUMENTS + DATABASE + ONLINE) == []
     assert "phonenumbers.geocoder" not in modules  # no phone given: its 100 MB of place names stay on disk
+    assert imported(modules, NOT_GIVEN) == []  # nor the parsers of a phone number or an e-mail address
     assert not (tmp_path / "cli.db").exists()  # and the database is not touched
 
 
@@ -73,4 +75,4 @@ def test_a_stored_check_on_an_existing_database_loads_no_migrations_or_http_clie
     first, _ = loaded(tmp_path, "check", "--offline", "Example Trading Ltd")  # creates the schema (Alembic)
     code, modules = loaded(tmp_path, "check", "--offline", "Example Trading Ltd")
     assert first == code == 0 and "storage.cases" in modules
-    assert imported(modules, CHAT_AND_SERVER + DOCUMENTS + MIGRATIONS + ONLINE) == []
+    assert imported(modules, CHAT_AND_SERVER + DOCUMENTS + MIGRATIONS + ONLINE + NOT_GIVEN) == []
