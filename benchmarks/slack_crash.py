@@ -11,7 +11,10 @@ waits (up to `--wait` s) until every channel's card is finished.
 
 It prints, per outcome: channels with exactly one finished card, with none, with a card stuck on
 "⏳", with two cards; and how long the survivor took. `--code DIR` serves another checkout (e.g.
-/work/main) to measure the code before the change with the same harness.
+/work/main) to measure other code with the same harness; each server process is an entry point that
+builds its one `bot.app.Runtime` with the slow engine and serves it (`bot.server._serve_then_close`),
+so the checkout needs those. The servers run without the re-check ticker (`--no-monitor`): the
+check jobs of a dead process are taken over by Slack's resumer, not by the monitor.
 
     python benchmarks/slack_crash.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     python benchmarks/slack_crash.py --code /work/main ...   # the code before
@@ -36,9 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVE = """
 import asyncio, sys
 sys.path.insert(0, {code!r})
-from bot import flows
-from checks.engine import CheckContext, Engine, Source
+from bot import logs
+from bot.app import Runtime
+from bot.server import _serve_then_close, serve_parser
+from bot.settings import get_bot_settings
+from checks.engine import Engine, Source
 from checks.models import Finding, Section, Status
+from checks.registry import build_engine
 
 class Slow(Source):
     def __init__(self, name, seconds):
@@ -48,14 +55,19 @@ class Slow(Source):
         return [Finding(code=self.name + ".seen", status=Status.INFO, section=Section.PROFILE,
                         title="answered by " + self.name)]
 
-_original = flows.get_engine
-def get_engine(offline=None):
-    base = _original(offline=True)
-    return Engine([*base.sources, Slow("slow_registry", {slow}), Slow("slower_registry", {slow} * 1.5)],
-                  base.analyzers, base.scorer)
-flows.get_engine = get_engine
-from bot.server import serve_main
-sys.exit(serve_main(["--host", "127.0.0.1", "--port", "{port}", "--log-level", "info"]))
+# this script is the process's entry point: it builds its one runtime (with the slow engine) and serves it
+args = serve_parser().parse_args(["--host", "127.0.0.1", "--port", "{port}", "--log-level", "info", "--no-monitor"])
+logs.configure("INFO")
+settings = get_bot_settings()
+logs.protect_settings(settings)  # as Runtime.from_environment does: no secret in the log
+base = build_engine(settings, offline=True)
+engine = Engine([*base.sources, Slow("slow_registry", {slow}), Slow("slower_registry", {slow} * 1.5)],
+                base.analyzers, base.scorer)
+runtime = Runtime(settings, engine=engine)
+try:
+    sys.exit(asyncio.run(_serve_then_close(runtime, args, settings)))
+finally:
+    runtime.close()
 """
 
 

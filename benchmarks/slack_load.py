@@ -32,6 +32,7 @@ def _percentile(values: list[float], p: float) -> float:
 async def main(args: argparse.Namespace) -> int:
     import httpx
 
+    from bot.app import Runtime
     from bot.settings import get_bot_settings, reload_settings
     from tests.bot.slack.conftest import SECRET, SlackHarness, make_engine, start_app
     from tests.bot.slack.fake_slack import FakeSlack
@@ -45,11 +46,13 @@ async def main(args: argparse.Namespace) -> int:
     reload_settings()
     fake = FakeSlack()
     await fake.start()
-    url, server, task = await start_app(fake, engine=make_engine(slow=args.slow), progress_interval=1.0)
+    runtime = Runtime(get_bot_settings())  # this benchmark is the server's entry point: its one runtime
+    url, server, task, _ = await start_app(fake, lambda: runtime, engine=make_engine(runtime, slow=args.slow),
+                                           progress_interval=1.0)
     names = [f"Load Test Trading {i:03d} LLC" for i in range(args.n)]
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=args.n)) as http:
-        slack = SlackHarness(url=url, fake=fake, http=http)
+        slack = SlackHarness(url=url, fake=fake, http=http, server_runtime=runtime)
         # warm up once (auth.test, database schema) so the numbers are for steady state
         await slack.run_check("Warm Up Trading LLC", timeout=120)
         fake.calls.clear()
@@ -74,18 +77,19 @@ async def main(args: argparse.Namespace) -> int:
 
     await asyncio.sleep(0.5)
     from storage.cases import list_cases
-    from storage.db import get_database
 
-    with get_database(get_bot_settings().database_url).session() as session:
+    with runtime.ensure_database().session() as session:
         cases = {case.name for case in list_cases(session, limit=10_000)}
     server.should_exit = True
     await task
     await fake.stop()
+    await runtime.aclose()
+    runtime.close()
 
     acks = slack.acks
     statuses = [r.status_code for r in responses]
     lost = [name for name in names if name not in cases]
-    print(f"checks: {args.n} concurrent /check, slow source {args.slow:g} s, database {(get_bot_settings().database_url or 'sqlite').split(':')[0]}")
+    print(f"checks: {args.n} concurrent /check, slow source {args.slow:g} s, database {(runtime.settings.database_url or 'sqlite').split(':')[0]}")
     print(f"ack: p50 {statistics.median(acks) * 1000:.0f} ms, p99 {_percentile(acks, 99) * 1000:.0f} ms, "
           f"max {max(acks) * 1000:.0f} ms; all {args.n} answered in {acked:.2f} s; HTTP {sorted(set(statuses))}")
     print(f"cards posted: {len(posts)}; finished: {len(finished())}; chat.update calls: {len(fake.of('chat.update'))}; "

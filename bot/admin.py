@@ -15,20 +15,14 @@ from typing import Any
 
 from checks.i18n import normalize_lang, t
 from storage import audit, cases, chatstate, trade
-from storage.db import Database, DatabaseNotReady, get_database, safe_url
+from storage.db import Database, DatabaseNotReady, safe_url
 from storage.models import CaseStatus, Workspace, aware
 
 from .app.runtime import Runtime
-from .settings import get_bot_settings
 
 
-def _runtime() -> Runtime:
-    """This command's own runtime (cheap: nothing is built until used)."""
-    return Runtime(get_bot_settings())
-
-
-def _lang(value: str | None) -> str:
-    return normalize_lang(value) if value else _runtime().default_lang()
+def _lang(runtime: Runtime, value: str | None) -> str:
+    return normalize_lang(value) if value else runtime.default_lang()
 
 
 def _admin() -> cases.Who:
@@ -39,9 +33,9 @@ def _admin() -> cases.Who:
     return cases.Who(platform="cli", user_id=login, name=login, workspace="local")
 
 
-def _ready(lang: str) -> Database | None:
+def _ready(runtime: Runtime, lang: str) -> Database | None:
     try:
-        return _runtime().ensure_database()
+        return runtime.ensure_database()
     except DatabaseNotReady as error:
         print(t("chat.db_not_ready", lang, current=error.current or "—", head=error.head or "?", url=error.url),
               file=sys.stderr)
@@ -59,16 +53,18 @@ def db_main(argv: list[str]) -> int:
     sub.add_parser("upgrade", help="apply every migration (safe to run again)")
     sub.add_parser("status", help="the schema revision of the database and the one this version needs")
     args = parser.parse_args(argv)
-    database = get_database(get_bot_settings().database_url)
-    if args.command == "upgrade":
-        before = database.current()
-        database.upgrade()
-        print(t("admin.db.upgraded", _lang(None), url=safe_url(database.url), before=before or "—",
-                after=database.current() or "—"))
-        return 0
-    current, head = database.current(), database.head()
-    print(t("admin.db.status", _lang(None), url=safe_url(database.url), current=current or "—", head=head))
-    return 0 if current == head else 1
+    with Runtime.from_environment() as runtime:
+        database = runtime.database  # not `ensure_database`: these commands work on a schema that is behind
+        lang = _lang(runtime, None)
+        if args.command == "upgrade":
+            before = database.current()
+            database.upgrade()
+            print(t("admin.db.upgraded", lang, url=safe_url(database.url), before=before or "—",
+                    after=database.current() or "—"))
+            return 0
+        current, head = database.current(), database.head()
+        print(t("admin.db.status", lang, url=safe_url(database.url), current=current or "—", head=head))
+        return 0 if current == head else 1
 
 
 # --- tradecheck cases ------------------------------------------------------------------------------
@@ -141,10 +137,15 @@ def cases_main(argv: list[str]) -> int:
     verify.add_argument("file", type=Path)
     verify.add_argument("--lang", choices=["zh", "en"])
     args = parser.parse_args(argv)
-    lang = _lang(args.lang)
+    with Runtime.from_environment() as runtime:
+        return _cases(runtime, args)
+
+
+def _cases(runtime: Runtime, args: argparse.Namespace) -> int:
+    lang = _lang(runtime, args.lang)
     if args.command == "verify":
         return _verify_pack(args.file, lang)
-    database = _ready(lang)
+    database = _ready(runtime, lang)
     if database is None:
         return 1
     if args.command == "export":
@@ -257,7 +258,12 @@ def trade_main(argv: list[str]) -> int:
     importing.add_argument("--workspace", default="local", help="the team the records belong to (default: local)")
     importing.add_argument("--lang", choices=["zh", "en"])
     args = parser.parse_args(argv)
-    lang = _lang(args.lang)
+    with Runtime.from_environment() as runtime:
+        return _trade(runtime, args)
+
+
+def _trade(runtime: Runtime, args: argparse.Namespace) -> int:
+    lang = _lang(runtime, args.lang)
     try:
         text = args.file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -271,7 +277,7 @@ def trade_main(argv: list[str]) -> int:
             print(t("admin.trade.line", lang, line=row_error.line, problem=t(row_error.key, lang, **row_error.params)),
                   file=sys.stderr)
         return 1
-    database = _ready(lang)
+    database = _ready(runtime, lang)
     if database is None:
         return 1
     admin = _admin()
@@ -294,8 +300,13 @@ def audit_main(argv: list[str]) -> int:
     export.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
     export.add_argument("--lang", choices=["zh", "en"])
     args = parser.parse_args(argv)
-    lang = _lang(args.lang)
-    database = _ready(lang)
+    with Runtime.from_environment() as runtime:
+        return _audit(runtime, args)
+
+
+def _audit(runtime: Runtime, args: argparse.Namespace) -> int:
+    lang = _lang(runtime, args.lang)
+    database = _ready(runtime, lang)
     if database is None:
         return 1
     admin = _admin()
@@ -330,8 +341,13 @@ def roles_main(argv: list[str]) -> int:
     listing = sub.add_parser("list", help="users whose role is not sales, and MANAGERS")
     listing.add_argument("--lang", choices=["zh", "en"])
     args = parser.parse_args(argv)
-    lang = _lang(args.lang)
-    database = _ready(lang)
+    with Runtime.from_environment() as runtime:
+        return _roles(runtime, args)
+
+
+def _roles(runtime: Runtime, args: argparse.Namespace) -> int:
+    lang = _lang(runtime, args.lang)
+    database = _ready(runtime, lang)
     if database is None:
         return 1
     if args.command == "set":
@@ -351,6 +367,6 @@ def roles_main(argv: list[str]) -> int:
     with database.session() as session:
         for person in session.exec(select(User).where(User.role != "sales").order_by(User.platform, User.platform_user_id)):
             print(f"{person.platform}:{person.platform_user_id}\t{person.role}\t{person.display_name}")
-    for key in sorted(chatstate.configured_managers(get_bot_settings().managers)):
+    for key in sorted(chatstate.configured_managers(runtime.settings.managers)):
         print(f"{key}\tmanager\t(MANAGERS)")
     return 0

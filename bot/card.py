@@ -7,7 +7,9 @@ to show, in which order and language, is made here so the platforms cannot drift
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
@@ -18,6 +20,9 @@ from checks.models import DecisionCode, Finding, Report, RiskLevel, Section, Sou
 from checks.screening.explain import list_title
 
 from .text import clean_card
+
+if TYPE_CHECKING:
+    from .settings import BotSettings
 
 STATUS_ICON = {
     Status.FAIL: "❌",
@@ -51,6 +56,23 @@ ACTION_NUMBER = {
     ActionKind.STOP_WATCHING: 8, ActionKind.EVIDENCE_PACK: 9,
 }
 FIRST_MATCH_NUMBER = 10  # "Not this buyer" buttons: 10, 11, … one per listed party
+
+
+@dataclass(frozen=True)
+class CardSettings:
+    """What a card needs from the runtime's settings, passed down by whoever builds cards: the team's
+    time zone (TRADECHECK_TIMEZONE, for platforms that do not show times in each reader's own) and the
+    age past which the sanctions lists count as old (TRADECHECK_LIST_MAX_AGE_DAYS)."""
+
+    timezone: str = ""
+    list_max_age_days: int = 30
+
+    @classmethod
+    def of(cls, settings: BotSettings) -> CardSettings:
+        return cls(timezone=(settings.timezone or "").strip(), list_max_age_days=settings.list_max_age_days)
+
+
+DEFAULT_CARD_SETTINGS = CardSettings()  # UTC, 30 days: the settings' own defaults (the docs' previews, progress)
 
 
 class Link(BaseModel):
@@ -128,6 +150,11 @@ class Card(BaseModel):
     actions: list[CardAction] = Field(default_factory=list)
     case_id: int | None = None
     in_progress: bool = False
+    timezone: str = Field("", description="the team's time zone its times are shown in (IANA name; '' is UTC)")
+
+    @property
+    def zone(self) -> ZoneInfo | timezone:
+        return team_timezone(self.timezone)
 
     @property
     def preview(self) -> str:
@@ -148,13 +175,9 @@ class Card(BaseModel):
 _TIME_MARK = re.compile(r"⟦(\w+)⟧")
 
 
-def team_timezone() -> ZoneInfo | timezone:
-    """TRADECHECK_TIMEZONE (e.g. Asia/Shanghai) for Telegram and the terminal; UTC when unset or unknown."""
-    import os
-
-    from .settings import get_bot_settings
-
-    name = (os.environ.get("TRADECHECK_TIMEZONE") or get_bot_settings().timezone or "").strip()
+def team_timezone(name: str) -> ZoneInfo | timezone:
+    """The zone TRADECHECK_TIMEZONE names (e.g. Asia/Shanghai) for Telegram and the terminal; UTC when unset or unknown."""
+    name = name.strip()
     if name:
         try:
             return ZoneInfo(name)
@@ -164,8 +187,8 @@ def team_timezone() -> ZoneInfo | timezone:
 
 
 def format_time(value: datetime, tz: ZoneInfo | timezone | None = None) -> str:
-    """`2026-12-06 18:15 UTC+8` in the team's zone (the zone always said, never a bare UTC time)."""
-    zone = tz or team_timezone()
+    """`2026-12-06 18:15 UTC+8` in the zone `tz` (the team's: `Card.zone`; UTC when None), the zone always said."""
+    zone = tz or UTC
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(zone)
@@ -176,7 +199,7 @@ def format_time(value: datetime, tz: ZoneInfo | timezone | None = None) -> str:
 
 
 def resolve_times(text: str, card: Card, render=None) -> str:  # type: ignore[no-untyped-def]
-    """Replace ⟦key⟧ marks by `render(datetime)` (default: the team's time zone)."""
+    """Replace ⟦key⟧ marks by `render(datetime)` (default: in the card's time zone, the team's)."""
     if "⟦" not in text:
         return text
 
@@ -184,7 +207,7 @@ def resolve_times(text: str, card: Card, render=None) -> str:  # type: ignore[no
         value = card.times.get(match.group(1))
         if value is None:
             return ""
-        return render(value) if render else format_time(value)
+        return render(value) if render else format_time(value, card.zone)
 
     return _TIME_MARK.sub(one, text)
 
@@ -218,17 +241,20 @@ def build_card(
     report: Report,
     case: CaseInfo | None = None,
     *,
+    settings: CardSettings = DEFAULT_CARD_SETTINGS,
     max_items: int = 6,
     details: bool = False,
 ) -> Card:
     """The card for a report, in reading order: the decision (reason, one action), the buyer, the
-    findings by section (problems first), what to do, one trust line; `details` keeps everything."""
+    findings by section (problems first), what to do, one trust line; `details` keeps everything.
+    `settings`: the runtime's (`Runtime.card_settings`): the team's time zone, when lists are old."""
     lang = report.lang
     t = translator(lang)
     subject = report.subject
     title = subject.name or subject.email or subject.site or t("card.unnamed")
     bits = [b for b in (subject.email, subject.site, subject.phone, subject.country) if b]
-    card = Card(lang=lang, title=title, subtitle=" · ".join(bits), case_id=case.id if case else None)
+    card = Card(lang=lang, title=title, subtitle=" · ".join(bits), case_id=case.id if case else None,
+                timezone=settings.timezone)
     card.in_progress = bool(report.pending)
 
     if report.pending:
@@ -293,7 +319,7 @@ def build_card(
 
     card.footer = _footer(report, t, details=details)
     if not report.pending:
-        card.trust_line = _trust_line(report, t)
+        card.trust_line = _trust_line(report, t, settings.list_max_age_days)
     if case is not None and not report.pending:
         card.actions = _actions(report, case, t, card)
     return clean_card(card)  # no escape sequence or control character reaches any platform
@@ -418,7 +444,7 @@ def _list_age_days(report: Report, today: date | None = None) -> int:
     return max(ages, default=0)
 
 
-def _trust_line(report: Report, t) -> str:  # type: ignore[no-untyped-def]
+def _trust_line(report: Report, t, list_max_age_days: int) -> str:  # type: ignore[no-untyped-def]
     """One line: how much of the check could run, how old the lists are, how many notes wait in Details."""
     ran = [r for r in report.sources if r.status is not SourceStatus.SKIPPED]
     answered = len([r for r in ran if r.status is SourceStatus.OK])
@@ -428,10 +454,8 @@ def _trust_line(report: Report, t) -> str:  # type: ignore[no-untyped-def]
     parts = [t("card.trust.checked", ok=answered, total=total)]
     if report.risk.offline or (report.risk.incomplete_note or "").startswith(t("card.trust.offline_prefix")):
         parts.append(t("card.trust.offline"))
-    from .settings import get_bot_settings
-
     age = _list_age_days(report)
-    if age > get_bot_settings().list_max_age_days:
+    if age > list_max_age_days:
         parts.append(t("card.trust.lists_old", days=f"{age:,}"))
     notes = len(report.warnings) + (1 if report.risk.incomplete_note else 0)
     icon = "⚠️" if (report.risk.confidence != "complete" or notes) else "ℹ️"

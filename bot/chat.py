@@ -45,10 +45,11 @@ def db_not_ready_text(error: DatabaseNotReady, lang: str) -> str:
 class TerminalChat:
     """One person at one terminal: the current user, language and the last card shown."""
 
-    def __init__(self, user: str, lang: str | None, *, offline: bool | None = None, console: Console | None = None,
-                 runtime: Runtime | None = None) -> None:
+    def __init__(self, runtime: Runtime, user: str, lang: str | None, *, offline: bool | None = None,
+                 console: Console | None = None) -> None:
+        """`runtime`: the entry point's (`main`), whose services every command calls."""
         self.console = console or Console(highlight=False)
-        self.runtime = runtime or Runtime.from_environment(offline=offline)
+        self.runtime = runtime
         self.actor = self._actor(user)
         self.offline = offline
         self.runner = asyncio.Runner()
@@ -318,10 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseNotReady as error:
         print(db_not_ready_text(error, lang), file=sys.stderr)
         return 1
-    from . import flows, monitor
+    from . import monitor
     from .monitor.service import Monitor
 
-    flows.install(runtime)  # code that still goes through the flows shim uses this runtime too
     replaced = monitor.use(Monitor(runtime))  # the chat's monitor re-checks with the chat's runtime
     asyncio.run(runtime.checking.warm_up(args.offline))
     if args.monitor:
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         platforms.register_deliverers(monitor.current().deliverers, monitor.current().runtime.settings)
         monitor.start_ticker_thread(30)
     try:
-        chat = TerminalChat(args.user, args.lang, offline=args.offline, runtime=runtime)
+        chat = TerminalChat(runtime, args.user, args.lang, offline=args.offline)
         return chat.run()
     except Refused as refused:  # pragma: no cover - the services turn refusals into messages
         print(t(refused.key, lang, **refused.params), file=sys.stderr)
@@ -339,7 +339,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.monitor:
             monitor.stop_ticker()
         monitor.use(replaced)
-        flows.install(None)
         runtime.close()
 
 

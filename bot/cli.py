@@ -13,14 +13,16 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 # Each subcommand imports what it needs when it runs: `--help` loads none of the engine, a dry-run check
 # no database, no command a chat adapter (tests/test_cli_imports.py).
 
 if TYPE_CHECKING:
-    from .app import Actor, CheckOutcome, Runtime
+    from .app import Runtime
+
+T = TypeVar("T")
 
 # Subcommands implemented in their own modules: name -> (module, function taking argv).
 _DELEGATED: dict[str, tuple[str, str]] = {
@@ -82,16 +84,21 @@ def check_main(argv: list[str]) -> int:
     parser.add_argument("--offline", action="store_true", help="skip every online source")
     parser.add_argument("--stdin", action="store_true", help="read the text (e.g. a pasted signature) from stdin")
     args = parser.parse_args(argv)
-    import asyncio
+    from .app import Runtime
+
+    with Runtime.from_environment(offline=True if args.offline else None) as runtime:
+        return _check_and_print(runtime, args)
+
+
+def _check_and_print(runtime: Runtime, args: argparse.Namespace) -> int:
     import getpass
 
     from checks.i18n import normalize_lang
     from checks.request import RequestError
 
-    from .app import Actor, Runtime
+    from .app import Actor
     from .app.checking import describe_error, describe_request
 
-    runtime = Runtime.from_environment(offline=True if args.offline else None)
     lang = normalize_lang(args.lang) if args.lang else runtime.default_lang()
     text = sys.stdin.read() if args.stdin else _join(args.text)
     actor = Actor(platform="cli", user_id=getpass.getuser(), name=getpass.getuser())
@@ -105,7 +112,7 @@ def check_main(argv: list[str]) -> int:
 
             database_not_ready = DatabaseNotReady
             lists_sync.enable(runtime.ensure_database())
-        outcome = asyncio.run(_check_once(runtime, text, actor, lang, persist=not args.no_store))
+        outcome = _run_closing(runtime, runtime.checking.run_check(text, actor, lang=lang, persist=not args.no_store))
     except RequestError as error:
         print(describe_error(error, lang), file=sys.stderr)
         return 2
@@ -130,14 +137,6 @@ def check_main(argv: list[str]) -> int:
         console.print(line, markup=False, highlight=False)
     console.print(renderable(outcome.card))
     return 0
-
-
-async def _check_once(runtime: Runtime, text: str, actor: Actor, lang: str, *, persist: bool) -> CheckOutcome:
-    """One check in this command's event loop; the runtime's HTTP connections are closed before it ends."""
-    try:
-        return await runtime.checking.run_check(text, actor, lang=lang, persist=persist)
-    finally:
-        await runtime.aclose()
 
 
 class _NeverRaised(Exception):
@@ -169,27 +168,42 @@ def lists_main(argv: list[str]) -> int:
 
 
 def _rescreen_watched_cases(changed: list[str]) -> str:
+    """Publish the new list versions and screen every watched case again, with this command's runtime."""
     from storage.db import DatabaseNotReady
 
-    from . import monitor
     from .app import Runtime
+    from .monitor.service import Monitor
 
-    runtime = Runtime.from_environment()
-    lang = runtime.default_lang()
-    try:
-        from . import lists_sync
+    with Runtime.from_environment() as runtime:
+        lang = runtime.default_lang()
+        try:
+            from . import lists_sync
 
-        lists_sync.publish(runtime.ensure_database(), runtime.settings.lists_dir, changed)  # for every other host
-        alerts = monitor.after_lists_update()
-        if any(key.startswith("tr_") for key in changed):  # new trade-remedy data: re-check buyers with goods
-            monitor.current().recheck_watched_with_goods()
-    except DatabaseNotReady as error:
-        from .chat import db_not_ready_text
+            lists_sync.publish(runtime.ensure_database(), runtime.settings.lists_dir, changed)  # for every other host
+            watch = Monitor(runtime)
+            alerts = _run_closing(runtime, watch.after_lists_update())
+            if any(key.startswith("tr_") for key in changed):  # new trade-remedy data: re-check buyers with goods
+                watch.recheck_watched_with_goods()
+        except DatabaseNotReady as error:
+            from .chat import db_not_ready_text
 
-        return db_not_ready_text(error, lang)
+            return db_not_ready_text(error, lang)
     from checks.i18n import t
 
     return t("cli.lists_rescreened", lang, lists=", ".join(changed), alerts=alerts)
+
+
+def _run_closing(runtime: Runtime, work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` in an event loop of its own; the runtime's HTTP connections of that loop are closed before it ends."""
+    import asyncio
+
+    async def run() -> T:
+        try:
+            return await work
+        finally:
+            await runtime.aclose()
+
+    return asyncio.run(run())
 
 
 def chat_main(argv: list[str]) -> int:

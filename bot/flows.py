@@ -105,7 +105,10 @@ def runtime() -> Runtime:
         found = _RUNTIMES.get(id(settings))
         if found is None or found.settings is not settings:
             _RUNTIMES.clear()
-            found = _RUNTIMES[id(settings)] = Runtime(settings, engine_cache=_ENGINES)
+            from storage.db import get_database  # the shim keeps the per-URL registry tests reset
+
+            found = _RUNTIMES[id(settings)] = Runtime(settings, engine_cache=_ENGINES,
+                                                      database=get_database(settings.database_url))
     return found
 
 

@@ -41,15 +41,9 @@ def add_secret(value: str | None) -> None:
             _known.add(tail)
 
 
-def protect_settings(settings: Any | None = None) -> None:
-    """Every secret the settings hold (tokens, signing and webhook secrets) is redacted."""
-    if settings is None:
-        try:
-            from .settings import get_bot_settings
-
-            settings = get_bot_settings()
-        except Exception:  # noqa: BLE001 - a broken .env must not stop logging
-            return
+def protect_settings(settings: Any) -> None:
+    """Every secret the settings hold (tokens, signing and webhook secrets) is redacted. Called with
+    the settings a process runs with (`Runtime.from_environment`, an adapter given its own)."""
     for name in ("telegram_bot_token", "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret",
                  "slack_app_token", "companies_house_api_key"):
         secret = getattr(settings, name, None)
@@ -118,10 +112,12 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure(level: int | str = logging.WARNING) -> None:
-    """Set up the root logger (idempotent) with redaction everywhere."""
+def configure(level: int | str = logging.WARNING, settings: Any | None = None) -> None:
+    """Set up the root logger (idempotent) with redaction everywhere; `settings`: their secrets too
+    (an entry point's runtime protects its settings when it reads them: `Runtime.from_environment`)."""
     install()
-    protect_settings()
+    if settings is not None:
+        protect_settings(settings)
     logging.basicConfig(level=level, format=FORMAT)
     root = logging.getLogger()
     root.setLevel(level)

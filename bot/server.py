@@ -31,11 +31,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .settings import BotSettings, get_bot_settings
+from .settings import BotSettings
 
 if TYPE_CHECKING:
     from .app import Runtime
-    from .app.driver import RuntimeServices as FlowsServices
+    from .app.services import RuntimeServices
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ async def _monitor_ticker(app: Any) -> AsyncIterator[None]:
         monitor.stop_ticker()
 
 
-def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | None, services: FlowsServices) -> bool:
+def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | None, services: RuntimeServices) -> bool:
     """`/feishu/events` when FEISHU_APP_ID, _SECRET, _ENCRYPT_KEY and _VERIFICATION_TOKEN are all set."""
     from .feishu.settings import FeishuSettings
 
@@ -138,16 +138,16 @@ def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | Non
     return True
 
 
-def warm_up(services: FlowsServices) -> None:
+def warm_up(services: RuntimeServices) -> None:
     """Build the engine, start loading the sanctions index and load the parser's tables (~2 s of
     CPU): called on a worker thread (no running loop) before serving, so no request's event loop pays for it."""
     from checks.request import warm_up as warm_up_parser
 
-    asyncio.run(services.rt.checking.warm_up(None))
+    asyncio.run(services.runtime.checking.warm_up(None))
     warm_up_parser()
 
 
-def _warm_up_off_loop(services: FlowsServices) -> Lifespan:
+def _warm_up_off_loop(services: RuntimeServices) -> Lifespan:
     @contextlib.asynccontextmanager
     async def hook(app: Any) -> AsyncIterator[None]:
         try:
@@ -155,6 +155,23 @@ def _warm_up_off_loop(services: FlowsServices) -> Lifespan:
         except Exception:  # e.g. the database is not ready: each request reports it in its own words
             log.exception("warm-up failed; the first check will build what it needs")
         yield
+
+    return hook
+
+
+def _closing(runtime: Runtime) -> Lifespan:
+    """A lifespan hook that closes the runtime when the app shuts down (its HTTP connections in the
+    app's loop, then its thread pool): for an app that built its own runtime (the uvicorn factory)."""
+
+    @contextlib.asynccontextmanager
+    async def hook(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            try:
+                await runtime.aclose()
+            finally:
+                runtime.close()
 
     return hook
 
@@ -185,18 +202,18 @@ def create_app(
     feishu_bot: Any | None = None,
     run_ticker: bool = False,
     warm: bool = False,
-    services: FlowsServices | None = None,
+    services: RuntimeServices,
+    close_runtime: bool = False,
 ) -> Starlette:
-    """The one ASGI app. `slack_app` (a Bolt AsyncApp) is built from settings when not given.
-    `warm`: build the engine on a worker thread at start-up (the uvicorn factory has no other start)."""
-    settings = settings or get_bot_settings()
-    if services is None:
-        from .app.driver import RuntimeServices
-
-        services = RuntimeServices()
-    # the application layer every adapter mounted here calls (without one: the installed runtime)
+    """The one ASGI app over the entry point's runtime (`services`: the application layer every adapter
+    mounted here calls). `settings` default to the runtime's. `slack_app` (a Bolt AsyncApp) is built
+    from settings when not given. `warm`: build the engine on a worker thread at start-up (the uvicorn
+    factory has no other start). `close_runtime`: the app owns the runtime and closes it at shutdown."""
+    settings = settings or services.runtime.settings
     routes: list[BaseRoute] = []
-    hooks: list[Lifespan] = [_warm_up_off_loop(services)] if warm else []
+    hooks: list[Lifespan] = [_closing(services.runtime)] if close_runtime else []
+    if warm:
+        hooks.append(_warm_up_off_loop(services))
     state: dict[str, bool] = {"slack": False, "telegram": False, "feishu": False}
 
     if mount_slack and (slack_app is not None or slack_configured(settings)):
@@ -205,7 +222,7 @@ def create_app(
         if slack_app is None:
             from .slack.app import SlackBot, build_app
 
-            slack_app = build_app(SlackBot(settings=settings, app=services))
+            slack_app = build_app(SlackBot(services.runtime, settings=settings))
         handler = AsyncSlackRequestHandler(slack_app)
         bolt_client = slack_app.client
 
@@ -260,24 +277,24 @@ def create_app(
 
 
 def asgi_app() -> Starlette:
-    """Factory for `uvicorn --factory bot.server:asgi_app` (several workers, one machine)."""
-    return create_app(warm=True)
+    """Factory for `uvicorn --factory bot.server:asgi_app` (several workers, one machine): each worker
+    is an entry point with its own runtime, closed when the worker shuts down."""
+    from .app import Runtime
+    from .app.services import RuntimeServices
+
+    runtime = Runtime.from_environment()
+    return create_app(runtime.settings, warm=True, services=RuntimeServices(runtime), close_runtime=True)
 
 
-async def _serve(args: argparse.Namespace, settings: BotSettings, services: FlowsServices | None = None) -> int:
+async def _serve(args: argparse.Namespace, settings: BotSettings, services: RuntimeServices) -> int:
     import uvicorn
-
-    if services is None:  # without the entry point's services: the installed runtime (tests)
-        from .app.driver import RuntimeServices
-
-        services = RuntimeServices()
 
     if args.socket and not (settings.slack_app_token and settings.slack_bot_token):
         print("tradecheck serve --socket needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN", file=sys.stderr)
         return 2
     async with contextlib.AsyncExitStack() as stack:
         try:  # the schema is checked (or a fresh local one created) before the first request, not during it
-            await services.rt.ready_database()
+            await services.runtime.ready_database()
         except Exception as error:
             print(f"tradecheck serve: {error}", file=sys.stderr)
             return 2
@@ -290,7 +307,7 @@ async def _serve(args: argparse.Namespace, settings: BotSettings, services: Flow
             from .slack.app import SlackBot, build_app
             from .slack.client import shared_session
 
-            socket_app = build_app(SlackBot(settings=settings, app=services))
+            socket_app = build_app(SlackBot(services.runtime, settings=settings))
             await stack.enter_async_context(shared_session(socket_app.client))
             socket_handler = AsyncSocketModeHandler(socket_app, settings.slack_app_token.get_secret_value())
             await socket_handler.connect_async()
@@ -350,7 +367,7 @@ def serve_parser() -> argparse.ArgumentParser:
 async def _serve_then_close(runtime: Runtime, args: argparse.Namespace, settings: BotSettings) -> int:
     """Serve; then close the runtime's HTTP connections in the loop that opened them."""
     try:
-        from .app.driver import RuntimeServices
+        from .app.services import RuntimeServices
 
         return await _serve(args, settings, services=RuntimeServices(runtime))
     finally:
@@ -362,13 +379,12 @@ def serve_main(argv: list[str]) -> int:
     from . import logs
 
     logs.configure(args.log_level.upper())
-    settings = get_bot_settings()
-    from . import flows, monitor
+    from . import monitor
     from .app import Runtime
     from .monitor.service import Monitor
 
-    runtime = Runtime(settings)  # the process's one runtime: Slack and Feishu get it as RuntimeServices(runtime)
-    flows.install(runtime)  # still for the Telegram webhook and poller, built without services (bot.telegram.server)
+    runtime = Runtime.from_environment()  # the process's one runtime: every adapter gets it as RuntimeServices(runtime)
+    settings = runtime.settings
     replaced = monitor.use(Monitor(runtime))  # re-checks and reminders with the same runtime (one engine per process)
     try:
         return asyncio.run(_serve_then_close(runtime, args, settings))
@@ -376,5 +392,4 @@ def serve_main(argv: list[str]) -> int:
         return 130
     finally:
         monitor.use(replaced)
-        flows.install(None)
         runtime.close()

@@ -240,20 +240,30 @@ def safe_url(url: str) -> str:
         return "<unparsable URL>"
 
 
+def open_database(url: str | None) -> Database:
+    """A new Database (its own engine and connection pool) for `url`; `None` is the local default
+    (`default_url`). Its owner disposes of it (`database.engine.dispose()`): a runtime does in `close()`."""
+    url = normalize_url(url or default_url())
+    return Database(url=url, engine=make_engine(url))
+
+
+# A registry of one Database per URL, for tests and scripts that open the database they point
+# DATABASE_URL at, and for the deprecated `bot.flows` shim. Product code never uses it: each runtime
+# opens (and closes) its own Database.
 _DATABASES: dict[str, Database] = {}
 
 
 def get_database(url: str | None) -> Database:
-    """One engine (connection pool) per URL per process; `None` is the local default (`default_url`)."""
+    """The registry's Database for `url` (one engine per URL per process); `None` is the local default."""
     url = normalize_url(url or default_url())
     database = _DATABASES.get(url)
     if database is None:
-        database = _DATABASES[url] = Database(url=url, engine=make_engine(url))
+        database = _DATABASES[url] = open_database(url)
     return database
 
 
 def reset() -> None:
-    """Dispose of cached engines (tests that switch DATABASE_URL, forked processes)."""
+    """Dispose of the registry's engines (tests that switch DATABASE_URL, forked processes)."""
     for database in _DATABASES.values():
         database.engine.dispose()
     _DATABASES.clear()

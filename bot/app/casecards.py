@@ -9,7 +9,7 @@ from checks.models import Report
 from storage import cases as case_store
 from storage.models import Case, CaseStatus, aware
 
-from ..card import Card, CaseInfo, build_card
+from ..card import Card, CardSettings, CaseInfo, build_card
 from .clears import cleared_keys
 from .scoring import Scoring
 from .text import date_text
@@ -49,13 +49,13 @@ def case_info(session: Any, case: Case, report: Report | None, lang: str, looks_
     return info
 
 
-def card_for_case(scoring: Scoring, session: Any, case: Case, lang: str, *, details: bool = False,
-                  report: Report | None = None) -> Card | None:
+def card_for_case(scoring: Scoring, session: Any, case: Case, lang: str, *, settings: CardSettings,
+                  details: bool = False, report: Report | None = None) -> Card | None:
     """The case's latest card (its last check with the case's current state). Pass `report` when the
-    caller already has the current report, so it is not loaded and scored again."""
+    caller already has the current report, so it is not loaded and scored again; `settings`: the runtime's."""
     assert case.id is not None
     if report is None:
         report = scoring.current_report(session, case.id)
     if report is None:
         return None
-    return build_card(report, case_info(session, case, report, lang), details=details)
+    return build_card(report, case_info(session, case, report, lang), settings=settings, details=details)

@@ -145,7 +145,7 @@ class CaseService:
                     case = case_store.case_in_workspace(session, int(case_id), actor.workspace)
                 except case_store.Refused as refused:
                     return refused_result(refused, lang, case_id)
-                card = card_for_case(self._scoring, session, case, lang)
+                card = card_for_case(self._scoring, session, case, lang, settings=self._rt.card_settings)
                 session.commit()
             if card is None:
                 return ActionResult(ok=False, message=t("flows.refused.nothing_to_recheck", lang, id=case_id),
@@ -274,7 +274,8 @@ class CaseService:
                 if report is not None:
                     self._scoring.rescore_stored(report)
                     self._store_rescored(session, case, actor, report)
-            card = card_for_case(self._scoring, session, case, lang, details=kind is ActionKind.DETAILS, report=report)
+            card = card_for_case(self._scoring, session, case, lang, settings=self._rt.card_settings,
+                                 details=kind is ActionKind.DETAILS, report=report)
             session.commit()
         return ActionResult(ok=True, message=message, card=card, case_id=case_id, announce=announce)
 

@@ -141,7 +141,8 @@ class CheckingService:
         if not persist:
             report = await engine.run(request, on_progress=on_progress)
             self._scoring.mark_approval(report)
-            return CheckOutcome(request=request, report=report, card=build_card(report))
+            return CheckOutcome(request=request, report=report,
+                                card=build_card(report, settings=self._rt.card_settings))
 
         database = await self._rt.ready_database()
         keys = keys_of(request)
@@ -157,7 +158,8 @@ class CheckingService:
         fill_now(report, report_lang)
         info = await self._rt.offload(self._store, database, actor, keys, request, report, case_id, realerts,
                                       conversation)
-        return CheckOutcome(request=request, report=report, card=build_card(report, info), case=info)
+        return CheckOutcome(request=request, report=report, card=build_card(report, info, settings=self._rt.card_settings),
+                            case=info)
 
     async def recheck(self, case_id: int, actor: Actor, conversation: Conversation | None = None, *,
                       lang: str | None = None, engine: Engine | None = None,

@@ -20,12 +20,12 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from checks.i18n import t
 from checks.lifecycle import MAY_NEED_REASON  # actions that may need a typed reason (one definition)
 
-from ..card import ActionKind, Card, build_card
+from ..card import DEFAULT_CARD_SETTINGS, ActionKind, Card, CardSettings, build_card
 from ..progress import Coalescer
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from checks.request import CheckRequest
     from storage.db import Database
 
-    from .runtime import Runtime
     from .types import ActionResult, Actor, Attachment, CheckOutcome, Conversation, Prompt
 
 log = logging.getLogger(__name__)
@@ -175,6 +174,8 @@ class AppServices(Protocol):
 
     def describe_request(self, request: CheckRequest) -> list[str]: ...
 
+    def card_settings(self) -> CardSettings: ...
+
     def ensure_database(self) -> Database: ...
 
     async def run_check(self, request: CheckRequest, actor: Actor, conversation: Conversation | None, *,
@@ -201,13 +202,14 @@ class AppServices(Protocol):
     async def take_prompt(self, platform: str, chat: str, prompt_message_id: str, actor: Actor) -> Prompt | None: ...
 
 
-def pending_card(request: CheckRequest, engine: Engine, lang: str) -> Card:
+def pending_card(request: CheckRequest, engine: Engine, lang: str,
+                 settings: CardSettings = DEFAULT_CARD_SETTINGS) -> Card:
     """The card posted before any source answers: who is being checked and what is still running."""
     from checks.engine import subject_of
     from checks.models import Report
 
     pending = [s.name for s in engine.sources if s.applicable(request)] or ["…"]
-    return build_card(Report(subject=subject_of(request), lang=lang, pending=pending))
+    return build_card(Report(subject=subject_of(request), lang=lang, pending=pending), settings=settings)
 
 
 @dataclass
@@ -235,9 +237,10 @@ class Driver:
         """
         engine = self.engine or self.app.engine()
         request, lang = command.request, command.lang
+        card_settings = self.app.card_settings()
         if at is None:
             preface = self.app.describe_request(request)
-            at = await port.post_placeholder(command, pending_card(request, engine, lang), preface)
+            at = await port.post_placeholder(command, pending_card(request, engine, lang, card_settings), preface)
             if at is None:
                 return None
             if on_posted is not None and not await on_posted(at):
@@ -247,7 +250,7 @@ class Driver:
             lambda card: port.update_card(card_at, card, final=False), self.progress_interval)
 
         async def on_progress(report: Report) -> None:
-            await updates.push(build_card(report))
+            await updates.push(build_card(report, settings=card_settings))
 
         try:
             outcome = await self.app.run_check(request, command.actor, card_at, lang=lang, engine=engine,
@@ -370,101 +373,7 @@ class Driver:
             await (port.say if port.public_confirmations else port.notify)(result.message)
 
 
+# The one implementation of `AppServices` lives in bot/app/services.py; the adapters import it from here too.
+from .services import RuntimeServices  # noqa: E402
 
-
-class RuntimeServices:
-    """`AppServices` over an application `Runtime` (bot/app): every call is the service's own async
-    call, no sync/async bridge. Without a runtime, the entry point's installed one is used."""
-
-    def __init__(self, runtime: Runtime | None = None) -> None:
-        self._runtime = runtime
-
-    @property
-    def rt(self) -> Runtime:
-        if self._runtime is not None:
-            return self._runtime
-        from .. import flows  # the entry point's installed runtime (flows.install), else one per settings
-
-        return flows.runtime()
-
-    def engine(self) -> Engine:
-        return self.rt.engine()
-
-    def describe_request(self, request: CheckRequest) -> list[str]:
-        from .checking import describe_request
-
-        return describe_request(request)
-
-    def default_lang(self) -> str:
-        return self.rt.default_lang()
-
-    def parse_now(self, text: str, lang: str | None = None) -> CheckRequest:
-        """Parse `/check` text on the calling thread with the runtime's default language (raises RequestError)."""
-        return self.rt.checking.parse_now(text, lang)
-
-    def ensure_database(self) -> Database:
-        """The runtime's database, its schema checked (blocking: call it off the event loop)."""
-        return self.rt.ensure_database()
-
-    async def offload(self, function: Callable[..., Any], *args: Any, fast: bool = False, **kwargs: Any) -> Any:
-        """Blocking (database) work off the event loop; `fast` for work before an acknowledgement."""
-        return await self.rt.offload(function, *args, fast=fast, **kwargs)
-
-    async def run_check(self, request: CheckRequest, actor: Actor, conversation: Conversation | None, *,
-                        lang: str, engine: Engine | None,
-                        on_progress: Callable[[Report], Awaitable[None]]) -> CheckOutcome:
-        return await self.rt.checking.run_check(request, actor, conversation, lang=lang, engine=engine,
-                                                on_progress=on_progress)
-
-    async def link_card(self, case_id: int, conversation: Conversation) -> None:
-        await self.rt.chat.link_card(case_id, conversation)
-
-    async def card_in_chat(self, case_id: int, conversation: Conversation) -> bool:
-        return await self.rt.chat.card_in_chat(case_id, conversation)
-
-    async def can_perform(self, actor: Actor, kind: ActionKind, case_id: int, lang: str) -> tuple[bool, str]:
-        permission = await self.rt.cases.can_perform(actor, kind, case_id, lang)
-        return permission.allowed, permission.why
-
-    async def reason_prompt(self, kind: ActionKind, case_id: int, actor: Actor) -> str | None:
-        return await self.rt.cases.reason_prompt(kind, case_id, actor)
-
-    async def perform_action(self, kind: ActionKind, case_id: int, actor: Actor, *, arg: str = "",
-                             reason: str | None = None, deal: str | None = None, confirmed: bool = False,
-                             lang: str | None = None, conversation: Conversation | None = None) -> ActionResult:
-        return await self.rt.cases.perform_action(kind, case_id, actor, arg=arg, reason=reason, deal=deal,
-                                                  confirmed=confirmed, lang=lang, conversation=conversation)
-
-    async def current_card(self, case_id: int, actor: Actor, lang: str) -> Card | None:
-        """The case's card as it stands (read only: no action, nothing linked)."""
-        return await self.rt.cases.current_card(case_id, actor, lang)
-
-    async def save_prompt(self, platform: str, chat: str, prompt_message_id: str, kind: ActionKind, case_id: int,
-                          actor: Actor, *, arg: str = "", card_message_id: str | None = None) -> None:
-        await self.rt.chat.save_prompt(platform, chat, prompt_message_id, kind, case_id, actor, arg=arg,
-                                       card_message_id=card_message_id)
-
-    async def take_prompt(self, platform: str, chat: str, prompt_message_id: str, actor: Actor) -> Prompt | None:
-        return await self.rt.chat.take_prompt(platform, chat, prompt_message_id, actor)
-
-    # what adapters call besides the driver (language, history, state)
-    async def get_user_lang(self, actor: Actor, *, fast: bool = False) -> str | None:
-        return await self.rt.chat.get_user_lang(actor)
-
-    async def set_user_lang(self, actor: Actor, lang: str) -> None:
-        await self.rt.chat.set_user_lang(actor, lang)
-
-    async def history_text(self, query: str, actor: Actor, lang: str) -> list[str]:
-        return await self.rt.history.history_text(query, actor, lang)
-
-    async def role_of(self, actor: Actor) -> str:
-        return await self.rt.cases.role_of(actor)
-
-    async def first_delivery(self, platform: str, key: str) -> bool:
-        return await self.rt.chat.first_delivery(platform, key)
-
-    async def mark_conversation_dead(self, platform: str, channel: str) -> None:
-        await self.rt.chat.mark_conversation_dead(platform, channel)
-
-
-FlowsServices = RuntimeServices  # the name the adapters were first written against
+FlowsServices = RuntimeServices  # the name the adapters were first written against: remove once none imports it

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from checks.policy import Policy
     from storage.db import Database
 
+    from ..card import CardSettings
     from .cases import CaseService
     from .chatstate import ChatStateService
     from .checking import CheckingService
@@ -47,7 +48,7 @@ class Runtime:
 
     def __init__(
         self,
-        settings: BotSettings | None = None,
+        settings: BotSettings,
         *,
         database: Database | None = None,
         engine: Engine | None = None,
@@ -57,9 +58,11 @@ class Runtime:
         engine_cache: dict[bool, Engine] | None = None,
     ) -> None:
         """`engine` replaces the product's engine for every offline flag (tests); `offline` is the
-        default flag for checks that do not choose; `engine_cache` lets callers share built engines."""
-        self.settings: BotSettings = settings if settings is not None else get_bot_settings()
+        default flag for checks that do not choose; `engine_cache` lets callers share built engines.
+        A `database` passed in stays its owner's; without one the runtime opens its own (and closes it)."""
+        self.settings: BotSettings = settings
         self._database = database
+        self._owns_database = False
         self._database_ready = False
         self._engine = engine
         self._engines: dict[bool, Engine] = engine_cache if engine_cache is not None else {}
@@ -72,19 +75,32 @@ class Runtime:
 
     @classmethod
     def from_environment(cls, *, offline: bool | None = None) -> Runtime:
-        """The runtime an entry point builds: settings from the environment and `.env`."""
-        return cls(get_bot_settings(), offline=offline)
+        """The runtime an entry point builds: settings from the environment and `.env` (their secrets
+        are redacted from every log line from now on)."""
+        from .. import logs
+
+        settings = get_bot_settings()
+        logs.protect_settings(settings)
+        return cls(settings, offline=offline)
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- what the runtime holds ------------------------------------------------------------------
     @property
     def database(self) -> Database:
-        """The configured database (not checked: see `ensure_database`)."""
+        """The configured database (not checked: see `ensure_database`), opened on first use: this
+        runtime's own engine and connection pool, disposed of by `close()`."""
         if self._database is None:
-            from storage.db import get_database
+            from storage.db import open_database
 
             with self._lock:
                 if self._database is None:
-                    self._database = get_database(self.settings.database_url)
+                    self._database = open_database(self.settings.database_url)
+                    self._owns_database = True
         return self._database
 
     @property
@@ -148,6 +164,13 @@ class Runtime:
     def default_lang(self) -> str:
         return normalize_lang(self.settings.tradecheck_lang)
 
+    @property
+    def card_settings(self) -> CardSettings:
+        """What every card this runtime builds needs from its settings (time zone, list age)."""
+        from ..card import CardSettings
+
+        return CardSettings.of(self.settings)
+
     # --- running blocking work off the event loop ------------------------------------------------
     async def offload(self, function: Callable[..., T], *args: Any, fast: bool = False, **kwargs: Any) -> T:
         """Run blocking (database) work on a worker thread. `fast=True` uses a small pool of the
@@ -169,15 +192,19 @@ class Runtime:
             await self._http.aclose()
 
     def close(self) -> None:
-        """Release what the runtime started (its thread pool, the HTTP connections of loops that are not
-        running now). The database pool stays with storage."""
+        """Release what the runtime started: its thread pool, the HTTP connections of loops that are not
+        running now, and the database connections of the database it opened (a database passed in
+        stays open: it is its owner's)."""
         with self._lock:
             pool, self._fast_pool = self._fast_pool, None
             http = self._http
+            database = self._database if self._owns_database else None
         if pool is not None:
             pool.shutdown(wait=False)
         if http is not None:
             http.close()
+        if database is not None:
+            database.engine.dispose()  # the pool's connections; the runtime may open new ones if used again
 
     # --- the services ----------------------------------------------------------------------------
     def _service(self, name: str, build: Callable[[], T]) -> T:

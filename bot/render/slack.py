@@ -205,13 +205,13 @@ def header_text(card: Card) -> str:
     return f"{icon} {card.title}"
 
 
-def slack_time(value) -> str:  # type: ignore[no-untyped-def]
-    """A time each reader sees in their own Slack time zone (the fallback says the zone)."""
-    return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} {{time}}|{format_time(value)}>"
+def slack_time(value, zone=None) -> str:  # type: ignore[no-untyped-def]
+    """A time each reader sees in their own Slack time zone (the fallback says the zone: the team's, `zone`)."""
+    return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} {{time}}|{format_time(value, zone)}>"
 
 
 def _times(text: str, card: Card) -> str:
-    return resolve_times(text, card, slack_time)
+    return resolve_times(text, card, lambda value: slack_time(value, card.zone))
 
 
 def _decision_text(card: Card) -> str:

@@ -13,8 +13,7 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
@@ -28,7 +27,8 @@ from storage import chatstate
 from .. import offloop
 from ..app.cases import MAY_NEED_REASON
 from ..app.checking import describe_error, describe_request
-from ..app.driver import ButtonPress, Driver, FlowsServices, ReasonReply, new_ref
+from ..app.driver import ButtonPress, Driver, ReasonReply, new_ref
+from ..app.services import RuntimeServices
 from ..app.types import Actor
 from ..card import ActionKind
 from ..render.slack import (
@@ -42,13 +42,16 @@ from ..render.slack import (
     decode_value,
     mrkdwn,
 )
-from ..settings import BotSettings, get_bot_settings
 from . import checkjob
 from .client import make_client
 from .home import publish_home
 from .people import actor_for, lang_for
 from .port import SlackPort, tell
 from .text import slack_to_plain
+
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
+    from ..settings import BotSettings
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +63,19 @@ HELP_WORDS = {"help", "-h", "--help", "?", "帮助", "幫助"}
 HISTORY_WORDS = {"history", "历史", "歷史"}
 
 
-@dataclass
 class SlackBot:
-    """What the listeners need besides the request: settings, the engine, timing knobs."""
+    """What the listeners need besides the request: the entry point's runtime (the application layer),
+    the settings (the runtime's unless the server passes its own), the engine, timing knobs."""
 
-    settings: BotSettings = field(default_factory=get_bot_settings)
-    engine: Engine | None = None
-    progress_interval: float = 1.0
-    app: FlowsServices = field(default_factory=FlowsServices)
+    def __init__(self, runtime: Runtime, *, settings: BotSettings | None = None, engine: Engine | None = None,
+                 progress_interval: float = 1.0) -> None:
+        self.runtime = runtime
+        self.settings = settings if settings is not None else runtime.settings
+        self.engine = engine
+        self.progress_interval = progress_interval
 
     def driver(self) -> Driver:
-        return Driver(self.app, engine=self.engine, progress_interval=self.progress_interval)
+        return Driver(RuntimeServices(self.runtime), engine=self.engine, progress_interval=self.progress_interval)
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -107,9 +112,8 @@ def _header(request: AsyncBoltRequest, name: str) -> str | None:
     return values[0] if values else None
 
 
-def build_app(bot: SlackBot | None = None, client: AsyncWebClient | None = None) -> AsyncApp:
+def build_app(bot: SlackBot, client: AsyncWebClient | None = None) -> AsyncApp:
     """The Bolt app, with every listener. `SLACK_SIGNING_SECRET` is required in HTTP mode."""
-    bot = bot or SlackBot()
     settings = bot.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
@@ -121,11 +125,12 @@ def build_app(bot: SlackBot | None = None, client: AsyncWebClient | None = None)
     )
     driver = bot.driver()
     register(app, bot, driver)
-    app.tradecheck_resumer = lambda: checkjob.resumer(app.client, driver)  # type: ignore[attr-defined]  # started by bot.server
+    app.tradecheck_resumer = lambda: checkjob.resumer(app.client, driver, bot.runtime)  # type: ignore[attr-defined]  # started by bot.server
     return app
 
 
 def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C901 - one place that lists every listener
+    runtime = bot.runtime
     background: set[asyncio.Task[Any]] = set()
 
     def in_background(coroutine: Any) -> None:
@@ -158,7 +163,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             log.info("duplicate delivery %s (retry %s, reason %s, %s) acknowledged, not handled again",
                      key, _header(request, "x-slack-retry-num"), _header(request, "x-slack-retry-reason"), claim.state)
             if claim.state == chatstate.DONE:  # its /check job may belong to a process that died: finish it now
-                in_background(checkjob.resume_one(app.client, key, driver))
+                in_background(checkjob.resume_one(app.client, key, driver, runtime))
             return BoltResponse(status=200, body="")
         context["delivery"] = (key, claim.owner)
         if not _starts_check(body):  # buttons, modals, events: final at once, as Slack gets its ack
@@ -175,7 +180,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         if key is None or owner is None:
             return
         try:
-            await bot.app.offload(checkjob.finish_delivery, bot.app.ensure_database, key, owner, fast=True)
+            await runtime.offload(checkjob.finish_delivery, runtime.ensure_database, key, owner, fast=True)
         except Exception:
             log.warning("could not make delivery %s final", key, exc_info=True)
 
@@ -185,7 +190,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         loop = asyncio.get_running_loop()
         deadline = loop.time() + chatstate.DELIVERY_LEASE.total_seconds() + 1.0
         while True:
-            claim = await bot.app.offload(checkjob.claim_delivery, bot.app.ensure_database, key, fast=True)
+            claim = await runtime.offload(checkjob.claim_delivery, runtime.ensure_database, key, fast=True)
             if claim.state != chatstate.BUSY or loop.time() >= deadline:
                 return claim
             await asyncio.sleep(0.25)
@@ -199,7 +204,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             actor={"platform": actor.platform, "user_id": actor.user_id, "name": actor.name, "workspace": actor.workspace},
             channel=channel, thread_ts=thread_ts, lang=lang, response_url=body.get("response_url"),
         )
-        job = await bot.app.offload(checkjob.record, bot.app.ensure_database, key, owner, spec, fast=True)
+        job = await runtime.offload(checkjob.record, runtime.ensure_database, key, owner, spec, fast=True)
         if job is None:
             log.info("delivery %s was taken over by another process; not checking here", key)
         return job
@@ -213,7 +218,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         user = body.get("user_id") or (body.get("user") or {}).get("id")
         if not user:
             return
-        lang = bot.app.default_lang()
+        lang = runtime.default_lang()
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         text = t("slack.error.apology", lang, ref=ref)
         response_url = body.get("response_url")
@@ -233,7 +238,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         text = slack_to_plain(body.get("text")).strip()
         user, team, channel = body["user_id"], body.get("team_id", ""), body.get("channel_id", "")
         actor, profile = await actor_for(client, user, team, body.get("user_name", ""))
-        lang = await lang_for(bot.app, actor, profile)
+        lang = await lang_for(runtime, actor, profile)
         first, _, rest = text.partition(" ")
         if not text or first.lower() in HELP_WORDS:
             await settle(context)
@@ -245,7 +250,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await _history(client, actor, lang, rest.strip(), channel=channel, respond=respond)
             return
         try:
-            request = await offloop.parse_request(bot.app.parse_now, text, lang)  # CPU work: off the event loop
+            request = await offloop.parse_request(runtime.checking.parse_now, text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await settle(context)
             await ack(text=mrkdwn(describe_error(error, lang)), response_type="ephemeral")
@@ -254,13 +259,13 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         job = await start_check(context, body, request, actor, channel, body.get("thread_ts"), lang)
         await ack(text=parsed_summary(request, lang), response_type="ephemeral")
         if job is not None:
-            await checkjob.run_job(client, job, driver, respond=respond)
+            await checkjob.run_job(client, job, driver, runtime, respond=respond)
 
     async def _history(client: AsyncWebClient, actor: Actor, lang: str, query: str, *, channel: str, respond: Any) -> None:
         if not query:
             await tell(client, channel=channel, user=actor.user_id, text=t("slack.history.usage", lang), respond=respond)
             return
-        lines = await bot.app.history_text(query, actor, lang)
+        lines = await runtime.history.history_text(query, actor, lang)
         text = "\n".join(mrkdwn(line) for line in lines) if lines else mrkdwn(t("slack.history.none", lang, query=query))
         await tell(client, channel=channel, user=actor.user_id, text=text[:3900], respond=respond)
 
@@ -273,7 +278,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
         channel = (body.get("channel") or {}).get("id", "")
         actor, profile = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
-        lang = await lang_for(bot.app, actor, profile)
+        lang = await lang_for(runtime, actor, profile)
         text = slack_to_plain(message.get("text")).strip()
         if not text:
             await settle(context)
@@ -281,7 +286,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await tell(client, channel=channel, user=user, text=t("slack.error.no_text", lang), respond=respond)
             return
         try:
-            request = await offloop.parse_request(bot.app.parse_now, text, lang)  # CPU work: off the event loop
+            request = await offloop.parse_request(runtime.checking.parse_now, text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await settle(context)
             await ack()
@@ -292,7 +297,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         await ack()
         await tell(client, channel=channel, user=user, text=parsed_summary(request, lang), respond=respond)
         if job is not None:
-            await checkjob.run_job(client, job, driver, respond=respond)
+            await checkjob.run_job(client, job, driver, runtime, respond=respond)
 
     # ------------------------------------------------------------------ card buttons
     @app.action(re.compile(r"^tc:"))
@@ -307,7 +312,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         kind = decode_action_id(action.get("action_id", ""))
         case_id, arg = decode_value(action.get("value", ""))
         actor, profile = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
-        lang = await lang_for(bot.app, actor, profile)
+        lang = await lang_for(runtime, actor, profile)
         if kind is None or case_id is None:
             await tell(client, channel=channel, user=user, text=t("slack.error.bad_button", lang), respond=respond)
             return
@@ -328,7 +333,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await ack()
             log.warning("reason modal with unreadable metadata: %r", view.get("private_metadata"))
             return
-        lang = meta.get("l") or bot.app.default_lang()
+        lang = meta.get("l") or runtime.default_lang()
         values = (view.get("state") or {}).get("values") or {}
         reason = ((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("value") or ""
         deal = ((values.get(DEAL_BLOCK) or {}).get(DEAL_INPUT) or {}).get("value") or None
@@ -352,7 +357,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             return
         user = event.get("user", "")
         actor, profile = await actor_for(client, user, body.get("team_id", ""))
-        await publish_home(bot.app, client, actor, await lang_for(bot.app, actor, profile))
+        await publish_home(runtime, client, actor, await lang_for(runtime, actor, profile))
 
     @app.action(LANG_ACTION)
     async def choose_lang(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -360,7 +365,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         user = (body.get("user") or {}).get("id", "")
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
         actor, _ = await actor_for(client, user, team, (body.get("user") or {}).get("name", ""))
-        lang = ((action.get("selected_option") or {}).get("value")) or bot.app.default_lang()
-        await bot.app.set_user_lang(actor, lang)
-        await publish_home(bot.app, client, actor, lang)
+        lang = ((action.get("selected_option") or {}).get("value")) or runtime.default_lang()
+        await runtime.chat.set_user_lang(actor, lang)
+        await publish_home(runtime, client, actor, lang)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +37,9 @@ from storage.db import Database
 from ..app.driver import CheckCommand, Driver
 from ..app.types import Actor, Conversation
 from .port import SlackPort
+
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +129,12 @@ def _webhook_respond(url: str | None) -> Respond | None:
     return respond
 
 
-async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driver, *,
+async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driver, runtime: Runtime, *,
                   respond: Respond | None = None) -> str:
     """Post (or take over) the card, run the check, finish the card, complete the job.
 
     Returns "done", "lost" (another process holds the job now) or "failed"."""
-    database = await asyncio.to_thread(driver.app.ensure_database)
+    database = await asyncio.to_thread(runtime.ensure_database)
     spec = CheckSpec.model_validate(job.payload)
     if job.attempts > MAX_ATTEMPTS:  # it killed every process that tried: stop, and say so on the card
         await asyncio.to_thread(jobstore.fail, database, job, "too many attempts", max_attempts=1)
@@ -178,41 +181,41 @@ async def run_job(client: AsyncWebClient, job: jobstore.ClaimedJob, driver: Driv
         beat.cancel()
     if result is None:  # the card's place could not be recorded: the lease is someone else's
         return "lost"
-    if not await asyncio.to_thread(_complete, driver.app.ensure_database, job, "card finished"):
+    if not await asyncio.to_thread(_complete, runtime.ensure_database, job, "card finished"):
         log.warning("check job %s: finished, but the lease had run out", job.dedup_key)
         return "lost"
     return "done"
 
 
-async def resume_one(client: AsyncWebClient, key: str, driver: Driver) -> str | None:
+async def resume_one(client: AsyncWebClient, key: str, driver: Driver, runtime: Runtime) -> str | None:
     """Slack retried a delivery whose check job exists: finish it now if its owner is gone."""
-    database = await asyncio.to_thread(driver.app.ensure_database)
+    database = await asyncio.to_thread(runtime.ensure_database)
     job = await asyncio.to_thread(jobstore.claim_one, database, job_key(key), lease_seconds=LEASE_SECONDS)
     if job is None:
         return None
     log.info("check job %s taken over after its owner's lease ran out (Slack retry)", job.dedup_key)
-    return await run_job(client, job, driver)
+    return await run_job(client, job, driver, runtime)
 
 
-async def resume_due(client: AsyncWebClient, driver: Driver, limit: int = 5) -> list[str]:
+async def resume_due(client: AsyncWebClient, driver: Driver, runtime: Runtime, limit: int = 5) -> list[str]:
     """Claim check jobs whose owner died (lease ran out) and finish them, concurrently."""
-    database = await asyncio.to_thread(driver.app.ensure_database)
+    database = await asyncio.to_thread(runtime.ensure_database)
     claimed = await asyncio.to_thread(jobstore.claim, database, limit=limit, lease_seconds=LEASE_SECONDS,
                                       kinds=[KIND])
     for job in claimed:
         log.info("check job %s taken over (attempt %s)", job.dedup_key, job.attempts)
-    results = await asyncio.gather(*(run_job(client, job, driver) for job in claimed), return_exceptions=True)
+    results = await asyncio.gather(*(run_job(client, job, driver, runtime) for job in claimed), return_exceptions=True)
     for job, result in zip(claimed, results, strict=True):
         if isinstance(result, BaseException):
             log.error("check job %s failed", job.dedup_key, exc_info=result)
     return [r if isinstance(r, str) else "error" for r in results]
 
 
-async def resumer(client: AsyncWebClient, driver: Driver, every: float = RESUME_EVERY) -> None:
+async def resumer(client: AsyncWebClient, driver: Driver, runtime: Runtime, every: float = RESUME_EVERY) -> None:
     """Runs inside `tradecheck serve` (every process): finishes the checks of processes that died."""
     while True:
         try:
-            await resume_due(client, driver)
+            await resume_due(client, driver, runtime)
         except asyncio.CancelledError:
             raise
         except Exception:  # the database restarting must not stop the resumer

@@ -1,29 +1,33 @@
 """App Home: how to use the bot, the person's open cases, what waits for a manager, the language.
 
-The lists come from storage's read functions (`storage.cases.list_cases`, `runs`); this module
-only reads. If the database cannot answer, the Home tab still opens and says so.
+The lists come from the application layer (`runtime.history.open_cases`); this module only renders
+them. If the database cannot answer, the Home tab still opens and says so.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import t
-from checks.lifecycle import DECISIONS, decision_rank, level_rank, may_decide
+from checks.lifecycle import DECISIONS, may_decide
 
-from ..app.driver import FlowsServices
+from ..app.history import CaseSummary, queue_order
 from ..app.types import Actor
 from ..card import LEVEL_ICON
 from ..render.slack import LANG_ACTION, MAX_TEXT, MAX_VIEW_BLOCKS, mrkdwn, shorten
 
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = ("pending_approval", "open", "watch")
-MAX_LISTED = 15
+__all__ = ["HomeCase", "home_view", "publish_home", "queue_order"]
+
+PLATFORM = "slack"
 
 
 @dataclass
@@ -39,54 +43,16 @@ class HomeCase:
     link: str = ""
 
 
-def queue_order(case: HomeCase) -> tuple[int, int, float]:
-    """The approval queue: STOP first, then the higher level, then the one waiting longest (unknown last)."""
-    return (-decision_rank(case.decision), -level_rank(case.level), -case.waiting_hours)
-
-
-def _row(case: Any, session: Any = None) -> HomeCase:
-    checked = case.last_checked_at.strftime("%Y-%m-%d") if case.last_checked_at else ""
-    row = HomeCase(id=case.id, name=case.name, status=case.status, level=case.last_risk_level, checked=checked,
-                   decision=getattr(case, "last_decision", None))
-    if session is not None:
-        from storage.cases import open_request
-        from storage.chatstate import links
-        from storage.models import aware, utcnow
-
-        pending = open_request(session, case.id)
-        if pending is not None:
-            row.requested_by = pending.requested_by
-            row.waiting_hours = (utcnow() - aware(pending.requested_at)).total_seconds() / 3600  # type: ignore[operator]
-        posted = [link for link in links(session, case.id) if link.platform == "slack" and link.message]
-        if posted:  # the card's message: a permalink Slack resolves in the reader's workspace
-            row.link = f"https://slack.com/archives/{posted[-1].channel}/p{posted[-1].message.replace('.', '')}"
-    return row
-
-
-def workspace_key(actor: Actor) -> str:
-    """The storage workspace of a Slack team (the same key the services store cases under)."""
-    return actor.workspace
-
-
-def home_cases(actor: Actor, include_approvals: bool) -> tuple[list[HomeCase], list[HomeCase]]:
-    """(cases this person checked that are still open, cases waiting for approval). Sync: DB work."""
-    from storage.cases import list_cases, runs
-    from storage.db import get_database
-
-    from ..settings import get_bot_settings
-
-    database = get_database(get_bot_settings().database_url)
-    mine: list[HomeCase] = []
-    approvals: list[HomeCase] = []
-    with database.session() as session:
-        for status in OPEN_STATUSES:
-            for case in list_cases(session, workspace_key=workspace_key(actor), status=status, limit=100):
-                if include_approvals and status == "pending_approval":
-                    approvals.append(_row(case, session))
-                if len(mine) < MAX_LISTED and any(run.actor == actor.key for run in runs(session, case.id, limit=20)):
-                    mine.append(_row(case))
-    approvals = sorted((a for a in approvals if a.requested_by), key=queue_order)[:MAX_LISTED]
-    return mine, approvals
+def home_case(case: CaseSummary) -> HomeCase:
+    """A case row as Home shows it: the check's date, and a link to the case's last Slack card."""
+    checked = case.checked.strftime("%Y-%m-%d") if case.checked else ""
+    posted = [card for card in case.cards if card.platform == PLATFORM and card.message]
+    link = ""
+    if posted:  # the card's message: a permalink Slack resolves in the reader's workspace
+        message = posted[-1].message or ""
+        link = f"https://slack.com/archives/{posted[-1].channel}/p{message.replace('.', '')}"
+    return HomeCase(id=case.id, name=case.name, status=case.status, level=case.level, checked=checked,
+                    decision=case.decision, requested_by=case.requested_by, waiting_hours=case.waiting_hours, link=link)
 
 
 def _lines(cases: list[HomeCase], lang: str, queue: bool = False) -> str:
@@ -151,18 +117,18 @@ def home_view(lang: str, role: str, mine: list[HomeCase] | None, approvals: list
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
-async def publish_home(app: FlowsServices, client: AsyncWebClient, actor: Actor, lang: str) -> None:
+async def publish_home(runtime: Runtime, client: AsyncWebClient, actor: Actor, lang: str) -> None:
     try:
-        role = await app.role_of(actor)
+        role = await runtime.cases.role_of(actor)
     except Exception:
         log.warning("role_of failed", exc_info=True)
         role = "sales"
     mine: list[HomeCase] | None
     approvals: list[HomeCase] | None
     try:
-        mine, approvals = await app.offload(home_cases, actor, may_decide(role))
-        if not may_decide(role):
-            approvals = None
+        found = await runtime.history.open_cases(actor, approvals=may_decide(role))
+        mine = [home_case(case) for case in found.mine]
+        approvals = None if found.approvals is None else [home_case(case) for case in found.approvals]
     except Exception:
         log.warning("home lists failed", exc_info=True)
         mine, approvals = None, None

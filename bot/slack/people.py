@@ -12,15 +12,17 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from checks.i18n import normalize_lang
 
-from ..app.driver import FlowsServices
 from ..app.types import Actor
+
+if TYPE_CHECKING:
+    from ..app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +71,10 @@ async def actor_for(client: AsyncWebClient, user_id: str, team_id: str, fallback
     return Actor(platform="slack", user_id=user_id, name=found.name or fallback_name, workspace=team_id or "local"), found
 
 
-async def lang_for(app: FlowsServices, actor: Actor, found: Profile) -> str:
+async def lang_for(runtime: Runtime, actor: Actor, found: Profile) -> str:
     """The user's language: stored choice, then Slack locale, then the team default."""
     try:
-        stored = await app.get_user_lang(actor, fast=True)  # before an ack: the fast pool
+        stored = await runtime.chat.get_user_lang(actor)  # before an ack: the service reads on the fast pool
     except Exception:  # the language must never be the reason a command fails
         log.warning("get_user_lang failed", exc_info=True)
         stored = None
@@ -80,4 +82,4 @@ async def lang_for(app: FlowsServices, actor: Actor, found: Profile) -> str:
         return normalize_lang(stored)
     if found.locale:
         return normalize_lang(found.locale)
-    return app.default_lang()
+    return runtime.default_lang()

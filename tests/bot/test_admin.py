@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -10,30 +11,40 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot import admin, flows
+from bot import admin
+from bot.app import Runtime
+from bot.app.types import Actor
 from bot.card import ActionKind
 from storage import db as storage_db
 from storage.models import AuditEvent
+from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
-LI = flows.Actor("terminal", "li", "Li Wei")
-BOSS = flows.Actor("terminal", "boss", "Boss")
+LI = Actor("terminal", "li", "Li Wei")
+BOSS = Actor("terminal", "boss", "Boss")
 
 
-async def story(monkeypatch: pytest.MonkeyPatch) -> int:
+async def story(monkeypatch: pytest.MonkeyPatch, runtime_factory: MakeRuntime) -> int:
     set_managers(monkeypatch, "terminal:boss")
     engine, _ = risk_engine()
-    outcome = await flows.run_check("Sunrise Textiles country=IR", LI, engine=engine)
+    runtime = runtime_factory(engine=engine)
+    outcome = await runtime.checking.run_check("Sunrise Textiles country=IR", LI)
     assert outcome.case
-    await flows.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
-    await flows.perform_action(ActionKind.ADD_NOTE, outcome.case.id, LI, reason="met at Canton Fair")
-    await flows.perform_action(ActionKind.REJECT, outcome.case.id, BOSS, reason="embargo")
-    await flows.run_check("ACME Trading LLC country=AE", LI, engine=engine)
+    cases = runtime.cases
+    await cases.perform_action(ActionKind.REQUEST_APPROVAL, outcome.case.id, LI, reason="first order, 40 ft container")
+    await cases.perform_action(ActionKind.ADD_NOTE, outcome.case.id, LI, reason="met at Canton Fair")
+    await cases.perform_action(ActionKind.REJECT, outcome.case.id, BOSS, reason="embargo")
+    await runtime.checking.run_check("ACME Trading LLC country=AE", LI)
     return outcome.case.id
 
 
-async def test_cases_list_and_show(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    case_id = await story(monkeypatch)
+def role_of(runtime: Runtime, actor: Actor) -> str:
+    return asyncio.run(runtime.cases.role_of(actor))
+
+
+async def test_cases_list_and_show(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                   runtime_factory: MakeRuntime) -> None:
+    case_id = await story(monkeypatch, runtime_factory)
     assert admin.cases_main(["list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert {row["name"]: row["status"] for row in listed} == {"Sunrise Textiles": "rejected", "ACME Trading LLC": "open"}
@@ -59,8 +70,9 @@ async def test_cases_list_and_show(db_url: str, monkeypatch: pytest.MonkeyPatch,
 
 
 async def test_audit_export_csv_and_json_is_itself_audited(db_url: str, monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    case_id = await story(monkeypatch)
+                                                           capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                           runtime_factory: MakeRuntime) -> None:
+    case_id = await story(monkeypatch, runtime_factory)
     assert admin.audit_main(["export", "--case", str(case_id)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["action"] for r in rows] == ["case_opened", "check", "approval_needed", "approval_requested", "note_added", "rejected"]
@@ -76,12 +88,14 @@ async def test_audit_export_csv_and_json_is_itself_audited(db_url: str, monkeypa
     assert admin.audit_main(["export", "--case", "4242"]) == 1
 
 
-def test_roles_set_is_audited_and_takes_effect(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    chen = flows.Actor("slack", "U123", "Chen")
-    assert flows.role_of(chen) == "sales"
+def test_roles_set_is_audited_and_takes_effect(db_url: str, capsys: pytest.CaptureFixture[str],
+                                               runtime_factory: MakeRuntime) -> None:
+    runtime = runtime_factory()
+    chen = Actor("slack", "U123", "Chen")
+    assert role_of(runtime, chen) == "sales"
     assert admin.roles_main(["set", "slack:U123", "manager"]) == 0
     assert "slack:U123: sales → manager." in capsys.readouterr().out
-    assert flows.role_of(chen) == "manager"
+    assert role_of(runtime, chen) == "manager"
     assert admin.roles_main(["set", "U123", "manager"]) == 2
     with pytest.raises(SystemExit):
         admin.roles_main(["set", "slack:U123", "owner"])
@@ -94,13 +108,13 @@ def test_roles_set_is_audited_and_takes_effect(db_url: str, capsys: pytest.Captu
 
 
 def test_an_admin_can_demote_someone_listed_in_managers(db_url: str, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.storage.support import set_managers
-
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        runtime_factory: MakeRuntime) -> None:
     set_managers(monkeypatch, "terminal:boss")
-    boss = flows.Actor("terminal", "boss", "Boss")
-    assert flows.role_of(boss) == "manager"  # from the configuration
+    runtime = runtime_factory()
+    boss = Actor("terminal", "boss", "Boss")
+    assert role_of(runtime, boss) == "manager"  # from the configuration
     assert admin.roles_main(["set", "terminal:boss", "sales"]) == 0
     capsys.readouterr()
-    assert flows.role_of(boss) == "sales"  # the admin's decision wins over MANAGERS
-    assert flows.role_of(flows.Actor("terminal", "other", "Other")) == "sales"
+    assert role_of(runtime, boss) == "sales"  # the admin's decision wins over MANAGERS
+    assert role_of(runtime, Actor("terminal", "other", "Other")) == "sales"

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 import bot  # noqa: F401  (registers the bot's catalog)
-from bot.card import ActionKind, CaseInfo, build_card
-from bot.flows import get_engine
+from bot.card import ActionKind, CardSettings, CaseInfo, build_card, resolve_times
 from bot.render.terminal import render_text
 from checks import i18n
+from checks.engine import Engine
 from checks.i18n import catalog, forget_untranslated, missing_keys, untranslated
 from checks.models import (
     Evidence,
@@ -29,6 +30,13 @@ from checks.models import (
     Subject,
 )
 from checks.request import parse
+from tests.runtimes import MakeRuntime
+
+
+@pytest.fixture
+def engine(runtime_factory: MakeRuntime) -> Engine:
+    """The product's offline engine (the bundled lists), from a runtime of the test's own."""
+    return runtime_factory().engine(offline=True)
 
 
 def test_catalog_has_every_key_in_both_languages() -> None:
@@ -88,13 +96,13 @@ def test_whole_card_renders_without_untranslated_keys(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_card_of_a_real_offline_check_is_fully_translated(lang: str) -> None:
+async def test_card_of_a_real_offline_check_is_fully_translated(lang: str, engine: Engine) -> None:
     request = parse(
         f"ACME Trading LLC email=buyer.acme@gmail.com phone=+86 138 0013 8000 country=AE vat=DE123456789 "
         f"person=\"John Smith\" lang={lang}"
     )
     forget_untranslated()
-    report = await get_engine(offline=True).run(request)
+    report = await engine.run(request)
     for status in SourceStatus:
         report.sources.append(SourceResult(name=f"x_{status.value}", status=status))
     for verdict in ("consistent", "inconsistent", "unknown"):
@@ -158,9 +166,9 @@ def _offline_request(lang: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_a_key_missing_from_the_catalog_is_caught(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_key_missing_from_the_catalog_is_caught(lang: str, monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
     """The detector itself can fail: with the card's keys gone, the card shows them and both checks say so."""
-    report = await get_engine(offline=True).run(parse(_offline_request(lang)))
+    report = await engine.run(parse(_offline_request(lang)))
     pruned = {key: texts for key, texts in catalog().items() if not key.startswith(("card.", "section."))}
     monkeypatch.setattr(i18n, "_catalog", lambda: pruned)
     forget_untranslated()
@@ -177,8 +185,8 @@ def test_the_detector_leaves_addresses_and_policy_references_alone() -> None:
     assert _raw_keys("Risk: card.badge. Then section.verification") == ["card.badge", "section.verification"]
 
 
-async def test_chinese_card_of_a_real_check_names_kinds_and_lists_in_chinese() -> None:
-    report = await get_engine(offline=True).run(parse(_offline_request("zh")))
+async def test_chinese_card_of_a_real_check_names_kinds_and_lists_in_chinese(engine: Engine) -> None:
+    report = await engine.run(parse(_offline_request("zh")))
     text = render_text(build_card(report, CaseInfo(id=1, status="open"), details=True), width=200)
     assert "校验位错误（欧盟增值税号）" in text
     assert "European Union VAT number" not in text
@@ -239,12 +247,27 @@ def test_escapes_and_controls_reach_no_platform() -> None:
     assert "line one\nline two" in card.sections[0].items[0].detail  # newlines stay where text has lines
 
 
-def test_an_unrecognised_country_is_said_on_the_card() -> None:
+def test_an_unrecognised_country_is_said_on_the_card(engine: Engine) -> None:
     import asyncio
 
-    report = asyncio.run(get_engine(offline=True).run(parse("ACME Trading LLC country=Narnia")))
+    report = asyncio.run(engine.run(parse("ACME Trading LLC country=Narnia")))
     card = build_card(report)
     assert any("Narnia" in notice for notice in card.notices)
     assert "Narnia" in render_text(card)
-    zh = build_card(asyncio.run(get_engine(offline=True).run(parse("ACME Trading LLC country=Narnia lang=zh"))))
+    zh = build_card(asyncio.run(engine.run(parse("ACME Trading LLC country=Narnia lang=zh"))))
     assert any("Narnia" in notice and "国家" in notice for notice in zh.notices)
+
+
+def test_the_cards_time_zone_and_list_age_come_from_the_settings_it_is_built_with() -> None:
+    """Nothing is read from the environment while a card is built: the runtime passes its settings."""
+    case = CaseInfo(id=7, status="approved", decision="approve", decided_by="Boss",
+                    decided_at=datetime(2026, 12, 6, 10, 15, tzinfo=UTC))
+    report = _report("en")  # its lists are of 2024-05-03
+    plain = build_card(report, case)
+    team = build_card(report, case, settings=CardSettings(timezone="Asia/Shanghai", list_max_age_days=100_000))
+    assert "2026-12-06 10:15 UTC" in resolve_times(plain.status_line, plain)
+    assert "2026-12-06 18:15 UTC+8" in resolve_times(team.status_line, team)
+    assert "2026-12-06 18:15 UTC+8" in render_text(team)  # the terminal shows the team's zone
+    assert "days old" in plain.trust_line and "days old" not in team.trust_line
+    assert team.zone == ZoneInfo("Asia/Shanghai") and build_card(
+        report, case, settings=CardSettings(timezone="Nowhere/Unknown")).zone == UTC

@@ -18,6 +18,7 @@ from bot.app import Actor, Runtime
 from storage import db as storage_db
 from storage.models import AuditEvent, Case, CheckRun
 from tests.bot.runtime_support import use_engine
+from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,11 +188,12 @@ def test_a_fresh_machine_needs_no_extra_step(tmp_path: Path) -> None:
 
 def test_what_the_monitor_said_is_shown_at_the_next_prompt(
     db_url: str, engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+    runtime_factory: MakeRuntime,
 ) -> None:
     import asyncio
     from datetime import timedelta
 
-    from bot import monitor
+    from bot.monitor import Monitor, TerminalDeliverer
     from storage.models import Approval, utcnow
 
     set_managers(monkeypatch, "terminal:boss")
@@ -204,11 +206,9 @@ def test_what_the_monitor_said_is_shown_at_the_next_prompt(
         approval.requested_at = utcnow() - timedelta(hours=25)
         session.add(approval)
         session.commit()
-    monitor.register_deliverer(monitor.TerminalDeliverer())
-    try:
-        asyncio.run(monitor.tick(utcnow() + timedelta(hours=25)))
-    finally:
-        monitor.unregister_deliverer("terminal")
+    watch = Monitor(runtime_factory(engine=engine))  # another process's monitor over the same database
+    watch.deliverers.register(TerminalDeliverer())
+    asyncio.run(watch.tick(utcnow() + timedelta(hours=25)))
     out = run_chat(monkeypatch, capsys, ["/help", "/quit"], "--user", "boss", "--lang", "en", "--no-monitor")
     assert out.count("waiting for approval") == 1
     assert out.index("waiting for approval") < out.index("/paste")  # before the first prompt's answer

@@ -7,14 +7,18 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot import cli, monitor
+from bot import cli
+from bot.app.types import Actor
+from bot.monitor import Monitor
 from bot.settings import reload_settings
 from checks.trade_remedies import update as tr_update
 from checks.watchlists import update
 from storage import db as storage_db
+from tests.runtimes import MakeRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,12 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("status, rescreened", [("updated", True), ("unchanged", False)])
 def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, status: str, rescreened: bool,
+    runtime_factory: MakeRuntime,
 ) -> None:
     """Only the download is replaced (no network in tests); the re-screen is the real one, over a database
     in tmp_path holding one watched case that the bundled OFAC list names but its first check did not."""
     import asyncio
 
-    from bot import flows
     from tests.storage.support import risk_engine, use_database
 
     monkeypatch.chdir(tmp_path)  # nothing may land in the working directory
@@ -35,8 +39,9 @@ def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     monkeypatch.setenv("TRADECHECK_LISTS_DIR", str(tmp_path / "lists"))
     monkeypatch.setenv("TRADECHECK_LANG", "en")
     reload_settings()
-    actor = flows.Actor("terminal", "li", "Li Wei")
-    first = asyncio.run(flows.run_check("Rosneft Trading S.A. country=CH", actor, engine=risk_engine()[0]))
+    actor = Actor("terminal", "li", "Li Wei")
+    runtime = runtime_factory()
+    first = asyncio.run(runtime.checking.run_check("Rosneft Trading S.A. country=CH", actor, engine=risk_engine()[0]))
     assert first.case and not any(f.code == "sanctions.hit" for f in first.report.findings())
     monkeypatch.setattr(update, "update_lists", lambda folder, sources: [
         update.UpdateResult("us_ofac_sdn", status, count=18_000, as_of="2026-11-30"),
@@ -44,13 +49,13 @@ def test_lists_update_rescreens_watched_cases_only_when_a_list_changed(
     monkeypatch.setattr(tr_update, "update_trade_remedies", lambda folder, keys: [
         update.UpdateResult("tr_ca_cbsa", "unchanged", count=189, as_of="2026-08-28")])
     calls: list[int] = []
-    real = monitor.after_lists_update
+    real = Monitor.after_lists_update
 
-    def after_lists_update() -> int:
+    async def after_lists_update(self: Monitor, screener: Any = None) -> int:
         calls.append(1)
-        return real()
+        return await real(self, screener)
 
-    monkeypatch.setattr(monitor, "after_lists_update", after_lists_update)
+    monkeypatch.setattr(Monitor, "after_lists_update", after_lists_update)
     assert cli.main(["lists", "update"]) == 0
     out = capsys.readouterr().out
     reload_settings()

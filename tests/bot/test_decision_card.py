@@ -39,6 +39,7 @@ from storage import db as storage_db
 from storage.models import Approval, AuditEvent, Case
 from tests.bot.runtime_support import use_engine
 from tests.bot.slack.blockkit import validate_blocks
+from tests.runtimes import MakeRuntime
 from tests.storage.support import db_url, pg_url, risk_engine, set_managers, sqlite_template  # noqa: F401
 
 LI = Actor("terminal", "li", "Li Wei")  # sales
@@ -59,8 +60,8 @@ def team(db_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def runtime(team) -> Runtime:  # type: ignore[no-untyped-def]
-    return Runtime.from_environment()
+def runtime(team, runtime_factory: MakeRuntime) -> Runtime:  # type: ignore[no-untyped-def]
+    return runtime_factory(engine=team)
 
 
 def _kinds(card) -> list[ActionKind]:  # type: ignore[no-untyped-def]

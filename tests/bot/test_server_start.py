@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot import server
+from bot.app.services import RuntimeServices
+from tests.runtimes import MakeRuntime
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -25,13 +27,21 @@ def test_every_serve_flag_in_the_readme_is_accepted() -> None:
     assert parser.parse_args([]).monitor is True
 
 
-async def test_the_uvicorn_factory_builds_the_engine_on_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_uvicorn_factory_builds_the_engine_on_a_worker_thread(monkeypatch: pytest.MonkeyPatch,
+                                                                         runtime_factory: MakeRuntime) -> None:
     threads: list[threading.Thread] = []
     monkeypatch.setattr(server, "warm_up", lambda services: threads.append(threading.current_thread()))
-    app = server.create_app(mount_slack=False, mount_telegram=False, warm=True)
+    runtime = runtime_factory()
+    closed: list[bool] = []
+    monkeypatch.setattr(runtime, "close", lambda: closed.append(True))
+    app = server.create_app(mount_slack=False, mount_telegram=False, warm=True, services=RuntimeServices(runtime),
+                            close_runtime=True)
     async with app.router.lifespan_context(app):
         assert len(threads) == 1
+        assert not closed
     assert threads[0] is not threading.main_thread()
-    plain = server.create_app(mount_slack=False, mount_telegram=False)
+    assert closed == [True]  # the factory's app owns its runtime: closed at shutdown
+    plain = server.create_app(mount_slack=False, mount_telegram=False, services=RuntimeServices(runtime))
     async with plain.router.lifespan_context(plain):
         assert len(threads) == 1  # only the factory warms up; `serve` does it itself before serving
+    assert closed == [True]  # `serve` closes its runtime itself

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.card import Card, CaseInfo, build_card, resolve_times
-from bot.flows import get_engine
 from checks.request import parse
+from tests.runtimes import MakeRuntime
 
 EXAMPLES = [
     "Rosoboronexport",
@@ -54,11 +54,11 @@ def bot_texts(card: Card) -> list[str]:
     return [text for text in texts if text]
 
 
-@pytest.fixture(scope="module")
-def cards() -> list[tuple[Card, set[str]]]:
+@pytest.fixture
+def cards(runtime_factory: MakeRuntime) -> list[tuple[Card, set[str]]]:
     import asyncio
 
-    engine = get_engine(offline=True)
+    engine = runtime_factory().engine(offline=True)  # the product's offline engine
     out = []
     for n, text in enumerate(EXAMPLES, 1):
         request = parse(text + " lang=zh")

@@ -27,6 +27,7 @@ from storage import cases as store
 from storage import db as storage_db
 from storage.buyers import buyer_keys
 from storage.models import Case, CaseKey, CheckRun
+from tests.runtimes import MakeRuntime
 
 from .support import SKIP_PG, db_url, pg_url, sqlite_template, with_schema  # noqa: F401  (fixtures)
 
@@ -85,12 +86,10 @@ def _child(url: str, go: Path) -> int:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path) -> None:
+def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path, runtime_factory: MakeRuntime) -> None:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(SKIP_PG)
-    from bot import flows
-
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(storage_db.normalize_url(base))
     with admin.begin() as connection:
@@ -102,7 +101,9 @@ def test_twenty_processes_checking_one_new_buyer_open_one_case(tmp_path: Path) -
 
     from checks.request import parse
 
-    engine = flows.get_engine(offline=True)  # built and warmed once (lazy indexes), inherited by the children
+    # the product's offline engine, built and warmed once (lazy indexes): the children inherit the loaded
+    # sanctions index (each child's `check` builds its own runtime and engine over it)
+    engine = runtime_factory().engine(offline=True)
     asyncio.run(engine.run(parse("Warm Up Ltd site=warmup.example")))
     go = tmp_path / "go"
     children: list[int] = []

@@ -5,8 +5,9 @@ How: `storage.cases.save_check` honours TRADECHECK_TEST_PAUSE_IN_WRITE=<file> â€
 transaction, after the case, its keys, the check run and the audit event are written but before
 the commit, it creates <file> and sleeps. The test waits for the file, SIGKILLs the process, and
 looks at the database. The hook does nothing unless that variable is set; only this test sets it.
-The killed process runs the real flow (`flows.run_check`, stored) with an engine without sources,
-to keep the interpreter cheap; what is under test is the write.
+The killed process runs the real check (`runtime.checking.run_check`, stored, over a runtime built as
+an entry point builds it) with an engine without sources, to keep the interpreter cheap; what is under
+test is the write.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from bot import flows
+from bot.app import Actor, Runtime
+from bot.settings import get_bot_settings
 from checks.engine import Engine
 from storage import db as storage_db
 from storage.cases import PAUSE_ENV
@@ -34,9 +36,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Crash Buyer LLC site=crash-buyer.example country=DE"
 LAUNCHER = f"""
 import asyncio
-from bot import flows
+from bot.app import Actor, Runtime
 from checks.engine import Engine
-asyncio.run(flows.run_check({TEXT!r}, flows.Actor("terminal", "crash", "Crash"), engine=Engine([])))
+runtime = Runtime.from_environment()
+asyncio.run(runtime.checking.run_check({TEXT!r}, Actor("terminal", "crash", "Crash"), engine=Engine([])))
 """
 
 
@@ -68,11 +71,12 @@ def _counts(url: str) -> dict[str, int]:
 
 
 def _next_start(url: str) -> None:
-    """A new start: fresh connections, the schema check, a stored check."""
-    database = storage_db._DATABASES.pop(url, None)
+    """A new start: fresh connections (a new runtime opens its own database), the schema check, a stored check."""
+    database = storage_db._DATABASES.pop(url, None)  # the test's own reading connections too
     if database is not None:
         database.engine.dispose()
-    outcome = asyncio.run(flows.run_check(TEXT, flows.Actor("terminal", "li", "Li"), engine=Engine([])))
+    with Runtime(get_bot_settings(), engine=Engine([])) as runtime:
+        outcome = asyncio.run(runtime.checking.run_check(TEXT, Actor("terminal", "li", "Li")))
     assert outcome.case is not None
 
 

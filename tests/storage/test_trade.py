@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot import flows
+from bot.app.types import Actor
 from checks.models import Status
 from storage import db as storage_db
 from storage import trade
 from storage.cases import Who
 from storage.models import AuditEvent, Case, TradeRecord
+from tests.runtimes import MakeRuntime
 
 from .support import db_url, pg_url, risk_engine, sqlite_template  # noqa: F401  (fixtures)
 
@@ -81,21 +82,21 @@ def test_import_finds_or_opens_cases_and_is_idempotent(db_url: str) -> None:
         assert acme.domains == ["acme-trading.ae"] and acme.country == "AE"
 
 
-async def test_trade_records_become_history_findings_on_the_next_check(db_url: str) -> None:
+async def test_trade_records_become_history_findings_on_the_next_check(db_url: str, runtime_factory: MakeRuntime) -> None:
     database = storage_db.get_database(db_url)
     with database.session() as session:
         trade.import_rows(session, trade.parse_csv(GOOD), who(), "ledger.csv")
         session.commit()
     engine, _ = risk_engine()
-    outcome = await flows.run_check("ACME Trading LLC email=ap@acme-trading.ae", flows.Actor("terminal", "li", "Li"),
-                                    engine=engine)
+    checking = runtime_factory(engine=engine).checking
+    outcome = await checking.run_check("ACME Trading LLC email=ap@acme-trading.ae", Actor("terminal", "li", "Li"))
     history = {f.code: f for f in outcome.report.sections.history}
     assert history["history.trade_overdue"].status is Status.FLAG
     assert "INV-1042" in history["history.trade_overdue"].title and "75 days" in history["history.trade_overdue"].title
     assert history["history.trade_dispute"].status is Status.FLAG
     assert "4 trade record" in history["history.trade_summary"].title
     assert {f.code for f in outcome.report.risk.factors} >= {"history.trade_overdue", "history.trade_dispute"}
-    paid = await flows.run_check("Sunrise Textiles country=IN", flows.Actor("terminal", "li", "Li"), engine=engine)
+    paid = await checking.run_check("Sunrise Textiles country=IN", Actor("terminal", "li", "Li"))
     assert [f.code for f in paid.report.sections.history] == ["history.trade_summary"]
 
 

@@ -9,7 +9,7 @@ import pytest
 import bot  # noqa: F401  (registers the bot's catalog)
 from bot.app.driver import ButtonPress, CheckCommand, Driver, ReasonReply, ReasonRequest
 from bot.app.types import ActionResult, Actor, CheckOutcome, Conversation
-from bot.card import ActionKind, Card, CardAction, CaseInfo
+from bot.card import ActionKind, Card, CardAction, CardSettings, CaseInfo
 from bot.render.buttons import arg_digest
 from checks.i18n import t
 from checks.models import Report
@@ -27,13 +27,16 @@ class Port:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
+        self.cards: list[Card] = []
 
     async def post_placeholder(self, command: CheckCommand, card: Card, preface: list[str]) -> Conversation | None:
         self.calls.append(("placeholder", card.in_progress))
+        self.cards.append(card)
         return Conversation("x", "w", command.where.channel, message="m-1")
 
     async def update_card(self, at: Conversation, card: Card, *, final: bool) -> Conversation | None:
         self.calls.append(("update", final))
+        self.cards.append(card)
         return at
 
     async def show_failure(self, at: Conversation, ref: str) -> None:
@@ -75,6 +78,9 @@ class Services:
 
     def describe_request(self, request: CheckRequest) -> list[str]:
         return []
+
+    def card_settings(self) -> CardSettings:
+        return CardSettings(timezone="Asia/Shanghai")
 
     async def run_check(self, request: CheckRequest, actor: Actor, conversation: Any, *, lang: str, engine: Any,
                         on_progress: Any) -> CheckOutcome:
@@ -127,6 +133,8 @@ async def test_a_check_posts_a_placeholder_edits_it_finishes_and_links_the_card(
     assert at is not None and at.message == "m-1"
     assert port.calls[0] == ("placeholder", True) and port.calls[-1] == ("update", True)
     assert ("run_check", "m-1") in app.asked and app.asked[-1] == ("link", (12, "m-1"))
+    assert port.cards[0].timezone == "Asia/Shanghai"  # the driver's cards are built with the runtime's settings
+    assert all(card.timezone == "Asia/Shanghai" for card in port.cards[:-1])  # progress edits too
 
 
 async def test_a_failed_check_apologises_on_the_placeholder_and_links_nothing() -> None:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import threading
+import uuid
+from pathlib import Path
 
+import pytest
+from sqlmodel import func, select
+
+from bot import logs
 from bot.app import Runtime
-from bot.settings import get_bot_settings
+from bot.settings import BotSettings, get_bot_settings, reload_settings
 from checks.engine import Engine
+from storage.db import open_database
+from storage.models import Case
 
 
 def test_an_online_engine_is_built_once_with_the_runtimes_http_client() -> None:
@@ -34,3 +42,38 @@ def test_two_runtimes_share_no_engine_no_services_and_an_injected_engine_wins() 
     assert a.engine() is mine and a.engine(offline=True) is mine
     assert a.checking is a.checking and a.checking is not b.checking and a.cases is not b.cases
     assert b.engine(offline=True) is not mine
+
+
+def test_a_runtime_opens_its_own_database_and_closes_it_but_not_one_it_was_given(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    a, b = Runtime(BotSettings(DATABASE_URL=url)), Runtime(BotSettings(DATABASE_URL=url))
+    assert a.database is a.database and a.database is not b.database  # no process-wide registry between them
+    assert a.ensure_database().url == url and b.ensure_database().url == url
+    with a.database.session() as session:
+        assert session.exec(select(func.count()).select_from(Case)).one() == 0
+    assert a.database.engine.pool.checkedin() >= 1  # type: ignore[attr-defined]
+    a.close()
+    assert a.database.engine.pool.checkedin() == 0  # type: ignore[attr-defined]  # its connections closed
+    given = open_database(url)
+    with Runtime(BotSettings(DATABASE_URL=url), database=given) as runtime:
+        assert runtime.ensure_database() is given
+        with given.session() as session:
+            session.exec(select(func.count()).select_from(Case)).one()
+    assert given.engine.pool.checkedin() >= 1  # type: ignore[attr-defined]  # the owner's, left open
+    for database in (given, b.database):
+        database.engine.dispose()
+
+
+def test_an_entry_points_runtime_keeps_the_secrets_of_its_settings_out_of_the_logs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "signing-" + uuid.uuid4().hex  # no token shape: redacted only because the settings hold it
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", secret)
+    reload_settings()
+    try:
+        assert logs.redact(f"bad signature {secret}") == f"bad signature {secret}"
+        runtime = Runtime.from_environment()
+        assert logs.redact(f"bad signature {secret}") == "bad signature [redacted]"
+        runtime.close()
+    finally:
+        monkeypatch.delenv("SLACK_SIGNING_SECRET")
+        reload_settings()

@@ -20,7 +20,8 @@ import pytest
 import uvicorn
 
 import bot  # noqa: F401  (registers the bot's catalog)
-from bot import flows
+from bot.app import Runtime
+from bot.app.services import RuntimeServices
 from bot.server import create_app
 from bot.settings import get_bot_settings, reload_settings
 from bot.slack import people
@@ -28,6 +29,7 @@ from bot.slack.app import SlackBot, build_app
 from checks.engine import CheckContext, Engine, Source
 from checks.models import Finding, Section, Status
 from checks.request import CheckRequest
+from tests.runtimes import MakeRuntime
 
 from .fake_slack import FakeSlack
 
@@ -50,9 +52,9 @@ class Waits(Source):
                         title=f"{request.company or request.email}: answered by {self.name}")]
 
 
-def make_engine(slow: float = 0.8) -> Engine:
-    """The offline engine's sources, analyzers and scorer, plus two that take time."""
-    offline = flows.get_engine(offline=True)
+def make_engine(runtime: Runtime, slow: float = 0.8) -> Engine:
+    """The runtime's offline engine's sources, analyzers and scorer, plus two that take time."""
+    offline = runtime.engine(offline=True)
     sources = [*offline.sources, Waits("quick_registry", 0.05), Waits("slow_registry", slow)]
     return Engine(sources, offline.analyzers, offline.scorer)
 
@@ -75,8 +77,16 @@ class SlackHarness:
     url: str
     fake: FakeSlack
     http: httpx.AsyncClient
+    server_runtime: Runtime | None = None  # None: the server runs in another process (benchmarks)
     _trigger: int = 0
     acks: list[float] = field(default_factory=list)
+
+    @property
+    def runtime(self) -> Runtime:
+        """The in-process server's runtime: what a test reads or does directly goes through the same
+        application layer as the server's requests."""
+        assert self.server_runtime is not None, "this harness talks to a server in another process"
+        return self.server_runtime
 
     def trigger(self) -> str:
         self._trigger += 1
@@ -221,16 +231,20 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
-async def start_app(fake: FakeSlack, *, engine: Engine | None = None, progress_interval: float = 0.2) -> tuple[str, Any, Any]:
-    """uvicorn serving the real ASGI app; returns (base URL, server, task)."""
+async def start_app(fake: FakeSlack, make_runtime: MakeRuntime, *, engine: Engine | None = None,
+                    progress_interval: float = 0.2) -> tuple[str, Any, Any, Runtime]:
+    """uvicorn serving the real ASGI app over a runtime of its own, as one `tradecheck serve` process;
+    returns (base URL, server, task, runtime)."""
     import os
 
     os.environ["SLACK_API_URL"] = fake.api_url
     reload_settings()
     settings = get_bot_settings()
-    await asyncio.to_thread(flows.ensure_database)  # as `tradecheck serve` does before its first request
-    slack_app = build_app(SlackBot(settings=settings, engine=engine or make_engine(), progress_interval=progress_interval))
-    app = create_app(settings, slack_app=slack_app, mount_telegram=False)
+    runtime = make_runtime()
+    await runtime.ready_database()  # as `tradecheck serve` does before its first request
+    slack_app = build_app(SlackBot(runtime, settings=settings, engine=engine or make_engine(runtime),
+                                   progress_interval=progress_interval))
+    app = create_app(settings, slack_app=slack_app, mount_telegram=False, services=RuntimeServices(runtime))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
@@ -238,15 +252,16 @@ async def start_app(fake: FakeSlack, *, engine: Engine | None = None, progress_i
         await asyncio.sleep(0.01)
         if task.done():
             task.result()
-    return f"http://127.0.0.1:{port}", server, task
+    return f"http://127.0.0.1:{port}", server, task, runtime
 
 
 @pytest.fixture
-async def slack(slack_env: Any, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SlackHarness]:
+async def slack(slack_env: Any, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch,
+                runtime_factory: MakeRuntime) -> AsyncIterator[SlackHarness]:
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
-    url, server, task = await start_app(fake_slack)
+    url, server, task, runtime = await start_app(fake_slack, runtime_factory)
     async with httpx.AsyncClient(timeout=10) as http:
-        yield SlackHarness(url=url, fake=fake_slack, http=http)
+        yield SlackHarness(url=url, fake=fake_slack, http=http, server_runtime=runtime)
     # let listeners that are still running (card updates) finish before the database goes away
     await asyncio.sleep(0.05)
     server.should_exit = True

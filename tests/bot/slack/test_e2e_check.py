@@ -41,7 +41,7 @@ async def test_check_acks_at_once_then_posts_and_updates_the_card(slack: SlackHa
     validate_blocks(final["blocks"])
     assert "slow_registry" in str(final["blocks"]) and "⏳" not in final["blocks"][0]["text"]["text"]
     # coalesced: never more edits than sources finishing, plus the final one
-    assert len(updates) <= len(make_engine().sources) + 1
+    assert len(updates) <= len(make_engine(slack.runtime).sources) + 1
 
 
 async def test_help_and_parse_errors_are_ephemeral(slack: SlackHarness) -> None:

@@ -8,7 +8,6 @@ import io
 from pypdf import PdfReader
 from sqlmodel import select
 
-from bot import flows
 from storage.models import AuditEvent
 from tests.bot.slack.conftest import SALES, SlackHarness
 
@@ -33,7 +32,7 @@ async def test_the_evidence_pack_is_uploaded_into_the_cards_thread(slack: SlackH
     assert "Mahan Air General Trading LLC" in text and "MAHAN AIR" in text
     assert "Evidence pack of case" in complete["initial_comment"]
     # the export is in the audit trail, by the person who pressed
-    with flows.ensure_database().session() as session:
+    with slack.runtime.ensure_database().session() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "evidence_exported")).all()
     assert len(events) == 1 and events[0].actor == f"slack:{SALES}" and events[0].details["via"] == "slack"
 

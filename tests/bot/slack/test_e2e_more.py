@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot import flows
+from bot.app.types import Actor
 from tests.bot.slack.blockkit import validate_blocks, validate_view
 from tests.bot.slack.conftest import MANAGER, OTHER_SALES, SALES, TEAM, SlackHarness
+from tests.runtimes import MakeRuntime
 
 INQUIRY = """Dear Sir,
 We are interested in 2 containers of your PVC resin, please send CIF Jebel Ali price.
@@ -70,7 +71,8 @@ async def test_history_lists_earlier_checks(slack: SlackHarness) -> None:
 async def test_app_home_shows_open_cases_and_manager_approvals(slack: SlackHarness) -> None:
     card = await slack.run_check("Pacific Rim Traders Pte Ltd email=buy@pacificrim.example country=SG")
     case_id = int(slack.buttons(card["blocks"])["recheck"]["value"].split("|")[0])
-    result = await flows.perform_action("request_approval", case_id, flows.Actor("slack", SALES, "Zhang Wei", TEAM), reason="first order, 40 ft container")
+    result = await slack.runtime.cases.perform_action("request_approval", case_id, Actor("slack", SALES, "Zhang Wei", TEAM),
+                                                      reason="first order, 40 ft container")
     assert result.ok, result.message
     await slack.event({"type": "app_home_opened", "user": SALES, "channel": "D1", "tab": "home"}, event_id="EvHome1")
     published = await slack.fake.wait_for(lambda: slack.fake.of("views.publish"))
@@ -106,7 +108,7 @@ async def test_language_from_slack_locale_and_the_home_choice(slack: SlackHarnes
     }
     await slack.interact(payload)
     await slack.fake.wait_for(lambda: slack.fake.of("views.publish"))
-    assert flows.get_user_lang(flows.Actor("slack", OTHER_SALES, workspace=TEAM)) == "en"
+    assert await slack.runtime.chat.get_user_lang(Actor("slack", OTHER_SALES, workspace=TEAM)) == "en"
     response = await slack.command("Shanghai Bright Chemicals Co Ltd", user=OTHER_SALES)
     assert "Checking" in response.json()["text"]
 
@@ -155,13 +157,14 @@ async def test_a_failing_listener_is_logged_with_the_request_id_and_apologises(
 
 
 async def test_socket_mode_serves_check_without_a_public_url(
-    slack_env: Any, fake_slack: Any, monkeypatch: pytest.MonkeyPatch
+    slack_env: Any, fake_slack: Any, monkeypatch: pytest.MonkeyPatch, runtime_factory: MakeRuntime
 ) -> None:
     """`tradecheck serve --socket`: Slack's envelopes over a WebSocket, Web API calls to SLACK_API_URL."""
     from argparse import Namespace
 
+    from bot.app.services import RuntimeServices
     from bot.server import _serve
-    from bot.settings import get_bot_settings, reload_settings
+    from bot.settings import reload_settings
     from tests.bot.slack.conftest import free_port
 
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
@@ -169,7 +172,8 @@ async def test_socket_mode_serves_check_without_a_public_url(
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     reload_settings()
     args = Namespace(socket=True, telegram_polling=False, feishu_ws=False, host="127.0.0.1", port=free_port(), log_level="warning")
-    task = asyncio.create_task(_serve(args, get_bot_settings()))
+    runtime = runtime_factory()  # the process's runtime, as `serve_main` builds it
+    task = asyncio.create_task(_serve(args, runtime.settings, services=RuntimeServices(runtime)))
     try:
         await fake_slack.wait_for(lambda: fake_slack.sockets, timeout=20)
         assert fake_slack.of("apps.connections.open")[0].token == "xapp-test"

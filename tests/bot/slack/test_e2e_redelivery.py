@@ -11,17 +11,18 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot import flows
+from bot.app import Runtime
 from storage.models import AuditEvent
 from tests.bot.slack.conftest import MANAGER, SlackHarness, start_app
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.bot.slack.test_e2e_decisions import _pending_card, _submit_modal
+from tests.runtimes import MakeRuntime
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 
-def _decided(action: str) -> list[str]:
-    with flows.ensure_database().session() as session:
+def _decided(runtime: Runtime, action: str) -> list[str]:
+    with runtime.ensure_database().session() as session:
         return list(session.exec(select(AuditEvent.action).where(col(AuditEvent.action) == action)).all())
 
 
@@ -50,21 +51,21 @@ async def test_a_redelivered_approve_press_decides_once(slack: SlackHarness, cap
     assert len(slack.fake.of("views.open")) == opened + 1  # one dialog for the press and its re-delivery
     await slack.fake.wait_for(lambda: _announced(slack, pending, "Li Na (manager)"))
     assert len(_announced(slack, pending, "Li Na (manager)")) == 1
-    assert _decided("approved") == ["approved"]
+    assert _decided(slack.runtime, "approved") == ["approved"]
     assert not [c for c in slack.fake.responses if c.method == f"response:btn-{MANAGER}"]  # no "not pending" either
 
 
 async def test_a_redelivered_modal_submission_to_the_other_server_rejects_once(
-        slack_env: Any, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+        slack_env: Any, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture, runtime_factory: MakeRuntime) -> None:
     import httpx
 
     caplog.set_level(logging.INFO)
-    first_url, first, first_task = await start_app(fake_slack)
-    second_url, second, second_task = await start_app(fake_slack)
+    first_url, first, first_task, first_runtime = await start_app(fake_slack, runtime_factory)
+    second_url, second, second_task, second_runtime = await start_app(fake_slack, runtime_factory)
     try:
         async with httpx.AsyncClient(timeout=30) as http:
-            a = SlackHarness(url=first_url, fake=fake_slack, http=http)
-            b = SlackHarness(url=second_url, fake=fake_slack, http=http)
+            a = SlackHarness(url=first_url, fake=fake_slack, http=http, server_runtime=first_runtime)
+            b = SlackHarness(url=second_url, fake=fake_slack, http=http, server_runtime=second_runtime)
             pending = await _pending_card(a)
             opened = len(fake_slack.of("views.open"))  # the request's modal is there already: wait for a new one
             await a.interact(a.button(a.buttons(pending["blocks"])["reject"], MANAGER, pending["channel"], pending["ts"]))
@@ -75,7 +76,7 @@ async def test_a_redelivered_modal_submission_to_the_other_server_rejects_once(
             assert _dropped(caplog, submission["trigger_id"])
             await fake_slack.wait_for(lambda: _announced(a, pending, "Registry shows another owner"))
             assert len(_announced(a, pending, "Registry shows another owner")) == 1
-            assert _decided("rejected") == ["rejected"]
+            assert _decided(a.runtime, "rejected") == ["rejected"]
             rejected = [c for c in fake_slack.of("chat.update") if "rejected by Li Na" in json.dumps(c.params["blocks"])]
             assert len(rejected) == 1
     finally:

@@ -8,24 +8,26 @@ from typing import Any
 
 import httpx
 
+from bot.app.types import Actor
 from tests.bot.slack.conftest import MANAGER, SALES, SlackHarness, start_app
 from tests.bot.slack.fake_slack import FakeSlack
+from tests.runtimes import MakeRuntime
 
 
-async def test_a_card_from_one_server_is_decided_through_another(slack_env: Any, fake_slack: FakeSlack) -> None:
-    first_url, first, first_task = await start_app(fake_slack)
-    second_url, second, second_task = await start_app(fake_slack)
+async def test_a_card_from_one_server_is_decided_through_another(slack_env: Any, fake_slack: FakeSlack,
+                                                                  runtime_factory: MakeRuntime) -> None:
+    first_url, first, first_task, first_runtime = await start_app(fake_slack, runtime_factory)
+    second_url, second, second_task, second_runtime = await start_app(fake_slack, runtime_factory)
     try:
         async with httpx.AsyncClient(timeout=10) as http:
-            a = SlackHarness(url=first_url, fake=fake_slack, http=http)
-            b = SlackHarness(url=second_url, fake=fake_slack, http=http)
+            a = SlackHarness(url=first_url, fake=fake_slack, http=http, server_runtime=first_runtime)
+            b = SlackHarness(url=second_url, fake=fake_slack, http=http, server_runtime=second_runtime)
             b._trigger = 1000  # distinct trigger ids, as Slack's are
             card = await a.run_check("Twin Servers Trading LLC email=ops@twinservers.example country=AE")
             buttons = a.buttons(card["blocks"])
             case_id = int(buttons["recheck"]["value"].split("|")[0])
-            from bot import flows
-
-            requested = await flows.perform_action("request_approval", case_id, flows.Actor("slack", SALES, "Zhang Wei", "T1"), reason="first order, 40 ft container")
+            requested = await a.runtime.cases.perform_action("request_approval", case_id, Actor("slack", SALES, "Zhang Wei", "T1"),
+                                                             reason="first order, 40 ft container")
             assert requested.ok
             pending = requested.card
             assert pending is not None

@@ -7,9 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app.services import RuntimeServices
+from bot.app.types import Conversation
 from bot.card import Card
 from bot.delivery import Deliverer, DeliveryFailed
-from bot.flows import Conversation
 from bot.server import create_app, serve_main
 from bot.settings import BotSettings
 from bot.slack.app import delivery_key
@@ -18,6 +19,7 @@ from bot.slack.deliver import SlackDeliverer
 from bot.slack.text import slack_to_plain
 from tests.bot.slack.blockkit import validate_blocks
 from tests.bot.slack.fake_slack import FakeSlack
+from tests.runtimes import MakeRuntime
 
 
 @pytest.fixture(autouse=True)
@@ -101,17 +103,17 @@ async def test_deliverer_sorts_failures_into_permanent_and_later(fake: FakeSlack
     assert not down.value.permanent
 
 
-async def test_server_routes_healthz_and_no_slack_without_secrets() -> None:
-    app = create_app(BotSettings(), mount_telegram=False)
+async def test_server_routes_healthz_and_no_slack_without_secrets(runtime_factory: MakeRuntime) -> None:
+    app = create_app(BotSettings(), mount_telegram=False, services=RuntimeServices(runtime_factory()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         health = await http.get("/healthz")
         assert health.status_code == 200 and health.json() == {"ok": True, "slack": False, "telegram": False, "feishu": False}
         assert (await http.post("/slack/events", content=b"x")).status_code == 404  # never unsigned
 
 
-async def test_server_mounts_slack_with_secrets() -> None:
+async def test_server_mounts_slack_with_secrets(runtime_factory: MakeRuntime) -> None:
     settings = BotSettings(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", SLACK_API_URL="http://127.0.0.1:9/api/")
-    app = create_app(settings, mount_telegram=False)
+    app = create_app(settings, mount_telegram=False, services=RuntimeServices(runtime_factory()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         assert (await http.get("/healthz")).json()["slack"] is True
         unsigned = await http.post("/slack/events", content=b"command=/check&text=x",
@@ -132,16 +134,18 @@ def test_serve_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     assert serve_main([]) == 0 and seen["port"] == 3000
 
 
-async def test_socket_mode_needs_the_app_token(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_socket_mode_needs_the_app_token(capsys: pytest.CaptureFixture[str], runtime_factory: MakeRuntime) -> None:
     from argparse import Namespace
 
     from bot.server import _serve
 
-    code = await _serve(Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"), BotSettings())
+    code = await _serve(Namespace(socket=True, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"),
+                        BotSettings(), services=RuntimeServices(runtime_factory()))
     assert code == 2 and "SLACK_APP_TOKEN" in capsys.readouterr().err
 
 
-async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monkeypatch: pytest.MonkeyPatch,
+                                                                           runtime_factory: MakeRuntime) -> None:
     """The Telegram module's routes join the one ASGI app and its lifespan runs with the server's."""
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
@@ -168,7 +172,7 @@ async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monke
             return lifespan()
 
     monkeypatch.setattr(server, "_telegram_module", lambda: FakeTelegramModule)
-    app = create_app(BotSettings())
+    app = create_app(BotSettings(), services=RuntimeServices(runtime_factory()))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             assert (await http.post("/telegram/webhook")).text == "tg"
@@ -178,7 +182,7 @@ async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monke
 
 
 async def test_serve_stops_at_once_when_the_database_is_not_usable(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], runtime_factory: MakeRuntime
 ) -> None:
     from argparse import Namespace
 
@@ -186,13 +190,14 @@ async def test_serve_stops_at_once_when_the_database_is_not_usable(
     from storage import db
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://tradecheck@127.0.0.1:1/tradecheck")
-    from bot.settings import get_bot_settings, reload_settings
+    from bot.settings import reload_settings
 
     reload_settings()
     db.reset()
     try:
+        runtime = runtime_factory()  # over the unusable database, as `serve` would build it
         code = await _serve(Namespace(socket=False, telegram_polling=False, host="127.0.0.1", port=0, log_level="warning"),
-                            get_bot_settings())
+                            runtime.settings, services=RuntimeServices(runtime))
     finally:
         reload_settings()
         db.reset()
