@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import offloop  # noqa: E402
 from checks.registry import build_engine  # noqa: E402
 from checks.request import RequestError, parse, warm_up  # noqa: E402
+from checks.workers import WorkerPool  # noqa: E402
 
 PROBE_INTERVAL = 0.005
 TEXTS = [
@@ -42,9 +42,12 @@ async def probe(stop: asyncio.Event, lags: list[float]) -> None:
         lags.append(time.perf_counter() - started - PROBE_INTERVAL)
 
 
+PARSE = WorkerPool("parse")  # a runtime's parse thread (Runtime.parse_pool), as the chat adapters parse on
+
+
 async def one_check(engine, text: str) -> None:  # type: ignore[no-untyped-def]
     try:
-        request = await offloop.parse_request(text)  # as the Slack and Telegram handlers do
+        request = await PARSE.run(parse, text)  # as the Slack, Telegram and Feishu handlers do
     except RequestError:
         return
     await engine.run(request)

@@ -112,11 +112,10 @@ def main() -> int:
     _prepare(url)
 
     from bot.settings import get_bot_settings
-    from checks.screening.service import get_screener, reset
+    from checks.screening.service import ScreeningService
 
-    reset()
     started = time.perf_counter()
-    screener = get_screener(get_bot_settings().lists_dir)
+    screener = ScreeningService(get_bot_settings().lists_dir).screener()
     build = time.perf_counter() - started
     listed = [e.primary_name for e in screener.matcher.index.entities if e.type.value == "organization"][:50]
     _cases(args.cases, listed)

@@ -22,6 +22,8 @@ from checks.screening.explain import list_title
 from .text import clean_card
 
 if TYPE_CHECKING:
+    from checks.policy import Policy
+
     from .settings import BotSettings
 
 STATUS_ICON = {
@@ -60,16 +62,27 @@ FIRST_MATCH_NUMBER = 10  # "Not this buyer" buttons: 10, 11, … one per listed 
 
 @dataclass(frozen=True)
 class CardSettings:
-    """What a card needs from the runtime's settings, passed down by whoever builds cards: the team's
-    time zone (TRADECHECK_TIMEZONE, for platforms that do not show times in each reader's own) and the
-    age past which the sanctions lists count as old (TRADECHECK_LIST_MAX_AGE_DAYS)."""
+    """What a card needs from the runtime, passed down by whoever builds cards: the team's time zone
+    (TRADECHECK_TIMEZONE, for platforms that do not show times in each reader's own), the age past which
+    the sanctions lists count as old (TRADECHECK_LIST_MAX_AGE_DAYS), and the risk policy its re-check
+    button and advice follow (None: the policy file configured for the process, read when needed)."""
 
     timezone: str = ""
     list_max_age_days: int = 30
+    policy: Policy | None = None
 
     @classmethod
-    def of(cls, settings: BotSettings) -> CardSettings:
-        return cls(timezone=(settings.timezone or "").strip(), list_max_age_days=settings.list_max_age_days)
+    def of(cls, settings: BotSettings, policy: Policy | None = None) -> CardSettings:
+        return cls(timezone=(settings.timezone or "").strip(), list_max_age_days=settings.list_max_age_days,
+                   policy=policy)
+
+    def load_policy(self) -> Policy:
+        """The policy (raises PolicyError when it has to be read and its file is broken)."""
+        if self.policy is not None:
+            return self.policy
+        from checks.policy import load_policy
+
+        return load_policy()
 
 
 DEFAULT_CARD_SETTINGS = CardSettings()  # UTC, 30 days: the settings' own defaults (the docs' previews, progress)
@@ -300,11 +313,11 @@ def build_card(
         terms = [] if stop else list(risk.payment_terms)  # a stop gets no payment terms, whatever the level says
         actions = [a for a in risk.actions if a not in risk.payment_terms]
         if stop:  # nobody approves a stop but compliance: the manager-approval advice would contradict the card
-            actions = [a for a in actions if a not in _approval_advice(t)]
+            actions = [a for a in actions if a not in _approval_advice(t, settings)]
         if card.decision is DecisionCode.VERIFY_FIRST and risk.level is RiskLevel.LOW:
             # a low score that nothing verified: the low level's credit / open-account terms do not apply yet
             terms = []
-            actions = [a for a in actions if a not in _credit_advice(lang)]
+            actions = [a for a in actions if a not in _credit_advice(lang, settings)]
         card.advice = terms + actions
         # never ask a sanctioned party or an impersonator for documents
         card.ask_next = [] if stop else list(risk.ask_next)
@@ -321,7 +334,7 @@ def build_card(
     if not report.pending:
         card.trust_line = _trust_line(report, t, settings.list_max_age_days)
     if case is not None and not report.pending:
-        card.actions = _actions(report, case, t, card)
+        card.actions = _actions(report, case, t, card, settings)
     return clean_card(card)  # no escape sequence or control character reaches any platform
 
 
@@ -465,15 +478,13 @@ def _trust_line(report: Report, t, list_max_age_days: int) -> str:  # type: igno
     return icon + " " + " · ".join(parts)
 
 
-def recheck_days(level: RiskLevel | None) -> int:
+def recheck_days(level: RiskLevel | None, settings: CardSettings = DEFAULT_CARD_SETTINGS) -> int:
     """The policy's re-check interval for a level: the button and the advice say the same."""
     defaults = {RiskLevel.LOW: 180, RiskLevel.MEDIUM: 90, RiskLevel.HIGH: 30, RiskLevel.CRITICAL: 7}
     if level is None:
         return 30
     try:
-        from checks.policy import load_policy
-
-        return int(load_policy().recheck_for(level))
+        return int(settings.load_policy().recheck_for(level))
     except Exception:  # a broken policy file: the scorer says so on the card; keep the defaults here
         return defaults[level]
 
@@ -503,30 +514,27 @@ def party_key(finding: Finding) -> str:
     return " ".join(words) or (hit_keys(finding) or [""])[0]
 
 
-def _credit_advice(lang: str) -> set[str]:
+def _credit_advice(lang: str, settings: CardSettings) -> set[str]:
     """The policy's export-credit-insurance hint (open account, D/P), in this language."""
     try:
-        from checks.policy import load_policy
-
-        insurance = load_policy().insurance
+        insurance = settings.load_policy().insurance
         return {insurance.hint.get(lang)} if insurance else set()
     except Exception:
         return set()
 
 
-def _approval_advice(t) -> set[str]:  # type: ignore[no-untyped-def]
+def _approval_advice(t, settings: CardSettings) -> set[str]:  # type: ignore[no-untyped-def]
     """The scorer's "manager approval required" line, as it reads in this language."""
     try:
-        from checks.policy import load_policy
-
-        policy = load_policy()
+        policy = settings.load_policy()
         return {t("risk.action.approval", level=t(f"risk.level.{policy.approval_level.value}"),
                   days=policy.approval_expiry_days)}
     except Exception:
         return set()
 
 
-def _actions(report: Report, case: CaseInfo, t, card: Card) -> list[CardAction]:  # type: ignore[no-untyped-def]
+def _actions(report: Report, case: CaseInfo, t, card: Card,  # type: ignore[no-untyped-def]
+             settings: CardSettings) -> list[CardAction]:
     actions: list[CardAction] = []
 
     def add(kind: ActionKind, style: str | None = None, arg: str = "", label_key: str | None = None,
@@ -548,7 +556,7 @@ def _actions(report: Report, case: CaseInfo, t, card: Card) -> list[CardAction]:
     elif case.status == "pending_approval" or (report.risk.approval_required and not decided):
         add(ActionKind.REQUEST_APPROVAL, "primary")
     add(ActionKind.RECHECK)
-    days = recheck_days(report.risk.level)
+    days = recheck_days(report.risk.level, settings)
     add(ActionKind.SCHEDULE_RECHECK, arg=str(days), label_key="action.schedule_recheck_days", days=days)
     add(ActionKind.ADD_NOTE)
     add(ActionKind.DETAILS)

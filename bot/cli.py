@@ -1,4 +1,4 @@
-"""`tradecheck` — the command line. Each subcommand translates its arguments and calls a flow.
+"""`tradecheck` — the command line. Each subcommand translates its arguments, builds its one runtime and calls its services.
 
 `tradecheck --help` (`HELP` below) lists the commands and points to the README sections that explain them:
 README is what a user has (on the package's page too); the design notes of the developers are not.
@@ -111,7 +111,7 @@ def _check_and_print(runtime: Runtime, args: argparse.Namespace) -> int:
             from . import lists_sync
 
             database_not_ready = DatabaseNotReady
-            lists_sync.enable(runtime.ensure_database())
+            lists_sync.enable(runtime.screening, runtime.ensure_database())
         outcome = _run_closing(runtime, runtime.checking.run_check(text, actor, lang=lang, persist=not args.no_store))
     except RequestError as error:
         print(describe_error(error, lang), file=sys.stderr)

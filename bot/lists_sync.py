@@ -1,17 +1,21 @@
 """Every process screens against the same list versions: `lists update` publishes its downloads to
-the database, and each process copies a newer shared version into its own lists folder before the
-screening service's next version check (`checks.screening.service.set_refresher`)."""
+the database, and each process copies a newer shared version into its own lists folder before its
+screening service's next version check (`ScreeningService.set_refresher`)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.trade_remedies import update as trade_remedies
 from checks.watchlists.store import SOURCE_KEYS, read_current, resolve_lists_dir
 from checks.watchlists.update import export_current, install_version
 from storage import watchlists
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from checks.screening.service import ScreeningService
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +52,6 @@ def pull(database: Database, lists_dir: Path | None) -> list[str]:
     return installed
 
 
-def enable(database: Database) -> None:
-    """Pull shared lists before every screening version check of this process."""
-    from checks.screening import service
-
-    service.set_refresher(lambda lists_dir: pull(database, lists_dir))
+def enable(screening: ScreeningService, database: Database) -> None:
+    """Pull shared lists before every version check of `screening` (the runtime's loaded lists)."""
+    screening.set_refresher(lambda lists_dir: pull(database, lists_dir))

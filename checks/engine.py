@@ -8,23 +8,21 @@ one broken service cannot fail a check. Analyzers run after the sources, over al
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-import os
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from .i18n import Translator, normalize_lang, translator
 from .models import Finding, Report, SourceResult, SourceStatus, Subject
 from .request import CheckRequest
+from .workers import WorkerPool
 
 if TYPE_CHECKING:
     from .http import HttpClient
+    from .screening.service import ScreeningService
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +104,9 @@ class Engine:
         analyzers: Iterable[Analyzer] = (),
         scorer: Scorer | None = None,
         http: HttpClient | None = None,
+        *,
+        cpu: WorkerPool | None = None,
+        screening: ScreeningService | None = None,
     ) -> None:
         self.sources = list(sources)
         self.analyzers = list(analyzers)
@@ -113,6 +114,18 @@ class Engine:
         # the online sources' HTTP client (connections, cache, rate limits): its owner, the runtime that
         # built this engine, closes it; None for an engine without online sources
         self.http = http
+        # the thread for CPU work (sources with `in_thread`, list notes, analyzers and scoring): the
+        # runtime's when given (it closes it), else this engine's own, closed by `close()`
+        self.cpu = cpu if cpu is not None else WorkerPool("checks-cpu")
+        self._owns_cpu = cpu is None
+        # the sanctions lists the sanctions source screens against (build_engine's), for whoever needs
+        # to reload them (after a list update) or load them early
+        self.screening = screening
+
+    def close(self) -> None:
+        """Stop this engine's own CPU thread (a given one is its owner's to close). Usable again after."""
+        if self._owns_cpu:
+            self.cpu.close()
 
     async def run(
         self,
@@ -127,8 +140,7 @@ class Engine:
             report.sections.add(finding)
         threaded = any(source.in_thread for source in self.sources)
         if threaded:  # list dates are read from files: that too waits for the GIL, off the loop
-            await asyncio.get_running_loop().run_in_executor(
-                _CPU.get(), contextvars.copy_context().run, self._list_notes, report, ctx)
+            await self.cpu.run(self._list_notes, report, ctx)
         else:
             self._list_notes(report, ctx)
         if request.country_input:  # dropped from the check: the card says so, not only the ack
@@ -157,8 +169,7 @@ class Engine:
                 task.cancel()
 
         if threaded:  # a server: keep the CPU work off its loop
-            await asyncio.get_running_loop().run_in_executor(
-                _CPU.get(), contextvars.copy_context().run, self._analyze_and_score, request, report, ctx)
+            await self.cpu.run(self._analyze_and_score, request, report, ctx)
         else:
             self._analyze_and_score(request, report, ctx)
         order = {s.name: i for i, s in enumerate(self.sources)}
@@ -207,8 +218,7 @@ class Engine:
 
         try:
             if source.in_thread:  # its timeout runs on the thread: time waiting for the thread is not its own
-                findings = await asyncio.get_running_loop().run_in_executor(
-                    _CPU.get(), contextvars.copy_context().run, _run_on_thread_loop, source, request, ctx)
+                findings = await self.cpu.run(self._run_on_thread_loop, source, request, ctx)
             else:
                 findings = await asyncio.wait_for(source.run(request, ctx), timeout=source.timeout)
         except TimeoutError:
@@ -224,42 +234,10 @@ class Engine:
             return SourceResult(name=source.name, status=SourceStatus.ERROR, elapsed_ms=elapsed(), detail=detail), []
         return SourceResult(name=source.name, status=SourceStatus.OK, elapsed_ms=elapsed()), list(findings)
 
-
-_THREAD = threading.local()
-
-
-class ProcessLocalPool:
-    """A one-thread executor for this process. A forked child (tests, prefork servers) inherits the
-    parent's executor object but not its thread: work submitted there would wait forever, so a child
-    gets its own pool. One thread: the work holds the GIL anyway, and each more thread competing for
-    it makes the event loop wait longer whenever it wants the GIL back (benchmarks/loop_lag.py)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-        self._pid = 0
-
-    def get(self) -> ThreadPoolExecutor:
-        pid = os.getpid()
-        if self._pool is None or self._pid != pid:
-            with self._lock:
-                if self._pool is None or self._pid != pid:
-                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
-                    self._pid = pid
-        return self._pool
-
-
-_CPU = ProcessLocalPool("checks-cpu")
-
-
-def _run_on_thread_loop(source: Source, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
-    """Run an async source to completion, within its timeout, on this worker thread's own (reused)
-    event loop. The timeout starts when the source does, not while it queued behind other checks."""
-    loop = getattr(_THREAD, "loop", None)
-    if loop is None:
-        loop = _THREAD.loop = asyncio.new_event_loop()
-    return loop.run_until_complete(asyncio.wait_for(source.run(request, ctx), timeout=source.timeout))
+    def _run_on_thread_loop(self, source: Source, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
+        """Run an async source to completion, within its timeout, on the CPU thread's own (reused) event
+        loop. The timeout starts when the source does, not while it queued behind other checks."""
+        return self.cpu.run_async(lambda: asyncio.wait_for(source.run(request, ctx), timeout=source.timeout))
 
 
 def subject_of(request: CheckRequest) -> Subject:

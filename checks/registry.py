@@ -9,13 +9,16 @@ from .engine import Analyzer, Engine, Scorer, Source
 
 if TYPE_CHECKING:
     from .http import HttpClient
+    from .screening.service import ScreeningService
+    from .workers import WorkerPool
 
 
-def offline_sources(settings: Settings) -> list[Source]:
-    """Sources that need no network: they always answer."""
+def offline_sources(settings: Settings, screening: ScreeningService | None = None) -> list[Source]:
+    """Sources that need no network: they always answer. The sanctions source screens with `screening`
+    (one made over `settings.lists_dir` when not given)."""
     from .sources.sanctions import SanctionsSource
 
-    sources: list[Source] = [SanctionsSource(settings)]
+    sources: list[Source] = [SanctionsSource(settings, screening=screening)]
     from .sources.country import CountryRiskSource
     from .sources.email import EmailSource
     from .sources.identifiers import IdentifierSource
@@ -76,13 +79,25 @@ def scorer(settings: Settings) -> Scorer | None:
 
 
 def build_engine(
-    settings: Settings | None = None, *, offline: bool | None = None, http: HttpClient | None = None
+    settings: Settings | None = None,
+    *,
+    offline: bool | None = None,
+    http: HttpClient | None = None,
+    screening: ScreeningService | None = None,
+    cpu: WorkerPool | None = None,
 ) -> Engine:
-    """The engine; its online sources share `http` (the runtime's client, which the runtime closes), or
-    one made here for this engine (`engine.http`) when not given; an offline engine makes none."""
+    """The engine, every source built with `settings`. Its online sources share `http` (the runtime's
+    client, which the runtime closes), or one made here for this engine (`engine.http`) when not given;
+    an offline engine makes none. The sanctions source screens with `screening` (the caller's loaded
+    lists; a new service of this engine's own when not given: `engine.screening`). `cpu`: the caller's
+    CPU thread (it closes it), else the engine has its own (`engine.close()`)."""
     settings = settings or get_settings()
     offline = settings.offline if offline is None else offline
-    sources = offline_sources(settings)
+    if screening is None:
+        from .screening.service import ScreeningService
+
+        screening = ScreeningService(settings.lists_dir)
+    sources = offline_sources(settings, screening)
     if not offline:
         from .http import HttpClient  # httpx: only an engine that goes online needs it
 
@@ -94,4 +109,4 @@ def build_engine(
     engine_scorer = scorer(settings)
     if engine_scorer is not None and hasattr(engine_scorer, "offline"):
         engine_scorer.offline = offline  # an offline check is never "complete": the card says so
-    return Engine(sources, analyzers(settings), engine_scorer, http=http)
+    return Engine(sources, analyzers(settings), engine_scorer, http=http, cpu=cpu, screening=screening)

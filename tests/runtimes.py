@@ -3,7 +3,8 @@
 `runtime_factory` (registered for the whole suite in tests/conftest.py) builds runtimes over whatever
 database the test configured (DATABASE_URL, set by its database fixture) and closes them at the end.
 The product's engines are expensive to build (the sanctions index), so the runtimes of all tests share
-them, as one process's would; a test that needs its own engine passes `engine=`.
+them and the screening service they screen with, as one process's would; a test that needs its own
+engine passes `engine=`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import pytest
 from bot.app import Runtime
 from bot.settings import get_bot_settings
 from checks.engine import Engine
+from checks.screening.service import ScreeningService
 
 PRODUCT_ENGINES: dict[bool, Engine] = {}
+PRODUCT_SCREENING: list[ScreeningService] = []  # the one the product engines use, made with the first of them
 
 MakeRuntime = Callable[..., Runtime]
 
@@ -27,10 +30,16 @@ def runtime_factory() -> Iterator[MakeRuntime]:
     built: list[Runtime] = []
 
     def make(engine: Engine | None = None, **kwargs: object) -> Runtime:
-        runtime = Runtime(get_bot_settings(), engine=engine, engine_cache=PRODUCT_ENGINES, **kwargs)  # type: ignore[arg-type]
+        settings = get_bot_settings()
+        if not PRODUCT_SCREENING:
+            PRODUCT_SCREENING.append(ScreeningService(settings.lists_dir))
+        runtime = Runtime(settings, engine=engine, engine_cache=PRODUCT_ENGINES, screening=PRODUCT_SCREENING[0],
+                          **kwargs)  # type: ignore[arg-type]
         built.append(runtime)
         return runtime
 
     yield make
     for runtime in built:
         runtime.close()
+    if built and PRODUCT_SCREENING:
+        PRODUCT_SCREENING[0].set_refresher(None)  # `warm_up` pointed it at this test's database

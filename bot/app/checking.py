@@ -89,7 +89,7 @@ class CheckingService:
         """Parse `/check` text off the event loop (a long paste takes tens of ms of CPU). Raises RequestError."""
         from .. import offloop
 
-        return await offloop.run_parse(self.parse_now, text, lang)
+        return await offloop.run_parse(self._rt.parse_pool, self.parse_now, text, lang)
 
     describe_error = staticmethod(describe_error)
     describe_request = staticmethod(describe_request)
@@ -104,7 +104,7 @@ class CheckingService:
         from .. import lists_sync
 
         database = await self._rt.ready_database()
-        lists_sync.enable(database)
+        lists_sync.enable(self._rt.screening, database)
         for source in self._rt.engine(offline).sources:
             start = getattr(source, "warm_up", None)  # optional Source hook
             if callable(start):

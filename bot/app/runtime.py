@@ -1,9 +1,10 @@
 """The runtime: what one process (the terminal chat, a one-shot command, the server) works with.
 
 Built once by an entry point (`bot/cli.py`, `bot/chat.py`, `bot/server.py`) and passed down; tests
-build their own (`tests/bot/app/conftest.py`). It holds the injected BotSettings, the Database, the
-check Engine (built lazily, one per offline flag), the risk Policy and the HTTP client, and the
-services every adapter calls. Nothing here is process-wide: two runtimes share nothing.
+build their own (`tests/bot/app/conftest.py`). It holds the injected BotSettings, the Database (its
+own engine and connection pool, opened on first use and closed by `close()`), the check Engine
+(built lazily, one per offline flag), the risk Policy and the HTTP client, and the services every
+adapter calls. Nothing here is process-wide: two runtimes share nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from checks.engine import Engine
     from checks.http import HttpClient
     from checks.policy import Policy
+    from checks.screening.service import ScreeningService
+    from checks.workers import WorkerPool
     from storage.db import Database
 
     from ..card import CardSettings
@@ -56,10 +59,12 @@ class Runtime:
         http: HttpClient | None = None,
         offline: bool | None = None,
         engine_cache: dict[bool, Engine] | None = None,
+        screening: ScreeningService | None = None,
     ) -> None:
         """`engine` replaces the product's engine for every offline flag (tests); `offline` is the
-        default flag for checks that do not choose; `engine_cache` lets callers share built engines.
-        A `database` passed in stays its owner's; without one the runtime opens its own (and closes it)."""
+        default flag for checks that do not choose; `engine_cache` lets callers share built engines
+        (and `screening`, the sanctions lists those engines screen against). A `database` passed in
+        stays its owner's; without one the runtime opens its own (and closes it)."""
         self.settings: BotSettings = settings
         self._database = database
         self._owns_database = False
@@ -71,6 +76,9 @@ class Runtime:
         self.offline = self.settings.offline if offline is None else offline
         self._lock = threading.RLock()  # re-entrant: building the engine makes the HTTP client
         self._fast_pool: ThreadPoolExecutor | None = None
+        self._screening = screening  # the loaded sanctions lists of this runtime's engines (see `screening`)
+        self._cpu: WorkerPool | None = None  # the engines' CPU thread (screening, scoring)
+        self._parse: WorkerPool | None = None  # the request parser's thread (`parse_pool`)
         self._services: dict[str, Any] = {}
 
     @classmethod
@@ -116,6 +124,41 @@ class Runtime:
                     self._http = HttpClient()
         return self._http
 
+    @property
+    def screening(self) -> ScreeningService:
+        """The sanctions lists this runtime's engines screen against: loaded once (or read from the index
+        cache file), re-checked against the list files, reloaded after `lists update` (`reset()`)."""
+        if self._screening is None:
+            from checks.screening.service import ScreeningService
+
+            with self._lock:
+                if self._screening is None:
+                    self._screening = ScreeningService(self.settings.lists_dir)
+        return self._screening
+
+    @property
+    def cpu_pool(self) -> WorkerPool:
+        """The one thread this runtime's engines run their CPU work on (off the event loop)."""
+        return self._pool("_cpu", "checks-cpu")
+
+    @property
+    def parse_pool(self) -> WorkerPool:
+        """The one thread `/check` text is parsed on before an adapter's ack (bot/offloop.py): not the
+        engines' thread, so a parse never waits behind a check's screening."""
+        return self._pool("_parse", "parse")
+
+    def _pool(self, attribute: str, name: str) -> WorkerPool:
+        found: WorkerPool | None = getattr(self, attribute)
+        if found is None:
+            from checks.workers import WorkerPool
+
+            with self._lock:
+                found = getattr(self, attribute)
+                if found is None:
+                    found = WorkerPool(name)
+                    setattr(self, attribute, found)
+        return found
+
     def ensure_database(self) -> Database:
         """The database, checked once: raises DatabaseNotReady if the schema is behind (the default
         local SQLite file and a brand-new database are upgraded automatically). Blocking."""
@@ -144,7 +187,8 @@ class Runtime:
                 engine = self._engines.get(flag)
                 if engine is None:
                     engine = self._engines[flag] = build_engine(
-                        self.settings, offline=flag, http=None if flag else self.http)
+                        self.settings, offline=flag, http=None if flag else self.http, screening=self.screening,
+                        cpu=self.cpu_pool)
         return engine
 
     @property
@@ -153,10 +197,10 @@ class Runtime:
         edit never stops checks: the scorer's own approval flag applies then."""
         if self._policy is not None:
             return self._policy
-        from checks.policy import load_policy
+        from checks.policy import BUNDLED, load_policy
 
         try:
-            return load_policy(self.settings.policy_path)
+            return load_policy(self.settings.policy_path or BUNDLED)  # this runtime's settings, not the process's
         except Exception:
             log.exception("could not load the policy")
             return None
@@ -166,10 +210,10 @@ class Runtime:
 
     @property
     def card_settings(self) -> CardSettings:
-        """What every card this runtime builds needs from its settings (time zone, list age)."""
+        """What every card this runtime builds needs from it (time zone, list age, the policy)."""
         from ..card import CardSettings
 
-        return CardSettings.of(self.settings)
+        return CardSettings.of(self.settings, self.policy)
 
     # --- running blocking work off the event loop ------------------------------------------------
     async def offload(self, function: Callable[..., T], *args: Any, fast: bool = False, **kwargs: Any) -> T:
@@ -192,15 +236,18 @@ class Runtime:
             await self._http.aclose()
 
     def close(self) -> None:
-        """Release what the runtime started: its thread pool, the HTTP connections of loops that are not
+        """Release what the runtime started: its thread pools, the HTTP connections of loops that are not
         running now, and the database connections of the database it opened (a database passed in
         stays open: it is its owner's)."""
         with self._lock:
             pool, self._fast_pool = self._fast_pool, None
             http = self._http
+            workers = [worker for worker in (self._cpu, self._parse) if worker is not None]
             database = self._database if self._owns_database else None
         if pool is not None:
             pool.shutdown(wait=False)
+        for worker in workers:
+            worker.close()
         if http is not None:
             http.close()
         if database is not None:

@@ -48,6 +48,10 @@ class RuntimeServices:
         """Parse `/check` text on the calling thread with the runtime's default language (raises RequestError)."""
         return self.runtime.checking.parse_now(text, lang)
 
+    async def parse(self, text: str, lang: str | None = None) -> CheckRequest:
+        """`/check` text parsed on the runtime's parse thread, off the event loop (raises RequestError)."""
+        return await self.runtime.checking.parse(text, lang)
+
     async def run_check(self, request: CheckRequest, actor: Actor, conversation: Conversation | None, *,
                         lang: str, engine: Engine | None,
                         on_progress: Callable[[Report], Awaitable[None]]) -> CheckOutcome:

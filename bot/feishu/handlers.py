@@ -20,7 +20,6 @@ from typing import Any
 from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
-from .. import offloop
 from ..app.checking import describe_error
 from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
 from ..app.types import Actor, Conversation
@@ -99,7 +98,7 @@ class FeishuBot:
         chat, reply_to = message.chat_id, message.message_id
         if name == "check" and rest:
             try:
-                request = await offloop.parse_request(self.app.parse_now, rest, lang)
+                request = await self.app.parse(rest, lang)
             except RequestError as error:
                 await self._say(chat, describe_error(error, lang), reply_to)
                 return

@@ -31,7 +31,7 @@ async def _worker(monitor: Monitor, args: argparse.Namespace) -> int:
     config.plan_every_seconds = args.interval if args.plan else float("inf")
     config.batch = args.batch
     platforms.register_deliverers(monitor.deliverers, monitor.runtime.settings)
-    lists_sync.enable(await asyncio.to_thread(monitor.database))
+    lists_sync.enable(monitor.runtime.screening, await asyncio.to_thread(monitor.database))
     monitor.start_ticker(args.interval)
     try:
         while True:

@@ -22,7 +22,8 @@ from .messages import enqueue_message, messages_for_case
 from .planner import enroll_watched_cases, queue_recheck_now
 
 if TYPE_CHECKING:
-    from checks.screening.service import Screener
+    from checks.config import Settings
+    from checks.screening.service import Screener, ScreeningService
 
     from .service import Monitor
 
@@ -30,12 +31,14 @@ log = logging.getLogger(__name__)
 
 
 class Screening:
-    """The product's sanctions source over a given screener (the freshly loaded lists, or a test's own)."""
+    """The product's sanctions source over a given screener (the freshly loaded lists, or a test's own),
+    else over the runtime's screening service."""
 
-    def __init__(self, screener: Screener | None) -> None:
+    def __init__(self, screener: Screener | None, settings: Settings | None = None,
+                 screening: ScreeningService | None = None) -> None:
         from checks.sources.sanctions import SanctionsSource
 
-        self.source = SanctionsSource(screener=screener)
+        self.source = SanctionsSource(settings, screening=screening, screener=screener)
 
     async def hits(self, request: CheckRequest, lang: str) -> list[Finding]:
         findings = await self.source.run(request, CheckContext.for_lang(lang))
@@ -85,13 +88,13 @@ async def after_lists_update(monitor: Monitor, screener: Screener | None = None)
     """Screen every watched case again against the current lists; alert each NEW hit at once.
 
     Returns the number of alerts raised (one per case and new list entry). Idempotent: a second call
-    with the same lists raises none. Without `screener`, the screening service reloads the lists.
+    with the same lists raises none. Without `screener`, the runtime's screening service reloads the lists.
     """
+    service = None
     if screener is None:
-        from checks.screening import service
-
+        service = monitor.runtime.screening
         service.reset()
-    screening = Screening(screener)
+    screening = Screening(screener, monitor.runtime.settings, service)
     alerts = 0
     for watched in await asyncio.to_thread(watched_cases, monitor):
         try:

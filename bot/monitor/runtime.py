@@ -14,6 +14,7 @@ from ..settings import BotSettings
 if TYPE_CHECKING:
     from checks.engine import Engine
     from checks.policy import Policy
+    from checks.screening.service import ScreeningService
     from storage.db import Database
 
 
@@ -38,3 +39,8 @@ class MonitorRuntime(Protocol):
 
     @property
     def monitoring(self) -> MonitoringPort: ...
+
+    @property
+    def screening(self) -> ScreeningService:
+        """The sanctions lists the runtime's engines screen against (reloaded after a list update)."""
+        ...

@@ -24,7 +24,6 @@ from checks.i18n import t
 from checks.request import CheckRequest, RequestError
 from storage import chatstate
 
-from .. import offloop
 from ..app.cases import MAY_NEED_REASON
 from ..app.checking import describe_error, describe_request
 from ..app.driver import ButtonPress, Driver, ReasonReply, new_ref
@@ -250,7 +249,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await _history(client, actor, lang, rest.strip(), channel=channel, respond=respond)
             return
         try:
-            request = await offloop.parse_request(runtime.checking.parse_now, text, lang)  # CPU work: off the event loop
+            request = await runtime.checking.parse(text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await settle(context)
             await ack(text=mrkdwn(describe_error(error, lang)), response_type="ephemeral")
@@ -286,7 +285,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             await tell(client, channel=channel, user=user, text=t("slack.error.no_text", lang), respond=respond)
             return
         try:
-            request = await offloop.parse_request(runtime.checking.parse_now, text, lang)  # CPU work: off the event loop
+            request = await runtime.checking.parse(text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await settle(context)
             await ack()

@@ -21,7 +21,6 @@ from checks.engine import Engine
 from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
-from .. import offloop
 from ..app.checking import describe_error
 from ..app.driver import ButtonPress, CheckCommand, Driver, FlowsServices, ReasonReply
 from ..app.types import Actor
@@ -199,7 +198,7 @@ class TelegramHandlers:
         if not text and replied is not None:
             text = (replied.text or replied.caption or "").strip()
         try:
-            request = await offloop.parse_request(self.app.parse_now, text, lang)  # CPU work: off the event loop
+            request = await self.app.parse(text, lang)  # CPU work: off the event loop
         except RequestError as error:
             await self._reply(context, message, html.escape(describe_error(error, lang)))
             return

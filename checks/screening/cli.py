@@ -28,7 +28,7 @@ from ..i18n import normalize_lang, translator
 from ..watchlists.store import SOURCE_KEYS, SPECS, age_days, list_dates, resolve_lists_dir
 from .explain import list_label, reasons
 from .matcher import ALERT_THRESHOLD, Query
-from .service import get_screener, reset
+from .service import Screener, ScreeningService
 
 TYPES = {"company": "company", "organization": "company", "org": "company", "entity": "company",
          "person": "person", "individual": "person"}
@@ -56,7 +56,9 @@ def _queries_from_csv(path: Path) -> Iterator[Query]:
             yield Query(get("name"), type=TYPES.get(get("type").lower()), country=countries.to_code(get("country")))
 
 
-def screen_main(argv: list[str], out: TextIO | None = None) -> int:
+def screen_main(argv: list[str], out: TextIO | None = None, screener: Screener | None = None) -> int:
+    """`screener`: screen with these lists (tests); by default the lists of TRADECHECK_LISTS_DIR, read
+    from the index cache file (or built and written once)."""
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="tradecheck screen", description="Screen names against sanctions lists.")
     parser.add_argument("names", nargs="*", metavar="NAME", help="one name per argument (quote names with spaces)")
@@ -82,7 +84,7 @@ def screen_main(argv: list[str], out: TextIO | None = None) -> int:
         except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
             print(f"tradecheck screen: {exc}", file=sys.stderr)
             return 2
-    screener = get_screener(settings.lists_dir)
+    screener = screener or ScreeningService(settings.lists_dir).screener()
     if not args.json:
         print(t("screening.cli.lists_header", lists=", ".join(f"{i.source} {i.as_of}" for i in screener.lists)), file=out)
     for query in queries:
@@ -143,7 +145,7 @@ def lists_main(argv: list[str], out: TextIO | None = None,
         for result in results:
             extra = f"{result.count} entries, as of {result.as_of}" if result.status in ("updated", "unchanged") else result.detail
             print(f"{result.source:13} {result.status:9} {extra}", file=out)
-        reset()
+        # no loaded index to forget here: each screening service is its owner's (`on_updated` reloads the bot's)
         print(f"lists folder: {resolve_lists_dir(settings.lists_dir)}", file=out)
         changed = [result.source for result in results if result.status == "updated"]
         if changed and on_updated is not None:

@@ -1,13 +1,15 @@
-"""One screening index per process, built on first use and rebuilt when the lists change.
+"""The screening index, built on first use and rebuilt when the lists change: a `ScreeningService` per engine.
 
 Building takes about 6 s on one core (decompress, parse, tokenize about 45,000 names), so the built
 index is cached in the user's cache folder, keyed by the list versions and by the screening code itself
 (a changed normalizer never reuses an old index). The cache is a memory-mapped file read lazily
 (compact.py): opening it takes a few milliseconds, and a command that screens one name reads only the
 pages it needs. A freshly built index is written, then used from the written file, so a process works
-the same way whether the cache was cold or warm. The version check is a few small file reads, done at
-most every `RECHECK_SECONDS`. Thread-safe: the bot may screen from several threads, and `lists update`
-may swap files under a running process.
+the same way whether the cache was cold or warm. That file is the only thing shared between services
+(and processes); the loaded index is the service's: whoever builds the engine (`checks.registry.build_engine`,
+the bot's runtime) owns one, so two runtimes share nothing. The version check is a few small file reads,
+done at most every `RECHECK_SECONDS`. Thread-safe: the bot may screen from several threads, and
+`lists update` may swap files under a running process.
 Set TRADECHECK_INDEX_CACHE=off to never read or write the cache.
 """
 
@@ -45,11 +47,6 @@ class Screener:
 
     def screen(self, query: Query, threshold: float = ALERT_THRESHOLD) -> list[Match]:
         return self.matcher.screen(query, threshold=threshold)
-
-
-_lock = threading.Lock()
-_screener: Screener | None = None
-_checked_at = 0.0
 
 
 def default_cache_dir() -> Path | None:
@@ -127,60 +124,67 @@ def build_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool 
 
 
 Refresher = Callable[[Path | None], object]
-_refresher: Refresher | None = None
 
 
-def set_refresher(refresher: Refresher | None) -> None:
-    """A function that brings `lists_dir` up to date from elsewhere (the bot registers one that copies
-    lists another host downloaded from the shared database); called before each version check."""
-    global _refresher
-    _refresher = refresher
+class ScreeningService:
+    """The loaded screener of one lists folder, re-checked against the list files at most every
+    `recheck_seconds` and rebuilt (or read from the cache file) when a version changed."""
 
+    def __init__(self, lists_dir: Path | None = None, cache_dir: Path | None | bool = True, *,
+                 refresher: Refresher | None = None, recheck_seconds: float = RECHECK_SECONDS) -> None:
+        self.lists_dir = lists_dir
+        self.cache_dir = cache_dir
+        self.recheck_seconds = recheck_seconds
+        self._refresher = refresher
+        self._lock = threading.Lock()
+        self._screener: Screener | None = None
+        self._checked_at = 0.0
 
-def _refresh(lists_dir: Path | None) -> None:
-    if _refresher is None:
-        return
-    try:
-        _refresher(lists_dir)
-    except Exception:  # noqa: BLE001 - screening goes on with the lists it has
-        log.exception("could not refresh the lists from their shared copy")
+    def set_refresher(self, refresher: Refresher | None) -> None:
+        """A function that brings `lists_dir` up to date from elsewhere (the bot sets one that copies
+        lists another host downloaded from the shared database); called before each version check."""
+        self._refresher = refresher
 
-
-def get_screener(lists_dir: Path | None = None, cache_dir: Path | None | bool = True) -> Screener:
-    """The process-wide screener; rebuilt when a list version in `lists_dir` changed."""
-    global _screener, _checked_at
-    with _lock:
-        now = time.monotonic()
-        stale = _screener is None or _screener.lists_dir != lists_dir
-        if stale or now - _checked_at > RECHECK_SECONDS:
-            _refresh(lists_dir)
-        if not stale and now - _checked_at > RECHECK_SECONDS:
-            stale = current_versions(lists_dir) != _screener.versions  # type: ignore[union-attr]
-            _checked_at = now
-        if stale:
-            _screener = build_screener(lists_dir, cache_dir)
-            _checked_at = now
-        assert _screener is not None
-        return _screener
-
-
-def warm_up(lists_dir: Path | None = None, cache_dir: Path | None | bool = True) -> threading.Thread:
-    """Load (or build) the index in a background thread at start-up, so the first /check does not
-    wait for it; a check that comes earlier simply waits on the same lock."""
-
-    def load() -> None:
+    def _refresh(self) -> None:
+        if self._refresher is None:
+            return
         try:
-            get_screener(lists_dir, cache_dir)
-        except Exception:  # noqa: BLE001 - the first check will report the lists as unavailable
-            log.exception("sanctions index warm-up failed")
+            self._refresher(self.lists_dir)
+        except Exception:  # noqa: BLE001 - screening goes on with the lists it has
+            log.exception("could not refresh the lists from their shared copy")
 
-    thread = threading.Thread(target=load, name="tradecheck-screening-warm-up", daemon=True)
-    thread.start()
-    return thread
+    def screener(self) -> Screener:
+        """The current screener; rebuilt when a list version in `lists_dir` changed. Blocking."""
+        with self._lock:
+            now = time.monotonic()
+            loaded = self._screener
+            due = now - self._checked_at > self.recheck_seconds
+            if loaded is None or due:
+                self._refresh()
+            if loaded is not None and due:
+                if current_versions(self.lists_dir) != loaded.versions:
+                    loaded = None
+                self._checked_at = now
+            if loaded is None:
+                loaded = self._screener = build_screener(self.lists_dir, self.cache_dir)
+                self._checked_at = now
+            return loaded
 
+    def warm_up(self) -> threading.Thread:
+        """Load (or build) the index in a background thread at start-up, so the first /check does not
+        wait for it; a check that comes earlier simply waits on the same lock."""
 
-def reset() -> None:
-    """Forget the index (tests, or after `lists update` in the same process)."""
-    global _screener
-    with _lock:
-        _screener = None
+        def load() -> None:
+            try:
+                self.screener()
+            except Exception:  # noqa: BLE001 - the first check will report the lists as unavailable
+                log.exception("sanctions index warm-up failed")
+
+        thread = threading.Thread(target=load, name="tradecheck-screening-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def reset(self) -> None:
+        """Forget the loaded index: the next screening reads the lists again (after `lists update`)."""
+        with self._lock:
+            self._screener = None

@@ -26,7 +26,7 @@ from ..request import CheckRequest
 from ..screening.explain import LIST_TITLES, list_title, reasons
 from ..screening.matcher import Match, Query
 from ..screening.normalize import TokenClass, tokenize
-from ..screening.service import Screener, get_screener, warm_up
+from ..screening.service import Screener, ScreeningService
 from ..watchlists.model import Entity, EntityType, NameKind
 from ..watchlists.store import SOURCE_KEYS, age_days, list_dates
 
@@ -159,20 +159,23 @@ class SanctionsSource(Source):
     online: ClassVar[bool] = False
     timeout: float = 60.0  # the first check of a process builds the index (a few seconds)
 
-    def __init__(self, settings: Settings | None = None, *, screener: Screener | None = None) -> None:
-        """`screener`: screen with these lists (the monitor's freshly loaded ones, a test's own) instead
-        of the screening service's current ones."""
+    def __init__(self, settings: Settings | None = None, *, screening: ScreeningService | None = None,
+                 screener: Screener | None = None) -> None:
+        """`screening`: the loaded lists of whoever built the engine (`build_engine`, the runtime); made
+        here over `settings.lists_dir` when not given. `screener`: screen with exactly these lists (the
+        monitor's freshly loaded ones, a test's own) instead."""
         self.settings = settings or get_settings()
+        self.screening = screening if screening is not None else ScreeningService(self.settings.lists_dir)
         self._given_screener = screener
 
     def _screener(self) -> Screener:
         if self._given_screener is not None:
             return self._given_screener
-        return get_screener(self.settings.lists_dir)
+        return self.screening.screener()
 
     def warm_up(self) -> None:
         """Start loading the index now (server or chat start-up), not at the first check."""
-        warm_up(self.settings.lists_dir)
+        self.screening.warm_up()
 
     async def run(self, request: CheckRequest, ctx: CheckContext) -> list[Finding]:
         try:

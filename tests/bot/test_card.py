@@ -271,3 +271,19 @@ def test_the_cards_time_zone_and_list_age_come_from_the_settings_it_is_built_wit
     assert "days old" in plain.trust_line and "days old" not in team.trust_line
     assert team.zone == ZoneInfo("Asia/Shanghai") and build_card(
         report, case, settings=CardSettings(timezone="Nowhere/Unknown")).zone == UTC
+
+
+def test_the_re_check_button_follows_the_policy_the_card_is_built_with() -> None:
+    from checks.policy import bundled_policy
+
+    policy = bundled_policy()
+    days = {**policy.recheck_days, RiskLevel.CRITICAL: 3}
+    mine = policy.model_copy(update={"recheck_days": days})
+    case = CaseInfo(id=7, status="open")
+
+    def schedule(settings: CardSettings) -> str:
+        card = build_card(_report("en"), case, settings=settings)  # a critical report
+        return next(a.arg for a in card.actions if a.kind is ActionKind.SCHEDULE_RECHECK)
+
+    assert schedule(CardSettings(policy=mine)) == "3"
+    assert schedule(CardSettings(policy=policy)) == str(policy.recheck_days[RiskLevel.CRITICAL]) != "3"

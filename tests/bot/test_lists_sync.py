@@ -59,12 +59,8 @@ def test_the_screener_pulls_before_it_checks_its_versions(db_url: str, tmp_path:
         return type("Built", (), {"lists_dir": lists_dir, "versions": current_versions(lists_dir)})()
 
     monkeypatch.setattr(service, "build_screener", build)
-    service.reset()
-    lists_sync.enable(database)
-    try:
-        service.get_screener(tmp_path / "host-b", cache_dir=False)
-    finally:
-        service.set_refresher(None)
-        service.reset()
+    screening = service.ScreeningService(tmp_path / "host-b", cache_dir=False)  # host B's runtime's
+    lists_sync.enable(screening, database)
+    screening.screener()
     [versions] = seen
     assert f"un_sc:{read_current(tmp_path / 'host-b', 'un_sc')['version']}" in versions  # type: ignore[index]

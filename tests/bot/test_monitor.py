@@ -277,12 +277,11 @@ async def test_recheck_messages_are_in_the_buyers_language(db_url: str, watchlis
 
 async def test_the_products_offline_engine_rechecking_unchanged_buyers_says_nothing(db_url: str, watchlist, fake) -> None:  # type: ignore[no-untyped-def]
     """The real sources, lists and scorer (offline): nothing in a repeated check may look like news."""
-    from checks.screening.service import get_screener
-
-    monitor.current().config.engine = flows.get_engine(offline=True)
+    engine = monitor.current().config.engine = flows.get_engine(offline=True)
     # the index is built first, as the server and the chat do at start-up: on a loaded machine its
     # build can outlast the sanctions source's timeout, and a check without sanctions is not the point here
-    await asyncio.to_thread(get_screener, get_bot_settings().lists_dir)
+    assert engine.screening is not None
+    await asyncio.to_thread(engine.screening.screener)
     ids = [await check(text, f"C{i}") for i, text in enumerate((
         "ACME Trading LLC email=j@acme-trading.ae site=acme-trading.ae country=AE phone=+97142345678",
         "Islamic Revolutionary Guard Corps country=IR",

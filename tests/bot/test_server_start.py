@@ -45,3 +45,25 @@ async def test_the_uvicorn_factory_builds_the_engine_on_a_worker_thread(monkeypa
     async with plain.router.lifespan_context(plain):
         assert len(threads) == 1  # only the factory warms up; `serve` does it itself before serving
     assert closed == [True]  # `serve` closes its runtime itself
+
+
+async def test_each_uvicorn_worker_builds_its_own_runtime_and_closes_it(monkeypatch: pytest.MonkeyPatch,
+                                                                      runtime_factory: MakeRuntime) -> None:
+    from bot.app import Runtime
+
+    built: list[Runtime] = []
+    closed: list[Runtime] = []
+
+    def from_environment(cls: type[Runtime], **options: object) -> Runtime:
+        runtime = runtime_factory()
+        monkeypatch.setattr(runtime, "close", lambda: closed.append(runtime))
+        built.append(runtime)
+        return runtime
+
+    monkeypatch.setattr(Runtime, "from_environment", classmethod(from_environment))
+    monkeypatch.setattr(server, "warm_up", lambda services: None)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    app = server.asgi_app()
+    async with app.router.lifespan_context(app):
+        assert len(built) == 1 and not closed
+    assert closed == built  # the worker's runtime ends with it

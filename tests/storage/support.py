@@ -103,9 +103,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         _empty_postgres(url)
     use_database(monkeypatch, url)
     yield url
-    from checks.screening import service
-
-    service.set_refresher(None)  # a process-wide hook a test may have pointed at this database
     if request.param == "sqlite":
         database = storage_db._DATABASES.pop(url, None)
         if database is not None:

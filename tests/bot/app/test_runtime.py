@@ -77,3 +77,35 @@ def test_an_entry_points_runtime_keeps_the_secrets_of_its_settings_out_of_the_lo
     finally:
         monkeypatch.delenv("SLACK_SIGNING_SECRET")
         reload_settings()
+
+
+def test_the_runtimes_engines_screen_with_its_screening_service_and_work_on_its_threads() -> None:
+    from checks.sources.sanctions import SanctionsSource
+
+    a, b = Runtime(get_bot_settings(), offline=False), Runtime(get_bot_settings())
+    offline, online = a.engine(offline=True), a.engine(offline=False)
+    for engine in (offline, online):  # both engines: one loaded index, one CPU thread (not two per runtime)
+        [sanctions] = [s for s in engine.sources if isinstance(s, SanctionsSource)]
+        assert engine.screening is a.screening and sanctions.screening is a.screening
+        assert engine.cpu is a.cpu_pool
+    assert b.screening is not a.screening and b.engine(offline=True).cpu is not a.cpu_pool
+    assert a.parse_pool is a.parse_pool and a.parse_pool is not b.parse_pool and a.parse_pool is not a.cpu_pool
+    a.close()
+    b.close()
+
+
+def test_closing_the_runtime_stops_its_threads() -> None:
+    import asyncio
+
+    runtime = Runtime(get_bot_settings())
+
+    async def parse_and_name_the_thread() -> tuple[str, str]:
+        request = await runtime.checking.parse("ACME Trading LLC country=AE")
+        return request.company, await runtime.parse_pool.run(lambda: threading.current_thread().name)
+
+    company, thread_name = asyncio.run(parse_and_name_the_thread())
+    assert company == "ACME Trading LLC" and thread_name.startswith("parse")
+    [worker] = [t for t in threading.enumerate() if t.name == thread_name]
+    runtime.close()
+    worker.join(timeout=30)
+    assert not worker.is_alive()

@@ -12,7 +12,8 @@ from checks.screening import cli
 
 @pytest.fixture(autouse=True)
 def use_session_index(screener, monkeypatch, tmp_path):
-    monkeypatch.setattr(cli, "get_screener", lambda lists_dir=None: screener)
+    global SCREENER
+    SCREENER = screener  # `screen` screens with the session's index, not the lists of TRADECHECK_LISTS_DIR
     monkeypatch.setenv("TRADECHECK_LISTS_DIR", str(tmp_path))
     from checks.config import get_settings
     get_settings.cache_clear()
@@ -20,9 +21,12 @@ def use_session_index(screener, monkeypatch, tmp_path):
     get_settings.cache_clear()
 
 
+SCREENER = None
+
+
 def run(argv, fn=cli.screen_main):
     out = io.StringIO()
-    code = fn(argv, out=out)
+    code = fn(argv, out=out, screener=SCREENER) if fn is cli.screen_main else fn(argv, out=out)
     return code, out.getvalue()
 
 

@@ -1,26 +1,21 @@
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from checks.config import Settings
 from checks.engine import CheckContext, Engine
 from checks.models import Section, Severity, Status
 from checks.request import CheckRequest
-from checks.screening.service import get_screener
+from checks.screening.service import ScreeningService
 from checks.sources.sanctions import SanctionsSource
-
-# the same folder as tests/checks/screening's fixture, so that one index serves both (built once per process)
-TEST_LISTS_DIR = Path(tempfile.gettempdir()) / "tradecheck-tests-bundled-lists-only"
+from tests.checks.conftest import TEST_LISTS_DIR
 
 
 @pytest.fixture(scope="module")
-def source() -> SanctionsSource:
-    source = SanctionsSource(Settings(TRADECHECK_LISTS_DIR=TEST_LISTS_DIR, TRADECHECK_LIST_MAX_AGE_DAYS=30))
-    source._screener = lambda: get_screener(TEST_LISTS_DIR, cache_dir=False)  # type: ignore[method-assign]
-    return source
+def source(screening: ScreeningService) -> SanctionsSource:
+    """Over the tests' screening service (tests/checks/conftest.py): one index for every test, built once."""
+    return SanctionsSource(Settings(TRADECHECK_LISTS_DIR=TEST_LISTS_DIR, TRADECHECK_LIST_MAX_AGE_DAYS=30),
+                           screening=screening)
 
 
 async def test_hit_on_the_company(source):
