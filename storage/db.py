@@ -13,7 +13,7 @@ Decisions (also for README):
   database, which are upgraded automatically so that `pip install -e . && tradecheck chat` works
   on a fresh machine with no extra step. Upgrades of a shared PostgreSQL database that already has
   data stay a deliberate step.
-- The start-up check does not import Alembic (a third of a one-shot check's start-up): the head
+- The start-up check does not import Alembic (about 0.15 s of every stored one-shot check): the head
   revision is read from the migration files' `revision` / `down_revision` lines and the stored one
   from the `alembic_version` table. Alembic runs only to upgrade, or when that reading is not plain
   (several heads or stored revisions), where it decides as before.
