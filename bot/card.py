@@ -283,10 +283,11 @@ def build_card(
         )
         if card.unverified:
             card.badge += " · " + t("card.unverified")
-    verdict_text = t(f"verdict.{report.verdict}") if report.verdict in ("consistent", "inconsistent", "unknown") else report.verdict
-    card.verdict = t("card.verdict", verdict=verdict_text)
-    if report.verdict_reasons:
-        card.verdict += t("card.verdict_sep") + t("card.list_sep").join(report.verdict_reasons)
+    if not report.pending:  # the identity is judged once every source has answered: "unknown" before is no finding
+        verdict_text = t(f"verdict.{report.verdict}") if report.verdict in ("consistent", "inconsistent", "unknown") else report.verdict
+        card.verdict = t("card.verdict", verdict=verdict_text)
+        if report.verdict_reasons:
+            card.verdict += t("card.verdict_sep") + t("card.list_sep").join(report.verdict_reasons)
 
     present = {f.code for f in report.findings()}
     for key in SECTION_ORDER:
@@ -308,7 +309,7 @@ def build_card(
 
     if not report.pending:
         risk = report.risk
-        card.risk_factors = _factor_lines(report, t, details=details)
+        card.risk_factors = [] if not details and _one_factor_shown(report, card) else _factor_lines(report, t, details=details)
         stop = card.decision is DecisionCode.STOP
         terms = [] if stop else list(risk.payment_terms)  # a stop gets no payment terms, whatever the level says
         actions = [a for a in risk.actions if a not in risk.payment_terms]
@@ -378,6 +379,14 @@ def _factor_lines(report: Report, t, *, details: bool) -> list[str]:  # type: ig
     return lines
 
 
+def _one_factor_shown(report: Report, card: Card) -> bool:
+    """The whole score is one finding that the card already shows ("+60 <the finding's title>" under
+    "Why this level" said it a second time, taking a phone's lines): the badge's score says the rest."""
+    factors = report.risk.factors
+    shown = {item.code for section in card.sections for item in section.items}
+    return len(factors) == 1 and factors[0].points == report.risk.score and factors[0].code in shown
+
+
 def _status_line(case: CaseInfo, t, card: Card) -> str:  # type: ignore[no-untyped-def]
     line = t("card.case_status", id=case.id, status=t(f"case.status.{case.status}"))
     if case.decision and case.decided_by:
@@ -416,19 +425,20 @@ def _footer(report: Report, t, *, details: bool = False) -> list[str]:  # type: 
         counts[result.status] = counts.get(result.status, 0) + 1
     parts = [t(f"source_status.{status.value}", n=n) for status, n in counts.items()]
     lines = [t("card.sources", summary=t("card.list_sep").join(parts))] if parts else []
+    running = t("card.pending", names=t("card.list_sep").join(source_name(name, t) for name in report.pending))
+    if report.pending and not details:  # while checking, what still runs; the notes come with the finished card
+        return [*lines, running]
     if details:  # each source that did not answer, and why (e.g. which API key would turn it on)
         lines.extend(t("card.source_line", name=source_name(result.name, t), status=t(f"source_state.{result.status.value}"),
                        detail=result.detail or "—")
                      for result in report.sources if result.status is not SourceStatus.OK)
-    if details:  # what an administrator can do (e.g. the command that updates the lists)
-        lines.extend(report.admin_notes)
     if report.pending:
-        lines.append(t("card.pending", names=t("card.list_sep").join(report.pending)))
+        lines.append(running)
     if not report.pending and report.risk.incomplete_note:
         lines.append(report.risk.incomplete_note)
     lines.extend(report.warnings)
-    if details:
-        lines.extend(getattr(report, "admin_notes", []) or [])  # commands for whoever runs tradecheck
+    if details:  # what an administrator can do, after the warnings it answers (e.g. the command that updates the lists)
+        lines.extend(report.admin_notes)
     if report.lists_as_of:
         dates = t("card.list_sep").join(f"{list_title(name, t)} {date}" for name, date in sorted(report.lists_as_of.items()))
         lines.append(t("card.lists_as_of", dates=dates))

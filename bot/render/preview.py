@@ -8,6 +8,11 @@ last step is ours: a small, faithful renderer of the Block Kit types the card us
 with mrkdwn and a button accessory, context, actions, divider) and of Telegram's HTML subset with
 its inline keyboard. PNGs are taken at desktop width and at a 390-px phone's first screen.
 
+Besides the four example buyers: `checking` (a card while the sources are still running, with the
+request's preface) and `details` (the sanctioned buyer's Details: Slack's modal, Telegram's pages).
+Each Slack payload is also written as `slack-*.json`, for tools/blockkit (slack-blocks-to-jsx), a
+second, independent Block Kit renderer to hold this one against.
+
     python -m bot.render.preview [--out DIR] [--png] [--lang en zh]
 """
 
@@ -22,10 +27,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from checks.models import Report
 from checks.request import parse
 
 from ..card import Card, CaseInfo, build_card
@@ -46,8 +53,8 @@ DESKTOP = 760
 PHONE = (390, 844)
 
 _CSS = """
-body{margin:0;background:#fff;font:15px/1.46 -apple-system,'Segoe UI','Noto Sans','Noto Sans CJK SC',
- 'Noto Color Emoji',sans-serif;color:#1d1c1d}
+body{margin:0;background:#fff;font:15px/1.46 Lato,-apple-system,'Segoe UI','Noto Sans',
+ 'Noto Color Emoji','DejaVu Sans','Noto Sans CJK SC',sans-serif;color:#1d1c1d}
 .msg{display:flex;gap:8px;padding:12px 16px}
 .avatar{width:36px;height:36px;border-radius:6px;background:#2b6cb0;color:#fff;font-weight:700;
  display:flex;align-items:center;justify-content:center;flex:none}
@@ -70,6 +77,11 @@ a{color:#1264a3;text-decoration:none}
 .kb .key{flex:1;background:rgba(70,100,130,.45);color:#fff;border-radius:8px;padding:7px 4px;text-align:center;
  font-size:13.5px;font-weight:600}
 code{font-family:monospace;background:#f4f4f4}
+.tg .bubble+.bubble{margin-top:6px}
+.modal{margin:12px;border:1px solid #ddd;border-radius:8px;box-shadow:0 4px 12px rgba(0,0,0,.15)}
+.modal .blocks{padding:4px 16px}
+.mtitle{font-size:18px;font-weight:900;padding:12px 16px;border-bottom:1px solid #ddd}
+.mfoot{display:flex;justify-content:flex-end;padding:10px 16px;border-top:1px solid #ddd}
 """
 
 
@@ -126,6 +138,13 @@ def slack_page(message: dict[str, Any], title: str) -> str:
                  f'<!-- notification text: {html.escape(message["text"]).replace("--", "- -")} -->')
 
 
+def slack_modal_page(view: dict[str, Any], title: str) -> str:
+    """A modal (the Details view) as Slack draws it: title bar, blocks, the close button."""
+    return _page(title, f'<div class="modal"><div class="mtitle">{_plain_html(view["title"])}</div>'
+                 f'<div class="blocks">{blocks_html(view["blocks"])}</div>'
+                 f'<div class="mfoot"><span class="btn">{_plain_html(view["close"])}</span></div></div>')
+
+
 def telegram_page(message: tg_render.TelegramMessage, title: str) -> str:
     rows = []
     if message.reply_markup is not None:
@@ -135,6 +154,11 @@ def telegram_page(message: tg_render.TelegramMessage, title: str) -> str:
     return _page(title, f'<div class="tg"><div class="bubble">{message.text}</div><div class="kb">{"".join(rows)}</div></div>')
 
 
+def telegram_pages_page(pages: list[str], title: str) -> str:
+    """The Details: the whole card as several messages, one bubble each."""
+    return _page(title, '<div class="tg">' + "".join(f'<div class="bubble">{page}</div>' for page in pages) + "</div>")
+
+
 def _page(title: str, body: str) -> str:
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width"><style>{_CSS}</style></head><body>{body}'
@@ -142,26 +166,63 @@ def _page(title: str, body: str) -> str:
 
 
 # --- the example cards -----------------------------------------------------------------------------
+# The in-progress card (the first progress update of a check, as the live card shows it): a long name with
+# the characters Slack and Telegram treat as markup.
+CHECKING = ("Guangzhou Hengsheng Int'l Import & Export Trading Co., Ltd. <Shenzhen> *urgent* "
+            "email=sales_dept@hengsheng-trading.cn country=CN")
+DETAILS_OF = "sanctioned"
+
+
+@dataclass
+class Example:
+    """One picture's card: `details` renders it as the Details view; `preface` is the request's notes."""
+
+    card: Card
+    details: bool = False
+    preface: list[str] = field(default_factory=list)
+
+
 async def example_cards(langs: list[str]) -> dict[tuple[str, str], Card]:
     """The card of each example buyer in each language, from the offline engine, as a case would show it."""
+    return {key: example.card for key, example in (await all_examples(langs, extras=False)).items()}
+
+
+async def all_examples(langs: list[str], *, extras: bool = True) -> dict[tuple[str, str], Example]:
+    """The example buyers' cards and (`extras`) the in-progress card and the Details of one buyer."""
     from ..app import Runtime
 
     runtime = Runtime.from_environment(offline=True)  # this tool's own runtime: the offline engine, no database
     try:
-        return await _example_cards(runtime.engine(offline=True), langs)
+        return await _examples(runtime.engine(offline=True), langs, extras=extras)
     finally:
         await runtime.aclose()
         runtime.close()
 
 
-async def _example_cards(engine: Engine, langs: list[str]) -> dict[tuple[str, str], Card]:
-    cards: dict[tuple[str, str], Card] = {}
+async def _examples(engine: Engine, langs: list[str], *, extras: bool) -> dict[tuple[str, str], Example]:
+    from ..app.checking import describe_request
+
+    examples: dict[tuple[str, str], Example] = {}
     for n, (slug, text) in enumerate(EXAMPLES.items(), 1):
         for lang in langs:
             report = await engine.run(parse(f"{text} lang={lang}"))
             status = "pending_approval" if report.risk.approval_required else "open"
-            cards[(slug, lang)] = build_card(report, CaseInfo(id=n, status=status))
-    return cards
+            case = CaseInfo(id=n, status=status)
+            examples[(slug, lang)] = Example(build_card(report, case))
+            if extras and slug == DETAILS_OF:
+                examples[("details", lang)] = Example(build_card(report, case, details=True), details=True)
+    if extras:
+        for lang in langs:
+            request = parse(f"{CHECKING} lang={lang}")
+            progress: list[Report] = []
+
+            async def on_progress(report: Report, progress: list[Report] = progress) -> None:
+                progress.append(report)
+
+            final = await engine.run(request, on_progress=on_progress)
+            shown = progress[0] if progress else final.model_copy(update={"pending": ["…"]})
+            examples[("checking", lang)] = Example(build_card(shown), preface=describe_request(request))
+    return examples
 
 
 def chromium() -> str | None:
@@ -181,7 +242,8 @@ def screenshot(browser: str, page: Path, png: Path, width: int, height: int | No
             dom = subprocess.run([browser, *flags, f"--window-size={width},800", "--dump-dom", page.as_uri()],
                                  capture_output=True, text=True, timeout=120).stdout
             found = re.search(r"<title>(\d+)</title>", dom)
-            height = min(int(found.group(1)) if found else 1600, 4000)
+            # measured before every font has loaded: a margin, so that the last line is never cut off
+            height = min(int(found.group(1)) + 80 if found else 1600, 4000)
         subprocess.run([browser, *flags, f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri()],
                        capture_output=True, timeout=120, check=True)
 
@@ -195,14 +257,25 @@ def main(argv: list[str] | None = None) -> int:
                         help="PNGs only of these, e.g. slack-sanctioned-en-phone telegram-*-zh-phone")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    cards = asyncio.run(example_cards(args.lang))
+    examples = asyncio.run(all_examples(args.lang))
     browser = chromium() if args.png else None
     if args.png and browser is None:
-        print("no Chromium found: HTML only (Debian: apt-get install chromium fonts-noto-cjk)", file=sys.stderr)
+        print("no Chromium found: HTML only (Debian: apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji fonts-lato)", file=sys.stderr)
     index = []
-    for (slug, lang), card in cards.items():
-        for platform, page in (("slack", slack_page(slack_render.render_message(card), card.title)),
-                               ("telegram", telegram_page(tg_render.render(card), card.title))):
+    for (slug, lang), example in examples.items():
+        card = example.card
+        if example.details:
+            view = slack_render.render_details_view(card)
+            slack_json: dict[str, Any] = view
+            pages = [("slack", slack_modal_page(view, card.title)),
+                     ("telegram", telegram_pages_page(tg_render.render_pages(card), card.title))]
+        else:
+            slack_json = slack_render.render_message(card)
+            pages = [("slack", slack_page(slack_json, card.title)),
+                     ("telegram", telegram_page(tg_render.render(card, preface=example.preface), card.title))]
+        (args.out / f"slack-{slug}-{lang}.json").write_text(
+            json.dumps(slack_json, ensure_ascii=False, indent=1), encoding="utf-8")
+        for platform, page in pages:
             name = f"{platform}-{slug}-{lang}"
             path = args.out / f"{name}.html"
             path.write_text(page, encoding="utf-8")
@@ -212,9 +285,11 @@ def main(argv: list[str] | None = None) -> int:
                 if browser and (not args.only or any(fnmatch(shot, pattern) for pattern in args.only)):
                     screenshot(browser, path.resolve(), args.out / f"{shot}.png", width, height)
             print(path)
-        feishu = args.out / f"feishu-{slug}-{lang}.json"
-        feishu.write_text(json.dumps(feishu_render.render_card(card), ensure_ascii=False, indent=1), encoding="utf-8")
-        print(feishu)
+        if not example.details:
+            feishu = args.out / f"feishu-{slug}-{lang}.json"
+            feishu.write_text(json.dumps(feishu_render.render_card(card), ensure_ascii=False, indent=1),
+                              encoding="utf-8")
+            print(feishu)
     (args.out / "index.html").write_text(_page("tradecheck cards", "<ul>" + "".join(index) + "</ul>"), encoding="utf-8")
     return 0
 

@@ -123,6 +123,21 @@ def _context(lines: list[str]) -> dict[str, Any]:
     return {"type": "context", "elements": elements}
 
 
+def _notes_blocks(lines: list[str]) -> list[dict[str, Any]]:
+    """Housekeeping lines (already mrkdwn) one under another, in as few context blocks as fit: a context's
+    elements sit side by side, so one element a line ran the sentences together into a wall of small print."""
+    blocks: list[dict[str, Any]] = []
+    current = ""
+    for line in (shorten(line, MAX_TEXT) for line in lines if line):
+        if current and len(current) + 1 + len(line) > MAX_TEXT:
+            blocks.append({"type": "context", "elements": [_md(current)]})
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append({"type": "context", "elements": [_md(current)]})
+    return blocks
+
+
 MAX_LINK_URL = 500
 
 
@@ -338,8 +353,9 @@ def render_blocks(card: Card) -> list[dict[str, Any]]:
     tail: list[dict[str, Any]] = []
     if card.trust_line:
         tail.append(_context([mrkdwn(card.trust_line)]))
-    elif card.footer:
-        tail.append(_context([mrkdwn(line) for line in card.footer]))
+    elif card.footer:  # a card still checking: what runs, in one block (the rest is the Details' business)
+        tail.append({"type": "context", "elements": [_md(shorten("\n".join(mrkdwn(line) for line in card.footer if line),
+                                                                  MAX_TEXT))]})
     tail.extend(_action_blocks(card))
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail) - 1  # one divider before the tail
     if len(body) > room:
@@ -372,7 +388,7 @@ def render_details_view(card: Card) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [_section(shorten(top + _summary(card), MAX_TEXT))]
     body = _body_blocks(card, full=True)
     if card.footer:
-        body.append(_context([mrkdwn(line) for line in card.footer]))
+        body.extend(_notes_blocks([mrkdwn(line) for line in card.footer]))
     room = MAX_VIEW_BLOCKS - len(blocks)
     if len(body) > room:
         cut = len(body) - (room - 1)

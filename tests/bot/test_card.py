@@ -118,7 +118,39 @@ def test_in_progress_card_has_no_buttons() -> None:
     report.pending = ["gleif", "vies"]
     card = build_card(report, CaseInfo(id=1))
     assert card.in_progress and card.actions == []
-    assert "gleif, vies" in render_text(card)
+    assert "Still running: the LEI register (GLEIF), EU VAT register (VIES)" in render_text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_in_progress_card_says_what_still_runs_and_nothing_it_does_not_know_yet(lang: str) -> None:
+    """The live card named sources by their ids (country_risk), judged the identity "unknown" before the
+    sources that judge it had answered, and showed every list-age note as a wall of small print."""
+    report = _report(lang)
+    report.verdict, report.verdict_reasons = "unknown", []
+    report.warnings = ["Sanctions lists older than 30 days: OFAC SDN of 2024-05-03"]
+    report.pending = ["country_risk", "gleif"]
+    card = build_card(report)
+    running = {"en": "Still running: country risk, the LEI register (GLEIF)",
+               "zh": "仍在运行：国家风险、全球法人识别码登记库（GLEIF）"}[lang]
+    assert card.footer == [card.footer[0], running] and card.footer[0].startswith(("Sources:", "来源："))
+    assert card.verdict == ""
+    text = render_text(card)
+    assert "country_risk" not in text and "OFAC SDN of 2024-05-03" not in text
+    report.pending = []
+    done = build_card(report)
+    assert done.verdict and "Sanctions lists older than 30 days: OFAC SDN of 2024-05-03" in done.footer  # the notes come with the finished card
+
+
+def test_a_score_that_is_one_finding_on_the_card_is_not_said_twice() -> None:
+    """"Why this level: +100 hit" repeated the ❌ finding right above it; the badge says 100/100."""
+    report = _report("en")  # one factor, sanctions.hit +100, score 100, the finding on the card
+    assert build_card(report).risk_factors == []
+    assert build_card(report, details=True).risk_factors == ["+100 listed"]
+    report.risk.score = 90  # the factor is not the whole score: it explains something
+    assert build_card(report).risk_factors == ["+100 listed"]
+    report.risk.score = 100
+    report.risk.factors.append(RiskFactor(code="cap.verification", points=-10, reason="capped"))
+    assert build_card(report).risk_factors == ["+100 listed", "-10 capped"]
 
 
 def test_long_sections_say_how_many_are_hidden() -> None:
@@ -205,6 +237,17 @@ def test_details_say_why_each_source_did_not_answer() -> None:
     assert "UK company register (Companies House): skipped — set COMPANIES_HOUSE_API_KEY to look up UK companies" in full.footer
     assert "the LEI register (GLEIF): unavailable — timeout" in full.footer
     assert not any(line.startswith(("email:", "Email:")) for line in full.footer)
+
+
+def test_details_footer_says_each_line_once() -> None:
+    """The administrator's note (run `tradecheck lists update`) was listed twice in Details."""
+    report = _report("en")
+    report.warnings = ["Sanctions lists older than 30 days: OFAC SDN of 2024-05-03"]
+    report.admin_notes = ["Administrator: run `tradecheck lists update`"]
+    footer = build_card(report, details=True).footer
+    assert footer.count("Administrator: run `tradecheck lists update`") == 1
+    assert footer.index(report.warnings[0]) < footer.index(report.admin_notes[0])  # the note answers the warning
+    assert len(footer) == len(set(footer))
 
 
 def test_not_this_buyer_names_the_listed_party_not_its_list_id() -> None:

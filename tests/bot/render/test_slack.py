@@ -243,3 +243,31 @@ def test_action_ids_are_unique_and_decodable() -> None:
     assert decode_action_id("tc:clear_match:3") is ActionKind.CLEAR_MATCH
     assert decode_action_id("tc:nonsense") is None and decode_action_id("other") is None
     assert decode_value("12|30") == (12, "30") and decode_value("x|y") == (None, "") and decode_value("") == (None, "")
+
+
+def _context_texts(blocks: list[dict]) -> list[list[str]]:
+    return [[e["text"] for e in b["elements"]] for b in blocks if b["type"] == "context"]
+
+
+def test_details_footer_is_one_line_under_another() -> None:
+    """A context block's elements sit side by side: the Details' housekeeping, one element a line, read as
+    one run-on paragraph ("Sources: 1 ok, 1 unavailable the LEI register (GLEIF): unavailable …")."""
+    report = _report()
+    report.warnings = [f"warning {i} " + "word " * 60 for i in range(12)]  # over one block's 3,000 characters
+    card = build_card(report, _case(), details=True)
+    view = render_details_view(card)
+    validate_view(view)
+    notes = _context_texts(view["blocks"])
+    assert len(notes) > 1 and all(len(elements) == 1 for elements in notes)
+    text = "\n".join(elements[0] for elements in notes)
+    assert text.split("\n") == [mrkdwn(line) for line in card.footer]  # each line whole, on its own line
+
+
+def test_in_progress_card_shows_its_notes_one_under_another() -> None:
+    report = _report()
+    report.pending = ["gleif", "rdap"]
+    card = build_card(report)
+    blocks = render_blocks(card)
+    validate_blocks(blocks)
+    assert _context_texts(blocks) == [["\n".join(mrkdwn(line) for line in card.footer)]]
+    assert "Still running: the LEI register (GLEIF), domain registration records (RDAP)" in card.footer
