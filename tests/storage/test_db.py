@@ -109,7 +109,7 @@ def test_a_database_at_head_is_checked_without_importing_alembic(tmp_path: Path)
     database = Database(url=url, engine=make_engine(url))
     database.upgrade()
     database.engine.dispose()
-    code = ("import sys; from storage.db import get_database; get_database(sys.argv[1]).ensure_ready(); "
+    code = ("import sys; from storage.db import open_database; open_database(sys.argv[1]).ensure_ready(); "
             "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))")
     done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, cwd=ROOT, timeout=120,
                           check=True)
