@@ -53,13 +53,14 @@ def test_two_engines_share_no_screening_and_no_thread_unless_given() -> None:
 def test_an_engines_own_thread_stops_when_it_is_closed_and_starts_again_when_used() -> None:
     engine = Engine([])
 
-    async def name() -> str:
-        return await engine.cpu.run(lambda: threading.current_thread().name)
+    async def thread() -> threading.Thread:
+        return await engine.cpu.run(threading.current_thread)
 
-    first = asyncio.run(name())
-    [worker] = [t for t in threading.enumerate() if t.name == first]
+    worker = asyncio.run(thread())  # the thread itself: other engines' threads have the same name
+    assert worker.name.startswith("checks-cpu")
     engine.close()
     worker.join(timeout=30)
     assert not worker.is_alive()
-    assert asyncio.run(name()).startswith("checks-cpu")  # an engine shared by several runtimes outlives a close
+    again = asyncio.run(thread())  # an engine shared by several runtimes outlives a close
+    assert again.is_alive() and again is not worker
     engine.close()
