@@ -138,6 +138,7 @@ def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | Non
 
     bot = bot or build_bot(feishu, services=services)
     routes.extend(feishu_routes(feishu, bot))
+    hooks.append(_background(bot.resumer))  # finishes the /check jobs of processes that died
 
     @contextlib.asynccontextmanager
     async def drain(app: Any) -> AsyncIterator[None]:

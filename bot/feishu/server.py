@@ -138,7 +138,11 @@ class LongConnection:
 async def long_connection(settings: FeishuSettings, bot: FeishuBot) -> AsyncIterator[FeishuBot]:
     LongConnection(settings, bot, asyncio.get_running_loop()).start()
     log.info("Feishu connected over the long connection")
+    resumer = asyncio.ensure_future(bot.resumer())  # finishes the /check jobs of processes that died
     try:
         yield bot
     finally:
+        resumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await resumer
         await bot.drain()
