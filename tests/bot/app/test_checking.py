@@ -117,7 +117,7 @@ def test_processes_starting_together_on_a_fresh_file_all_get_the_schema(tmp_path
     from pathlib import Path
 
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    code = f"from storage.db import get_database; get_database({url!r}).ensure_ready()"
+    code = f"from storage.db import open_database; open_database({url!r}).ensure_ready()"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     processes = [subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
                  for _ in range(3)]
