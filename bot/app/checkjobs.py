@@ -19,8 +19,8 @@ How (the adapter only translates; all of this is here):
 
 What is left (honest): the check may run twice (stored twice in the case's history) when a process
 dies mid-check; and if a process dies between the platform accepting the placeholder and the job
-recording where it is, a second placeholder may be posted next to the stuck one (Feishu's
-idempotent `uuid` on the placeholder prevents it there).
+recording where it is, a second placeholder may be posted next to the stuck one (on Feishu the
+placeholder's idempotency `uuid` should prevent it; not tested against the real API).
 """
 
 from __future__ import annotations
