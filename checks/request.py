@@ -21,7 +21,6 @@ import re
 import unicodedata
 from typing import Any
 
-import phonenumbers
 from pydantic import BaseModel, Field
 
 from . import countries
@@ -33,6 +32,7 @@ MAX_VALUE = 500
 MAX_PERSONS = 10
 MAX_PHONES = 10  # phone numbers paste mode keeps
 PHONE_TRIES = 40  # phone candidates paste mode looks at per pass, found or failed
+MIN_PHONE_DIGITS = 6  # a shorter national number is a street or box number, not a phone (see _phones)
 
 FIELD_ALIASES: dict[str, str] = {
     "email": "email", "mail": "email", "e-mail": "email", "邮箱": "email",
@@ -435,6 +435,10 @@ def _phones(text: str, country: str | None) -> list[str]:
 
     phonenumbers spends ~0.2 ms on each candidate, so a paste of thousands of numbers is bounded:
     each pass looks at PHONE_TRIES numbers (found or failed) at most, and MAX_PHONES are kept."""
+    if sum(char.isdecimal() for char in text) < MIN_PHONE_DIGITS:
+        return []  # phonenumbers matches runs of decimal digits only: none here could be kept
+    import phonenumbers  # here, not on import: ~15 ms of start-up that a name without a number skips
+
     found: list[str] = []
     for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
         for region in _unique([country, "ZZ"]):  # ZZ: numbers written with their +country code
@@ -443,7 +447,7 @@ def _phones(text: str, country: str | None) -> list[str]:
                 for seen, match in enumerate(matcher, 1):
                     if seen > PHONE_TRIES:
                         break
-                    if len(str(match.number.national_number)) < 6:
+                    if len(str(match.number.national_number)) < MIN_PHONE_DIGITS:
                         continue
                     formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
                     if formatted not in found:

@@ -16,9 +16,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import tldextract
 from anyascii import anyascii
+
+if TYPE_CHECKING:  # imported on the first domain: it loads requests, a tenth of a stored check's start-up
+    import tldextract
 
 # Strength of each key kind: the case matched by the strongest key wins.
 KIND_RANK = {"lei": 0, "vat": 1, "reg": 2, "domain": 3, "name": 4}
@@ -81,6 +84,8 @@ def is_free_mail(domain: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _extractor() -> tldextract.TLDExtract:
+    import tldextract
+
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 

@@ -2,7 +2,9 @@
 
 Each command runs in a fresh interpreter over a one-entry sanctions index (no index build), and the
 test reads `sys.modules` after it: a dry-run check loads no database layer, no chat adapter, no PDF
-library; a stored check loads the database but still no chat adapter.
+library; a stored check loads the database but still no chat adapter; on a database whose schema is
+already at head it loads no migration machinery either; an offline check given no e-mail or site
+loads no HTTP client.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ CHAT_AND_SERVER = ("slack_bolt", "slack_sdk", "telegram", "aiohttp", "starlette"
                    "bot.slack", "bot.telegram", "bot.feishu", "bot.server", "bot.monitor")
 DOCUMENTS = ("reportlab", "pypdf", "bot.evidence")
 DATABASE = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "storage.models", "storage.db", "storage.cases")
+MIGRATIONS = ("alembic", "mako")  # only to create or upgrade the schema
+ONLINE = ("httpx", "requests", "tldextract")  # downloads, online sources, a domain's public suffix
+NOT_GIVEN = ("phonenumbers", "email_validator")  # the request below names a company only
 
 RUN = """
 import io, contextlib, json, sys
@@ -54,8 +59,9 @@ def imported(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
 def test_a_dry_run_check_loads_no_database_chat_or_pdf(tmp_path: Path) -> None:
     code, modules = loaded(tmp_path, "check", "--offline", "--no-store", "Example Trading Ltd")
     assert code == 0 and "checks.screening.matcher" in modules  # it did screen
-    assert imported(modules, CHAT_AND_SERVER + DOCUMENTS + DATABASE) == []
+    assert imported(modules, CHAT_AND_SERVER + DOCUMENTS + DATABASE + ONLINE) == []
     assert "phonenumbers.geocoder" not in modules  # no phone given: its 100 MB of place names stay on disk
+    assert imported(modules, NOT_GIVEN) == []  # nor the parsers of a phone number or an e-mail address
     assert not (tmp_path / "cli.db").exists()  # and the database is not touched
 
 
@@ -63,3 +69,10 @@ def test_a_stored_check_loads_the_database_but_no_chat(tmp_path: Path) -> None:
     code, modules = loaded(tmp_path, "check", "--offline", "Example Trading Ltd")
     assert code == 0 and "storage.cases" in modules and (tmp_path / "cli.db").exists()
     assert imported(modules, CHAT_AND_SERVER + DOCUMENTS) == []
+
+
+def test_a_stored_check_on_an_existing_database_loads_no_migrations_or_http_client(tmp_path: Path) -> None:
+    first, _ = loaded(tmp_path, "check", "--offline", "Example Trading Ltd")  # creates the schema (Alembic)
+    code, modules = loaded(tmp_path, "check", "--offline", "Example Trading Ltd")
+    assert first == code == 0 and "storage.cases" in modules
+    assert imported(modules, CHAT_AND_SERVER + DOCUMENTS + MIGRATIONS + ONLINE + NOT_GIVEN) == []

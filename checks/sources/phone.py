@@ -9,14 +9,15 @@ holder (numbers can be ported), so they are shown as hints, not facts.
 from __future__ import annotations
 
 import re
-
-import phonenumbers
-from phonenumbers import PhoneNumberType
+from typing import TYPE_CHECKING
 
 from .. import countries
 from ..engine import CheckContext, Source
 from ..models import Evidence, Finding, Section, Severity, Status
 from ..request import CheckRequest
+
+if TYPE_CHECKING:  # imported when a phone number is checked (~15 ms of start-up a check without one skips)
+    import phonenumbers
 
 EVIDENCE = Evidence(source="libphonenumber (phonenumbers)", url="https://github.com/google/libphonenumber")
 
@@ -30,19 +31,28 @@ SAME_COUNTRY: dict[str, frozenset[str]] = {
     "AU": frozenset({"CX", "CC", "NF"}),
 }
 
-TYPE_KEYS: dict[int, str] = {
-    PhoneNumberType.MOBILE: "mobile",
-    PhoneNumberType.FIXED_LINE: "fixed_line",
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
-    PhoneNumberType.TOLL_FREE: "toll_free",
-    PhoneNumberType.PREMIUM_RATE: "premium_rate",
-    PhoneNumberType.SHARED_COST: "shared_cost",
-    PhoneNumberType.VOIP: "voip",
-    PhoneNumberType.PERSONAL_NUMBER: "personal_number",
-    PhoneNumberType.PAGER: "pager",
-    PhoneNumberType.UAN: "uan",
-    PhoneNumberType.VOICEMAIL: "voicemail",
+TYPE_KEYS: dict[str, str] = {  # phonenumbers' PhoneNumberType names -> our catalog's
+    "MOBILE": "mobile",
+    "FIXED_LINE": "fixed_line",
+    "FIXED_LINE_OR_MOBILE": "fixed_line_or_mobile",
+    "TOLL_FREE": "toll_free",
+    "PREMIUM_RATE": "premium_rate",
+    "SHARED_COST": "shared_cost",
+    "VOIP": "voip",
+    "PERSONAL_NUMBER": "personal_number",
+    "PAGER": "pager",
+    "UAN": "uan",
+    "VOICEMAIL": "voicemail",
 }
+
+
+def kind_of(number: phonenumbers.PhoneNumber) -> str:
+    """The number's kind (`mobile`, `voip`, ...), "unknown" when phonenumbers cannot tell."""
+    import phonenumbers
+
+    number_type = phonenumbers.number_type(number)
+    return next((key for name, key in TYPE_KEYS.items() if getattr(phonenumbers.PhoneNumberType, name) == number_type),
+                "unknown")
 
 
 def same_country(region: str | None, claimed: str | None) -> bool:
@@ -58,6 +68,8 @@ def parse_number(text: str, claimed: str | None) -> phonenumbers.PhoneNumber | N
     A valid number found inside surrounding words ("Tel: +971 50 … (WhatsApp)") is preferred to an
     invalid reading of the whole text.
     """
+    import phonenumbers
+
     text = text.strip()
     region = claimed.upper() if claimed else None
     candidate = re.sub(r"^\s*00(?=[1-9])", "+", text) if region is None else text
@@ -83,6 +95,8 @@ class PhoneSource(Source):
 
 
 def check_phone(text: str, claimed: str | None, ctx: CheckContext) -> list[Finding]:
+    import phonenumbers
+
     t = ctx.t
     shown = text.strip()[:60]
     number = parse_number(text, claimed)
@@ -99,7 +113,7 @@ def check_phone(text: str, claimed: str | None, ctx: CheckContext) -> list[Findi
         return [_invalid(shown, e164, ctx)]
 
     region = phonenumbers.region_code_for_number(number)
-    kind = TYPE_KEYS.get(phonenumbers.number_type(number), "unknown")
+    kind = kind_of(number)
     lang = "zh" if ctx.lang == "zh" else "en"
     # the carrier and place-name tables take about 1.5 s and 100 MB to import: only for a valid number
     from phonenumbers import carrier, geocoder

@@ -28,13 +28,22 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from ..watchlists.store import resolve_lists_dir
-from ..watchlists.update import SHRINK_LIMIT, TIMEOUT, UpdateResult, _http_date, get_with_retry, write_json_atomically
+from ..watchlists.update import (
+    SHRINK_LIMIT,
+    UpdateResult,
+    _http_date,
+    get_with_retry,
+    new_client,
+    write_json_atomically,
+)
 from . import parse, store
 from .store import SPECS, UpdateSpec
+
+if TYPE_CHECKING:  # imported when downloading (see checks.watchlists.update)
+    import httpx
 
 USER_AGENT = "tradecheck-lists/0.1 (+trade-remedy measures; one request per source)"
 KEYS = tuple(SPECS)
@@ -49,6 +58,8 @@ class _Fetched:
 
 
 def _ok(client: httpx.Client, url: str, sleep: Callable[[float], None]) -> httpx.Response:
+    import httpx
+
     response = _get(client, url, sleep)
     if response.status_code != 200:
         raise httpx.HTTPStatusError(f"HTTP {response.status_code} for {url}", request=response.request,
@@ -93,6 +104,8 @@ def _digest(measures: list) -> str:
 
 def update_source(key: str, lists_dir: Path | None, client: httpx.Client,
                   sleep: Callable[[float], None] = time.sleep) -> UpdateResult:
+    import httpx
+
     spec = SPECS[key]
     try:
         response: httpx.Response | _Fetched = _fetch_tra(client, sleep) if spec.pages else _ok(client, spec.url, sleep)
@@ -129,7 +142,7 @@ def update_trade_remedies(lists_dir: Path | None = None, keys: list[str] | None 
                           sleep: Callable[[float], None] = time.sleep) -> list[UpdateResult]:
     resolve_lists_dir(lists_dir).mkdir(parents=True, exist_ok=True)
     own = client is None
-    client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
+    client = client or new_client()
     try:
         return [update_source(key, lists_dir, client, sleep) for key in (keys or list(KEYS))]
     finally:

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from .store import (
     SOURCE_KEYS,
@@ -33,10 +32,13 @@ from .store import (
     resolve_lists_dir,
 )
 
+if TYPE_CHECKING:  # httpx is imported when something is downloaded: a check that only reads the lists
+    import httpx  # (storing its case pulls shared copies through this module) does not load it
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "tradecheck-lists/0.1 (+sanctions screening; conditional requests)"
-TIMEOUT = httpx.Timeout(60.0, connect=15.0)
+TIMEOUT_SECONDS, CONNECT_SECONDS = 60.0, 15.0
 ATTEMPTS = 3
 SHRINK_LIMIT = 0.5
 
@@ -50,6 +52,13 @@ class UpdateResult:
     as_of: str = ""
 
 
+def new_client() -> httpx.Client:
+    """The official files' downloader's client (a long read timeout, redirects followed)."""
+    import httpx
+
+    return httpx.Client(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS), follow_redirects=True)
+
+
 class _Refused(Exception):
     """The download is readable but not believable (empty, shrunk by half)."""
 
@@ -58,6 +67,8 @@ def get_with_retry(client: httpx.Client, url: str, headers: dict[str, str],
                    sleep: Callable[[float], None]) -> httpx.Response:
     """One GET, retried with backoff (ATTEMPTS in all) on 429, 5xx and network errors; shared by every
     downloader of official files."""
+    import httpx
+
     last: Exception | None = None
     for attempt in range(ATTEMPTS):
         try:
@@ -84,6 +95,8 @@ def _previous_count(lists_dir: Path, key: str) -> int:
 
 def update_source(key: str, lists_dir: Path, client: httpx.Client,
                   sleep: Callable[[float], None] = time.sleep) -> UpdateResult:
+    import httpx
+
     spec = SPECS[key]
     meta = read_current(lists_dir, key)
     old_files = downloaded_files(lists_dir, key, meta) if meta else None
@@ -147,7 +160,7 @@ def update_lists(lists_dir: Path | None = None, sources: list[str] | None = None
     folder = resolve_lists_dir(lists_dir)
     folder.mkdir(parents=True, exist_ok=True)
     own = client is None
-    client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
+    client = client or new_client()
     try:
         return [update_source(key, folder, client, sleep) for key in (sources or list(SOURCE_KEYS))]
     finally:

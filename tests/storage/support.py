@@ -105,7 +105,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
     use_database(monkeypatch, url)
     yield url
     if request.param == "sqlite":
-        database = databases._DATABASES.pop(storage_db.normalize_url(url), None)  # the tests' registry
+        database = databases._DATABASES.pop(url, None)
         if database is not None:
             database.engine.dispose()
     reload_settings()

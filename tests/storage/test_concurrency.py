@@ -68,7 +68,7 @@ def test_twenty_threads_writing_one_new_buyer_open_one_case(db_url: str) -> None
 
 def _child(url: str, go: Path) -> int:
     """In a forked child: forget the parent's connections, wait for the signal, run the command."""
-    storage_db._DATABASES.clear()  # the parent's pools stay the parent's; never close them from here
+    databases._DATABASES.clear()  # the parent's pools stay the parent's; never close them from here
     deadline = time.monotonic() + 120
     while not go.exists():
         if time.monotonic() > deadline:

@@ -26,7 +26,6 @@ from sqlmodel import func, select
 from bot.app import Actor, Runtime
 from bot.settings import get_bot_settings
 from checks.engine import Engine
-from storage import db as storage_db
 from storage.cases import PAUSE_ENV
 from storage.models import AuditEvent, Case, CaseKey, CheckRun
 from tests import databases
@@ -73,7 +72,7 @@ def _counts(url: str) -> dict[str, int]:
 
 def _next_start(url: str) -> None:
     """A new start: fresh connections (a new runtime opens its own database), the schema check, a stored check."""
-    database = storage_db._DATABASES.pop(url, None)  # the test's own reading connections too
+    database = databases._DATABASES.pop(url, None)  # the test's own reading connections too
     if database is not None:
         database.engine.dispose()
     with Runtime(get_bot_settings(), engine=Engine([])) as runtime:

@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from storage import audit
 from storage import db as storage_db
-from storage.db import Database, DatabaseNotReady, make_engine, normalize_url
+from storage.db import Database, DatabaseNotReady, make_engine, migration_head, normalize_url
 from tests import databases
 
 from .support import db_url, pg_url, sqlite_template  # noqa: F401  (fixtures)
@@ -55,6 +57,63 @@ def test_a_schema_that_is_behind_is_refused_with_the_command_to_run(tmp_path: Pa
     database.ensure_ready()
     assert database.current() == database.head()
     database.engine.dispose()
+
+
+def test_the_start_up_check_reads_the_revisions_as_alembic_does(tmp_path: Path) -> None:
+    """`head()` and `current()` read the migration files and the version table without Alembic; they
+    must say what Alembic says, at every step of the way up."""
+    url = f"sqlite:///{tmp_path / 'steps.db'}"
+    database = Database(url=url, engine=make_engine(url))
+    scripts = ScriptDirectory.from_config(database.alembic_config())
+    assert database.head() == migration_head() == scripts.get_current_head()
+
+    def alembic_current() -> str | None:
+        with database.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    seen = [database.current()]
+    assert seen == [alembic_current()] == [None]
+    for script in reversed(list(scripts.walk_revisions())):
+        database.upgrade(script.revision)
+        assert database.current() == alembic_current() == script.revision
+        seen.append(script.revision)
+    assert seen[-1] == database.head() and len(seen) > 2
+    database.engine.dispose()
+
+
+@pytest.mark.parametrize("files", [
+    {"a.py": "revision = 'a'\ndown_revision = None\n", "b.py": "revision = 'b'\ndown_revision = None\n"},  # 2 heads
+    {"a.py": "revision = 'a'\ndown_revision = None\n", "m.py": "revision = 'm'\ndown_revision = ('a', 'x')\n"},
+    {"a.py": "revision = 'a'\n"},  # no down_revision line
+    {"a.py": "revision = make()\ndown_revision = None\n"},  # not a literal
+])
+def test_a_migration_history_that_is_not_plain_is_left_to_alembic(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    assert migration_head(tmp_path) is None
+
+
+def test_a_database_with_several_stored_revisions_is_read_by_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'branches.db'}"
+    database = Database(url=url, engine=make_engine(url))
+    database.upgrade()
+    with database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('elsewhere')"))
+    with pytest.raises(CommandError, match="more than one head"):  # as before: Alembic's own refusal
+        database.current()
+    database.engine.dispose()
+
+
+def test_a_database_at_head_is_checked_without_importing_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ready.db'}"
+    database = Database(url=url, engine=make_engine(url))
+    database.upgrade()
+    database.engine.dispose()
+    code = ("import sys; from storage.db import open_database; open_database(sys.argv[1]).ensure_ready(); "
+            "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))")
+    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_brand_new_database_and_the_default_file_are_upgraded_on_first_use(tmp_path: Path,
