@@ -11,7 +11,9 @@ long connection instead of `/feishu/events`. `--telegram-polling` hands Telegram
 `bot.telegram.server.run_polling(settings, services)` instead of the webhook.
 
 Stateless between requests: several `tradecheck serve` processes can run behind one load balancer
-on one PostgreSQL database (see README).
+on one PostgreSQL database (see README). Each platform's `/check` is a durable job
+(`bot.app.checkjobs`); every process runs each mounted platform's resumer, which finishes the
+checks of processes that died.
 """
 
 from __future__ import annotations

@@ -122,16 +122,14 @@ def build_app(bot: SlackBot, client: AsyncWebClient | None = None) -> AsyncApp:
         process_before_response=False,
         name="tradecheck",
     )
-    driver = bot.driver()
-    register(app, bot, driver)
-    jobs = checkjob.check_jobs(app.client, driver, bot.runtime)
-    app.tradecheck_resumer = jobs.resumer  # type: ignore[attr-defined]  # started by bot.server
+    register(app, bot, bot.driver())
     return app
 
 
 def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C901 - one place that lists every listener
     runtime = bot.runtime
     jobs = checkjob.check_jobs(app.client, driver, runtime)  # durable /check (bot/app/checkjobs.py)
+    app.tradecheck_resumer = jobs.resumer  # type: ignore[attr-defined]  # started by bot.server
     background: set[asyncio.Task[Any]] = set()
 
     def in_background(coroutine: Any) -> None:
