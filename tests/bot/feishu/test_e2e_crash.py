@@ -14,6 +14,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import update
 
 from bot.app import Runtime, checkjobs
@@ -25,6 +26,7 @@ from bot.render.feishu import render_card
 from storage import chatstate
 from storage import jobs as jobstore
 from storage.models import Job, ProcessedDelivery, utcnow
+from tests.runtimes import MakeRuntime
 
 from .conftest import SALES, Harness, engine, text_of
 from .fake_feishu import TENANT, message_event, signed_post
@@ -130,3 +132,28 @@ async def test_a_retry_while_the_first_is_alive_is_not_a_second_check(harness: H
     job = _job(harness.runtime, 1)
     assert job is not None and job.status == "done" and job.attempts == 1 and job.kind == "feishu_check"
     assert _job(harness.runtime, 2) is None
+
+
+async def test_the_other_server_on_the_same_database_finishes_a_dead_servers_check(
+        harness: Harness, runtime_factory: MakeRuntime) -> None:
+    """Server one died mid-check; Feishu's retry reaches server two (its own runtime, the same database)."""
+    from bot.app.services import RuntimeServices
+    from bot.feishu.handlers import FeishuBot
+    from bot.server import create_app
+
+    payload = message_event("/check Other Server LLC email=ops@otherserver.example country=DE", user=SALES)
+    card_id, job_id = await _dead_process_posts_placeholder(harness, payload)
+    other_runtime = runtime_factory()
+    other_services = RuntimeServices(other_runtime)
+    other_bot = FeishuBot(FeishuApi(harness.bot.settings), harness.bot.settings, other_services,
+                          engine=engine(other_runtime), progress_interval=0.05)
+    other = create_app(other_runtime.settings, mount_slack=False, mount_telegram=False, feishu_bot=other_bot,
+                       services=other_services)
+    body, headers = signed_post(payload, nonce="retry-nonce")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://feishu2.test") as http2:
+        assert (await http2.post("/feishu/events", content=body, headers=headers)).status_code == 200
+    await other_bot.drain()
+    finished = _finished(harness.fake, card_id)
+    assert finished is not None and "Other Server LLC" in text_of(finished)
+    assert len(_card_replies(harness.fake)) == 1
+    assert _done(harness.runtime, job_id)
