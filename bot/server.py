@@ -11,7 +11,9 @@ long connection instead of `/feishu/events`. `--telegram-polling` hands Telegram
 `bot.telegram.server.run_polling(settings, services)` instead of the webhook.
 
 Stateless between requests: several `tradecheck serve` processes can run behind one load balancer
-on one PostgreSQL database (see README).
+on one PostgreSQL database (see README). Each platform's `/check` is a durable job
+(`bot.app.checkjobs`); every process runs each mounted platform's resumer, which finishes the
+checks of processes that died.
 """
 
 from __future__ import annotations
@@ -138,6 +140,7 @@ def _mount_feishu(routes: list[BaseRoute], hooks: list[Lifespan], bot: Any | Non
 
     bot = bot or build_bot(feishu, services=services)
     routes.extend(feishu_routes(feishu, bot))
+    hooks.append(_background(bot.resumer))  # finishes the /check jobs of processes that died
 
     @contextlib.asynccontextmanager
     async def drain(app: Any) -> AsyncIterator[None]:

@@ -4,9 +4,13 @@ Messages (`im.message.receive_v1`): `/check …`, `/history …`, `/lang zh|en`,
 (any other text is checked as a pasted inquiry), in a private chat, or in a group when the bot is
 @-mentioned. Card callbacks (`card.action.trigger`): a button press, or a reason form submitted.
 
-Every event and callback is acted on once across processes: its id goes through the database
-(`first_delivery`), like Slack's deliveries. A card callback is answered within Feishu's 3 s with
-whatever the driver says first (see `FeishuPort`); the rest of the work goes on after the answer.
+Every event and callback is acted on once across processes: its id goes through the database, like
+Slack's deliveries. A message's event id is *claimed* (`bot.app.checkjobs`); a `/check` is recorded
+as a durable job (with the claim made final) before Feishu gets its answer, then runs in the
+background. If the process dies mid-check, Feishu's retry of the same event, or any process's
+resumer (`FeishuBot.jobs.resumer`, started by `tradecheck serve`), finishes the card already posted.
+A card callback is answered within Feishu's 3 s with whatever the driver says first (see
+`FeishuPort`); the rest of the work goes on after the answer.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from typing import Any
 
 from checks.i18n import normalize_lang, t
 from checks.request import RequestError
+from storage import chatstate
 
 from ..app.checking import describe_error
-from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply
+from ..app.checkjobs import CheckJobs, CheckSpec
+from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply, new_ref
 from ..app.services import RuntimeServices
 from ..app.types import Actor, Conversation
 from ..card import ActionKind
@@ -48,7 +54,19 @@ class FeishuBot:
         self.settings = settings
         self.app = services
         self.driver = Driver(app=self.app, engine=engine, progress_interval=progress_interval)
+        self.jobs: CheckJobs[CheckSpec] = CheckJobs(services.runtime, self.driver, PLATFORM, self._job_port,
+                                                    spec_type=CheckSpec)
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _job_port(self, spec: CheckSpec, actor: Actor) -> FeishuPort:
+        """The port of a check job resumed by a process that never saw its message."""
+        port = FeishuPort(self.api, self.app, actor, chat_id=spec.channel, lang=spec.lang, reply_to=spec.thread_ts)
+        port.preface = self.app.describe_request(spec.the_request())  # the progress card's "understood" lines
+        return port
+
+    async def resumer(self) -> None:
+        """Finishes the checks of processes that died (run by `tradecheck serve`)."""
+        await self.jobs.resumer()
 
     def _spawn(self, work: Awaitable[Any], what: str) -> asyncio.Task[Any]:
         async def guarded() -> None:
@@ -76,21 +94,40 @@ class FeishuBot:
         return normalize_lang(await self.app.get_user_lang(actor, fast=True) or self.settings.lang)
 
     async def handle(self, event: MessageReceived | CardActionTriggered) -> dict[str, Any] | None:
+        if isinstance(event, MessageReceived):
+            await self.on_message_event(event)
+            return None
         if not await self.app.first_delivery(PLATFORM, f"event:{event.header.event_id}"):
             log.info("feishu event %s already handled: ignored", event.header.event_id)
-            return {} if isinstance(event, CardActionTriggered) else None
-        if isinstance(event, MessageReceived):
-            self._spawn(self.on_message(event), "message")
-            return None
+            return {}
         return await self.on_card_action(event)
 
-    # --- messages ---------------------------------------------------------------------------
-    async def on_message(self, event: MessageReceived) -> None:
-        sender, message = event.event.sender, event.event.message
-        if sender.sender_type != "user" or not sender.sender_id.open_id:
+    async def on_message_event(self, event: MessageReceived) -> None:
+        """Claim the event id; a retry of an event whose check job's process died finishes it."""
+        key = f"event:{event.header.event_id}"
+        try:
+            claim = await self.jobs.claim_delivery(key)
+        except Exception:  # the database hiccuped: better a rare duplicate than a lost command
+            log.warning("claiming feishu event %s failed; handling it", key, exc_info=True)
+            claim = chatstate.DeliveryClaim(chatstate.CLAIMED)
+        if claim.state != chatstate.CLAIMED:
+            log.info("feishu event %s already handled (%s): ignored", event.header.event_id, claim.state)
+            if claim.state == chatstate.DONE:  # its /check job may belong to a process that died: finish it now
+                self._spawn(self.jobs.resume_one(key), "resumed check")
             return
-        if message.chat_type != "p2p" and not message.mentions:
-            return  # in a group the bot answers only when @-mentioned
+        await self.on_message(event, (key, claim.owner))
+
+    # --- messages ---------------------------------------------------------------------------
+    async def on_message(self, event: MessageReceived, delivery: tuple[str, str | None] | None = None) -> None:
+        """What the message asks. A check is recorded as a job (the delivery made final with it)
+        before this returns and runs in the background; any other message makes the delivery final
+        and is answered in the background."""
+        key, owner = delivery or (f"nokey:{new_ref()}", None)
+        sender, message = event.event.sender, event.event.message
+        if sender.sender_type != "user" or not sender.sender_id.open_id or (
+                message.chat_type != "p2p" and not message.mentions):  # in a group: only when @-mentioned
+            await self.jobs.settle(key, owner)
+            return
         actor = await self._actor(sender.sender_id.open_id, event.header.tenant_key or sender.tenant_key)
         lang = await self._lang(actor)
         text = message.text()
@@ -101,12 +138,20 @@ class FeishuBot:
             try:
                 request = await self.app.parse(rest, lang)
             except RequestError as error:
-                await self._say(chat, describe_error(error, lang), reply_to)
+                await self.jobs.settle(key, owner)
+                self._spawn(self._say(chat, describe_error(error, lang), reply_to), "refusal")
                 return
-            port = FeishuPort(self.api, self.app, actor, chat_id=chat, lang=lang, reply_to=reply_to)
             where = Conversation(PLATFORM, actor.workspace, chat, thread=reply_to)
-            await self.driver.check(CheckCommand(actor, request, where, request.lang or lang), port)
-        elif name == "lang" and rest.lower()[:2] in ("zh", "en"):
+            job = await self.jobs.record(key, owner, CheckCommand(actor, request, where, request.lang or lang))
+            if job is not None:
+                port = FeishuPort(self.api, self.app, actor, chat_id=chat, lang=lang, reply_to=reply_to)
+                self._spawn(self.jobs.run(job, port), "check")
+            return
+        await self.jobs.settle(key, owner)
+        self._spawn(self._command(name, rest, actor, lang, chat, reply_to), "message")
+
+    async def _command(self, name: str, rest: str, actor: Actor, lang: str, chat: str, reply_to: str) -> None:
+        if name == "lang" and rest.lower()[:2] in ("zh", "en"):
             await self.app.set_user_lang(actor, rest.lower()[:2])
             await self._say(chat, t("feishu.lang.set", rest.lower()[:2]), reply_to)
         elif name == "lang":

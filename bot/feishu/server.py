@@ -80,6 +80,11 @@ def feishu_routes(settings: FeishuSettings, bot: FeishuBot) -> list[Route]:
 
 
 # --- the long connection ----------------------------------------------------------------------
+def _log_failure(future: concurrent.futures.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("feishu event over the long connection failed", exc_info=future.exception())
+
+
 class LongConnection:
     """The SDK's WebSocket client on its own thread, handing payloads to `loop` (the server's)."""
 
@@ -103,6 +108,7 @@ class LongConnection:
         self.handed_over.append(future)
         del self.handed_over[:-100]
         if not isinstance(event, CardActionTriggered):
+            future.add_done_callback(_log_failure)
             return None  # nothing to answer: the SDK's thread does not wait for the work
         try:
             return future.result(timeout=CALLBACK_WAIT)
@@ -138,7 +144,11 @@ class LongConnection:
 async def long_connection(settings: FeishuSettings, bot: FeishuBot) -> AsyncIterator[FeishuBot]:
     LongConnection(settings, bot, asyncio.get_running_loop()).start()
     log.info("Feishu connected over the long connection")
+    resumer = asyncio.ensure_future(bot.resumer())  # finishes the /check jobs of processes that died
     try:
         yield bot
     finally:
+        resumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await resumer
         await bot.drain()

@@ -26,9 +26,9 @@ from storage import chatstate
 
 from ..app.cases import MAY_NEED_REASON
 from ..app.checking import describe_error, describe_request
-from ..app.driver import ButtonPress, Driver, ReasonReply, new_ref
+from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply, new_ref
 from ..app.services import RuntimeServices
-from ..app.types import Actor
+from ..app.types import Actor, Conversation
 from ..card import ActionKind
 from ..render.slack import (
     DEAL_BLOCK,
@@ -122,14 +122,14 @@ def build_app(bot: SlackBot, client: AsyncWebClient | None = None) -> AsyncApp:
         process_before_response=False,
         name="tradecheck",
     )
-    driver = bot.driver()
-    register(app, bot, driver)
-    app.tradecheck_resumer = lambda: checkjob.resumer(app.client, driver, bot.runtime)  # type: ignore[attr-defined]  # started by bot.server
+    register(app, bot, bot.driver())
     return app
 
 
 def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C901 - one place that lists every listener
     runtime = bot.runtime
+    jobs = checkjob.check_jobs(app.client, driver, runtime)  # durable /check (bot/app/checkjobs.py)
+    app.tradecheck_resumer = jobs.resumer  # type: ignore[attr-defined]  # started by bot.server
     background: set[asyncio.Task[Any]] = set()
 
     def in_background(coroutine: Any) -> None:
@@ -162,7 +162,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
             log.info("duplicate delivery %s (retry %s, reason %s, %s) acknowledged, not handled again",
                      key, _header(request, "x-slack-retry-num"), _header(request, "x-slack-retry-reason"), claim.state)
             if claim.state == chatstate.DONE:  # its /check job may belong to a process that died: finish it now
-                in_background(checkjob.resume_one(app.client, key, driver, runtime))
+                in_background(jobs.resume_one(key))
             return BoltResponse(status=200, body="")
         context["delivery"] = (key, claim.owner)
         if not _starts_check(body):  # buttons, modals, events: final at once, as Slack gets its ack
@@ -176,12 +176,8 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
     async def settle(context: Any) -> None:
         """Make the delivery final without a job (help, history, a refused request, a button)."""
         key, owner = context.get("delivery") or (None, None)
-        if key is None or owner is None:
-            return
-        try:
-            await runtime.offload(checkjob.finish_delivery, runtime.ensure_database, key, owner, fast=True)
-        except Exception:
-            log.warning("could not make delivery %s final", key, exc_info=True)
+        if key is not None:
+            await jobs.settle(key, owner)
 
     async def _claim(key: str) -> chatstate.DeliveryClaim:
         """Claim the delivery; while another process holds it (handling it, or dead), wait for it
@@ -189,7 +185,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         loop = asyncio.get_running_loop()
         deadline = loop.time() + chatstate.DELIVERY_LEASE.total_seconds() + 1.0
         while True:
-            claim = await runtime.offload(checkjob.claim_delivery, runtime.ensure_database, key, fast=True)
+            claim = await jobs.claim_delivery(key)
             if claim.state != chatstate.BUSY or loop.time() >= deadline:
                 return claim
             await asyncio.sleep(0.25)
@@ -198,15 +194,9 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
                           thread_ts: str | None, lang: str) -> Any:
         """Record the check as a job (and the delivery as final) before acknowledging it."""
         key, owner = context.get("delivery") or (f"nokey:{new_ref()}", None)
-        spec = checkjob.CheckSpec(
-            request=request.model_dump(mode="json"),
-            actor={"platform": actor.platform, "user_id": actor.user_id, "name": actor.name, "workspace": actor.workspace},
-            channel=channel, thread_ts=thread_ts, lang=lang, response_url=body.get("response_url"),
-        )
-        job = await runtime.offload(checkjob.record, runtime.ensure_database, key, owner, spec, fast=True)
-        if job is None:
-            log.info("delivery %s was taken over by another process; not checking here", key)
-        return job
+        command = CheckCommand(actor, request, Conversation(checkjob.PLATFORM, actor.workspace, channel, thread=thread_ts),
+                               lang)
+        return await jobs.record(key, owner, command, response_url=body.get("response_url"))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
@@ -258,7 +248,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         job = await start_check(context, body, request, actor, channel, body.get("thread_ts"), lang)
         await ack(text=parsed_summary(request, lang), response_type="ephemeral")
         if job is not None:
-            await checkjob.run_job(client, job, driver, runtime, respond=respond)
+            await jobs.run(job, checkjob.live_port(client, job, respond))
 
     async def _history(client: AsyncWebClient, actor: Actor, lang: str, query: str, *, channel: str, respond: Any) -> None:
         if not query:
@@ -296,7 +286,7 @@ def register(app: AsyncApp, bot: SlackBot, driver: Driver) -> None:  # noqa: C90
         await ack()
         await tell(client, channel=channel, user=user, text=parsed_summary(request, lang), respond=respond)
         if job is not None:
-            await checkjob.run_job(client, job, driver, runtime, respond=respond)
+            await jobs.run(job, checkjob.live_port(client, job, respond))
 
     # ------------------------------------------------------------------ card buttons
     @app.action(re.compile(r"^tc:"))

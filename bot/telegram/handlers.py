@@ -4,15 +4,21 @@ Thin on purpose: permissions, cases and decisions live in the application layer;
 check (placeholder, progress, card) and of a button (permission, reason, action, result) lives in
 `bot.app.driver`; how a card looks lives in `bot.render.telegram`; how it is posted lives in
 `bot.telegram.port`. Nothing here is kept in process memory between updates (several processes may
-serve one bot): pending reason prompts are in the database.
+serve one bot): pending reason prompts are in the database, and a `/check` is a durable job
+(`bot.app.checkjobs`) recorded before it runs: if the process dies mid-check, any process's resumer
+(`resume_checks`, started with the Application) finishes the card. Telegram itself never re-delivers
+an update the webhook accepted, so a process dying between accepting it and recording the job still
+loses that one `/check`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from datetime import UTC, datetime
 
-from telegram import Message, Update, User
+from telegram import Bot, Chat, Message, Update, User
 from telegram.constants import MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
@@ -22,6 +28,7 @@ from checks.i18n import normalize_lang, t
 from checks.request import RequestError
 
 from ..app.checking import describe_error
+from ..app.checkjobs import CheckJobs, CheckSpec
 from ..app.driver import ButtonPress, CheckCommand, Driver, ReasonReply
 from ..app.services import RuntimeServices
 from ..app.types import Actor
@@ -46,6 +53,13 @@ def command_text(message: Message) -> str:
             # offsets are in UTF-16 units; a command is ASCII, so they equal str indexes here
             return text[entity.length :].strip()
     return text.partition(" ")[2].strip() if text.startswith("/") else text.strip()
+
+
+class TelegramCheckSpec(CheckSpec):
+    """The shared job payload plus what a reply in Telegram needs: the command's message id and the chat's type."""
+
+    reply_to: int
+    chat_type: str = "private"
 
 
 def parse_chat_ids(value: str) -> frozenset[int] | None:
@@ -84,6 +98,24 @@ class TelegramHandlers:
         self.allowed_chats = allowed_chats
         self.app = app
         self.driver = Driver(self.app, engine=engine, progress_interval=edit_interval)
+        self.bot: Bot | None = None  # the Application's, set by `install` (a resumed job's port needs it)
+        self.jobs: CheckJobs[TelegramCheckSpec] = CheckJobs(app.runtime, self.driver, PLATFORM, self._job_port,
+                                                            spec_type=TelegramCheckSpec)
+
+    def _job_port(self, spec: TelegramCheckSpec, actor: Actor) -> TelegramPort:
+        """The port of a check job resumed by a process that never saw its update: the command
+        message and its sender rebuilt from the job (only their ids, chat type and topic are used)."""
+        if self.bot is None:
+            raise RuntimeError("the handlers are not installed on an Application")
+        topic = int(spec.thread_ts) if spec.thread_ts else None
+        message = Message(message_id=spec.reply_to, date=datetime.now(UTC),
+                          chat=Chat(id=int(spec.channel), type=spec.chat_type),
+                          message_thread_id=topic, is_topic_message=topic is not None)
+        user = User(id=int(actor.user_id), first_name=actor.name or actor.user_id, is_bot=False)
+        port = TelegramPort(Sender(self.bot, on_gone=self.app.mark_conversation_dead), message, user,
+                            actor.workspace, spec.lang)
+        port.preface = self.app.describe_request(spec.the_request())  # the card's "understood" lines
+        return port
 
     # --- who and where ---------------------------------------------------------------------
 
@@ -206,7 +238,12 @@ class TelegramHandlers:
             await self._reply(context, message, html.escape(describe_error(error, lang)))
             return
         port = self.port(context, message, user, lang)
-        await self.driver.check(CheckCommand(actor, request, port.at(None), request.lang or lang), port)
+        command = CheckCommand(actor, request, port.at(None), request.lang or lang)
+        # durable before it runs (the update's key is already final: `dedupe`)
+        job = await self.jobs.record(f"{context.bot.id}:{update.update_id}", None, command,
+                                     reply_to=message.message_id, chat_type=message.chat.type)
+        if job is not None:
+            await self.jobs.run(job, port)
 
     # --- buttons -----------------------------------------------------------------------------
 
@@ -341,3 +378,20 @@ def install(application: Application, handlers: TelegramHandlers) -> None:
         MessageHandler(only_new & filters.REPLY & filters.TEXT & ~filters.COMMAND, handlers.reason_reply)
     )
     application.add_error_handler(handlers.error)
+    handlers.bot = application.bot
+    application.bot_data[_HANDLERS] = handlers
+
+
+_HANDLERS = "tradecheck.handlers"
+
+
+async def resume_checks(application: Application) -> None:
+    """The resumer of `application`'s handlers: finishes the `/check` jobs of processes that died.
+    Run as a task while the Application runs (webhook or polling)."""
+    handlers = application.bot_data.get(_HANDLERS)
+    if isinstance(handlers, TelegramHandlers):
+        await handlers.jobs.resumer()
+
+
+def start_resumer(application: Application) -> asyncio.Task[None]:
+    return asyncio.ensure_future(resume_checks(application))

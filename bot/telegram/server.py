@@ -17,6 +17,7 @@ run (Telegram answers 409 Conflict to a second one, logged as such).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -37,6 +38,7 @@ from ..app.services import RuntimeServices
 from ..httpbody import TooLarge, read_body
 from ..settings import BotSettings
 from .app import TelegramNotConfigured, build_application
+from .handlers import start_resumer
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class TelegramWebhook:
         self._lock = asyncio.Lock()
         self._started = False
         self._token_refused = False
+        self._resumer: asyncio.Task[None] | None = None  # finishes the /check jobs of processes that died
         from .. import logs
 
         logs.protect_settings(settings)  # the token is in every Bot API URL and in PTB's error texts
@@ -86,6 +89,7 @@ class TelegramWebhook:
                 await self._app.initialize()
                 await self._app.start()
                 self._started = True
+                self._resumer = start_resumer(self._app)
             return self._app
 
     async def startup(self) -> None:
@@ -93,6 +97,11 @@ class TelegramWebhook:
 
     async def shutdown(self) -> None:
         async with self._lock:
+            if self._resumer is not None:
+                self._resumer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._resumer
+                self._resumer = None
             if self._app is not None and self._started:
                 await self._app.stop()
                 await self._app.shutdown()
@@ -183,8 +192,10 @@ async def poll(settings: BotSettings, services: RuntimeServices, *, engine: Engi
     except InvalidToken:
         log.error("TELEGRAM_BOT_TOKEN was refused by Telegram")
         return 2
+    resumer: asyncio.Task[None] | None = None
     try:
         await app.start()
+        resumer = start_resumer(app)  # finishes the /check jobs of processes that died
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=["message", "callback_query"], error_callback=_polling_error)
         log.info("telegram: polling as @%s", app.bot.username)
@@ -192,6 +203,10 @@ async def poll(settings: BotSettings, services: RuntimeServices, *, engine: Engi
     except asyncio.CancelledError:
         pass
     finally:
+        if resumer is not None:
+            resumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await resumer
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -75,6 +75,7 @@ class Harness:
     http: httpx.AsyncClient
     bot: Any
     runtime: Runtime
+    app: Any = None  # the ASGI app (its lifespan runs the resumer, as `tradecheck serve` does)
 
     async def post(self, payload: dict[str, Any], **signing: Any) -> httpx.Response:
         body, headers = signed_post(payload, **signing)
@@ -188,7 +189,7 @@ async def harness(env: Any, fake: FakeFeishu, runtime_factory: MakeRuntime) -> A
     bot = FeishuBot(FeishuApi(settings), settings, services, engine=engine(runtime), progress_interval=0.05)
     app = create_app(env, mount_slack=False, mount_telegram=False, feishu_bot=bot, services=services)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://feishu.test") as http:
-        yield Harness(fake, http, bot, runtime)
+        yield Harness(fake, http, bot, runtime, app)
     await bot.drain()
 
 

@@ -8,6 +8,7 @@ elements, and it can be told to answer a call with a rate limit.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -52,6 +53,7 @@ class FakeFeishu:
     limited: dict[str, int] = field(default_factory=dict)  # path kind -> how many calls to rate-limit
     next_id: int = 1
     url: str = ""
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
     async def start(self) -> FakeFeishu:
@@ -75,6 +77,20 @@ class FakeFeishu:
             await self._runner.cleanup()
 
     # --- what tests look at ---------------------------------------------------------------
+    async def wait_for(self, predicate: Any, timeout: float = 60.0) -> Any:
+        """Wait until `predicate()` is truthy (checked after every recorded call)."""
+        deadline = time.monotonic() + timeout
+        while not (value := predicate()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting; calls so far: {[c.method for c in self.calls]}")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), min(remaining, 0.2))
+            except TimeoutError:
+                pass
+        return value
+
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -93,6 +109,7 @@ class FakeFeishu:
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
+        self.changed.set()
 
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {TOKEN}"

@@ -129,10 +129,11 @@ def _record_processed_updates(monkeypatch: pytest.MonkeyPatch, fake_api: FakeBot
 class Harness:
     """Posts updates to the webhook and reads what the bot sent to the fake API."""
 
-    def __init__(self, api: FakeBotAPI, client: httpx.AsyncClient, runtime: Runtime) -> None:
+    def __init__(self, api: FakeBotAPI, client: httpx.AsyncClient, runtime: Runtime, webhook: Any = None) -> None:
         self.api = api
         self.client = client
         self.runtime = runtime  # the one the webhook's handlers call (its database is the test's)
+        self.webhook = webhook  # its Application starts (with the /check resumer) on the first update
         self.updates = Updates()
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
@@ -193,7 +194,7 @@ async def harness(env: Any, fake_api: FakeBotAPI, runtime_factory: MakeRuntime) 
     webhook = TelegramWebhook(env, RuntimeServices(runtime), engine=test_engine(runtime), edit_interval=0.2)
     app = Starlette(routes=webhook.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        yield Harness(fake_api, client, runtime)
+        yield Harness(fake_api, client, runtime, webhook)
     await webhook.shutdown()
     assert BOT_ID  # the fake's bot id is the workspace of every actor
 
