@@ -20,6 +20,8 @@ from typing import Any
 from aiohttp import web
 from Crypto.Cipher import AES
 
+from tests.waiting import wait_until
+
 APP_ID = "cli_test_app"
 APP_SECRET = "app-secret-value"
 ENCRYPT_KEY = "encrypt-key-value"
@@ -79,17 +81,7 @@ class FakeFeishu:
     # --- what tests look at ---------------------------------------------------------------
     async def wait_for(self, predicate: Any, timeout: float = 60.0) -> Any:
         """Wait until `predicate()` is truthy (checked after every recorded call)."""
-        deadline = time.monotonic() + timeout
-        while not (value := predicate()):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"timed out waiting; calls so far: {[c.method for c in self.calls]}")
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), min(remaining, 0.2))
-            except TimeoutError:
-                pass
-        return value
+        return await wait_until(predicate, self.changed, timeout, lambda: f"calls so far: {[c.method for c in self.calls]}")
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.waiting import wait_until
+
 
 @dataclass
 class Call:
@@ -77,19 +79,7 @@ class FakeSlack:
 
     async def wait_for(self, predicate: Any, timeout: float = 60.0) -> Any:
         """Wait until `predicate()` is truthy (checked after every recorded call)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"timed out waiting; calls so far: {[c.method for c in self.calls]}")
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), min(remaining, 0.2))
-            except TimeoutError:
-                pass
+        return await wait_until(predicate, self.changed, timeout, lambda: f"calls so far: {[c.method for c in self.calls]}")
 
     # ------------------------------------------------------------------ handlers
     async def _params(self, request: web.Request) -> dict[str, Any]:

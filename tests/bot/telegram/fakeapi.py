@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.waiting import wait_until
+
 BOT_ID = 7000001
 BOT_USERNAME = "tradecheck_test_bot"
 TOKEN = f"{BOT_ID}:AAFakeTokenForTests_x"
@@ -147,19 +149,8 @@ class FakeBotAPI:
         return [c for c in self.calls if c.method == method and (chat_id is None or c.params.get("chat_id") == chat_id)]
 
     async def wait_for(self, condition: Callable[[FakeBotAPI], Any], timeout: float = 10.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition(self)
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"timed out; calls: {[(c.method, c.params.get('text', '')[:60]) for c in self.calls]}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
-            except TimeoutError:
-                pass
+        return await wait_until(lambda: condition(self), self._changed, timeout,
+                                lambda: f"calls: {[(c.method, c.params.get('text', '')[:60]) for c in self.calls]}")
 
     # --- the API --------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
