@@ -173,3 +173,25 @@ def test_the_command_does_not_wait_for_a_lookup_it_abandoned(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert '"subject"' in result.stdout  # everything was printed before leaving
     assert time.monotonic() - started < 45
+
+
+def test_a_one_shot_check_that_leaves_without_pythons_shutdown_has_printed_and_stored_everything(tmp_path: Path) -> None:
+    """`tradecheck check` ends with os._exit once its runtime is closed (Python's own shutdown costs 0.15-0.2 s):
+    the card is printed in full, the case is stored, and the next process finds it."""
+    url = f"sqlite:///{tmp_path / 'one-shot.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "TRADECHECK_LANG": "en"}
+    runs = [subprocess.run([sys.executable, "-m", "bot.cli", "check", "--offline", "Quay Harbour Traders Ltd", "country=GB"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env) for _ in range(2)]
+    for result in runs:
+        assert result.returncode == 0, result.stderr
+        assert "Quay Harbour Traders Ltd" in result.stdout and "Traceback" not in result.stderr
+    from sqlmodel import select
+
+    from storage.models import Case, CheckRun
+
+    with databases.get_database(url).session() as session:
+        cases = session.exec(select(Case)).all()
+        runs_stored = session.exec(select(CheckRun)).all()
+    assert len(cases) == 1 and len(runs_stored) == 2  # the second check joined the first one's case
+    assert "before (case #" not in runs[0].stdout
+    assert "Checked 1 time(s) before (case #" in " ".join(runs[1].stdout.split())  # the card's History saw the first
