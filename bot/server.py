@@ -67,15 +67,8 @@ def _telegram(settings: BotSettings, services: RuntimeServices) -> tuple[list[Ba
     if module is None or not hasattr(module, "telegram_routes"):
         log.info("bot.telegram.server.telegram_routes not available: /telegram/webhook not mounted")
         return [], None
-    answer = module.telegram_routes(settings, services)
-    if isinstance(answer, tuple):
-        routes, lifespan = answer[0], (answer[1] if len(answer) > 1 else None)
-    else:
-        routes, lifespan = answer, None
-    if lifespan is None and routes and hasattr(module, "telegram_lifespan"):
-        def lifespan(app: Any) -> Any:
-            return module.telegram_lifespan(settings, services)
-    return list(routes or []), lifespan
+    routes, lifespan = module.telegram_routes(settings, services)
+    return list(routes), lifespan
 
 
 @contextlib.asynccontextmanager

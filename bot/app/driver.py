@@ -371,7 +371,3 @@ class Driver:
             await port.say(result.announce)
         elif result.message:
             await (port.say if port.public_confirmations else port.notify)(result.message)
-
-
-# The one implementation of `AppServices` lives in bot/app/services.py; the adapters import it from here too.
-

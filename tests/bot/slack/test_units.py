@@ -157,20 +157,17 @@ async def test_the_telegram_webhook_is_mounted_and_started_with_the_server(monke
 
     class FakeTelegramModule:
         @staticmethod
-        def telegram_routes(settings: BotSettings, services: Any) -> list[Route]:
-            return [Route("/telegram/webhook", lambda request: PlainTextResponse("tg"), methods=["POST"])]
-
-        @staticmethod
-        def telegram_lifespan(settings: BotSettings, services: Any) -> Any:
+        def telegram_routes(settings: BotSettings, services: Any) -> tuple[list[Route], Any]:
+            """The real module's shape: the webhook route and the lifespan hook the server enters."""
             import contextlib
 
             @contextlib.asynccontextmanager
-            async def lifespan() -> Any:
+            async def lifespan(app: Any) -> Any:
                 events.append("start")
                 yield
                 events.append("stop")
 
-            return lifespan()
+            return [Route("/telegram/webhook", lambda request: PlainTextResponse("tg"), methods=["POST"])], lifespan
 
     monkeypatch.setattr(server, "_telegram_module", lambda: FakeTelegramModule)
     app = create_app(BotSettings(), services=RuntimeServices(runtime_factory()))
